@@ -18,7 +18,8 @@ import (
 
 // Meta is what a reader learns about a list file besides its entities.
 type Meta struct {
-	Source string // vigil.SourceUN, …
+	List   string // vigil.ListUN, vigil.ListOFACSDN, …
+	Source string // vigil.SourceUN, vigil.SourceOFAC, … (the entity id prefix)
 	Format string // "un_xml", "ofac_csv", "ofac_xml", "ofac_enhanced_xml", "us_csl_csv", "eu_fsf_xml", "uk_conlist_csv", "uk_conlist_xlsx", "uk_fcdo_xml", "ca_sema_xml", "au_dfat_xlsx"
 	// Published is the date or instant the file states for itself; zero if none.
 	Published time.Time

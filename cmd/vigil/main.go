@@ -1,0 +1,67 @@
+// Command vigil reads official sanctions lists, keeps every version, and
+// screens names, files, articles, passenger manifests and passports against
+// them. This package only wires the parts together; each subcommand lives in
+// its own file.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRoot()
+	root.SetContext(ctx)
+	if err := root.ExecuteContext(ctx); err != nil {
+		var ee exitError
+		if errors.As(err, &ee) {
+			os.Exit(ee.code)
+		}
+		fmt.Fprintln(os.Stderr, "vigil:", err)
+		os.Exit(1)
+	}
+}
+
+// exitError ends the program with a code after the command printed its own
+// message.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// subcommands are added by init functions in this package's other files, so
+// that each command lives in a file of its own.
+var subcommands []func() *cobra.Command
+
+func newRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "vigil",
+		Short:         "Sanctions and travel-ban screening",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	for _, f := range subcommands {
+		root.AddCommand(f())
+	}
+	return root
+}
+
+// defaultDB is the store file: $VIGIL_DB, or vigil.db in the working directory.
+func defaultDB() string {
+	if p := os.Getenv("VIGIL_DB"); p != "" {
+		return p
+	}
+	return "vigil.db"
+}
+
+// dbFlag adds the --db flag to a command.
+func dbFlag(cmd *cobra.Command, p *string) {
+	cmd.Flags().StringVar(p, "db", defaultDB(), "store file (default $VIGIL_DB or vigil.db)")
+}
