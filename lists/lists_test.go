@@ -54,3 +54,12 @@ func FuzzParseDate(f *testing.F) {
 		}
 	})
 }
+
+func TestDetectScript(t *testing.T) {
+	cases := map[string]string{"QASEM SOLEIMANI": "Latn", "قاسم سلیمانی": "Arab", "Сергей Шойгу": "Cyrl", "金正恩": "Hani", "김정은": "Hang", "": "", "123": ""}
+	for in, want := range cases {
+		if got := DetectScript(in); got != want {
+			t.Errorf("DetectScript(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
