@@ -57,12 +57,12 @@ func names(e *vigil.Entity) map[string]vigil.Name {
 func TestSniff(t *testing.T) {
 	sample, _ := os.ReadFile("testdata/sample.xml")
 	cases := map[string]bool{
-		string(sample[:200]): true,
-		`<CONSOLIDATED_LIST dateGenerated="x">`: true,
-		`<?xml version="1.0"?><sdnList xmlns="x">`: false,
+		string(sample[:200]):                                  true,
+		`<CONSOLIDATED_LIST dateGenerated="x">`:               true,
+		`<?xml version="1.0"?><sdnList xmlns="x">`:            false,
 		`<export xmlns="http://eu.europa.ec/fpi/fsd/export">`: false,
-		"ent_num,SDN_Name\n": false,
-		"": false,
+		"ent_num,SDN_Name\n":                                  false,
+		"":                                                    false,
 	}
 	for in, want := range cases {
 		if got := Sniff([]byte(in)); got != want {
