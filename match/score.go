@@ -1,0 +1,490 @@
+package match
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/vigil-screening/vigil/names"
+)
+
+// Scoring parameters. They were tuned on the development sets (see package
+// eval) as a whole, never per row.
+const (
+	minPairSim     = 0.62 // below this two parts are not aligned
+	extraQueryPers = 0.35 // weight of a query part the listed name lacks (persons)
+	extraQueryOrg  = 0.8  // … (organisations: an added word often names another body)
+	extraCandPers  = 0.15 // weight of a listed part the query lacks (persons)
+	extraCandOrg   = 0.2  // … (organisations)
+	legalMismatch  = 0.88 // factor when both names state different legal forms
+	conflictWeight = 1.0  // weight of unaligned parts when both sides have some
+)
+
+// creditExp shapes how fast evidence falls with part similarity.
+var creditExp = 1.5
+
+// tagWeight is the base weight of a part by its tag.
+var tagWeight = [...]float64{
+	names.TagName:     1,
+	names.TagTitle:    0,
+	names.TagParticle: 0.2,
+	names.TagStop:     0.05,
+	names.TagLegal:    0.15,
+	names.TagOrgWord:  0.45,
+	names.TagInitial:  0.4,
+	names.TagNumber:   0.4,
+}
+
+// commonNameParts are name parts so frequent that a shared one is weak
+// evidence (canonical spellings). The index refines this with the real
+// frequencies of its names.
+var commonNameParts = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`mohammed ali ahmad ahmed abdullah abdallah hassan hussein khan
+		ibrahim omar umar mahmoud mustafa yusuf youssef salem saleh khalid rahman abdul haji
+		kim ri pak choe jong li wang zhang chen liu yang huang zhao wu zhou
+		john james robert michael william david richard joseph thomas charles maria anna
+		ivan sergei aleksandr vladimir nikolai andrei dmitry igor oleg
+		jose juan carlos luis jorge antonio manuel francisco
+		smith jones brown lee garcia martinez rodriguez lopez gonzalez hernandez ivanov petrov`) {
+		m[w] = true
+	}
+	return m
+}()
+
+// prepared is a parsed name ready for scoring: its parts without titles, and
+// each part's weight.
+type prepared struct {
+	full    string
+	parts   []names.Part
+	weights []float64
+	script  string
+}
+
+// weigher gives a part's rarity factor (1 for rare, lower for common).
+type weigher func(key string) float64
+
+func builtinRarity(key string) float64 {
+	if commonNameParts[key] {
+		return 0.5
+	}
+	return 1
+}
+
+// prepare parses a name for scoring.
+func prepare(full string, c names.Class, rarity weigher) prepared {
+	ps := names.Parse(full, c)
+	p := prepared{full: full}
+	allTitles := true
+	for _, x := range ps {
+		if x.Tag != names.TagTitle {
+			allTitles = false
+		}
+	}
+	for _, x := range ps {
+		if x.Tag == names.TagTitle && !allTitles {
+			continue
+		}
+		w := tagWeight[x.Tag]
+		if x.Tag == names.TagTitle {
+			w = 0.5
+		}
+		if x.Tag == names.TagName && rarity != nil {
+			w *= rarity(x.Key)
+		}
+		p.parts = append(p.parts, x)
+		p.weights = append(p.weights, w)
+		if p.script == "" || p.script == "Latn" {
+			p.script = x.Script
+		}
+	}
+	return p
+}
+
+// pairing is one aligned pair of parts.
+type pairing struct {
+	q, c int // indexes into the (merged) parts
+	sim  float64
+	w    float64
+}
+
+// result is the outcome of comparing two names.
+type result struct {
+	score  float64
+	pairs  []pairing
+	q, c   prepared // after merges
+	extraQ []int
+	extraC []int
+}
+
+// partSim is the similarity of two parts, 0..1.
+func partSim(a, b *names.Part) float64 {
+	if a.Tag == names.TagLegal || b.Tag == names.TagLegal {
+		if a.Tag == names.TagLegal && b.Tag == names.TagLegal {
+			if a.Key == b.Key {
+				return 1
+			}
+			return minPairSim
+		}
+		return 0
+	}
+	if a.Tag == names.TagNumber || b.Tag == names.TagNumber {
+		if a.Key == b.Key {
+			return 1
+		}
+		if a.Tag == b.Tag {
+			// Another number in a series ("Fund IV" / "Fund V") is close.
+			return 0.75
+		}
+		return 0
+	}
+	// Two words of a logographic or syllabic script compare on what was
+	// written: 近平 and 近朋 romanise alike but are different names.
+	if a.Script == b.Script && (a.Script == "Hani" || a.Script == "Hang") && a.Orig != b.Orig {
+		return runeSim(a.Orig, b.Orig)
+	}
+	if a.Key == b.Key {
+		return 1
+	}
+	if a.Tag == names.TagInitial || b.Tag == names.TagInitial {
+		if a.Key[0] == b.Key[0] {
+			return 0.9
+		}
+		return 0
+	}
+	s := names.Similarity(a.Key, b.Key)
+	if a.Fold == b.Fold {
+		s = max(s, 0.95)
+	} else if f := names.VowelSimilarity(a.Fold, b.Fold); f > s {
+		s = f
+	}
+	if a.Skel != "" && a.Skel == b.Skel {
+		if a.Abjad() != b.Abjad() && len(a.Skel) >= 2 {
+			s = max(s, 0.92)
+		} else if len(a.Skel) >= 3 && len(a.Key) >= 4 && len(b.Key) >= 4 {
+			s = max(s, 0.82)
+		}
+	} else if a.Abjad() != b.Abjad() && len(a.Skel) >= 3 && len(b.Skel) >= 3 {
+		s = max(s, 0.95*names.Similarity(a.Skel, b.Skel))
+	}
+	// A truncated word (field limits, "DR" for "DRISSI") as a prefix.
+	if len(a.Key) >= 2 && len(b.Key) >= 2 {
+		short, long := a.Key, b.Key
+		if len(short) > len(long) {
+			short, long = long, short
+		}
+		if strings.HasPrefix(long, short) {
+			s = max(s, 0.6+0.3*float64(len(short))/float64(len(long)))
+		}
+	}
+	return s
+}
+
+func runeSim(a, b string) float64 {
+	ra, rb := []rune(a), []rune(b)
+	n := max(len(ra), len(rb))
+	if n == 0 {
+		return 1
+	}
+	same := 0
+	for i := 0; i < min(len(ra), len(rb)); i++ {
+		if ra[i] == rb[i] {
+			same++
+		}
+	}
+	return float64(same) / float64(n)
+}
+
+// credit turns a part similarity into evidence: near-identical parts count
+// fully, weaker ones fall off quickly.
+func credit(s float64) float64 {
+	if s >= 0.999 {
+		return 1
+	}
+	return math.Pow(s, creditExp)
+}
+
+// compare scores query name q against candidate name c, 0..1.
+func compare(q, c prepared, org bool) result {
+	q, c = mergeSplits(q, c), mergeSplits(c, q)
+	type cand struct {
+		i, j int
+		s    float64
+	}
+	cands := make([]cand, 0, len(q.parts)*len(c.parts))
+	for i := range q.parts {
+		for j := range c.parts {
+			if s := partSim(&q.parts[i], &c.parts[j]); s >= minPairSim {
+				cands = append(cands, cand{i, j, s})
+			}
+		}
+	}
+	sort.SliceStable(cands, func(a, b int) bool {
+		if cands[a].s != cands[b].s {
+			return cands[a].s > cands[b].s
+		}
+		// Ties go to the pair whose weights are larger, then whose
+		// positions agree.
+		wa := q.weights[cands[a].i] + c.weights[cands[a].j]
+		wb := q.weights[cands[b].i] + c.weights[cands[b].j]
+		if wa != wb {
+			return wa > wb
+		}
+		return abs(cands[a].i-cands[a].j) < abs(cands[b].i-cands[b].j)
+	})
+	usedQ := make([]bool, len(q.parts))
+	usedC := make([]bool, len(c.parts))
+	r := result{q: q, c: c}
+	for _, x := range cands {
+		if usedQ[x.i] || usedC[x.j] {
+			continue
+		}
+		usedQ[x.i], usedC[x.j] = true, true
+		r.pairs = append(r.pairs, pairing{q: x.i, c: x.j, sim: x.s, w: (q.weights[x.i] + c.weights[x.j]) / 2})
+	}
+	acronyms(&r, usedQ, usedC)
+	acronyms2(&r, usedC, usedQ)
+
+	var num, den, matchedName float64
+	onlyInitials := true
+	for _, p := range r.pairs {
+		num += p.w * credit(p.sim)
+		den += p.w
+		qt := q.parts[p.q].Tag
+		if qt == names.TagName || qt == names.TagNumber {
+			matchedName += p.w
+		}
+		if qt != names.TagInitial && qt != names.TagParticle && qt != names.TagStop && qt != names.TagLegal {
+			onlyInitials = false
+		}
+	}
+	var uq, uc float64
+	for i, used := range usedQ {
+		if !used {
+			r.extraQ = append(r.extraQ, i)
+			uq += q.weights[i]
+		}
+	}
+	for j, used := range usedC {
+		if !used {
+			r.extraC = append(r.extraC, j)
+			uc += c.weights[j]
+		}
+	}
+	if den == 0 {
+		return r
+	}
+	aq, ac := extraQueryPers, extraCandPers
+	if org {
+		aq, ac = extraQueryOrg, extraCandOrg
+	}
+	var pen float64
+	if substantive(q, r.extraQ) && substantive(c, r.extraC) {
+		pen = conflictWeight * (uq + uc)
+	} else {
+		pen = aq*uq + ac*uc
+		// A series number only one side has marks another entity
+		// ("Fund II").
+		pen += (conflictWeight - aq) * tagged(q, r.extraQ, names.TagNumber)
+		pen += (conflictWeight - ac) * tagged(c, r.extraC, names.TagNumber)
+	}
+	r.score = num / (den + pen)
+	for _, p := range r.pairs {
+		if q.parts[p.q].Tag == names.TagLegal && c.parts[p.c].Tag == names.TagLegal && q.parts[p.q].Key != c.parts[p.c].Key {
+			r.score *= legalMismatch
+			break
+		}
+	}
+	// Only particles, initials or generic words in common: weak at best.
+	if len(r.extraQ)+len(r.extraC) > 0 && (onlyInitials || (matchedName == 0 && !allGeneric(c))) {
+		r.score = min(r.score, 0.6)
+	}
+	return r
+}
+
+// substantive reports whether any of the parts idx carries a name's identity
+// (not a particle, stopword or legal form).
+func substantive(p prepared, idx []int) bool {
+	for _, i := range idx {
+		switch p.parts[i].Tag {
+		case names.TagName, names.TagNumber, names.TagInitial, names.TagOrgWord:
+			return true
+		}
+	}
+	return false
+}
+
+// tagged sums the weights of the parts idx with tag t.
+func tagged(p prepared, idx []int, t names.Tag) float64 {
+	var w float64
+	for _, i := range idx {
+		if p.parts[i].Tag == t {
+			w += p.weights[i]
+		}
+	}
+	return w
+}
+
+// allGeneric reports whether a name consists only of generic words, so that
+// matching them is all there is to match ("The World Bank").
+func allGeneric(p prepared) bool {
+	for _, x := range p.parts {
+		if x.Tag == names.TagName {
+			return false
+		}
+	}
+	return true
+}
+
+// mergeSplits joins adjacent parts of a that together spell one part of b
+// better than either does alone ("Patr ushev" → "patrushev").
+func mergeSplits(a, b prepared) prepared {
+	if len(a.parts) < 2 || len(b.parts) == 0 {
+		return a
+	}
+	best := func(p *names.Part) float64 {
+		m := 0.0
+		for j := range b.parts {
+			m = max(m, partSim(p, &b.parts[j]))
+		}
+		return m
+	}
+	changed := false
+	out := prepared{full: a.full, script: a.script}
+	for i := 0; i < len(a.parts); {
+		merged := false
+		for n := min(3, len(a.parts)-i); n >= 2; n-- {
+			var key strings.Builder
+			ok := true
+			for _, p := range a.parts[i : i+n] {
+				if p.Tag == names.TagNumber {
+					ok = false
+				}
+				key.WriteString(p.Text)
+			}
+			if !ok {
+				continue
+			}
+			k := key.String()
+			m := names.Part{Word: names.Word{Text: k, Orig: k, Script: a.parts[i].Script}, Key: names.Canonical(k), Tag: names.TagName}
+			m.Fold, m.Skel = names.Fold(m.Key), names.Skeleton(m.Key)
+			s := best(&m)
+			if s < 0.85 {
+				continue
+			}
+			better := true
+			for _, p := range a.parts[i : i+n] {
+				if best(&p) >= s {
+					better = false
+				}
+			}
+			if !better {
+				continue
+			}
+			w := 0.0
+			for _, x := range a.weights[i : i+n] {
+				w = max(w, x)
+			}
+			out.parts = append(out.parts, m)
+			out.weights = append(out.weights, w)
+			i += n
+			merged, changed = true, true
+			break
+		}
+		if !merged {
+			out.parts = append(out.parts, a.parts[i])
+			out.weights = append(out.weights, a.weights[i])
+			i++
+		}
+	}
+	if !changed {
+		return a
+	}
+	return out
+}
+
+// acronyms aligns an unaligned part of q that spells the initials of a run of
+// unaligned parts of r.c ("PLA" ~ "People's Liberation Army", "JC" ~ "Jean
+// Claude").
+func acronyms(r *result, usedQ, usedC []bool) {
+	for i, p := range r.q.parts {
+		if usedQ[i] || len(p.Key) < 2 || len(p.Key) > 6 || p.Tag == names.TagNumber {
+			continue
+		}
+		for j := 0; j+len(p.Key) <= len(r.c.parts); j++ {
+			ok := true
+			w := 0.0
+			for k := 0; k < len(p.Key); k++ {
+				cp := r.c.parts[j+k]
+				if usedC[j+k] || cp.Text == "" || cp.Text[0] != p.Key[k] {
+					ok = false
+					break
+				}
+				w += r.c.weights[j+k]
+			}
+			if !ok {
+				continue
+			}
+			usedQ[i] = true
+			for k := 0; k < len(p.Key); k++ {
+				usedC[j+k] = true
+			}
+			r.pairs = append(r.pairs, pairing{q: i, c: j, sim: 0.85, w: (r.q.weights[i] + w) / 2})
+			break
+		}
+	}
+}
+
+// acronyms2 is acronyms with the roles of query and candidate swapped.
+func acronyms2(r *result, usedC, usedQ []bool) {
+	sw := result{q: r.c, c: r.q}
+	acronyms(&sw, usedC, usedQ)
+	for _, p := range sw.pairs {
+		r.pairs = append(r.pairs, pairing{q: p.c, c: p.q, sim: p.sim, w: p.w})
+	}
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// describe renders the alignment of a result for an explanation.
+func (r result) describe() string {
+	var b strings.Builder
+	sort.Slice(r.pairs, func(i, j int) bool { return r.pairs[i].c < r.pairs[j].c })
+	for i, p := range r.pairs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		qt, ct := r.q.parts[p.q].Text, r.c.parts[p.c].Text
+		if qt == ct {
+			fmt.Fprintf(&b, "%s=%s", qt, ct)
+		} else {
+			fmt.Fprintf(&b, "%s~%s %.2f", qt, ct, p.sim)
+		}
+	}
+	if len(r.extraQ) > 0 {
+		b.WriteString("; query only: ")
+		for i, k := range r.extraQ {
+			if i > 0 {
+				b.WriteString(" ")
+			}
+			b.WriteString(r.q.parts[k].Text)
+		}
+	}
+	if len(r.extraC) > 0 {
+		b.WriteString("; listed only: ")
+		for i, k := range r.extraC {
+			if i > 0 {
+				b.WriteString(" ")
+			}
+			b.WriteString(r.c.parts[k].Text)
+		}
+	}
+	return b.String()
+}
+

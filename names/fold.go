@@ -1,0 +1,181 @@
+package names
+
+import "strings"
+
+// foldRules rewrite spellings that romanisations of one sound vary between,
+// applied left to right, longest first.
+var foldRules = []struct{ from, to string }{
+	{"sch", "sh"}, {"tch", "ch"}, {"dzh", "j"}, {"zh", "j"}, {"dj", "j"},
+	{"ph", "f"}, {"ck", "k"}, {"kh", "h"}, {"gh", "g"}, {"dh", "d"}, {"th", "t"},
+	{"ou", "u"}, {"oo", "u"}, {"ee", "i"}, {"iy", "i"}, {"yy", "i"}, {"ij", "i"},
+	{"q", "k"}, {"w", "v"}, {"y", "i"},
+}
+
+// Fold returns a canonical spelling of a normalised token so that common
+// romanisation and spelling variants compare equal or close: doubled letters
+// are single, and sch/sh, ph/f, kh/h, q/k, w/v, y/i, ou/u, oo/u, ee/i are each
+// written one way ("Yevgeniy" and "Evgeny" fold to "evgeni", "Mohammed" to
+// "mohamed").
+func Fold(tok string) string {
+	if tok == "" {
+		return ""
+	}
+	b := make([]byte, 0, len(tok)+2)
+	for i := 0; i < len(tok); {
+		matched := false
+		for _, r := range foldRules {
+			if strings.HasPrefix(tok[i:], r.from) {
+				b = append(b, r.to...)
+				i += len(r.from)
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			b = append(b, tok[i])
+			i++
+		}
+	}
+	// A leading "ie"/"io" from y- (Yevgeny → ievgeni): drop the i.
+	if len(b) > 3 && b[0] == 'i' && (b[1] == 'e' || b[1] == 'o' || b[1] == 'a' || b[1] == 'u') {
+		b = b[1:]
+	}
+	// Collapse doubled letters.
+	out := b[:0]
+	for i := 0; i < len(b); i++ {
+		if i > 0 && b[i] == b[i-1] {
+			continue
+		}
+		out = append(out, b[i])
+	}
+	return string(out)
+}
+
+// skeletonMap maps letters to consonant classes; vowels (and h, w, y) map to 0
+// and are dropped after the first letter.
+var skeletonMap = func() [256]byte {
+	var m [256]byte
+	for c := 'a'; c <= 'z'; c++ {
+		m[c] = byte(c)
+	}
+	for _, c := range "aeiouyhw" {
+		m[c] = 0
+	}
+	for _, c := range "kqgc" {
+		m[c] = 'k'
+	}
+	m['p'], m['v'], m['z'], m['x'] = 'b', 'f', 's', 's'
+	for c := '0'; c <= '9'; c++ {
+		m[c] = byte(c)
+	}
+	return m
+}()
+
+// Skeleton returns a token's consonant skeleton, a phonetic key: the folded
+// token without vowels, h, w and y, with k/q/g/c, b/p, f/v, s/z merged and
+// repeats collapsed. Spellings of one name across romanisations and
+// vowel-less scripts share it: Qasem, Ghasem, Kasem and قاسم (qasm) → "ksm";
+// Mohammed, Muhammad, Mohamad → "mhmd". Empty for tokens without consonants.
+func Skeleton(tok string) string {
+	f := Fold(tok)
+	b := make([]byte, 0, len(f))
+	var last byte
+	for i := 0; i < len(f); i++ {
+		c := skeletonMap[f[i]]
+		if c == 0 {
+			last = 0
+			continue
+		}
+		if c == last {
+			continue
+		}
+		b = append(b, c)
+		last = c
+	}
+	return string(b)
+}
+
+// commonVariants lists spellings of frequent name parts that neither Fold nor
+// Skeleton bring together. Each group is one name.
+var commonVariants = [][]string{
+	{"mohammed", "muhammad", "mohamed", "mohammad", "mohamad", "muhammed", "mehmet", "mehmed", "mohamud", "mahomed", "mukhammad", "magomed", "muhamad"},
+	{"yevgeny", "evgeny", "evgeniy", "yevgeniy", "evgenii", "eugene", "jewgeni"},
+	{"osama", "usama", "ousama"},
+	{"laden", "ladin"},
+	{"abdul", "abdel", "abd", "abdal", "abdol", "abdoul"},
+	{"hussein", "husayn", "hussain", "husain", "hossein", "huseyin", "hosein"},
+	{"hassan", "hasan", "hasson"},
+	{"qaddafi", "gaddafi", "kadhafi", "qadhafi", "gadhafi", "kaddafi"},
+	{"moammar", "muammar", "mouammar"},
+	{"aleksandr", "alexander", "alexandr", "aleksander", "oleksandr", "alyaksandr", "alexandre"},
+	{"sergei", "sergey", "sergiy", "serhiy", "sergej", "sergejs", "serhii"},
+	{"dmitry", "dmitri", "dmitriy", "dmytro"},
+	{"yuri", "yury", "yuriy", "iurii", "jurij", "yuriy"},
+	{"bin", "ben", "ibn", "bn"},
+	{"al", "el", "ul"},
+	{"ali", "aly"},
+	{"jong", "jeong", "chong"},
+	{"kim", "gim"},
+	{"ri", "lee", "li", "yi", "rhee"},
+	{"pak", "park", "bak"},
+	{"choe", "choi"},
+	{"un", "eun"},
+	{"xi", "hsi"},
+	{"jinping", "chinping"},
+	{"zedong", "tsetung"},
+	{"international", "intl"},
+	{"organization", "organisation"},
+	{"william", "bill", "billy", "will"},
+	{"robert", "bob", "bobby", "rob"},
+	{"theodore", "ted", "teddy"},
+	{"james", "jim", "jimmy"},
+	{"michael", "mike"},
+	{"benjamin", "bibi", "benny"},
+	{"alexander", "alex", "sasha"},
+	{"qasem", "qassem", "ghasem", "kasem", "qasim", "ghassem", "kassem", "gasem"},
+}
+
+// variantOf maps each spelling in commonVariants to its group's first member.
+var variantOf = func() map[string]string {
+	m := map[string]string{}
+	for _, g := range commonVariants {
+		for _, v := range g {
+			if _, ok := m[v]; !ok {
+				m[v] = g[0]
+			}
+		}
+	}
+	return m
+}()
+
+// Canonical returns the canonical spelling of a normalised token where it is a
+// known variant of a frequent name part ("muhammad" → "mohammed", "ibn" →
+// "bin"), otherwise the token itself.
+func Canonical(tok string) string {
+	if c, ok := variantOf[tok]; ok {
+		return c
+	}
+	return tok
+}
+
+// Variants returns the romanisation variants of a normalised token that Vigil
+// knows: the spellings of its group in the variant table (Qasem, Qassem,
+// Ghasem, Kasem…), or just the token. The token itself comes first.
+func Variants(tok string) []string {
+	c, ok := variantOf[tok]
+	if !ok {
+		return []string{tok}
+	}
+	out := []string{tok}
+	for _, g := range commonVariants {
+		if g[0] != c {
+			continue
+		}
+		for _, v := range g {
+			if v != tok {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
