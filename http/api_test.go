@@ -1,0 +1,398 @@
+package http
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/vigil-screening/vigil"
+)
+
+func TestScreenSingle(t *testing.T) {
+	s, _ := newTestServer(t, Options{})
+	res, body := do(t, s.Handler(), "POST", "/v1/screen", `{"name":"Qasem Soleimani","kind":"individual"}`)
+	if res.StatusCode != 200 {
+		t.Fatalf("status %d: %s", res.StatusCode, body)
+	}
+	got := decode[ScreenResponse](t, body)
+	if got.Query.Kind != vigil.KindPerson {
+		t.Errorf("kind not normalised: %q", got.Query.Kind)
+	}
+	if len(got.Matches) != 1 || got.Matches[0].EntityID != "un:IRi.039" || got.Matches[0].Score != 1 {
+		t.Fatalf("matches = %+v", got.Matches)
+	}
+	if len(got.Lists) != 1 || got.Lists[0] != "un@2" {
+		t.Errorf("lists = %v", got.Lists)
+	}
+}
+
+func TestScreenBatch(t *testing.T) {
+	s, _ := newTestServer(t, Options{})
+	var qs []string
+	for i := range 20 {
+		name := "Nobody Known"
+		if i%2 == 0 {
+			name = "Ivan Petrov"
+		}
+		qs = append(qs, fmt.Sprintf(`{"name":%q}`, name))
+	}
+	res, body := do(t, s.Handler(), "POST", "/v1/screen", `{"queries":[`+strings.Join(qs, ",")+`]}`)
+	if res.StatusCode != 200 {
+		t.Fatalf("status %d: %s", res.StatusCode, body)
+	}
+	got := decode[BatchResponse](t, body)
+	if len(got.Results) != 20 {
+		t.Fatalf("%d results", len(got.Results))
+	}
+	for i, r := range got.Results {
+		want := 0
+		if i%2 == 0 {
+			want = 1
+		}
+		if len(r.Matches) != want || r.Matches == nil {
+			t.Errorf("result %d (%s): %d matches, want %d", i, r.Query.Name, len(r.Matches), want)
+		}
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	s, _ := newTestServer(t, Options{MaxBodyBytes: 4096})
+	big := `{"name":"` + strings.Repeat("a", 5000) + `"}`
+	many := `{"queries":[` + strings.TrimSuffix(strings.Repeat(`{"name":"x"},`, 1001), ",") + `]}`
+	for _, tc := range []struct {
+		name, method, path, body string
+		status                   int
+		msg                      string
+	}{
+		{"malformed", "POST", "/v1/screen", `{"name": "x"`, 400, "malformed JSON"},
+		{"syntax", "POST", "/v1/screen", `{"name" "x"}`, 400, "malformed JSON at byte"},
+		{"unknown field", "POST", "/v1/screen", `{"name":"x","nmae":"y"}`, 400, `unknown field "nmae"`},
+		{"empty body", "POST", "/v1/screen", ``, 400, "body is empty"},
+		{"wrong type", "POST", "/v1/screen", `{"name":42}`, 400, `field "name" must be a string`},
+		{"array body", "POST", "/v1/screen", `[1,2]`, 400, "must be a JSON object"},
+		{"trailing", "POST", "/v1/screen", `{"name":"x"} {"name":"y"}`, 400, "more than one JSON value"},
+		{"no name", "POST", "/v1/screen", `{"dob":"1957"}`, 400, `"name" is required`},
+		{"bad dob", "POST", "/v1/screen", `{"name":"x","dob":"11/03/1957"}`, 400, `"dob" must be`},
+		{"bad kind", "POST", "/v1/screen", `{"name":"x","kind":"robot"}`, 400, `"kind" must be`},
+		{"bad threshold", "POST", "/v1/screen", `{"name":"x","threshold":2}`, 400, `"threshold"`},
+		{"both", "POST", "/v1/screen", `{"name":"x","queries":[{"name":"y"}]}`, 400, "not both"},
+		{"empty batch", "POST", "/v1/screen", `{"queries":[]}`, 400, "empty"},
+		{"bad in batch", "POST", "/v1/screen", `{"queries":[{"name":"a"},{"name":""}]}`, 400, "queries[1]"},
+		{"too large", "POST", "/v1/screen", big, 413, "larger than the limit"},
+		{"too many", "POST", "/v1/screen", many, 413, "larger than the limit"},
+		{"not json", "POST", "/v1/screen", `name=x`, 415, "Content-Type"}, // sent as a form below
+		{"method", "GET", "/v1/screen", ``, 405, "not allowed"},
+		{"no route", "GET", "/v2/nothing", ``, 404, "no such route"},
+		{"no entity", "GET", "/v1/entities/un:NOPE", ``, 404, "no listed entity"},
+		{"no list", "GET", "/v1/lists/xx/versions", ``, 404, `no list "xx"`},
+		{"bad diff", "GET", "/v1/lists/un/diff?from=abc", ``, 400, `"from" must be a version number`},
+		{"missing version", "GET", "/v1/lists/un/diff?from=7", ``, 404, "no version 7"},
+		{"mrz unconfigured", "POST", "/v1/mrz", `{"mrz":"P<X"}`, 501, "not available"},
+		{"yente no queries", "POST", "/match/default", `{"queries":{}}`, 400, "at least one"},
+		{"yente bad schema", "POST", "/match/default", `{"queries":{"a":{"schema":"Cat","properties":{"name":["x"]}}}}`, 400, `schema "Cat"`},
+		{"yente no name", "POST", "/match/default", `{"queries":{"a":{"schema":"Person","properties":{}}}}`, 400, "no name"},
+		{"yente dataset", "POST", "/match/nope", `{"queries":{"a":{"schema":"Person","properties":{"name":"x"}}}}`, 404, `dataset "nope"`},
+		{"yente limit", "POST", "/match/default?limit=x", `{"queries":{"a":{"schema":"Person","properties":{"name":"x"}}}}`, 400, `"limit"`},
+		{"yente prop type", "POST", "/match/default", `{"queries":{"a":{"schema":"Person","properties":{"name":{"x":1}}}}}`, 400, "properties"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := tc.body
+			if tc.name == "too many" {
+				s2, _ := newTestServer(t, Options{})
+				res, got := do(t, s2.Handler(), tc.method, tc.path, body)
+				if res.StatusCode != 413 || !strings.Contains(got, "at most 1000") {
+					t.Fatalf("status %d: %s", res.StatusCode, got)
+				}
+				return
+			}
+			var hdr []string
+			if tc.name == "not json" {
+				hdr = []string{"Content-Type", "application/x-www-form-urlencoded"}
+			}
+			res, got := do(t, s.Handler(), tc.method, tc.path, body, hdr...)
+			if res.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d: %s", res.StatusCode, tc.status, got)
+			}
+			e := decode[ErrorResponse](t, got)
+			if e.Status != tc.status || !strings.Contains(e.Error, tc.msg) {
+				t.Errorf("error = %+v, want it to mention %q", e, tc.msg)
+			}
+			if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+				t.Errorf("Content-Type %q", ct)
+			}
+		})
+	}
+}
+
+func TestNotReady(t *testing.T) {
+	s := New(Options{Store: newMemStore()})
+	if res, _ := do(t, s.Handler(), "GET", "/readyz", ""); res.StatusCode != 503 {
+		t.Errorf("readyz before load: %d", res.StatusCode)
+	}
+	if res, _ := do(t, s.Handler(), "GET", "/healthz", ""); res.StatusCode != 200 {
+		t.Errorf("healthz: %d", res.StatusCode)
+	}
+	res, body := do(t, s.Handler(), "POST", "/v1/screen", `{"name":"x"}`)
+	if res.StatusCode != 503 || !strings.Contains(body, "loading") {
+		t.Errorf("screen before load: %d %s", res.StatusCode, body)
+	}
+}
+
+func TestEntityRoute(t *testing.T) {
+	s, _ := newTestServer(t, Options{})
+	res, body := do(t, s.Handler(), "GET", "/v1/entities/un:IRi.039", "")
+	if res.StatusCode != 200 {
+		t.Fatalf("%d %s", res.StatusCode, body)
+	}
+	got := decode[EntityResponse](t, body)
+	if got.Entity.ID != "un:IRi.039" || len(got.Entity.Names) != 3 || got.ListVersion != "un@2" {
+		t.Fatalf("entity = %+v", got)
+	}
+	// Version 2 changed the programmes; version 1 first listed it.
+	if len(got.History) != 2 || got.History[0].Change != "changed" || got.History[0].Fields[0] != "programs" ||
+		got.History[1].Label != "un@1" || got.History[1].Change != "added" {
+		t.Errorf("history = %+v", got.History)
+	}
+	_, body = do(t, s.Handler(), "GET", "/v1/entities/un:TEST.9", "")
+	if h := decode[EntityResponse](t, body).History; len(h) != 1 || h[0].Label != "un@2" || h[0].Change != "added" {
+		t.Errorf("history of an entity added in v2 = %+v", h)
+	}
+}
+
+func TestListRoutes(t *testing.T) {
+	s, _ := newTestServer(t, Options{})
+	_, body := do(t, s.Handler(), "GET", "/v1/lists", "")
+	ls := decode[ListsResponse](t, body)
+	if len(ls.Lists) != 1 || ls.Lists[0].List != "un" || ls.Lists[0].Version != 2 || ls.Lists[0].Entities != 3 {
+		t.Fatalf("lists = %+v", ls)
+	}
+	if a := ls.Lists[0].AgeSeconds; a < 35*3600 || a > 37*3600 {
+		t.Errorf("age = %v s, want about 36 h", a)
+	}
+	_, body = do(t, s.Handler(), "GET", "/v1/lists/un/versions", "")
+	vs := decode[VersionsResponse](t, body)
+	if len(vs.Versions) != 2 || vs.Versions[0].Version != 1 || vs.Versions[1].Added != 1 {
+		t.Errorf("versions = %+v", vs)
+	}
+	_, body = do(t, s.Handler(), "GET", "/v1/lists/un/diff", "")
+	d := decode[vigil.Diff](t, body)
+	if d.From != 1 || d.To != 2 || len(d.Added) != 1 || d.Added[0] != "un:TEST.9" || len(d.Changed) != 1 {
+		t.Errorf("default diff = %+v", d)
+	}
+	_, body = do(t, s.Handler(), "GET", "/v1/lists/un/diff?from=2&to=1", "")
+	if d := decode[vigil.Diff](t, body); len(d.Removed) != 1 || d.Removed[0] != "un:TEST.9" {
+		t.Errorf("reverse diff = %+v", d)
+	}
+}
+
+func TestYenteMatch(t *testing.T) {
+	s, _ := newTestServer(t, Options{MatchThreshold: 0.9})
+	body := `{"weights":{"name_literal":0.5},"queries":{
+		"q1":{"schema":"Person","properties":{"name":["Soleimani"],"birthDate":["1957-03-11"]}},
+		"q2":{"schema":"Person","properties":{"firstName":"Ivan","lastName":"Petrov"}},
+		"q3":{"schema":"Company","properties":{"name":"Nothing Such Ltd"}}}}`
+	res, out := do(t, s.Handler(), "POST", "/match/default?limit=3", body)
+	if res.StatusCode != 200 {
+		t.Fatalf("%d %s", res.StatusCode, out)
+	}
+	got := decode[YenteMatchResponse](t, out)
+	if got.Limit != 3 || len(got.Responses) != 3 {
+		t.Fatalf("response = %+v", got)
+	}
+	r1 := got.Responses["q1"]
+	if r1.Status != 200 || len(r1.Results) != 1 || r1.Total.Value != 1 || r1.Query.Schema != "Person" {
+		t.Fatalf("q1 = %+v", r1)
+	}
+	x := r1.Results[0]
+	if x.ID != "un:IRi.039" || x.Caption != "Qasem Soleimani" || x.Schema != "Person" || x.Score != 0.8 || x.Match {
+		t.Errorf("q1 result = %+v (0.8 is under the 0.9 threshold: match must be false)", x)
+	}
+	if !strings.Contains(strings.Join(x.Properties["alias"], "|"), "قاسم سلیمانی") || x.Properties["birthDate"][0] != "1957-03-11" ||
+		x.Datasets[0] != "un" || x.Features["name"] != 0.8 || x.Explanations["name"].Detail == "" {
+		t.Errorf("q1 properties/features = %+v", x)
+	}
+	if r2 := got.Responses["q2"]; len(r2.Results) != 1 || !r2.Results[0].Match || r2.Results[0].Score != 1 {
+		t.Errorf("q2 = %+v", r2)
+	}
+	if r3 := got.Responses["q3"]; len(r3.Results) != 0 || r3.Results == nil {
+		t.Errorf("q3 = %+v", r3)
+	}
+	// A dataset that is not served is refused; exclude_dataset drops results.
+	_, out = do(t, s.Handler(), "POST", "/match/default?exclude_dataset=un", body)
+	if r := decode[YenteMatchResponse](t, out).Responses["q1"]; len(r.Results) != 0 {
+		t.Errorf("exclude_dataset=un kept %+v", r.Results)
+	}
+	if res, _ := do(t, s.Handler(), "POST", "/match/un", body); res.StatusCode != 200 {
+		t.Errorf("/match/un: %d", res.StatusCode)
+	}
+}
+
+func TestRefreshKeepsLastGood(t *testing.T) {
+	var fail atomic.Bool
+	var st *memStore
+	var s *Server
+	s, st = newTestServer(t, Options{Reload: func(ctx context.Context) (*Snapshot, error) {
+		if fail.Load() {
+			return nil, errors.New("download of un failed: connection refused")
+		}
+		snap := snapshotOf(t, st)
+		snap.Problems = map[string]string{"eu": "the new file holds 12 entities, 98% fewer than the last: kept version 3"}
+		return snap, nil
+	}})
+	before := s.Snapshot()
+	fail.Store(true)
+	if err := s.Refresh(context.Background()); err == nil {
+		t.Fatal("refresh should fail")
+	}
+	if s.Snapshot() != before {
+		t.Fatal("a failed refresh replaced the snapshot")
+	}
+	_, body := do(t, s.Handler(), "GET", "/v1/lists", "")
+	ls := decode[ListsResponse](t, body)
+	if ls.Refresh == nil || !strings.Contains(ls.Refresh.Error, "connection refused") || len(ls.Lists) != 1 {
+		t.Errorf("lists after a failed refresh = %+v", ls)
+	}
+	fail.Store(false)
+	res, body := do(t, s.Handler(), "POST", "/v1/lists/refresh?wait=true", "")
+	if res.StatusCode != 200 || s.Snapshot() == before {
+		t.Fatalf("refresh: %d %s", res.StatusCode, body)
+	}
+	_, body = do(t, s.Handler(), "GET", "/v1/lists", "")
+	ls = decode[ListsResponse](t, body)
+	if len(ls.Lists) != 2 || ls.Lists[0].List != "eu" || !strings.Contains(ls.Lists[0].Problem, "kept version 3") || ls.Refresh.Error != "" {
+		t.Errorf("lists after a refresh with a problem = %+v", ls)
+	}
+}
+
+// TestRefreshUnderLoad swaps the index over and over while clients screen:
+// no request may fail and every answer must come from one whole snapshot.
+func TestRefreshUnderLoad(t *testing.T) {
+	s, st := newTestServer(t, Options{RateLimit: -1})
+	h := s.Handler()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	var failures, requests atomic.Int64
+	for range 16 {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				res, body := do(t, h, "POST", "/v1/screen", `{"queries":[{"name":"Qasem Soleimani"},{"name":"Ivan Petrov"}]}`)
+				requests.Add(1)
+				if res.StatusCode != 200 {
+					failures.Add(1)
+					continue
+				}
+				got := decode[BatchResponse](t, body)
+				// Both lists must be served at the same version.
+				if len(got.Results[0].Matches) != 1 || len(got.Results[1].Matches) != 1 ||
+					got.Results[0].Matches[0].ListVersion != got.Lists[0] {
+					failures.Add(1)
+				}
+			}
+		})
+	}
+	for i := range 50 {
+		es := testEntities()
+		es[0].Remarks = fmt.Sprint("revision ", i)
+		if _, err := st.Import(ctx, vigil.ListVersion{List: "un", Source: "un", Hash: fmt.Sprint(i)}, es); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cancel()
+	wg.Wait()
+	if failures.Load() != 0 || requests.Load() == 0 {
+		t.Fatalf("%d of %d requests failed during the swaps", failures.Load(), requests.Load())
+	}
+	if got := s.Snapshot().Versions[0].Version; got != 52 {
+		t.Errorf("serving un@%d, want un@52", got)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	s, _ := newTestServer(t, Options{})
+	do(t, s.Handler(), "POST", "/v1/screen", `{"name":"Ivan Petrov"}`)
+	res, body := do(t, s.Handler(), "GET", "/metrics", "")
+	if res.StatusCode != 200 {
+		t.Fatalf("%d", res.StatusCode)
+	}
+	for _, want := range []string{
+		`vigil_http_request_duration_seconds_bucket{code="200",method="POST",route="/v1/screen"`,
+		`vigil_screen_queries_total{path="screen"} 1`,
+		`vigil_matches_total{path="screen"} 1`,
+		`vigil_list_entities{list="un"} 3`,
+		`vigil_list_age_seconds{list="un"}`,
+		`vigil_list_version{list="un"} 2`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
+
+// testManifest reads lines "NAME|DOB" as a stand-in manifest format.
+func testManifest(r io.Reader) ([]Traveller, error) {
+	b, _ := io.ReadAll(r)
+	var out []Traveller
+	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		name, dob, ok := strings.Cut(line, "|")
+		if !ok {
+			return nil, fmt.Errorf("line %d: no |", i+1)
+		}
+		out = append(out, Traveller{Label: name, Query: vigil.Query{Name: name, DOB: dob}})
+	}
+	return out, nil
+}
+
+func testScanText(_ context.Context, idx vigil.Screener, text string) ([]Mention, error) {
+	i := strings.Index(text, "Ivan Petrov")
+	if i < 0 {
+		return nil, nil
+	}
+	return []Mention{{Start: i, End: i + 11, Text: "Ivan Petrov", Matches: idx.Screen(vigil.Query{Name: "Ivan Petrov"})}}, nil
+}
+
+func testMRZ(lines ...string) (vigil.Query, any, error) {
+	if len(lines) != 2 {
+		return vigil.Query{}, nil, errors.New("a passport MRZ has 2 lines")
+	}
+	return vigil.Query{Name: "Ivan Petrov", DOB: "1970-01-01"}, map[string]string{"type": "P"}, nil
+}
+
+func TestTextManifestMRZ(t *testing.T) {
+	s, _ := newTestServer(t, Options{ScanText: testScanText, ParseManifest: testManifest, ParseMRZ: testMRZ})
+	h := s.Handler()
+	res, body := do(t, h, "POST", "/v1/text", `{"text":"Yesterday Ivan Petrov met a friend."}`)
+	if tr := decode[TextResponse](t, body); res.StatusCode != 200 || len(tr.Mentions) != 1 || tr.Mentions[0].Start != 10 ||
+		tr.Mentions[0].Matches[0].EntityID != "un:TEST.9" {
+		t.Errorf("text: %d %s", res.StatusCode, body)
+	}
+	res, body = do(t, h, "POST", "/v1/text", "Ivan Petrov", "Content-Type", "text/plain")
+	if res.StatusCode != 200 || len(decode[TextResponse](t, body).Mentions) != 1 {
+		t.Errorf("plain text: %d %s", res.StatusCode, body)
+	}
+	if res, body = do(t, h, "POST", "/v1/text", `{"txt":"x"}`); res.StatusCode != 400 || !strings.Contains(body, `unknown field`) {
+		t.Errorf("text unknown field: %d %s", res.StatusCode, body)
+	}
+	res, body = do(t, h, "POST", "/v1/manifest", "JANE DOE|1980\nIVAN PETROV|1970", "Content-Type", "text/plain")
+	mr := decode[ManifestResponse](t, body)
+	if res.StatusCode != 200 || len(mr.Travellers) != 2 || mr.Hits != 1 || mr.Travellers[1].Matches[0].EntityID != "un:TEST.9" {
+		t.Errorf("manifest: %d %s", res.StatusCode, body)
+	}
+	if res, body = do(t, h, "POST", "/v1/manifest", "garbage", "Content-Type", "text/plain"); res.StatusCode != 400 || !strings.Contains(body, "line 1") {
+		t.Errorf("bad manifest: %d %s", res.StatusCode, body)
+	}
+	res, body = do(t, h, "POST", "/v1/mrz", `{"mrz":"P<UTOPETROV<<IVAN\nL898902C36UTO7001013M"}`)
+	if m := decode[MRZResponse](t, body); res.StatusCode != 200 || len(m.Matches) != 1 || m.Query.DOB != "1970-01-01" {
+		t.Errorf("mrz: %d %s", res.StatusCode, body)
+	}
+	if res, body = do(t, h, "POST", "/v1/mrz", `{"lines":["one"]}`); res.StatusCode != 400 || !strings.Contains(body, "2 lines") {
+		t.Errorf("bad mrz: %d %s", res.StatusCode, body)
+	}
+}

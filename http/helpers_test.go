@@ -1,0 +1,233 @@
+package http
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vigil-screening/vigil"
+)
+
+// testIndex is a small Index for handler tests: a query matches an entity
+// when its lower-cased name equals one of the entity's names (score 1) or
+// is contained in one (score 0.8). It stands in for the real matcher, which
+// end-to-end tests use.
+type testIndex struct {
+	label    string
+	entities []vigil.Entity
+}
+
+func (x *testIndex) Screen(q vigil.Query) []vigil.Match {
+	var out []vigil.Match
+	qn := strings.ToLower(strings.TrimSpace(q.Name))
+	for i := range x.entities {
+		e := &x.entities[i]
+		best, matched := 0.0, ""
+		for _, n := range e.Names {
+			fn := strings.ToLower(n.Full)
+			s := 0.0
+			switch {
+			case fn == qn:
+				s = 1
+			case strings.Contains(fn, qn):
+				s = 0.8
+			}
+			if s > best {
+				best, matched = s, n.Full
+			}
+		}
+		th := q.Threshold
+		if th == 0 {
+			th = 0.5
+		}
+		if best >= th && (q.Kind == "" || q.Kind == e.Kind) {
+			out = append(out, vigil.Match{EntityID: e.ID, Source: e.Source, Ref: e.Ref, Kind: e.Kind,
+				Name: e.PrimaryName(), MatchedName: matched, Score: best, ListVersion: x.label,
+				Explanation: []vigil.Feature{{Feature: "name", Score: best, Detail: "test: " + matched}},
+				Measures:    e.Measures})
+		}
+	}
+	if q.Limit > 0 && len(out) > q.Limit {
+		out = out[:q.Limit]
+	}
+	return out
+}
+
+func (x *testIndex) Entity(id string) (*vigil.Entity, string, bool) {
+	for i := range x.entities {
+		if x.entities[i].ID == id {
+			return &x.entities[i], x.label, true
+		}
+	}
+	return nil, "", false
+}
+
+// testEntities are invented entities (one modelled on a well-known UN
+// listing) in several scripts.
+func testEntities() []vigil.Entity {
+	return []vigil.Entity{
+		{ID: "un:IRi.039", Source: "un", Ref: "IRi.039", Kind: vigil.KindPerson,
+			Names: []vigil.Name{
+				{Full: "Qasem Soleimani", Quality: vigil.QualityPrimary, Script: "Latn"},
+				{Full: "Qasim Soleimany", Quality: vigil.QualityStrong, Script: "Latn"},
+				{Full: "قاسم سلیمانی", Quality: vigil.QualityStrong, Script: "Arab", Lang: "fa"},
+			},
+			BirthDates:    []vigil.Date{{Year: 1957, Month: 3, Day: 11}},
+			Nationalities: []string{"IR"}, Measures: []vigil.Measure{vigil.MeasureTravelBan, vigil.MeasureAssetFreeze},
+			Programs: []string{"IRAN"}, ListedOn: "2007-03-24"},
+		{ID: "un:QDe.001", Source: "un", Ref: "QDe.001", Kind: vigil.KindOrganization,
+			Names: []vigil.Name{{Full: "Example Trading Company", Quality: vigil.QualityPrimary}}},
+		{ID: "un:TEST.9", Source: "un", Ref: "TEST.9", Kind: vigil.KindPerson,
+			Names: []vigil.Name{{Full: "Ivan Petrov", Quality: vigil.QualityPrimary}, {Full: "Иван Петров", Quality: vigil.QualityStrong}}},
+	}
+}
+
+// memStore is an in-memory vigil.Store for handler tests.
+type memStore struct {
+	mu       sync.Mutex
+	versions map[string][]vigil.ListVersion
+	entities map[string][][]vigil.Entity
+}
+
+func newMemStore() *memStore {
+	return &memStore{versions: map[string][]vigil.ListVersion{}, entities: map[string][][]vigil.Entity{}}
+}
+
+func (m *memStore) Import(_ context.Context, v vigil.ListVersion, es []vigil.Entity) (vigil.ListVersion, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	vs := m.versions[v.List]
+	v.Version = len(vs) + 1
+	v.Imported = time.Now()
+	v.Entities = len(es)
+	if len(vs) > 0 {
+		d := vigil.DiffEntities(v.List, len(vs), v.Version, m.entities[v.List][len(vs)-1], es)
+		v.Added, v.Removed, v.Changed = len(d.Added), len(d.Removed), len(d.Changed)
+	}
+	m.versions[v.List] = append(vs, v)
+	m.entities[v.List] = append(m.entities[v.List], es)
+	return v, nil
+}
+
+func (m *memStore) Current(context.Context) ([]vigil.ListVersion, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []vigil.ListVersion
+	for _, vs := range m.versions {
+		out = append(out, vs[len(vs)-1])
+	}
+	return out, nil
+}
+
+func (m *memStore) Versions(_ context.Context, list string) ([]vigil.ListVersion, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.versions[list]), nil
+}
+
+func (m *memStore) Entities(_ context.Context, list string, v int) ([]vigil.Entity, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if v < 1 || v > len(m.entities[list]) {
+		return nil, vigil.ErrNotFound
+	}
+	return m.entities[list][v-1], nil
+}
+
+func (m *memStore) Entity(context.Context, string) (vigil.Entity, vigil.ListVersion, error) {
+	return vigil.Entity{}, vigil.ListVersion{}, errors.New("not used")
+}
+
+func (m *memStore) Diff(ctx context.Context, list string, from, to int) (vigil.Diff, error) {
+	a, err := m.Entities(ctx, list, from)
+	if err != nil {
+		return vigil.Diff{}, err
+	}
+	b, err := m.Entities(ctx, list, to)
+	if err != nil {
+		return vigil.Diff{}, err
+	}
+	return vigil.DiffEntities(list, from, to, a, b), nil
+}
+
+func (m *memStore) Close() error { return nil }
+
+// snapshotOf indexes the current versions of a memStore.
+func snapshotOf(t testing.TB, st *memStore) *Snapshot {
+	t.Helper()
+	cur, _ := st.Current(context.Background())
+	slices.SortFunc(cur, func(a, b vigil.ListVersion) int { return strings.Compare(a.List, b.List) })
+	var es []vigil.Entity
+	label := ""
+	for _, v := range cur {
+		e, _ := st.Entities(context.Background(), v.List, v.Version)
+		es = append(es, e...)
+		label = v.Label()
+	}
+	return &Snapshot{Index: &testIndex{label: label, entities: es}, Versions: cur}
+}
+
+// newTestServer returns a server over two versions of an invented "un" list
+// (version 2 adds Ivan Petrov and changes Soleimani's programmes).
+func newTestServer(t testing.TB, opts Options) (*Server, *memStore) {
+	t.Helper()
+	st := newMemStore()
+	es := testEntities()
+	v1 := slices.Clone(es[:2])
+	v1[0].Programs = nil
+	ctx := context.Background()
+	if _, err := st.Import(ctx, vigil.ListVersion{List: "un", Source: "un", Format: "un_xml", Hash: "h1"}, v1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Import(ctx, vigil.ListVersion{List: "un", Source: "un", Format: "un_xml", Hash: "h2",
+		Published: time.Now().Add(-36 * time.Hour)}, es); err != nil {
+		t.Fatal(err)
+	}
+	opts.Store = st
+	if opts.Reload == nil {
+		opts.Reload = func(context.Context) (*Snapshot, error) { return snapshotOf(t, st), nil }
+	}
+	s := New(opts)
+	s.Swap(snapshotOf(t, st))
+	return s, st
+}
+
+// do sends a request to h and returns the response and its body.
+func do(t testing.TB, h http.Handler, method, target, body string, header ...string) (*http.Response, string) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, target, rd)
+	if body != "" && strings.HasPrefix(strings.TrimSpace(body), "{") {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	res := rec.Result()
+	b, _ := io.ReadAll(res.Body)
+	return res, string(b)
+}
+
+// decode unmarshals a JSON body, failing the test on error.
+func decode[T any](t testing.TB, body string) T {
+	t.Helper()
+	var v T
+	if err := json.NewDecoder(bytes.NewReader([]byte(body))).Decode(&v); err != nil {
+		t.Fatalf("decoding %q: %v", body, err)
+	}
+	return v
+}

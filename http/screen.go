@@ -1,0 +1,424 @@
+package http
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/vigil-screening/vigil"
+)
+
+// MaxBatch is the most queries one /v1/screen request may hold.
+const MaxBatch = 1000
+
+// maxLimit caps a query's Limit.
+const maxLimit = 500
+
+// ScreenRequest is the body of POST /v1/screen: either one query's fields at
+// the top level, or a "queries" array of up to MaxBatch queries.
+type ScreenRequest struct {
+	vigil.Query
+	Queries []vigil.Query `json:"queries,omitempty"`
+}
+
+// ScreenResult is one query and the matches the matcher found for it.
+type ScreenResult struct {
+	Query   vigil.Query   `json:"query"`
+	Matches []vigil.Match `json:"matches"`
+}
+
+// ScreenResponse answers a single query: the result and the list versions
+// screened against.
+type ScreenResponse struct {
+	ScreenResult
+	Lists []string `json:"lists"`
+}
+
+// BatchResponse answers a batch, results in query order.
+type BatchResponse struct {
+	Results []ScreenResult `json:"results"`
+	Lists   []string       `json:"lists"`
+}
+
+var dobRE = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
+
+// checkQuery validates q and normalises its kind; where names the query in
+// messages ("" or "queries[3]: ").
+func checkQuery(q *vigil.Query, where string) error {
+	q.Name = strings.TrimSpace(q.Name)
+	switch {
+	case q.Name == "":
+		return badRequest("%sfield \"name\" is required", where)
+	case utf8.RuneCountInString(q.Name) > 300:
+		return badRequest("%sfield \"name\" is longer than 300 characters", where)
+	case q.DOB != "" && !dobRE.MatchString(q.DOB):
+		return badRequest("%sfield \"dob\" must be YYYY, YYYY-MM or YYYY-MM-DD, not %q", where, q.DOB)
+	case q.Threshold < 0 || q.Threshold > 1:
+		return badRequest("%sfield \"threshold\" must be between 0 and 1", where)
+	case q.Limit < 0 || q.Limit > maxLimit:
+		return badRequest("%sfield \"limit\" must be between 0 and %d", where, maxLimit)
+	}
+	k, ok := vigil.ParseKind(string(q.Kind))
+	if !ok {
+		return badRequest("%sfield \"kind\" must be person, organization, vessel or aircraft, not %q", where, q.Kind)
+	}
+	q.Kind = k
+	return nil
+}
+
+// screenAll screens qs on up to GOMAXPROCS goroutines, stopping early when
+// ctx ends. Results are in query order and never nil.
+func screenAll(ctx context.Context, idx vigil.Screener, qs []vigil.Query) ([][]vigil.Match, error) {
+	out := make([][]vigil.Match, len(qs))
+	workers := min(runtime.GOMAXPROCS(0), len(qs))
+	if len(qs) < 8 {
+		workers = 1
+	}
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				out[i] = nonNil(idx.Screen(qs[i]))
+			}
+		})
+	}
+	var err error
+feed:
+	for i := range qs {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			err = ctx.Err()
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	return out, err
+}
+
+func nonNil(m []vigil.Match) []vigil.Match {
+	if m == nil {
+		return []vigil.Match{}
+	}
+	return m
+}
+
+func labels(snap *Snapshot) []string {
+	out := make([]string, 0, len(snap.Versions))
+	for _, v := range snap.Versions {
+		out = append(out, v.Label())
+	}
+	return out
+}
+
+func (s *Server) handleScreen(w http.ResponseWriter, r *http.Request) {
+	var req ScreenRequest
+	if err := decodeJSON(w, r, s.opts.MaxBodyBytes, &req); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	batch := req.Queries != nil
+	qs := req.Queries
+	if batch {
+		if req.Query != (vigil.Query{}) {
+			s.writeErr(w, r, badRequest("send either one query's fields or \"queries\", not both"))
+			return
+		}
+		if len(qs) == 0 {
+			s.writeErr(w, r, badRequest("\"queries\" is empty"))
+			return
+		}
+		if len(qs) > MaxBatch {
+			s.writeErr(w, r, &requestError{http.StatusRequestEntityTooLarge, "at most 1000 queries per request"})
+			return
+		}
+		for i := range qs {
+			if err := checkQuery(&qs[i], "queries["+strconv.Itoa(i)+"]: "); err != nil {
+				s.writeErr(w, r, err)
+				return
+			}
+		}
+	} else {
+		if err := checkQuery(&req.Query, ""); err != nil {
+			s.writeErr(w, r, err)
+			return
+		}
+		qs = []vigil.Query{req.Query}
+	}
+	snap := s.ready(w)
+	if snap == nil {
+		return
+	}
+	ms, err := screenAll(r.Context(), snap.Index, qs)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	s.recordScreen(r.Context(), "screen", snap, qs, ms)
+	if !batch {
+		writeJSON(w, http.StatusOK, ScreenResponse{ScreenResult{qs[0], ms[0]}, labels(snap)})
+		return
+	}
+	res := make([]ScreenResult, len(qs))
+	for i := range qs {
+		res[i] = ScreenResult{qs[i], ms[i]}
+	}
+	writeJSON(w, http.StatusOK, BatchResponse{res, labels(snap)})
+}
+
+// recordScreen counts queries and matches and writes an audit record.
+func (s *Server) recordScreen(ctx context.Context, action string, snap *Snapshot, qs []vigil.Query, ms [][]vigil.Match) {
+	n := 0
+	var ids []string
+	for _, m := range ms {
+		n += len(m)
+		for _, x := range m {
+			ids = append(ids, x.EntityID)
+		}
+	}
+	s.metrics.queries.WithLabelValues(action).Add(float64(len(qs)))
+	s.metrics.matches.WithLabelValues(action).Add(float64(n))
+	if s.opts.Audit == nil {
+		return
+	}
+	rec := AuditRecord{Time: time.Now().UTC(), Action: action, Queries: len(qs), Matches: n, Lists: labels(snap), MatchIDs: ids}
+	if k := keyFrom(ctx); k != nil {
+		rec.KeyID = k.ID
+	}
+	for _, q := range qs {
+		rec.Subjects = append(rec.Subjects, q.Name)
+	}
+	// The audit write must outlive a client that hangs up.
+	if err := s.opts.Audit.Audit(context.WithoutCancel(ctx), rec); err != nil {
+		s.metrics.auditErrors.Inc()
+		s.log.Error("writing the audit record", "action", action, "err", err)
+	}
+}
+
+// Mention is one stretch of a text that may name a listed entity: byte
+// offsets into the text, the words found, and the matcher's matches.
+type Mention struct {
+	Start   int           `json:"start"`
+	End     int           `json:"end"`
+	Text    string        `json:"text"`
+	Matches []vigil.Match `json:"matches"`
+}
+
+// TextScanner finds the names in a text and screens each with idx.
+type TextScanner func(ctx context.Context, idx vigil.Screener, text string) ([]Mention, error)
+
+// TextRequest is the JSON body of POST /v1/text (a text/plain body works too).
+type TextRequest struct {
+	Text string `json:"text"`
+}
+
+// TextResponse lists the mentions found in a text.
+type TextResponse struct {
+	Mentions []Mention `json:"mentions"`
+	Lists    []string  `json:"lists"`
+}
+
+// readText returns the text of a JSON {"text"} body or of a plain body.
+func readText(w http.ResponseWriter, r *http.Request, limit int64, field string) (string, error) {
+	ct := strings.ToLower(r.Header.Get("Content-Type"))
+	if strings.Contains(ct, "json") {
+		var req map[string]string
+		if err := decodeJSON(w, r, limit, &req); err != nil {
+			return "", err
+		}
+		for k := range req {
+			if k != field {
+				return "", badRequest("unknown field %q; send {%q: \"…\"}", k, field)
+			}
+		}
+		return req[field], nil
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		return "", err
+	}
+	if !utf8.Valid(b) {
+		return "", badRequest("the body is not UTF-8 text")
+	}
+	return string(b), nil
+}
+
+func (s *Server) handleText(w http.ResponseWriter, r *http.Request) {
+	if s.opts.ScanText == nil {
+		writeError(w, http.StatusNotImplemented, "text screening is not available on this server")
+		return
+	}
+	text, err := readText(w, r, s.opts.MaxUploadBytes, "text")
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	if strings.TrimSpace(text) == "" {
+		s.writeErr(w, r, badRequest("the text is empty"))
+		return
+	}
+	snap := s.ready(w)
+	if snap == nil {
+		return
+	}
+	ms, err := s.opts.ScanText(r.Context(), snap.Index, text)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	if ms == nil {
+		ms = []Mention{}
+	}
+	qs := make([]vigil.Query, len(ms))
+	found := make([][]vigil.Match, len(ms))
+	for i, m := range ms {
+		qs[i], found[i] = vigil.Query{Name: m.Text}, m.Matches
+	}
+	s.recordScreen(r.Context(), "text", snap, qs, found)
+	writeJSON(w, http.StatusOK, TextResponse{ms, labels(snap)})
+}
+
+// Traveller is one person a manifest names: a label for people ("2. DOE
+// JOHN, seat 12A"), the fields as the manifest states them, and the query
+// screened for them.
+type Traveller struct {
+	Label  string            `json:"label"`
+	Fields map[string]string `json:"fields,omitempty"`
+	Query  vigil.Query       `json:"query"`
+}
+
+// ManifestParser reads a passenger manifest (UN/EDIFACT PAXLST).
+type ManifestParser func(r io.Reader) ([]Traveller, error)
+
+// ManifestResult is one traveller and their matches.
+type ManifestResult struct {
+	Traveller
+	Matches []vigil.Match `json:"matches"`
+}
+
+// ManifestResponse answers POST /v1/manifest.
+type ManifestResponse struct {
+	Travellers []ManifestResult `json:"travellers"`
+	// Hits counts the travellers with at least one match.
+	Hits  int      `json:"hits"`
+	Lists []string `json:"lists"`
+}
+
+func (s *Server) handleManifest(w http.ResponseWriter, r *http.Request) {
+	if s.opts.ParseManifest == nil {
+		writeError(w, http.StatusNotImplemented, "manifest screening is not available on this server")
+		return
+	}
+	text, err := readText(w, r, s.opts.MaxUploadBytes, "manifest")
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	res, snap, err := s.screenManifest(r.Context(), text)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	if snap == nil {
+		s.ready(w)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// screenManifest parses and screens a manifest; a nil snapshot means the
+// lists are not loaded.
+func (s *Server) screenManifest(ctx context.Context, text string) (*ManifestResponse, *Snapshot, error) {
+	if strings.TrimSpace(text) == "" {
+		return nil, nil, badRequest("the manifest is empty")
+	}
+	ts, err := s.opts.ParseManifest(strings.NewReader(text))
+	if err != nil {
+		return nil, nil, badRequest("the manifest cannot be read: %v", err)
+	}
+	snap := s.Snapshot()
+	if snap == nil {
+		return nil, nil, nil
+	}
+	qs := make([]vigil.Query, len(ts))
+	for i, t := range ts {
+		qs[i] = t.Query
+	}
+	ms, err := screenAll(ctx, snap.Index, qs)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.recordScreen(ctx, "manifest", snap, qs, ms)
+	res := &ManifestResponse{Travellers: make([]ManifestResult, len(ts)), Lists: labels(snap)}
+	for i, t := range ts {
+		res.Travellers[i] = ManifestResult{t, ms[i]}
+		if len(ms[i]) > 0 {
+			res.Hits++
+		}
+	}
+	return res, snap, nil
+}
+
+// MRZParser reads the machine-readable zone of a travel document, returning
+// the query for its holder and the decoded document (shown as is).
+type MRZParser func(lines ...string) (vigil.Query, any, error)
+
+// MRZRequest is the body of POST /v1/mrz: the zone's lines, either as an
+// array or as one string with line breaks.
+type MRZRequest struct {
+	MRZ   string   `json:"mrz,omitempty"`
+	Lines []string `json:"lines,omitempty"`
+}
+
+// MRZResponse answers POST /v1/mrz.
+type MRZResponse struct {
+	Document any           `json:"document"`
+	Query    vigil.Query   `json:"query"`
+	Matches  []vigil.Match `json:"matches"`
+	Lists    []string      `json:"lists"`
+}
+
+func (s *Server) handleMRZ(w http.ResponseWriter, r *http.Request) {
+	if s.opts.ParseMRZ == nil {
+		writeError(w, http.StatusNotImplemented, "MRZ screening is not available on this server")
+		return
+	}
+	var req MRZRequest
+	if err := decodeJSON(w, r, s.opts.MaxBodyBytes, &req); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	lines := req.Lines
+	if req.MRZ != "" {
+		if lines != nil {
+			s.writeErr(w, r, badRequest("send either \"mrz\" or \"lines\", not both"))
+			return
+		}
+		lines = strings.Fields(req.MRZ)
+	}
+	if len(lines) == 0 {
+		s.writeErr(w, r, badRequest("field \"mrz\" or \"lines\" is required"))
+		return
+	}
+	q, doc, err := s.opts.ParseMRZ(lines...)
+	if err != nil {
+		s.writeErr(w, r, badRequest("the MRZ cannot be read: %v", err))
+		return
+	}
+	snap := s.ready(w)
+	if snap == nil {
+		return
+	}
+	ms := nonNil(snap.Index.Screen(q))
+	s.recordScreen(r.Context(), "mrz", snap, []vigil.Query{q}, [][]vigil.Match{ms})
+	writeJSON(w, http.StatusOK, MRZResponse{doc, q, ms, labels(snap)})
+}

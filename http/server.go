@@ -1,0 +1,242 @@
+// Package http is Vigil's HTTP service: the JSON API under /v1, a yente-
+// compatible /match endpoint, health checks, Prometheus metrics, the OpenAPI
+// document and the web console, all served from one in-memory index that a
+// background refresh swaps atomically.
+//
+// The package depends on small interfaces (Index, Keys, Auditor, and the
+// optional parsers in Options) so that cmd/vigil wires the real matcher,
+// store and parsers while tests use small implementations of their own.
+package http
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/vigil-screening/vigil"
+)
+
+// Index is the in-memory screening index a Snapshot serves from; *match.Index
+// implements it. Entity returns an entity and the label of the list version
+// it came from.
+type Index interface {
+	vigil.Screener
+	Entity(id string) (*vigil.Entity, string, bool)
+}
+
+// Snapshot is one consistent state of the lists: the index built from them
+// and the versions it holds. A Snapshot is never modified once served.
+type Snapshot struct {
+	Index    Index
+	Versions []vigil.ListVersion
+	Built    time.Time
+	// Problems names, per list key, why the newest download or import of
+	// that list was not used (the last good version is served instead).
+	Problems map[string]string
+}
+
+// Reloader builds a fresh Snapshot, typically by downloading or re-reading
+// the lists, importing them into the store and indexing the current versions.
+// It returns an error only when nothing usable could be built.
+type Reloader func(ctx context.Context) (*Snapshot, error)
+
+// Options configure a Server. Only Store is required; each nil optional
+// part makes its routes answer 501 Not Implemented with a clear message.
+type Options struct {
+	Store  vigil.Store
+	Keys   Keys    // nil: no API keys, every route is open
+	Audit  Auditor // nil: screening is not audited and /v1/audit answers 501
+	Reload Reloader
+
+	ScanText      TextScanner
+	ParseManifest ManifestParser
+	ParseMRZ      MRZParser
+
+	Logger *slog.Logger
+
+	// MaxBodyBytes limits JSON bodies (default 1 MiB); MaxUploadBytes text
+	// and manifest uploads (default 8 MiB).
+	MaxBodyBytes   int64
+	MaxUploadBytes int64
+	// RequestTimeout bounds the work of one request (default 30 s).
+	RequestTimeout time.Duration
+	// RateLimit and RateBurst limit each API key (or, without keys, each
+	// client address); default 1,000 requests/s with a burst of 2,000.
+	// A negative RateLimit disables limiting.
+	RateLimit rate.Limit
+	RateBurst int
+	// MatchThreshold is the score from which /match results are flagged
+	// "match": true; set it to the matcher's default threshold.
+	MatchThreshold float64
+	// KeyCacheTTL is how long a looked-up key is trusted before it is
+	// looked up again (default 5 s; negative disables the cache).
+	KeyCacheTTL time.Duration
+	// Version is shown in the console footer and OpenAPI info.
+	Version string
+}
+
+// Server serves the API and the console. Create it with New.
+type Server struct {
+	opts     Options
+	log      *slog.Logger
+	snap     atomic.Pointer[Snapshot]
+	refresh  atomic.Pointer[RefreshStatus]
+	reloadMu sync.Mutex
+	routes   []route
+	handler  http.Handler
+	metrics  *metrics
+	limits   limiters
+	keys     keyCache
+	console  *console
+}
+
+// RefreshStatus is the outcome of the last list refresh.
+type RefreshStatus struct {
+	At       time.Time `json:"at"`
+	Error    string    `json:"error,omitempty"`
+	Duration string    `json:"duration"`
+}
+
+// New returns a Server for opts. It serves 503 on /readyz and on screening
+// routes until a Snapshot is swapped in.
+func New(opts Options) *Server {
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = 1 << 20
+	}
+	if opts.MaxUploadBytes <= 0 {
+		opts.MaxUploadBytes = 8 << 20
+	}
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = 30 * time.Second
+	}
+	if opts.RateLimit == 0 {
+		opts.RateLimit = 1000
+	}
+	if opts.RateBurst <= 0 {
+		opts.RateBurst = 2 * max(1, int(opts.RateLimit))
+	}
+	if opts.KeyCacheTTL == 0 {
+		opts.KeyCacheTTL = 5 * time.Second
+	}
+	if opts.MatchThreshold <= 0 {
+		opts.MatchThreshold = 0.7
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{opts: opts, log: opts.Logger}
+	s.metrics = newMetrics(s)
+	s.console = newConsole(s)
+	s.routes = s.routeTable()
+	s.handler = s.buildMux()
+	return s
+}
+
+// Handler returns the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Swap makes snap the snapshot every new request uses. Requests already
+// running finish on the snapshot they started with.
+func (s *Server) Swap(snap *Snapshot) {
+	if snap.Built.IsZero() {
+		snap.Built = time.Now()
+	}
+	s.snap.Store(snap)
+	s.metrics.swaps.Inc()
+}
+
+// Snapshot returns the current snapshot, or nil before the first Swap.
+func (s *Server) Snapshot() *Snapshot { return s.snap.Load() }
+
+// LastRefresh returns the outcome of the last Refresh, or nil.
+func (s *Server) LastRefresh() *RefreshStatus { return s.refresh.Load() }
+
+// ErrNoReloader is returned by Refresh when Options.Reload is nil.
+var ErrNoReloader = errors.New("list refresh is not configured on this server")
+
+// Refresh runs Options.Reload and swaps in the snapshot it builds. On failure
+// the current snapshot stays in service and the error is recorded for
+// /v1/lists. Concurrent calls run one reload at a time.
+func (s *Server) Refresh(ctx context.Context) error {
+	if s.opts.Reload == nil {
+		return ErrNoReloader
+	}
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	start := time.Now()
+	snap, err := s.opts.Reload(ctx)
+	st := &RefreshStatus{At: start, Duration: time.Since(start).Round(time.Millisecond).String()}
+	if err == nil && (snap == nil || snap.Index == nil) {
+		err = errors.New("reload built no index")
+	}
+	if err != nil {
+		st.Error = err.Error()
+		s.refresh.Store(st)
+		s.metrics.refreshes.WithLabelValues("error").Inc()
+		s.log.Error("list refresh failed; keeping the current lists", "err", err)
+		return err
+	}
+	s.Swap(snap)
+	s.refresh.Store(st)
+	s.metrics.refreshes.WithLabelValues("ok").Inc()
+	for list, p := range snap.Problems {
+		s.log.Warn("list kept at its last good version", "list", list, "problem", p)
+	}
+	s.log.Info("lists refreshed", "lists", len(snap.Versions), "took", st.Duration)
+	return nil
+}
+
+// RunRefresher refreshes the lists every interval until ctx ends.
+func (s *Server) RunRefresher(ctx context.Context, every time.Duration) {
+	if every <= 0 || s.opts.Reload == nil {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_ = s.Refresh(ctx) // logged and recorded by Refresh
+		}
+	}
+}
+
+// Serve serves on ln until ctx ends, then shuts down gracefully, letting
+// running requests finish for up to 15 s.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       s.opts.RequestTimeout + 10*time.Second,
+		WriteTimeout:      s.opts.RequestTimeout + 15*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
