@@ -1,6 +1,8 @@
 package match
 
 import (
+	"strings"
+
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/names"
 )
@@ -21,7 +23,16 @@ func classOf(k vigil.Kind) names.Class {
 // patronymics) cost less than parts only name1 has.
 func Compare(name1, name2 string, kind vigil.Kind) float64 {
 	c := classOf(kind)
-	q := prepare(name1, c, builtinRarity)
-	e := prepare(name2, c, builtinRarity)
-	return compare(q, e, c == names.OrgClass).score
+	best := 0.0
+	for _, a := range alternatives(name1) {
+		q := prepare(a, c, builtinRarity)
+		for _, b := range alternatives(name2) {
+			best = max(best, compare(q, prepare(b, c, builtinRarity), c == names.OrgClass).score)
+		}
+	}
+	return best
+}
+
+func containsFold(s, sub string) bool {
+	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
 }

@@ -487,4 +487,3 @@ func (r result) describe() string {
 	}
 	return b.String()
 }
-

@@ -1,0 +1,175 @@
+package match
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/lists"
+)
+
+// Secondary evidence adjustments, added to the name score.
+const (
+	dobExact      = 0.06
+	dobYear       = 0.03
+	dobContradict = -0.15
+	natMatch      = 0.02
+	natMismatch   = -0.05
+	genderMatch   = 0.01
+	genderClash   = -0.15
+	kindClash     = -0.2
+)
+
+// evidence is the parsed secondary evidence of a query.
+type evidence struct {
+	dob    vigil.Date
+	hasDOB bool
+	nat    string
+	gender string
+	doc    string
+	kind   vigil.Kind
+}
+
+func parseEvidence(q vigil.Query) evidence {
+	var ev evidence
+	if strings.TrimSpace(q.DOB) != "" {
+		ev.dob, ev.hasDOB = lists.ParseDate(q.DOB)
+		ev.hasDOB = ev.hasDOB && ev.dob.Year != 0
+	}
+	if n := strings.TrimSpace(q.Nationality); n != "" {
+		if len(n) == 2 {
+			ev.nat = strings.ToUpper(n)
+		} else {
+			ev.nat = lists.Country(n)
+		}
+	}
+	ev.gender = normGender(q.Gender)
+	ev.doc = docKey(q.ID)
+	ev.kind = q.Kind
+	return ev
+}
+
+func normGender(g string) string {
+	switch strings.ToLower(strings.TrimSpace(g)) {
+	case "m", "male", "man":
+		return "male"
+	case "f", "female", "woman":
+		return "female"
+	}
+	return ""
+}
+
+// features returns the secondary-evidence features for an entity; each
+// Score is the adjustment it makes.
+func (ev evidence) features(e *vigil.Entity) []vigil.Feature {
+	var fs []vigil.Feature
+	if ev.hasDOB {
+		fs = append(fs, dobFeature(ev.dob, e.BirthDates))
+	}
+	if ev.nat != "" {
+		var all []string
+		all = append(append(all, e.Nationalities...), e.Citizenships...)
+		for _, p := range e.BirthPlaces {
+			if p.Country != "" {
+				all = append(all, p.Country)
+			}
+		}
+		switch {
+		case len(all) == 0:
+			fs = append(fs, vigil.Feature{Feature: "nationality", Detail: "the listing states no nationality"})
+		case contains(all, ev.nat):
+			fs = append(fs, vigil.Feature{Feature: "nationality", Score: natMatch, Detail: "nationality " + ev.nat + " is listed"})
+		default:
+			fs = append(fs, vigil.Feature{Feature: "nationality", Score: natMismatch, Detail: fmt.Sprintf("nationality %s is not among the listed %s", ev.nat, strings.Join(lists.Dedupe(all), ", "))})
+		}
+	}
+	if ev.gender != "" {
+		g := normGender(e.Gender)
+		switch {
+		case g == "":
+			fs = append(fs, vigil.Feature{Feature: "gender", Detail: "the listing states no gender"})
+		case g == ev.gender:
+			fs = append(fs, vigil.Feature{Feature: "gender", Score: genderMatch, Detail: "gender " + g + " agrees"})
+		default:
+			fs = append(fs, vigil.Feature{Feature: "gender", Score: genderClash, Detail: fmt.Sprintf("query gender %s, listed %s", ev.gender, g)})
+		}
+	}
+	if ev.doc != "" {
+		if hasDoc(e, ev.doc) {
+			fs = append(fs, vigil.Feature{Feature: "id_document", Score: 0, Detail: "document number " + ev.doc + " is listed for this entity (near-certain)"})
+		} else if len(e.Documents) > 0 {
+			fs = append(fs, vigil.Feature{Feature: "id_document", Detail: "document number " + ev.doc + " is not among the listed documents"})
+		}
+	}
+	if ev.kind != vigil.KindUnknown && e.Kind != vigil.KindUnknown {
+		if ev.kind == e.Kind {
+			fs = append(fs, vigil.Feature{Feature: "kind", Detail: "both are " + string(e.Kind)})
+		} else {
+			fs = append(fs, vigil.Feature{Feature: "kind", Score: kindClash, Detail: fmt.Sprintf("query is a %s, listed entity a %s", ev.kind, e.Kind)})
+		}
+	}
+	return fs
+}
+
+func dobFeature(q vigil.Date, ds []vigil.Date) vigil.Feature {
+	f := vigil.Feature{Feature: "dob"}
+	if len(ds) == 0 {
+		f.Detail = "the listing states no date of birth"
+		return f
+	}
+	var listed []string
+	bestYearGap := 1 << 30
+	for _, d := range ds {
+		listed = append(listed, d.String())
+		if d.Year == 0 {
+			continue
+		}
+		lo, hi := d.Year, d.Year
+		if d.ToYear > d.Year {
+			hi = d.ToYear
+		}
+		if d.Approx {
+			lo, hi = lo-1, hi+1
+		}
+		gap := 0
+		if q.Year < lo {
+			gap = lo - q.Year
+		} else if q.Year > hi {
+			gap = q.Year - hi
+		}
+		bestYearGap = min(bestYearGap, gap)
+		if gap == 0 && q.Month != 0 && q.Day != 0 && d.Month == q.Month && d.Day == q.Day && d.ToYear == 0 {
+			f.Score, f.Detail = dobExact, fmt.Sprintf("date of birth %s is listed", q.String())
+			return f
+		}
+	}
+	switch {
+	case bestYearGap == 0:
+		f.Score, f.Detail = dobYear, fmt.Sprintf("birth year %d agrees with listed %s", q.Year, strings.Join(listed, ", "))
+	case bestYearGap <= 1:
+		f.Detail = fmt.Sprintf("birth year %d is within a year of listed %s", q.Year, strings.Join(listed, ", "))
+	case bestYearGap == 1<<30:
+		f.Detail = "listed dates of birth carry no year"
+	default:
+		f.Score, f.Detail = dobContradict, fmt.Sprintf("date of birth %s contradicts listed %s", q.String(), strings.Join(listed, ", "))
+	}
+	return f
+}
+
+func hasDoc(e *vigil.Entity, key string) bool {
+	for _, d := range e.Documents {
+		if docKey(d.Number) == key {
+			return true
+		}
+	}
+	return docKey(e.IMO) == key || docKey(e.TailNumber) == key
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
