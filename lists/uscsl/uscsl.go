@@ -170,7 +170,7 @@ func contains(ss []string, s string) bool {
 	return false
 }
 
-var reSourceCode = regexp.MustCompile(`\(([A-Z][A-Za-z-]*)\)`)
+var reSourceCode = regexp.MustCompile(`\(([A-Z][A-Za-z-]*)(?: List)?\)`)
 
 // rowEntity maps one CSL row to an entity.
 func rowEntity(get func(string) string, meta *lists.Meta, line int) (*vigil.Entity, error) {
@@ -230,7 +230,7 @@ func rowEntity(get func(string) string, meta *lists.Meta, line int) (*vigil.Enti
 	e.VesselType = get("vessel_type")
 	e.GrossTonnage = get("gross_tonnage")
 	e.Tonnage = get("gross_registered_tonnage")
-	if f := get("vessel_flag"); f != "" {
+	if f := get("vessel_flag"); f != "" && !strings.EqualFold(f, "None Identified") {
 		if e.Flag = lists.Country(f); e.Flag == "" {
 			meta.Warnf("unknown vessel_flag %q", f)
 			e.Flag = f
