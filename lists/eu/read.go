@@ -252,7 +252,6 @@ func readNames(meta *lists.Meta, e *vigil.Entity, as []nameAlias) error {
 	c := lists.CleanSpace
 	var (
 		ns       []vigil.Name
-		ids      []int
 		primary  = -1
 		bestID   = int(^uint(0) >> 1)
 		genders  []string
@@ -303,7 +302,6 @@ func readNames(meta *lists.Meta, e *vigil.Entity, as []nameAlias) error {
 			primary, bestID = len(ns), id
 		}
 		ns = append(ns, n)
-		ids = append(ids, id)
 	}
 	if len(ns) == 0 {
 		return fmt.Errorf("sanctionEntity without a name")
