@@ -62,6 +62,9 @@ var extraNames = map[string]string{
 	"region: crimea": "UA", "region: kurdistan region": "IQ", "kurdistan region, iraq": "IQ",
 	"syria arab republic": "SY", "lao pdr": "LA", "laos": "LA", "east timor": "TL",
 	"swaziland": "SZ", "cape verde": "CV", "brunei darussalam": "BN", "micronesia": "FM",
+	"united kingdom of great britain and northern ireland": "GB", "state of palestine": "PS",
+	"united republic of tanzania": "TZ", "china, hong kong special administrative region": "HK",
+	"china, macao special administrative region": "MO", "hong kong sar": "HK",
 	"st. kitts and nevis": "KN", "st kitts and nevis": "KN", "st. lucia": "LC", "st. vincent and the grenadines": "VC",
 }
 

@@ -318,16 +318,6 @@ func warnUnknown(meta *lists.Meta, element string, us []unknown) {
 	}
 }
 
-// unNames are UN official country names that lists.Country does not know
-// (seen in the 2026-02 file); they belong in lists.Country eventually.
-var unNames = map[string]string{
-	"united kingdom of great britain and northern ireland": "GB",
-	"state of palestine":                             "PS",
-	"united republic of tanzania":                    "TZ",
-	"china, hong kong special administrative region": "HK",
-	"china, macao special administrative region":     "MO",
-}
-
 // country maps a country name to ISO alpha-2, warning (once per name and
 // field) on unknown names.
 func country(meta *lists.Meta, name, field string) string {
@@ -336,9 +326,6 @@ func country(meta *lists.Meta, name, field string) string {
 		return ""
 	}
 	code := lists.Country(name)
-	if code == "" {
-		code = unNames[strings.ToLower(name)]
-	}
 	if code == "" {
 		meta.Warnf("unknown country %q in %s", name, field)
 	}
