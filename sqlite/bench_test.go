@@ -1,0 +1,87 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+)
+
+// BenchmarkImport15k imports a first version of 15,000 entities into an
+// empty store.
+func BenchmarkImport15k(b *testing.B) {
+	es := synthList("t", 15000)
+	ctx := context.Background()
+	for b.Loop() {
+		b.StopTimer()
+		s, _ := openTemp(b)
+		b.StartTimer()
+		if _, err := s.Import(ctx, lv("t", "h1"), es); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		s.Close()
+		b.StartTimer()
+	}
+}
+
+// BenchmarkImport15kUpdate imports a new version of a 15,000-entity list
+// with 50 changed, 10 added and 10 removed entities: the common update.
+func BenchmarkImport15kUpdate(b *testing.B) {
+	ctx := context.Background()
+	s, _ := openTemp(b)
+	es := synthList("t", 15000)
+	if _, err := s.Import(ctx, lv("t", "h0"), es); err != nil {
+		b.Fatal(err)
+	}
+	n := 0
+	for b.Loop() {
+		n++
+		next := es[10:]
+		for i := range 50 {
+			next[(n*50+i)%len(next)].Remarks = fmt.Sprintf("v%d", n)
+		}
+		for i := range 10 {
+			next = append(next, synth("t", 100000+n*10+i))
+		}
+		es = next
+		v, err := s.Import(ctx, lv("t", fmt.Sprintf("h%d", n)), es)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if v.Added != 10 || v.Removed != 10 {
+			b.Fatalf("diff = %+v", v)
+		}
+	}
+}
+
+// BenchmarkCurrentEntities loads 60,000 current entities (4 lists of
+// 15,000), stored as plain JSON and as DEFLATE; it reports the file size.
+func BenchmarkCurrentEntities(b *testing.B) {
+	for _, compress := range []bool{false, true} {
+		b.Run(fmt.Sprintf("deflate=%v", compress), func(b *testing.B) {
+			compressBlobs = compress
+			defer func() { compressBlobs = false }()
+			ctx := context.Background()
+			s, path := openTemp(b)
+			for l := range 4 {
+				list := fmt.Sprintf("l%d", l)
+				if _, err := s.Import(ctx, lv(list, "h"), synthList(list, 15000)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+			st, _ := os.Stat(path)
+			for b.Loop() {
+				es, err := s.CurrentEntities(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(es) != 60000 {
+					b.Fatalf("%d entries", len(es))
+				}
+			}
+			b.ReportMetric(float64(st.Size())/(1<<20), "MB-file")
+		})
+	}
+}
