@@ -297,6 +297,7 @@ func (c *csvSet) entity(line int, rec []string) (*vigil.Entity, error) {
 	for i := range e.Relations {
 		e.Relations[i].EntityID = c.resolve(e.Relations[i].Name, ref)
 	}
+	e.Relations = dedupeRelations(e.Relations)
 	e.Names = dedupeNames(e.Names)
 	return e, nil
 }
@@ -468,4 +469,20 @@ func joinNonEmpty(sep string, parts ...string) string {
 		}
 	}
 	return strings.Join(out, sep)
+}
+
+// dedupeRelations drops repeated relations (OFAC repeats "Linked To:").
+func dedupeRelations(rs []vigil.Relation) []vigil.Relation {
+	seen := make(map[vigil.Relation]bool, len(rs))
+	out := rs[:0]
+	for _, r := range rs {
+		if !seen[r] {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }

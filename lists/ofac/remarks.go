@@ -98,7 +98,10 @@ func mergeFacts(e *vigil.Entity, f *vigil.Entity) {
 	setOnce(&e.Gender, f.Gender)
 	e.Positions = lists.Dedupe(append(e.Positions, f.Positions...))
 	e.Documents = append(e.Documents, f.Documents...)
-	for _, p := range []struct{ dst *string; v string }{
+	for _, p := range []struct {
+		dst *string
+		v   string
+	}{
 		{&e.IMO, f.IMO}, {&e.CallSign, f.CallSign}, {&e.Flag, f.Flag}, {&e.VesselType, f.VesselType},
 		{&e.Tonnage, f.Tonnage}, {&e.GrossTonnage, f.GrossTonnage}, {&e.Owner, f.Owner},
 		{&e.TailNumber, f.TailNumber}, {&e.SerialNumber, f.SerialNumber}, {&e.Model, f.Model},

@@ -232,7 +232,11 @@ func ReadXML(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 func xmlError(line int, err error) error {
 	var se *xml.SyntaxError
 	if errors.As(err, &se) {
-		return &lists.ParseError{Line: se.Line, Element: "xml", Err: errors.New(se.Msg)}
+		msg := se.Msg
+		if msg == "unexpected EOF" {
+			msg = "file ends inside an element (truncated)"
+		}
+		return &lists.ParseError{Line: se.Line, Element: "xml", Err: errors.New(msg)}
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return lists.Errorf(line, "xml", "file ends inside an element (truncated)")
