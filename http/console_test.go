@@ -1,0 +1,65 @@
+package http
+
+import (
+	"bytes"
+	"io"
+	"mime/multipart"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestConsolePages(t *testing.T) {
+	s, _ := newTestServer(t, Options{ScanText: testScanText, ParseManifest: testManifest})
+	h := s.Handler()
+	for _, tc := range []struct {
+		path   string
+		status int
+		want   []string
+	}{
+		{"/", 200, []string{`<label for="name">Name</label>`, `lang="en"`}},
+		{"/?name=Soleimani", 200, []string{"1 match for", `href="/entities/un:IRi.039"`, "travel ban", "test: Qasem Soleimani"}},
+		{"/?name=Nobody+At+All", 200, []string{"No listed entity matches"}},
+		{"/?name=x&dob=yesterday", 400, []string{`&#34;dob&#34; must be`}},
+		{"/entities/un:IRi.039", 200, []string{"<h1 dir=\"auto\">Qasem Soleimani</h1>", `lang="fa"`, "قاسم سلیمانی", "1957-03-11", "un@1", "changed — programs"}},
+		{"/entities/un:nope", 404, []string{"No listed entity"}},
+		{"/lists", 200, []string{"<th scope=\"row\">un</th>", "un@2", `href="/lists/un/diff?to=2"`, "36 h"}},
+		{"/lists/un/diff?to=2", 200, []string{"un: version 1 → 2", `href="/entities/un:TEST.9"`, "programs"}},
+		{"/lists/un/diff?to=9", 404, []string{"no version 9"}},
+		{"/text", 200, []string{`<textarea id="text"`}},
+		{"/manifest", 200, []string{`type="file"`}},
+		{"/static/style.css", 200, []string{"--accent"}},
+	} {
+		res, body := do(t, h, "GET", tc.path, "")
+		if res.StatusCode != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.path, res.StatusCode, tc.status)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s lacks %q", tc.path, w)
+			}
+		}
+		if strings.Contains(body, "http://") || strings.Contains(body, "https://") {
+			t.Errorf("%s refers to an external resource", tc.path)
+		}
+	}
+
+	res, body := do(t, h, "POST", "/text", "text=Talks+with+Ivan+Petrov+%3Cb%3Eended%3C%2Fb%3E.", "Content-Type", "application/x-www-form-urlencoded")
+	if res.StatusCode != 200 || !strings.Contains(body, `<mark title="Ivan Petrov (un:TEST.9)"><a href="/entities/un:TEST.9">Ivan Petrov</a></mark>`) ||
+		!strings.Contains(body, "&lt;b&gt;ended") {
+		t.Errorf("article page: %d\n%s", res.StatusCode, body)
+	}
+
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile("file", "flight.txt")
+	io.WriteString(fw, "JANE DOE|1980\nIVAN PETROV|1970")
+	mw.Close()
+	req := httptest.NewRequest("POST", "/manifest", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if out := rec.Body.String(); rec.Code != 200 || !strings.Contains(out, "1 of 2 travellers match") || !strings.Contains(out, `class="hit"`) {
+		t.Errorf("manifest upload: %d\n%s", rec.Code, out)
+	}
+}

@@ -1,0 +1,33 @@
+package http
+
+import (
+	"strings"
+	"testing"
+)
+
+// FuzzRequests sends arbitrary bodies to the JSON routes: the answer is
+// always JSON and never a 5xx.
+func FuzzRequests(f *testing.F) {
+	for _, seed := range []string{`{"name":"Qasem Soleimani"}`, `{"queries":[{"name":"a","dob":"1957"}]}`, `{"name":1}`, `{`, `null`,
+		`{"queries":{"a":{"schema":"Person","properties":{"name":["x"],"birthDate":"1957-03"}}}}`, `{"mrz":"P<UTO"}`, `{"text":"Ivan Petrov"}`} {
+		for _, route := range []string{"/v1/screen", "/match/default", "/v1/mrz", "/v1/text", "/v1/manifest"} {
+			f.Add(route, seed)
+		}
+	}
+	s, _ := newTestServer(f, Options{ScanText: testScanText, ParseManifest: testManifest, ParseMRZ: testMRZ, RateLimit: -1})
+	h := s.Handler()
+	f.Fuzz(func(t *testing.T, route, body string) {
+		switch route {
+		case "/v1/screen", "/match/default", "/v1/mrz", "/v1/text", "/v1/manifest":
+		default:
+			return
+		}
+		res, out := do(t, h, "POST", route, body, "Content-Type", "application/json")
+		if res.StatusCode >= 500 {
+			t.Fatalf("%s %q: status %d: %s", route, body, res.StatusCode, out)
+		}
+		if !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+			t.Fatalf("%s %q: Content-Type %q", route, body, res.Header.Get("Content-Type"))
+		}
+	})
+}
