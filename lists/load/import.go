@@ -1,0 +1,64 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/vigil-screening/vigil"
+)
+
+// MaxDrop is the share of entities a new complete version may lose against the
+// list's current version before it is refused as suspicious.
+const MaxDrop = 0.20
+
+// Options control Import.
+type Options struct {
+	// Force imports a version even when it shrank by more than MaxDrop.
+	Force bool
+	// Now stamps the version's import time; time.Now when nil.
+	Now func() time.Time
+}
+
+// Import stores a dataset as a new version of its list. A complete version that
+// holds far fewer entities than the current one is refused unless forced, so
+// that a truncated or broken download never replaces the last good version.
+// Importing a file already imported returns the earlier version and
+// vigil.ErrDuplicate.
+func Import(ctx context.Context, st vigil.Store, ds *Dataset, opt Options) (vigil.ListVersion, error) {
+	v := ds.Version()
+	now := time.Now
+	if opt.Now != nil {
+		now = opt.Now
+	}
+	v.Imported = now().UTC()
+	if !opt.Force && !v.Partial {
+		cur, err := st.Current(ctx)
+		if err != nil {
+			return vigil.ListVersion{}, err
+		}
+		for _, c := range cur {
+			if c.List != v.List || c.Partial || c.Hash == v.Hash {
+				continue
+			}
+			if err := checkShrink(c.Entities, v.Entities, MaxDrop); err != nil {
+				return vigil.ListVersion{}, fmt.Errorf("%s: %w (current %s has %d entities; use --force to import anyway)", ds.Files[0], err, c.Label(), c.Entities)
+			}
+		}
+	}
+	got, err := st.Import(ctx, v, ds.Entities)
+	if err != nil && !errors.Is(err, vigil.ErrDuplicate) {
+		return got, fmt.Errorf("%s: %w", ds.Files[0], err)
+	}
+	return got, err
+}
+
+// checkShrink refuses next when it holds more than maxDrop fewer entities than
+// prev. TODO(lead): use download.CheckShrink once that package lands.
+func checkShrink(prev, next int, maxDrop float64) error {
+	if prev > 0 && float64(next) < float64(prev)*(1-maxDrop) {
+		return fmt.Errorf("suspicious version: %d entities, %.0f%% fewer than the %d of the current version", next, 100*(1-float64(next)/float64(prev)), prev)
+	}
+	return nil
+}
