@@ -1,0 +1,122 @@
+package text
+
+import (
+	"fmt"
+
+	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/names"
+)
+
+// coreference finds short mentions of persons the text names in full: a
+// name-like word outside every mention that spells the surname (the last
+// word) of a person mention, with the particles written before it
+// ("al-Assad"). It resolves to the nearest full mention before it, or, in a
+// headline or lead that names the person before the body does, the first one
+// after it. Surnames compare by folded spelling, not by phonetic key, so a
+// place like "Sulaimaniya" never takes the name of a "Soleimani".
+func (s *Scanner) coreference(text string, toks []Token, spans [][2]int, ms []Mention) []Mention {
+	type ante struct {
+		fold string
+		m    int
+	}
+	var antes []ante
+	for i, m := range ms {
+		if !isPerson(m) {
+			continue
+		}
+		last := lastWord(text[m.Start:m.End])
+		if last == "" {
+			continue
+		}
+		antes = append(antes, ante{last, i})
+	}
+	if len(antes) == 0 {
+		return nil
+	}
+	inMention := func(t Token) bool {
+		for _, m := range ms {
+			if t.Start < m.End && m.Start < t.End {
+				return true
+			}
+		}
+		return false
+	}
+	var out []Mention
+	for _, sp := range spans {
+		for i := sp[0]; i <= sp[1]; i++ {
+			t := toks[i]
+			if !t.Cap || inMention(t) {
+				continue
+			}
+			f := lastWord(t.Text)
+			before, after := -1, -1
+			for _, a := range antes {
+				if a.fold != f {
+					continue
+				}
+				if st := ms[a.m].Start; st < t.Start {
+					if before < 0 || ms[before].Start < st {
+						before = a.m
+					}
+				} else if after < 0 || st < ms[after].Start {
+					after = a.m
+				}
+			}
+			pick := before
+			if pick < 0 {
+				pick = after
+			}
+			if pick < 0 {
+				continue
+			}
+			start := t.Start
+			// Take in particles hyphenated or spaced before the surname.
+			for j := i - 1; j >= sp[0] && names.IsParticle(lowerASCII(toks[j].Text)) && toks[j+1].Join != JoinNone; j-- {
+				start = toks[j].Start
+			}
+			a := ms[pick]
+			ref := &Span{Start: a.Start, End: a.End, Text: a.Text}
+			out = append(out, Mention{Start: start, End: t.End, Text: text[start:t.End], Matches: corefMatches(a.Matches, ref), Antecedent: ref})
+		}
+	}
+	return out
+}
+
+// corefMatches copies an antecedent's matches, adding to each explanation
+// the coreference that carried it over.
+func corefMatches(ms []vigil.Match, ref *Span) []vigil.Match {
+	out := make([]vigil.Match, len(ms))
+	for i, m := range ms {
+		m.Explanation = append(append([]vigil.Feature(nil), m.Explanation...), vigil.Feature{
+			Feature: "coreference",
+			Score:   m.Score,
+			Detail:  fmt.Sprintf("surname of %q at bytes %d-%d", ref.Text, ref.Start, ref.End),
+		})
+		out[i] = m
+	}
+	return out
+}
+
+// isPerson reports whether a mention's best match is a person.
+func isPerson(m Mention) bool {
+	return len(m.Matches) > 0 && m.Matches[0].Kind == vigil.KindPerson
+}
+
+// lastWord returns the folded canonical spelling of the last word of s.
+func lastWord(s string) string {
+	ws := names.Words(s)
+	if len(ws) == 0 {
+		return ""
+	}
+	return names.Fold(names.Canonical(ws[len(ws)-1].Text))
+}
+
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}

@@ -1,0 +1,359 @@
+package text
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/names"
+)
+
+// maxMatches caps the entities one mention may name: enough for one person
+// or body listed by every source, with homonyms.
+const maxMatches = 50
+
+// Mention is one place in the text that names listed entities.
+type Mention struct {
+	// Start and End are byte offsets into the text: Text is text[Start:End].
+	Start int    `json:"start"`
+	End   int    `json:"end"`
+	Text  string `json:"text"`
+	// Matches are the listed entities the mention names, best first, as the
+	// matching core scored and explained them.
+	Matches []vigil.Match `json:"matches"`
+	// Antecedent, for a short mention resolved by coreference ("Soleimani
+	// said"), is the full mention it refers to.
+	Antecedent *Span `json:"antecedent,omitempty"`
+}
+
+// Span is a located piece of the text.
+type Span struct {
+	Start int    `json:"start"`
+	End   int    `json:"end"`
+	Text  string `json:"text"`
+}
+
+// word is the matching form of a token in a candidate span.
+type word struct {
+	tok        int // index into the tokens
+	skel, fold string
+}
+
+// candidate is a token range of a span worth asking the matcher about.
+type candidate struct {
+	first, last int // token indexes, inclusive
+	kind        vigil.Kind
+	entities    map[int32]bool
+}
+
+// Scan returns the mentions of listed entities in text, in text order.
+func (s *Scanner) Scan(text string) []Mention {
+	toks := Tokenize(text)
+	spans := nameSpans(toks)
+	words := make([][]word, len(spans))
+	for i, sp := range spans {
+		words[i] = spanWords(toks, sp)
+	}
+	cands := s.candidates(toks, spans, words)
+	lower := lowerWords(toks)
+	var ms []Mention
+	cache := map[string][]vigil.Match{}
+	for _, c := range cands {
+		if len(c.entities) == 0 {
+			continue
+		}
+		if c.first == c.last && lower[strings.ToLower(toks[c.first].Text)] {
+			// A single word also written in lower case in this text is a
+			// common word, capitalised here only to start a sentence.
+			continue
+		}
+		start, end := toks[c.first].Start, toks[c.last].End
+		q := text[start:end]
+		key := string(c.kind) + "\x00" + q
+		got, ok := cache[key]
+		if !ok {
+			got = s.sc.Screen(vigil.Query{Name: q, Kind: c.kind, Threshold: s.threshold, Limit: maxMatches})
+			cache[key] = got
+		}
+		var keep []vigil.Match
+		for _, m := range got {
+			if m.Score >= s.threshold && c.entities[s.entityIndex(m.EntityID)] {
+				keep = append(keep, m)
+			}
+		}
+		if len(keep) > 0 {
+			ms = append(ms, Mention{Start: start, End: end, Text: q, Matches: keep})
+		}
+	}
+	ms = resolveOverlaps(ms)
+	ms = append(ms, s.coreference(text, toks, spans, ms)...)
+	sort.Slice(ms, func(i, j int) bool { return ms[i].Start < ms[j].Start })
+	return ms
+}
+
+// entityIndex maps an entity id to the scanner's index of it, or -1.
+func (s *Scanner) entityIndex(id string) int32 {
+	if i, ok := s.byID[id]; ok {
+		return i
+	}
+	return -1
+}
+
+// nameSpans returns the maximal runs of name-like tokens, as inclusive
+// token ranges. Lower-case particles and function words ("al", "bin",
+// "of") and lower-case words hyphenated to a name ("Jong-un") may sit inside
+// a run but never start or end one.
+func nameSpans(toks []Token) [][2]int {
+	var spans [][2]int
+	start := -1
+	lastCap := -1
+	flush := func() {
+		if start >= 0 && lastCap >= start {
+			spans = append(spans, [2]int{start, lastCap})
+		}
+		start, lastCap = -1, -1
+	}
+	for i, t := range toks {
+		if start >= 0 && t.Join == JoinNone {
+			flush()
+		}
+		switch {
+		case t.Cap:
+			if start < 0 {
+				start = i
+			}
+			lastCap = i
+		case start >= 0 && (t.Join == JoinHyphen || connector(t.Text)):
+			if t.Join == JoinHyphen {
+				lastCap = i
+			}
+		case start < 0 && connector(t.Text) && i+1 < len(toks) && toks[i+1].Join == JoinHyphen && toks[i+1].Cap:
+			// "al-Assad" opens with a lower-case particle.
+			start = i
+		default:
+			flush()
+		}
+	}
+	flush()
+	return spans
+}
+
+// connector reports whether a lower-case word may stand inside a name:
+// particles ("al", "bin", "van") and the few function words of organisation
+// names ("Bank of Iran", "Foundation for the Oppressed").
+func connector(w string) bool {
+	l := strings.ToLower(w)
+	return names.IsParticle(l) || l == "of" || l == "the" || l == "for"
+}
+
+// spanWords returns the matching forms of a span's words, leaving out
+// particles, function words and single letters, which no listed name's
+// distinctive words include, and titles and offices ("General",
+// "Minister"), which in running text describe a person rather than name
+// one: "Defence Minister" must not become a "Ministry of Defence".
+func spanWords(toks []Token, sp [2]int) []word {
+	var out []word
+	for i := sp[0]; i <= sp[1]; i++ {
+		for _, w := range names.Words(toks[i].Text) {
+			if len(w.Text) < 2 && w.Script == "Latn" || names.IsParticle(w.Text) || names.IsStopword(w.Text) || names.IsTitle(w.Text) {
+				continue
+			}
+			canon := names.Canonical(w.Text)
+			if k := wordKey(canon); k != "" {
+				out = append(out, word{tok: i, skel: k, fold: names.Fold(canon)})
+			}
+		}
+	}
+	return out
+}
+
+// candidates finds, with one automaton pass over the spans' keys, the listed
+// names whose words occur in each span, and returns the token ranges that
+// hold enough of some name to be screened.
+func (s *Scanner) candidates(toks []Token, spans [][2]int, words [][]word) []candidate {
+	if s.ac == nil {
+		return nil
+	}
+	var hay strings.Builder
+	var starts []int // haystack offset of the space before each key
+	var owner [][2]int
+	for si, ws := range words {
+		for wi, w := range ws {
+			starts = append(starts, hay.Len())
+			owner = append(owner, [2]int{si, wi})
+			hay.WriteByte(' ')
+			hay.WriteString(w.skel)
+		}
+		hay.WriteString(" \n")
+	}
+	nominated := make([]map[int32]bool, len(spans))
+	for _, h := range s.ac.FindAllOverlapping([]byte(hay.String())) {
+		k := sort.SearchInts(starts, h.Start)
+		if k == len(starts) || starts[k] != h.Start {
+			continue
+		}
+		si := owner[k][0]
+		if nominated[si] == nil {
+			nominated[si] = map[int32]bool{}
+		}
+		for _, ni := range s.postings[h.PatternID] {
+			nominated[si][ni] = true
+		}
+	}
+	var out []candidate
+	for si, nom := range nominated {
+		byRange := map[[2]int]*candidate{}
+		var order [][2]int
+		for ni := range nom {
+			n := &s.names[ni]
+			first, last, ok := s.covers(n, words[si])
+			if !ok {
+				continue
+			}
+			kind := n.kind
+			if kind == vigil.KindUnknown {
+				kind = vigil.KindOrganization
+			}
+			r := [2]int{first, last}
+			if kind == vigil.KindOrganization {
+				r[0] = -r[0] - 1 // a separate key per kind
+			}
+			c := byRange[r]
+			if c == nil {
+				c = &candidate{first: first, last: last, kind: kind, entities: map[int32]bool{}}
+				byRange[r] = c
+				order = append(order, r)
+			}
+			c.entities[n.entity] = true
+		}
+		sort.Slice(order, func(i, j int) bool {
+			return order[i][0] < order[j][0] || order[i][0] == order[j][0] && order[i][1] < order[j][1]
+		})
+		for _, r := range order {
+			out = append(out, *byRange[r])
+		}
+	}
+	return out
+}
+
+// covers reports whether a span holds enough of a listed name to be worth
+// screening, and the token range that holds it. Words meet by phonetic key,
+// each span word standing for one name word. A hit is strong when the
+// spellings agree after folding, or the keys are of three consonants or more
+// and the words start alike (Soleimani/Suleimani, Quds/Qods); only a strong
+// hit on a rare word is distinctive. A person needs two words, one
+// distinctive, or every word of a name of two or more: a lone given name or
+// surname is never enough. An organisation needs every word, or half of them
+// with one distinctive; a one-word name must be spelt as listed.
+func (s *Scanner) covers(n *nameRec, ws []word) (first, last int, ok bool) {
+	first, last = -1, -1
+	hits, rare, exact := 0, false, false
+	var used uint64 // span words already standing for a name word
+	for _, nw := range n.words {
+		for wi, w := range ws {
+			if w.skel != nw.skel || wi < 64 && used&(1<<wi) != 0 {
+				continue
+			}
+			if wi < 64 {
+				used |= 1 << wi
+			}
+			hits++
+			strong := w.fold == nw.fold || len(nw.skel) >= 3 && w.fold[0] == nw.fold[0]
+			rare = rare || strong && nw.rare
+			exact = exact || w.fold == nw.fold
+			if first < 0 || w.tok < first {
+				first = w.tok
+			}
+			last = max(last, w.tok)
+			break
+		}
+	}
+	d := len(n.words)
+	switch {
+	case hits == 0:
+		return 0, 0, false
+	case n.kind == vigil.KindPerson:
+		ok = hits >= 2 && (rare || hits == d)
+	case d == 1:
+		ok = exact && rare && len(n.words[0].fold) >= 4
+	default:
+		ok = hits == d || hits >= 2 && 2*hits >= d && rare
+	}
+	return first, last, ok
+}
+
+// lowerWords returns the lower-cased forms of the words the text writes in
+// lower case.
+func lowerWords(toks []Token) map[string]bool {
+	m := map[string]bool{}
+	for _, t := range toks {
+		if !t.Cap {
+			m[strings.ToLower(t.Text)] = true
+		}
+	}
+	return m
+}
+
+// resolveOverlaps settles mentions that overlap: one inside another gives
+// its matches to the outer one ("Hezbollah" inside "Lebanese Hezbollah");
+// of two that cross, the one with the better score (the longer on a tie)
+// stays.
+func resolveOverlaps(ms []Mention) []Mention {
+	sort.SliceStable(ms, func(i, j int) bool {
+		li, lj := ms[i].End-ms[i].Start, ms[j].End-ms[j].Start
+		if li != lj {
+			return li > lj
+		}
+		return best(ms[i]) > best(ms[j])
+	})
+	var out []Mention
+	for _, m := range ms {
+		keep := true
+		for k := range out {
+			o := &out[k]
+			if m.Start >= o.End || o.Start >= m.End {
+				continue
+			}
+			keep = false
+			if o.Start <= m.Start && m.End <= o.End {
+				o.Matches = mergeMatches(o.Matches, m.Matches)
+			} else if best(m) > best(*o) {
+				*o = m
+			}
+			break
+		}
+		if keep {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// mergeMatches adds to a the matches of b for entities a lacks, keeping the
+// best first.
+func mergeMatches(a, b []vigil.Match) []vigil.Match {
+	for _, x := range b {
+		found := false
+		for i := range a {
+			if a[i].EntityID == x.EntityID {
+				found = true
+				if x.Score > a[i].Score {
+					a[i] = x
+				}
+			}
+		}
+		if !found {
+			a = append(a, x)
+		}
+	}
+	sort.SliceStable(a, func(i, j int) bool { return a[i].Score > a[j].Score })
+	return a
+}
+
+func best(m Mention) float64 {
+	b := 0.0
+	for _, x := range m.Matches {
+		b = max(b, x.Score)
+	}
+	return b
+}

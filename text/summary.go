@@ -1,0 +1,93 @@
+package text
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/vigil-screening/vigil"
+)
+
+// EntityHits groups the mentions of one listed entity.
+type EntityHits struct {
+	EntityID string     `json:"entity_id"`
+	Kind     vigil.Kind `json:"kind"`
+	Name     string     `json:"name"`
+	// BestScore is the highest score of any mention of the entity.
+	BestScore float64 `json:"best_score"`
+	// Mentions counts the mentions, Coref those of them resolved by
+	// coreference; Texts are the distinct texts that named it.
+	Mentions int             `json:"mentions"`
+	Coref    int             `json:"coref"`
+	Texts    []string        `json:"texts"`
+	Measures []vigil.Measure `json:"measures,omitempty"`
+	Programs []string        `json:"programs,omitempty"`
+}
+
+// Summarize groups mentions by entity, most mentioned first.
+func Summarize(ms []Mention) []EntityHits {
+	by := map[string]*EntityHits{}
+	var order []string
+	for _, m := range ms {
+		for _, x := range m.Matches {
+			h := by[x.EntityID]
+			if h == nil {
+				h = &EntityHits{EntityID: x.EntityID, Kind: x.Kind, Name: x.Name, Measures: x.Measures, Programs: x.Programs}
+				by[x.EntityID] = h
+				order = append(order, x.EntityID)
+			}
+			h.Mentions++
+			if m.Antecedent != nil {
+				h.Coref++
+			}
+			h.BestScore = max(h.BestScore, x.Score)
+			if !containsString(h.Texts, m.Text) {
+				h.Texts = append(h.Texts, m.Text)
+			}
+		}
+	}
+	out := make([]EntityHits, 0, len(order))
+	for _, id := range order {
+		out = append(out, *by[id])
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Mentions != out[j].Mentions {
+			return out[i].Mentions > out[j].Mentions
+		}
+		return out[i].EntityID < out[j].EntityID
+	})
+	return out
+}
+
+func containsString(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Mark returns text with each mention written as [[mention]]{id, id, …}.
+func Mark(text string, ms []Mention) string {
+	var b strings.Builder
+	pos := 0
+	for _, m := range ms {
+		if m.Start < pos || m.End > len(text) {
+			continue
+		}
+		b.WriteString(text[pos:m.Start])
+		b.WriteString("[[")
+		b.WriteString(text[m.Start:m.End])
+		b.WriteString("]]{")
+		for i, x := range m.Matches {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(x.EntityID)
+		}
+		b.WriteString("}")
+		pos = m.End
+	}
+	b.WriteString(text[pos:])
+	return b.String()
+}
