@@ -44,6 +44,14 @@ func worksheetHead(head []byte) []byte {
 			return nil
 		}
 		head = data[csize:]
+		if !bytes.HasPrefix(head, []byte(sig)) {
+			// Skip a data descriptor (flag bit 3).
+			i := bytes.Index(head, []byte(sig))
+			if i < 0 {
+				return nil
+			}
+			head = head[i:]
+		}
 	}
 	return nil
 }

@@ -58,14 +58,15 @@ func ReadConListCSV(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
+			// FieldPos panics after a failed Read: the line comes from the error.
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				return meta, lists.Errorf(pe.Line, "row", "%v", pe.Err)
 			}
-			return meta, lists.Errorf(line, "row", "%v", err)
+			return meta, lists.Errorf(0, "row", "%v", err)
 		}
+		line, _ := cr.FieldPos(0)
 		if feed.c != nil && len(rec) != feed.width && !(len(rec) == 1 && rec[0] == "") {
 			return meta, lists.Errorf(line, "row", "has %d fields, the header has %d (broken quote?)", len(rec), feed.width)
 		}

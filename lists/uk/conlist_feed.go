@@ -9,7 +9,7 @@ import (
 // conFeed takes ConList rows in file order, from CSV or XLSX alike: the
 // optional "Last Updated" banner, the header, then data rows.
 type conFeed struct {
-	meta *lists.Meta
+	meta  *lists.Meta
 	c     *conList
 	rows  int
 	width int // the header's field count

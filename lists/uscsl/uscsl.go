@@ -126,10 +126,11 @@ func Read(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
-			return meta, csvError(err, line)
+			// FieldPos panics after a failed Read: the line comes from the error.
+			return meta, csvError(err, 0)
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
