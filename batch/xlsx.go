@@ -16,6 +16,8 @@ import (
 // excelize.OpenReader holds the compressed file in memory; the worksheet XML
 // itself is streamed (excelize spills worksheets larger than
 // UnzipXMLSizeLimit to a temporary file) and rows are decoded one at a time.
+// The uncompressed workbook is capped at 1 GB (UnzipSizeLimit) against zip
+// bombs.
 type xlsxReader struct {
 	f      *excelize.File
 	rows   *excelize.Rows
@@ -27,7 +29,7 @@ type xlsxReader struct {
 }
 
 func openXLSX(r io.Reader, opts Options) (Reader, error) {
-	f, err := excelize.OpenReader(r, excelize.Options{UnzipXMLSizeLimit: 16 << 20})
+	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: 1 << 30, UnzipXMLSizeLimit: 16 << 20})
 	if err != nil {
 		return nil, fmt.Errorf("batch: xlsx: %w", err)
 	}
