@@ -324,7 +324,7 @@ func (g *group) reindex() {
 }
 
 // reDocNumber finds document numbers in free text: a token of 5+ letters and
-// digits (6 or more) holding a digit, which leaves out years.
+// digits (5 or more) holding a digit, which leaves out 4-digit years.
 var reDocNumber = regexp.MustCompile(`\b[A-Z]{0,3}\d[0-9A-Z-]{4,}\b`)
 
 // addDocs adds documents from a number cell and a details cell. When the

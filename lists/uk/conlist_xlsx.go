@@ -51,7 +51,8 @@ func ReadConListXLSX(r io.Reader, emit lists.Emit) (meta *lists.Meta, err error)
 	n := 0
 	for rows.Next() {
 		n++
-		cols, err := rows.Columns()
+		// Raw values: ConList cells are text, and formatting costs time.
+		cols, err := rows.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
 			return meta, lists.Errorf(n, fmt.Sprintf("%s row %d", sheets[0], n), "%v", err)
 		}
