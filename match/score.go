@@ -160,23 +160,13 @@ func partSim(a, b *names.Part) float64 {
 		s = f
 	}
 	if a.Skel != "" && a.Skel == b.Skel {
-		if a.Abjad() != b.Abjad() && len(a.Skel) >= 2 {
+		if a.Abjad() != b.Abjad() && len(a.Skel) >= 3 {
 			s = max(s, 0.92)
 		} else if len(a.Skel) >= 3 && len(a.Key) >= 4 && len(b.Key) >= 4 {
 			s = max(s, 0.82)
 		}
 	} else if a.Abjad() != b.Abjad() && len(a.Skel) >= 3 && len(b.Skel) >= 3 {
 		s = max(s, 0.95*names.Similarity(a.Skel, b.Skel))
-	}
-	// A truncated word (field limits, "DR" for "DRISSI") as a prefix.
-	if len(a.Key) >= 2 && len(b.Key) >= 2 {
-		short, long := a.Key, b.Key
-		if len(short) > len(long) {
-			short, long = long, short
-		}
-		if strings.HasPrefix(long, short) {
-			s = max(s, 0.6+0.3*float64(len(short))/float64(len(long)))
-		}
 	}
 	return s
 }
@@ -241,8 +231,14 @@ func compare(q, c prepared, org bool) result {
 			continue
 		}
 		usedQ[x.i], usedC[x.j] = true, true
-		r.pairs = append(r.pairs, pairing{q: x.i, c: x.j, sim: x.s, w: (q.weights[x.i] + c.weights[x.j]) / 2})
+		w := (q.weights[x.i] + c.weights[x.j]) / 2
+		if q.parts[x.i].Tag == names.TagInitial || c.parts[x.j].Tag == names.TagInitial {
+			// An initial is weak evidence however long the name it stands for.
+			w = min(q.weights[x.i], c.weights[x.j])
+		}
+		r.pairs = append(r.pairs, pairing{q: x.i, c: x.j, sim: x.s, w: w})
 	}
+	truncated(&r, usedQ, usedC)
 	acronyms(&r, usedQ, usedC)
 	acronyms2(&r, usedC, usedQ)
 
@@ -346,9 +342,27 @@ func mergeSplits(a, b prepared) prepared {
 	best := func(p *names.Part) float64 {
 		m := 0.0
 		for j := range b.parts {
-			m = max(m, partSim(p, &b.parts[j]))
+			bp := &b.parts[j]
+			if len(p.Key) == 0 || len(bp.Key) == 0 || abs(len(bp.Key)-len(p.Key)) > 3 || (bp.Key[0] != p.Key[0] && bp.Skel != p.Skel) {
+				continue
+			}
+			m = max(m, partSim(p, bp))
 		}
 		return m
+	}
+	// Only worth trying when a part of b is longer than every part of a.
+	longest := 0
+	for _, p := range a.parts {
+		longest = max(longest, len(p.Key))
+	}
+	worth := false
+	for _, p := range b.parts {
+		if len(p.Key) > longest+1 {
+			worth = true
+		}
+	}
+	if !worth {
+		return a
 	}
 	changed := false
 	out := prepared{full: a.full, script: a.script}
@@ -404,12 +418,33 @@ func mergeSplits(a, b prepared) prepared {
 	return out
 }
 
+// truncated aligns the query's last part, when unaligned, with an unaligned
+// listed part it begins ("… BELKASSEM DR" ~ "… BELKASSEM DRISSI"): input
+// cut short by a field limit.
+func truncated(r *result, usedQ, usedC []bool) {
+	i := len(r.q.parts) - 1
+	if i < 1 || usedQ[i] || r.q.parts[i].Tag == names.TagLegal {
+		return
+	}
+	k := r.q.parts[i].Text
+	if len(k) < 2 {
+		return
+	}
+	for j, p := range r.c.parts {
+		if !usedC[j] && len(p.Text) > len(k) && strings.HasPrefix(p.Text, k) {
+			usedQ[i], usedC[j] = true, true
+			r.pairs = append(r.pairs, pairing{q: i, c: j, sim: 0.8, w: min(r.q.weights[i], r.c.weights[j])})
+			return
+		}
+	}
+}
+
 // acronyms aligns an unaligned part of q that spells the initials of a run of
 // unaligned parts of r.c ("PLA" ~ "People's Liberation Army", "JC" ~ "Jean
 // Claude").
 func acronyms(r *result, usedQ, usedC []bool) {
 	for i, p := range r.q.parts {
-		if usedQ[i] || len(p.Key) < 2 || len(p.Key) > 6 || p.Tag == names.TagNumber {
+		if usedQ[i] || len(p.Key) < 2 || len(p.Key) > 6 || (p.Tag != names.TagName && p.Tag != names.TagOrgWord) {
 			continue
 		}
 		for j := 0; j+len(p.Key) <= len(r.c.parts); j++ {
@@ -417,7 +452,7 @@ func acronyms(r *result, usedQ, usedC []bool) {
 			w := 0.0
 			for k := 0; k < len(p.Key); k++ {
 				cp := r.c.parts[j+k]
-				if usedC[j+k] || cp.Text == "" || cp.Text[0] != p.Key[k] {
+				if usedC[j+k] || cp.Text == "" || cp.Text[0] != p.Key[k] || cp.Tag == names.TagInitial || cp.Tag == names.TagLegal {
 					ok = false
 					break
 				}

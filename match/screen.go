@@ -189,23 +189,36 @@ func (ix *Index) candidates(qp *prepared) []int32 {
 		part++
 		credit(ix.post[ix.hash(keyToken, joined.String())], part, 1)
 	}
-	touched := s.touched
-	sort.Slice(touched, func(i, j int) bool {
-		if s.weight[touched[i]] != s.weight[touched[j]] {
-			return s.weight[touched[i]] > s.weight[touched[j]]
+	// Keep the names that share at least a third of the best one's weight,
+	// then the strongest of those.
+	var top float32
+	for _, ni := range s.touched {
+		top = max(top, s.weight[ni])
+	}
+	type cw struct {
+		ni int32
+		w  float32
+	}
+	keep := make([]cw, 0, 256)
+	for _, ni := range s.touched {
+		if s.weight[ni] >= top/3 {
+			keep = append(keep, cw{ni, s.weight[ni]})
 		}
-		return touched[i] < touched[j]
-	})
-	n := min(len(touched), candidatesScored)
-	out := make([]int32, n)
-	copy(out, touched[:n])
-	for _, ni := range touched {
 		s.weight[ni], s.stamp[ni] = 0, 0
 	}
-	s.touched = touched[:0]
+	s.touched = s.touched[:0]
+	sort.Slice(keep, func(i, j int) bool {
+		if keep[i].w != keep[j].w {
+			return keep[i].w > keep[j].w
+		}
+		return keep[i].ni < keep[j].ni
+	})
+	out := make([]int32, min(len(keep), candidatesScored))
+	for i := range out {
+		out[i] = keep[i].ni
+	}
 	return out
 }
-
 func round3(x float64) float64 { return float64(int(x*1000+0.5)) / 1000 }
 
 // nameDetail describes which name matched and how.

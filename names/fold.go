@@ -23,6 +23,11 @@ func Fold(tok string) string {
 	b := make([]byte, 0, len(tok)+2)
 	for i := 0; i < len(tok); {
 		matched := false
+		if c := tok[i]; c != 's' && c != 't' && c != 'd' && c != 'z' && c != 'p' && c != 'c' && c != 'k' && c != 'g' && c != 'o' && c != 'e' && c != 'i' && c != 'y' && c != 'q' && c != 'w' {
+			b = append(b, c)
+			i++
+			continue
+		}
 		for _, r := range foldRules {
 			if strings.HasPrefix(tok[i:], r.from) {
 				b = append(b, r.to...)
@@ -58,7 +63,7 @@ var skeletonMap = func() [256]byte {
 	for c := 'a'; c <= 'z'; c++ {
 		m[c] = byte(c)
 	}
-	for _, c := range "aeiouyhw" {
+	for _, c := range "aeiouyw" {
 		m[c] = 0
 	}
 	for _, c := range "kqgc" {
@@ -82,6 +87,9 @@ func Skeleton(tok string) string {
 	var last byte
 	for i := 0; i < len(f); i++ {
 		c := skeletonMap[f[i]]
+		if c == 'h' && i > 0 {
+			c = 0 // h counts only as a first letter (Hasan: hsn)
+		}
 		if c == 0 {
 			last = 0
 			continue

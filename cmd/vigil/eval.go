@@ -1,0 +1,73 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vigil-screening/vigil/eval"
+	"github.com/vigil-screening/vigil/internal/shared"
+	"github.com/vigil-screening/vigil/match"
+)
+
+func init() { subcommands = append(subcommands, evalCmd) }
+
+func evalCmd() *cobra.Command {
+	var db, evalDir, listsDir string
+	cmd := &cobra.Command{
+		Use:   "eval [--db FILE]",
+		Short: "Run the matching evaluations (name_bench, negatives, variants) and print a table",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if evalDir == "" {
+				root := shared.Root()
+				if root == "" {
+					return fmt.Errorf("no shared data folder found: pass --eval-dir (and --lists)")
+				}
+				evalDir = filepath.Join(root, "data", "eval")
+				if listsDir == "" && !cmd.Flags().Changed("db") {
+					listsDir = filepath.Join(root, "data", "lists")
+				}
+			}
+			var entries []match.Entry
+			var err error
+			t0 := time.Now()
+			if listsDir != "" {
+				entries, err = eval.LoadLists(listsDir)
+			} else {
+				entries, err = storeEntries(cmd, db)
+			}
+			if err != nil {
+				return err
+			}
+			t1 := time.Now()
+			ix := match.NewIndex(entries)
+			fmt.Fprintf(cmd.OutOrStdout(), "%d entities loaded in %s, index built in %s\n\n", ix.Len(), t1.Sub(t0).Round(time.Millisecond), time.Since(t1).Round(time.Millisecond))
+			return eval.Report(cmd.OutOrStdout(), evalDir, ix, entries)
+		},
+	}
+	dbFlag(cmd, &db)
+	cmd.Flags().StringVar(&evalDir, "eval-dir", "", "folder of name_bench_cases.csv and negatives_dev_global.csv (default ../shared/data/eval)")
+	cmd.Flags().StringVar(&listsDir, "lists", "", "read the lists from this folder instead of the store (default ../shared/data/lists unless --db is given)")
+	return cmd
+}
+
+// storeEntries loads the current entities of the store as index entries.
+func storeEntries(cmd *cobra.Command, db string) ([]match.Entry, error) {
+	st, err := openStore(db)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	cur, err := st.CurrentEntities(cmd.Context())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]match.Entry, len(cur))
+	for i := range cur {
+		out[i] = match.Entry{Entity: &cur[i].Entity, Version: cur[i].Version.Label()}
+	}
+	return out, nil
+}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/match"
+)
+
+func init() { subcommands = append(subcommands, screenCmd) }
+
+// loadIndex builds the match index over the current version of every list in
+// the store.
+func loadIndex(ctx context.Context, db string) (*match.Index, error) {
+	st, err := openStore(db)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	cur, err := st.CurrentEntities(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading current entities: %w", err)
+	}
+	entries := make([]match.Entry, len(cur))
+	for i := range cur {
+		entries[i] = match.Entry{Entity: &cur[i].Entity, Version: cur[i].Version.Label()}
+	}
+	return match.NewIndex(entries), nil
+}
+
+func screenCmd() *cobra.Command {
+	var db string
+	var q vigil.Query
+	var kind string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "screen [flags] NAME",
+		Short: "Screen a name against the current lists",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			q.Name = strings.Join(args, " ")
+			if kind != "" {
+				k, ok := vigil.ParseKind(kind)
+				if !ok {
+					return fmt.Errorf("--kind %q: want person, organization, vessel or aircraft", kind)
+				}
+				q.Kind = k
+			}
+			ix, err := loadIndex(cmd.Context(), db)
+			if err != nil {
+				return err
+			}
+			ms := ix.Screen(q)
+			if ms == nil {
+				ms = []vigil.Match{}
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				return writeJSON(out, struct {
+					Query   vigil.Query   `json:"query"`
+					Matches []vigil.Match `json:"matches"`
+				}{q, ms})
+			}
+			if len(ms) == 0 {
+				fmt.Fprintln(out, "no match")
+				return nil
+			}
+			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "SCORE\tENTITY\tKIND\tNAME\tMATCHED NAME\tLIST")
+			for _, m := range ms {
+				fmt.Fprintf(tw, "%.3f\t%s\t%s\t%s\t%s\t%s\n", m.Score, m.EntityID, m.Kind, m.Name, m.MatchedName, m.ListVersion)
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			for _, m := range ms {
+				fmt.Fprintf(out, "\n%s %s\n", m.EntityID, m.Name)
+				for _, f := range m.Explanation {
+					fmt.Fprintf(out, "  %-12s %+.3f  %s\n", f.Feature, f.Score, f.Detail)
+				}
+			}
+			return nil
+		},
+	}
+	dbFlag(cmd, &db)
+	f := cmd.Flags()
+	f.StringVar(&q.DOB, "dob", "", "date of birth: YYYY, YYYY-MM or YYYY-MM-DD")
+	f.StringVar(&q.Nationality, "nationality", "", "nationality: ISO alpha-2 code or country name")
+	f.StringVar(&q.Gender, "gender", "", "gender: male or female")
+	f.StringVar(&q.ID, "id", "", "an identity document number")
+	f.StringVar(&kind, "kind", "", "person, organization, vessel or aircraft")
+	f.Float64Var(&q.Threshold, "threshold", 0, fmt.Sprintf("report matches at or above this score (default %.2f)", match.DefaultThreshold))
+	f.IntVar(&q.Limit, "limit", 0, fmt.Sprintf("at most this many matches (default %d)", match.DefaultLimit))
+	f.BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}

@@ -1,0 +1,78 @@
+package eval
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"sort"
+
+	"github.com/vigil-screening/vigil/match"
+)
+
+// Report runs the three evaluations and writes a table to w. evalDir holds
+// name_bench_cases.csv and negatives_dev_global.csv; ix is the index over
+// all lists (entries are what it was built from, for the variant set).
+func Report(w io.Writer, evalDir string, ix *match.Index, entries []match.Entry) error {
+	pairs, err := ReadPairsFile(filepath.Join(evalDir, "name_bench_cases.csv"))
+	if err != nil {
+		return err
+	}
+	nb := NameBench(pairs, match.DefaultThreshold)
+	fmt.Fprintf(w, "name_bench (%d pairs) at threshold %.2f\n", nb.All.N(), nb.Threshold)
+	fmt.Fprintf(w, "  %-16s %5s %6s %6s %6s\n", "slice", "n", "prec", "recall", "F1")
+	row := func(name string, c Counts) {
+		fmt.Fprintf(w, "  %-16s %5d %6s %6s %6.3f\n", name, c.N(), f3(c.Precision()), f3(c.Recall()), c.F1())
+	}
+	row("all", nb.All)
+	for _, m := range []map[string]*Counts{nb.ByQuality, nb.ByGroup} {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			row(k, *m[k])
+		}
+	}
+	strongWrong := 0
+	for _, x := range nb.Wrong {
+		if x.Quality == "STRONG" {
+			strongWrong++
+			fmt.Fprintf(w, "  STRONG wrong: %q vs %q (match=%v) score %.3f\n", x.Name1, x.Name2, x.Match, x.Score)
+		}
+	}
+	fmt.Fprintf(w, "  STRONG pairs wrong: %d\n\n", strongWrong)
+
+	if ix != nil {
+		people, err := ReadPeopleFile(filepath.Join(evalDir, "negatives_dev_global.csv"))
+		if err != nil {
+			return err
+		}
+		neg := Negatives(ix, people)
+		fmt.Fprintf(w, "negatives (%d synthetic people on no list) at threshold %.2f\n", neg.N, match.DefaultThreshold)
+		fmt.Fprintf(w, "  any match, name only:                         %d (%.1f%%)\n", neg.NameOnly, 100*float64(neg.NameOnly)/float64(neg.N))
+		fmt.Fprintf(w, "  any match, with dob+nationality+gender given: %d (%.1f%%)\n\n", neg.WithEvidence, 100*float64(neg.WithEvidence)/float64(neg.N))
+
+		vs := Variants(entries, 1000, 1)
+		vr := RunVariants(ix, vs)
+		fmt.Fprintf(w, "variants (%d queries from 1000 sampled listed names): top-1 %d (%.1f%%)\n", vr.N, vr.Top1, 100*float64(vr.Top1)/float64(max(vr.N, 1)))
+		keys := make([]string, 0, len(vr.ByKind))
+		for k := range vr.ByKind {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			c := vr.ByKind[k]
+			fmt.Fprintf(w, "  %-14s %4d/%-4d %.1f%%\n", k, c[0], c[1], 100*float64(c[0])/float64(max(c[1], 1)))
+		}
+	}
+	return nil
+}
+
+func f3(x float64) string {
+	if math.IsNaN(x) {
+		return "-"
+	}
+	return fmt.Sprintf("%.3f", x)
+}
