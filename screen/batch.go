@@ -1,0 +1,259 @@
+package screen
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/batch"
+)
+
+// BatchOptions adjusts Batch.
+type BatchOptions struct {
+	// Threshold applies to rows that set none; <= 0 means the matcher's
+	// default.
+	Threshold float64
+	// Workers screening in parallel; <= 0 means GOMAXPROCS.
+	Workers int
+	// Window caps the rows read but not yet written (the reorder buffer);
+	// <= 0 means 512 per worker. Memory use is bounded by it whatever the
+	// file size.
+	Window int
+	// OnRowError, when set, is called in input order for each bad row.
+	OnRowError func(row int, err error)
+	// Progress, when set, is called from the writing goroutine with the
+	// number of rows written, every 1024 rows and at the end.
+	Progress func(rows int64)
+}
+
+// BatchLine is one output line of Batch: a screened row, or a bad row
+// with Error set and no matches.
+type BatchLine struct {
+	Row   int               `json:"row"`
+	ID    string            `json:"id,omitempty"`
+	Input map[string]string `json:"input,omitempty"`
+	// Matches are the same match objects "vigil screen" prints; [] when
+	// none.
+	Matches []vigil.Match `json:"matches,omitempty"`
+	Error   string        `json:"error,omitempty"`
+}
+
+// goodLine is BatchLine for a screened row: matches always present.
+type goodLine struct {
+	Row     int               `json:"row"`
+	ID      string            `json:"id,omitempty"`
+	Input   map[string]string `json:"input"`
+	Matches []vigil.Match     `json:"matches"`
+}
+
+// badLine is BatchLine for a bad row.
+type badLine struct {
+	Row   int    `json:"row"`
+	ID    string `json:"id,omitempty"`
+	Error string `json:"error"`
+}
+
+// BatchSummary counts what Batch did.
+type BatchSummary struct {
+	Rows   int64 `json:"rows"`   // rows read, good and bad
+	Hits   int64 `json:"hits"`   // rows with at least one match
+	Errors int64 `json:"errors"` // bad rows, not screened
+	// Elapsed is the wall time; Rate rows per second.
+	Elapsed time.Duration `json:"elapsed"`
+	Rate    float64       `json:"rate"`
+}
+
+func (s BatchSummary) String() string {
+	return fmt.Sprintf("%d rows, %d with matches, %d bad rows, %s, %.0f rows/s",
+		s.Rows, s.Hits, s.Errors, s.Elapsed.Round(time.Millisecond), s.Rate)
+}
+
+type batchJob struct {
+	seq int
+	rec batch.Record
+}
+
+type batchResult struct {
+	seq  int
+	row  int
+	line []byte
+	hit  bool
+	err  error // the row's error, for bad rows
+}
+
+// Batch screens every record of rd on opt.Workers goroutines and writes one
+// JSON line per record to w, in input order (see BatchLine). A bad row is
+// written with its error and the rest is screened; an I/O error from rd or
+// w, or ctx ending, stops the run and is returned with the summary so far.
+//
+// The reader, the workers and the writer are joined by bounded channels;
+// the writer restores input order in a ring of opt.Window slots, and the
+// reader waits for a free slot before handing out a row, so memory stays
+// flat for any file size.
+func Batch(ctx context.Context, ix Matcher, rd batch.Reader, w io.Writer, opt BatchOptions) (BatchSummary, error) {
+	start := time.Now()
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	window := opt.Window
+	if window <= 0 {
+		window = 512 * workers
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	slots := make(chan struct{}, window) // one token per row in flight
+	jobs := make(chan batchJob, 4*workers)
+	results := make(chan batchResult, 4*workers)
+	var readErr error
+
+	// Reader.
+	go func() {
+		defer close(jobs)
+		for seq := 0; ; seq++ {
+			rec, err := rd.Next()
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				readErr = err
+				cancel()
+				return
+			}
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case jobs <- batchJob{seq, rec}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+
+	// Workers.
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				r := screenRecord(ix, j, opt.Threshold)
+				select {
+				case results <- r:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(results) }()
+
+	// Writer: reorder and write.
+	bw := bufio.NewWriterSize(w, 256<<10)
+	ring := make([]*batchResult, window)
+	next := 0
+	var sum BatchSummary
+	var writeErr error
+	for r := range results {
+		if writeErr != nil {
+			continue // drain
+		}
+		r := r
+		ring[r.seq%window] = &r
+		for {
+			p := ring[next%window]
+			if p == nil || p.seq != next {
+				break
+			}
+			ring[next%window] = nil
+			next++
+			<-slots
+			sum.Rows++
+			if p.err != nil {
+				sum.Errors++
+				if opt.OnRowError != nil {
+					opt.OnRowError(p.row, p.err)
+				}
+			} else if p.hit {
+				sum.Hits++
+			}
+			if _, err := bw.Write(p.line); err != nil {
+				writeErr = err
+				cancel()
+				break
+			}
+			if opt.Progress != nil && sum.Rows%1024 == 0 {
+				opt.Progress(sum.Rows)
+			}
+		}
+	}
+	if writeErr == nil {
+		writeErr = bw.Flush()
+	}
+	if opt.Progress != nil {
+		opt.Progress(sum.Rows)
+	}
+	sum.Elapsed = time.Since(start)
+	if s := sum.Elapsed.Seconds(); s > 0 {
+		sum.Rate = float64(sum.Rows) / s
+	}
+	switch {
+	case readErr != nil:
+		return sum, fmt.Errorf("reading input after %d rows: %w", sum.Rows, readErr)
+	case writeErr != nil:
+		return sum, fmt.Errorf("writing output: %w", writeErr)
+	}
+	return sum, ctx.Err()
+}
+
+// screenRecord screens one record and encodes its output line.
+func screenRecord(ix Matcher, j batchJob, threshold float64) batchResult {
+	rec := j.rec
+	r := batchResult{seq: j.seq, row: rec.Row}
+	var v any
+	if rec.Err != nil {
+		r.err = rec.Err
+		msg := rec.Err.Error()
+		var re *batch.RowError
+		if errors.As(rec.Err, &re) {
+			msg = re.Msg
+		}
+		v = badLine{Row: rec.Row, ID: rec.ID, Error: msg}
+	} else {
+		q := rec.Query
+		if q.Threshold <= 0 {
+			q.Threshold = threshold
+		}
+		ms := ix.Screen(q)
+		if ms == nil {
+			ms = []vigil.Match{}
+		}
+		r.hit = len(ms) > 0
+		in := rec.Input
+		if in == nil {
+			in = map[string]string{}
+		}
+		v = goodLine{Row: rec.Row, ID: rec.ID, Input: in, Matches: ms}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf) // appends the newline
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil { // cannot happen for these types; keep the row visible
+		buf.Reset()
+		_ = enc.Encode(badLine{Row: rec.Row, Error: "encoding output: " + err.Error()})
+	}
+	r.line = buf.Bytes()
+	return r
+}

@@ -1,0 +1,38 @@
+package screen
+
+import (
+	"fmt"
+
+	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/mrz"
+)
+
+// MRZResult is a screened machine-readable zone.
+type MRZResult struct {
+	MRZ   *mrz.MRZ    `json:"mrz"`
+	Query vigil.Query `json:"query"`
+	// Failed are the check digits that failed: the zone is misread or the
+	// document altered.
+	Failed []mrz.Check `json:"failed_checks,omitempty"`
+	Verdict
+}
+
+// MRZ screens the holder of a parsed zone like a traveller (see Assess).
+// A failed check digit turns clear into refer, and is the first reason
+// whatever the recommendation: the data read may be wrong, or the
+// document forged. threshold <= 0 means the matcher's default.
+func MRZ(ix Matcher, m *mrz.MRZ, threshold float64) *MRZResult {
+	q := m.Query()
+	res := &MRZResult{MRZ: m, Query: q, Failed: m.Failed(), Verdict: Assess(ix, q, threshold)}
+	if len(res.Failed) > 0 {
+		var rs []string
+		for _, c := range res.Failed {
+			rs = append(rs, fmt.Sprintf("check digit failed: %s; the zone is misread or the document altered", c))
+		}
+		res.Reasons = append(rs, res.Reasons...)
+		if res.Recommendation == Clear {
+			res.Recommendation = Refer
+		}
+	}
+	return res
+}

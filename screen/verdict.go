@@ -1,0 +1,215 @@
+package screen
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/lists"
+	"github.com/vigil-screening/vigil/match"
+)
+
+// Recommendation is what to do with a traveller or document holder.
+type Recommendation string
+
+// Recommendations, strongest first.
+const (
+	// Deny: a strong match to a listing that carries a travel ban, with the
+	// date of birth or a document number agreeing.
+	Deny Recommendation = "deny"
+	// Refer: a possible match that an officer must look at.
+	Refer Recommendation = "refer"
+	// Clear: no listing matches at or above the threshold.
+	Clear Recommendation = "clear"
+)
+
+// StrongName is the name score at or above which a match is strong enough
+// to deny boarding or entry when the date of birth or a document agrees.
+const StrongName = 0.9
+
+// Verdict is the outcome of screening one person.
+type Verdict struct {
+	Recommendation Recommendation `json:"recommendation"`
+	// Reasons say, in words, why: for deny the listing, its travel ban and
+	// the evidence that agrees; for refer what is uncertain.
+	Reasons []string `json:"reasons"`
+	// Matches are the matches at or above the threshold, best first.
+	Matches []vigil.Match `json:"matches"`
+	// Deciding is the entity id of the match the recommendation rests on.
+	Deciding string `json:"deciding,omitempty"`
+}
+
+// Assess screens q and recommends deny, refer or clear. threshold <= 0
+// means match.DefaultThreshold (q.Threshold, when set, wins).
+func Assess(ix Matcher, q vigil.Query, threshold float64) Verdict {
+	if q.Threshold <= 0 {
+		q.Threshold = threshold
+	}
+	if q.Threshold <= 0 {
+		q.Threshold = match.DefaultThreshold
+	}
+	ms := ix.Screen(q)
+	if ms == nil {
+		ms = []vigil.Match{}
+	}
+	v := Verdict{Recommendation: Clear, Matches: ms}
+	if len(ms) == 0 {
+		v.Reasons = []string{fmt.Sprintf("no listing scores %.2f or more", q.Threshold)}
+		return v
+	}
+	// Deny on the best match that qualifies; otherwise refer on the best.
+	for _, m := range ms {
+		e, _, ok := ix.Entity(m.EntityID)
+		if !ok {
+			continue
+		}
+		name := nameScore(m)
+		if name < StrongName || !hasMeasure(m, e, vigil.MeasureTravelBan) {
+			continue
+		}
+		var agree []string
+		if s := dobAgrees(q.DOB, e.BirthDates); s != "" {
+			agree = append(agree, s)
+		}
+		if s := docAgrees(q.ID, e.Documents); s != "" {
+			agree = append(agree, s)
+		}
+		if len(agree) == 0 {
+			continue
+		}
+		v.Recommendation, v.Deciding = Deny, m.EntityID
+		v.Reasons = append([]string{
+			fmt.Sprintf("strong match (name %.2f, score %.2f) to %s %q, whose listing carries a travel ban (%s)",
+				name, m.Score, m.EntityID, m.Name, listing(m, e)),
+		}, agree...)
+		return v
+	}
+	best := ms[0]
+	e, _, _ := ix.Entity(best.EntityID)
+	v.Recommendation, v.Deciding = Refer, best.EntityID
+	name := nameScore(best)
+	switch {
+	case e != nil && name >= StrongName && !hasMeasure(best, e, vigil.MeasureTravelBan):
+		v.Reasons = append(v.Reasons, fmt.Sprintf("strong match (name %.2f, score %.2f) to %s %q, a listing without a travel ban (%s): an officer decides",
+			name, best.Score, best.EntityID, best.Name, listing(best, e)))
+	case e != nil && name >= StrongName:
+		v.Reasons = append(v.Reasons, fmt.Sprintf("strong name match (%.2f) to %s %q, listed with a travel ban (%s), but neither date of birth nor document agrees: an officer decides",
+			name, best.EntityID, best.Name, listing(best, e)))
+	default:
+		v.Reasons = append(v.Reasons, fmt.Sprintf("possible match (name %.2f, score %.2f) to %s %q (%s): an officer decides",
+			name, best.Score, best.EntityID, best.Name, listing(best, e)))
+	}
+	for _, f := range best.Explanation {
+		if f.Feature != "name" && f.Score < 0 {
+			v.Reasons = append(v.Reasons, "against: "+f.Detail)
+		}
+	}
+	if len(ms) > 1 {
+		v.Reasons = append(v.Reasons, fmt.Sprintf("%d more listings match", len(ms)-1))
+	}
+	return v
+}
+
+// nameScore is the score of the match's name feature, or its overall score.
+func nameScore(m vigil.Match) float64 {
+	for _, f := range m.Explanation {
+		if f.Feature == "name" {
+			return f.Score
+		}
+	}
+	return m.Score
+}
+
+func hasMeasure(m vigil.Match, e *vigil.Entity, x vigil.Measure) bool {
+	for _, y := range m.Measures {
+		if y == x {
+			return true
+		}
+	}
+	return e != nil && e.HasMeasure(x)
+}
+
+// listing describes a listing's measures and programmes.
+func listing(m vigil.Match, e *vigil.Entity) string {
+	var parts []string
+	ms := m.Measures
+	if len(ms) == 0 && e != nil {
+		ms = e.Measures
+	}
+	for _, x := range ms {
+		parts = append(parts, strings.ReplaceAll(string(x), "_", " "))
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "no measures stated")
+	}
+	s := strings.Join(parts, ", ")
+	if len(m.Programs) > 0 {
+		s += "; programmes " + strings.Join(m.Programs, ", ")
+	}
+	if m.ListVersion != "" {
+		s += "; " + m.ListVersion
+	}
+	return s
+}
+
+// dobAgrees returns a reason when the query's date of birth agrees with a
+// listed one: the same year, and the same month and day wherever both state
+// them. Ranges and approximate dates do not count as agreement.
+func dobAgrees(dob string, listed []vigil.Date) string {
+	if strings.TrimSpace(dob) == "" {
+		return ""
+	}
+	q, ok := lists.ParseDate(dob)
+	if !ok || q.Year == 0 {
+		return ""
+	}
+	for _, d := range listed {
+		if d.Year != q.Year || d.Approx || (d.ToYear != 0 && d.ToYear != d.Year) {
+			continue
+		}
+		if d.Month != 0 && q.Month != 0 && d.Month != q.Month {
+			continue
+		}
+		if d.Day != 0 && q.Day != 0 && d.Day != q.Day {
+			continue
+		}
+		if d.Day != 0 && q.Day != 0 {
+			return fmt.Sprintf("date of birth %s is listed", q.String())
+		}
+		return fmt.Sprintf("date of birth %s agrees with the listed %s (as precise as the listing)", q.String(), d.String())
+	}
+	return ""
+}
+
+// docAgrees returns a reason when the document number is listed.
+func docAgrees(num string, docs []vigil.Document) string {
+	k := docKey(num)
+	if k == "" {
+		return ""
+	}
+	for _, d := range docs {
+		if docKey(d.Number) == k {
+			t := d.Type
+			if t == "" {
+				t = "document"
+			}
+			return fmt.Sprintf("%s number %s is listed", strings.ReplaceAll(t, "_", " "), d.Number)
+		}
+	}
+	return ""
+}
+
+// docKey keeps a document number's letters and digits, upper case, the
+// way the matcher compares them; "" when too short to identify anyone.
+func docKey(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(s) {
+		if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() < 5 {
+		return ""
+	}
+	return b.String()
+}
