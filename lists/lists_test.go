@@ -1,6 +1,9 @@
 package lists
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestParseDate(t *testing.T) {
 	cases := []struct {
@@ -62,4 +65,49 @@ func TestDetectScript(t *testing.T) {
 			t.Errorf("DetectScript(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+func TestParseDates(t *testing.T) {
+	cases := map[string]string{
+		"1965 or 1966":             "1965|1966",
+		"c. 1957 or 14 March 1942": "~1957|1942-03-14",
+		"alt DOB: 19/11/1956":      "1956-11-19",
+		"Between 1963 to 1968":     "1963..1968",
+		"1965, 29 March":           "1965-03-29",
+		"23-Apr-68":                "1968-04-23",
+		"29-Aprl-1967":             "1967-04-29",
+		"Approximately 1967, or approximately 1961": "~1967|~1961",
+		"March 1968 to March 1969":                  "1968..1969",
+		"24 Jan.1973":                               "1973-01-24",
+		"01/10/1983,15/10/1983, 01/01/1980":         "1983-10-01|1983-10-15|1980-01-01",
+		"03/1965":                                   "1965-03",
+		"24/06/1402 (Hijri Calendar)":               "",
+		"Approximately (30-35 years old)":           "",
+	}
+	for in, want := range cases {
+		ds, _ := ParseDates(in)
+		var got []string
+		for _, d := range ds {
+			got = append(got, d.String())
+		}
+		if g := strings.Join(got, "|"); g != want {
+			t.Errorf("ParseDates(%q) = %q, want %q", in, g, want)
+		}
+	}
+}
+
+func FuzzParseDates(f *testing.F) {
+	f.Add("c. 1957 or 14 March 1942")
+	f.Add("01/10/1983,15/10/1983")
+	f.Fuzz(func(t *testing.T, s string) {
+		ds, ok := ParseDates(s)
+		if ok != (len(ds) > 0) {
+			t.Fatalf("ok=%v with %d dates", ok, len(ds))
+		}
+		for _, d := range ds {
+			if d.Year < 1850 || d.Month > 12 || d.Day > 31 || !strings.Contains(s, strings.Fields(d.Text)[0]) {
+				t.Fatalf("ParseDates(%q) gave %+v", s, d)
+			}
+		}
+	})
 }

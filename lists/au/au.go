@@ -396,6 +396,10 @@ func (m *Mapper) dates(s string) []vigil.Date {
 			d, ok := lists.ParseDate(strings.ReplaceAll(q, ". ", " "))
 			d.Text = q
 			if !ok {
+				if ds, ok := lists.ParseDates(q); ok {
+					out = append(out, ds...)
+					continue
+				}
 				m.meta.Warnf("unparsed date of birth %q", q)
 			}
 			out = append(out, d)

@@ -188,9 +188,15 @@ func (c *conList) add(row []string, line int) error {
 		g.seen["dob:"+s] = true
 		d, ok := lists.ParseDate(s)
 		if !ok {
-			c.meta.Warnf("unparsed DOB %q", s)
+			if ds, ok := lists.ParseDates(s); ok {
+				e.BirthDates = append(e.BirthDates, ds...)
+			} else {
+				c.meta.Warnf("unparsed DOB %q", s)
+				e.BirthDates = append(e.BirthDates, d)
+			}
+		} else {
+			e.BirthDates = append(e.BirthDates, d)
 		}
-		e.BirthDates = append(e.BirthDates, d)
 	}
 	if town, ctry := c.get(row, cTown), c.get(row, cCountryOfBirth); town != "" || ctry != "" {
 		text := strings.Trim(town+", "+ctry, ", ")
