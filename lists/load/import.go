@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/download"
 )
 
 // MaxDrop is the share of entities a new complete version may lose against the
@@ -42,7 +43,7 @@ func Import(ctx context.Context, st vigil.Store, ds *Dataset, opt Options) (vigi
 			if c.List != v.List || c.Partial || c.Hash == v.Hash {
 				continue
 			}
-			if err := checkShrink(c.Entities, v.Entities, MaxDrop); err != nil {
+			if err := download.CheckShrink(c.Entities, v.Entities, MaxDrop); err != nil {
 				return vigil.ListVersion{}, fmt.Errorf("%s: %w (current %s has %d entities; use --force to import anyway)", ds.Files[0], err, c.Label(), c.Entities)
 			}
 		}
@@ -52,13 +53,4 @@ func Import(ctx context.Context, st vigil.Store, ds *Dataset, opt Options) (vigi
 		return got, fmt.Errorf("%s: %w", ds.Files[0], err)
 	}
 	return got, err
-}
-
-// checkShrink refuses next when it holds more than maxDrop fewer entities than
-// prev. TODO(lead): use download.CheckShrink once that package lands.
-func checkShrink(prev, next int, maxDrop float64) error {
-	if prev > 0 && float64(next) < float64(prev)*(1-maxDrop) {
-		return fmt.Errorf("suspicious version: %d entities, %.0f%% fewer than the %d of the current version", next, 100*(1-float64(next)/float64(prev)), prev)
-	}
-	return nil
 }

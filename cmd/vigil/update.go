@@ -1,0 +1,117 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vigil-screening/vigil/download"
+	"github.com/vigil-screening/vigil/lists/load"
+)
+
+func init() {
+	listsSubcommands = append(listsSubcommands, updateCmd)
+}
+
+// archiveDir is where downloads are kept: beside the store file.
+func archiveDir(db string) string {
+	return strings.TrimSuffix(db, filepath.Ext(db)) + "-downloads"
+}
+
+// sources returns the download table: the official one, a config file's
+// overrides, a mirror, and a selection of lists.
+func sources(config, mirror string, only []string) ([]download.Source, error) {
+	srcs := download.DefaultSources()
+	if config != "" {
+		var err error
+		if srcs, err = download.LoadConfig(config, srcs); err != nil {
+			return nil, err
+		}
+	}
+	if mirror != "" {
+		srcs = download.Mirror(srcs, mirror)
+	}
+	if len(only) == 0 {
+		return srcs, nil
+	}
+	var out []download.Source
+	for _, l := range only {
+		s, ok := download.Find(srcs, l)
+		if !ok {
+			return nil, fmt.Errorf("no download source for list %q", l)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func updateCmd() *cobra.Command {
+	var db, dir, config, mirror string
+	var only []string
+	var force, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "update",
+		Short: "Download the official lists and import what changed",
+		Long: `Downloads each official list (conditional requests, size limits, timeouts,
+retries), keeps every downloaded file in the archive folder, and imports the
+versions that changed. A download that fails, does not parse, or holds more
+than 20% fewer entities than the last good version (unless --force) leaves
+that version in force.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			srcs, err := sources(config, mirror, only)
+			if err != nil {
+				return err
+			}
+			st, err := openStore(db)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if dir == "" {
+				dir = archiveDir(db)
+			}
+			d := &download.Downloader{Dir: dir}
+			outs := load.Update(cmd.Context(), st, d, srcs, load.Options{Force: force})
+			failed := 0
+			for _, o := range outs {
+				if o.Err != nil {
+					failed++
+				}
+			}
+			if asJSON {
+				if err := writeJSON(cmd.OutOrStdout(), map[string]any{"updates": outs}); err != nil {
+					return err
+				}
+			} else {
+				w := cmd.OutOrStdout()
+				for _, o := range outs {
+					switch {
+					case o.Err != nil:
+						fmt.Fprintf(cmd.ErrOrStderr(), "%s: %v; the last good version stays in force\n", o.List, o.Err)
+					case o.Unchanged:
+						fmt.Fprintf(w, "%s: unchanged\n", o.List)
+					default:
+						v := o.Version
+						fmt.Fprintf(w, "%s: version %d, published %s, %d entities (%d added, %d removed, %d changed)\n",
+							o.List, v.Version, dateOrDash(v.Published), v.Entities, v.Added, v.Removed, v.Changed)
+					}
+				}
+			}
+			if failed > 0 {
+				return exitError{1}
+			}
+			return nil
+		},
+	}
+	dbFlag(cmd, &db)
+	cmd.Flags().StringVar(&dir, "dir", "", "archive folder for downloaded files (default: beside the store, DB-downloads)")
+	cmd.Flags().StringVar(&config, "config", "", "JSON file overriding the download table")
+	cmd.Flags().StringVar(&mirror, "mirror", "", "fetch every file from BASE/LIST/NAME instead of the official sites")
+	cmd.Flags().StringSliceVar(&only, "list", nil, "update only these lists (repeatable)")
+	cmd.Flags().BoolVar(&force, "force", false, "import even a version that shrank by more than 20%")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
