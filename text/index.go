@@ -15,6 +15,10 @@ import (
 // a name, and it names many people who are on no list.
 const DefaultThreshold = 0.9
 
+// maxPostings is the most listed names a key may occur in and still
+// nominate names for screening.
+const maxPostings = 1500
+
 // Options tune a Scanner.
 type Options struct {
 	// Threshold is the least score a match needs (DefaultThreshold when 0).
@@ -32,7 +36,6 @@ type Scanner struct {
 
 	ac       *ahocorasick.Automaton
 	postings [][]int32 // by pattern id: names holding the key
-	bigDF    int       // keys in more entities than this nominate no names
 
 	names    []nameRec
 	entities []*vigil.Entity
@@ -64,14 +67,12 @@ func New(entities []*vigil.Entity, sc vigil.Screener, opt Options) (*Scanner, er
 	if s.rareDF <= 0 {
 		s.rareDF = max(20, len(entities)/1000)
 	}
-	s.bigDF = max(2000, len(entities)/10)
 	type raw struct {
 		entity int32
 		kind   vigil.Kind
 		words  []nameWord
 	}
 	var raws []raw
-	skelDF := map[string]int{}
 	for _, e := range entities {
 		if e.Kind != vigil.KindPerson && e.Kind != vigil.KindOrganization && e.Kind != vigil.KindUnknown {
 			continue
@@ -79,7 +80,7 @@ func New(entities []*vigil.Entity, sc vigil.Screener, opt Options) (*Scanner, er
 		ei := int32(len(s.entities))
 		s.entities = append(s.entities, e)
 		s.byID[e.ID] = ei
-		seenFold, seenSkel := map[string]bool{}, map[string]bool{}
+		seenFold := map[string]bool{}
 		for _, n := range e.Names {
 			ws := nameWords(n.Full, e.Kind)
 			if len(ws) == 0 {
@@ -91,36 +92,34 @@ func New(entities []*vigil.Entity, sc vigil.Screener, opt Options) (*Scanner, er
 					seenFold[w.fold] = true
 					s.dfFold[w.fold]++
 				}
-				if !seenSkel[w.skel] {
-					seenSkel[w.skel] = true
-					skelDF[w.skel]++
-				}
 			}
 		}
 	}
-	patID := map[string]int32{}
-	var patterns []string
+	// Postings per key, then the automaton over the keys that nominate.
+	byKey := map[string][]int32{}
 	for _, r := range raws {
 		for i := range r.words {
 			r.words[i].rare = s.dfFold[r.words[i].fold] <= s.rareDF
 		}
 		ni := int32(len(s.names))
 		s.names = append(s.names, nameRec{entity: r.entity, kind: r.kind, words: r.words})
-		seen := map[string]bool{}
 		for _, w := range r.words {
-			if seen[w.skel] || skelDF[w.skel] > s.bigDF {
-				continue
+			if p := byKey[w.skel]; len(p) == 0 || p[len(p)-1] != ni {
+				byKey[w.skel] = append(p, ni)
 			}
-			seen[w.skel] = true
-			id, ok := patID[w.skel]
-			if !ok {
-				id = int32(len(patterns))
-				patID[w.skel] = id
-				patterns = append(patterns, " "+w.skel+" ")
-				s.postings = append(s.postings, nil)
-			}
-			s.postings[id] = append(s.postings[id], ni)
 		}
+	}
+	var patterns []string
+	for k, p := range byKey {
+		// A key that half the world's names share (Mohammed, John, Sergei)
+		// nominates nobody: a name is only screened through a word that
+		// narrows the field, and its common words are then checked against
+		// the span directly.
+		if len(p) > maxPostings {
+			continue
+		}
+		patterns = append(patterns, " "+k+" ")
+		s.postings = append(s.postings, p)
 	}
 	if len(patterns) == 0 {
 		return s, nil

@@ -201,37 +201,70 @@ func (s *Scanner) candidates(toks []Token, spans [][2]int, words [][]word) []can
 		}
 	}
 	var out []candidate
+	memo := map[string][]candidate{} // by the span's keys, relative to its first token
 	for si, nom := range nominated {
-		byRange := map[[2]int]*candidate{}
-		var order [][2]int
-		for ni := range nom {
-			n := &s.names[ni]
-			first, last, ok := s.covers(n, words[si])
-			if !ok {
-				continue
-			}
-			kind := n.kind
-			if kind == vigil.KindUnknown {
-				kind = vigil.KindOrganization
-			}
-			r := [2]int{first, last}
-			if kind == vigil.KindOrganization {
-				r[0] = -r[0] - 1 // a separate key per kind
-			}
-			c := byRange[r]
-			if c == nil {
-				c = &candidate{first: first, last: last, kind: kind, entities: map[int32]bool{}}
-				byRange[r] = c
-				order = append(order, r)
-			}
-			c.entities[n.entity] = true
+		if len(nom) == 0 {
+			continue
 		}
-		sort.Slice(order, func(i, j int) bool {
-			return order[i][0] < order[j][0] || order[i][0] == order[j][0] && order[i][1] < order[j][1]
-		})
-		for _, r := range order {
-			out = append(out, *byRange[r])
+		sig := spanSignature(words[si])
+		rel, ok := memo[sig]
+		if !ok {
+			rel = s.spanCandidates(nom, words[si], spans[si][0])
+			memo[sig] = rel
 		}
+		for _, c := range rel {
+			c.first += spans[si][0]
+			c.last += spans[si][0]
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// spanSignature identifies a span by its words' keys and spellings.
+func spanSignature(ws []word) string {
+	var b strings.Builder
+	for _, w := range ws {
+		b.WriteString(w.fold)
+		b.WriteByte(' ')
+	}
+	return b.String()
+}
+
+// spanCandidates returns the candidates among the names nominated for one
+// span, with token indexes relative to base.
+func (s *Scanner) spanCandidates(nom map[int32]bool, ws []word, base int) []candidate {
+	byRange := map[[2]int]*candidate{}
+	var order [][2]int
+	for ni := range nom {
+		n := &s.names[ni]
+		first, last, ok := s.covers(n, ws)
+		if !ok {
+			continue
+		}
+		first, last = first-base, last-base
+		kind := n.kind
+		if kind == vigil.KindUnknown {
+			kind = vigil.KindOrganization
+		}
+		r := [2]int{first, last}
+		if kind == vigil.KindOrganization {
+			r[0] = -r[0] - 1 // a separate key per kind
+		}
+		c := byRange[r]
+		if c == nil {
+			c = &candidate{first: first, last: last, kind: kind, entities: map[int32]bool{}}
+			byRange[r] = c
+			order = append(order, r)
+		}
+		c.entities[n.entity] = true
+	}
+	sort.Slice(order, func(i, j int) bool {
+		return order[i][0] < order[j][0] || order[i][0] == order[j][0] && order[i][1] < order[j][1]
+	})
+	out := make([]candidate, len(order))
+	for i, r := range order {
+		out[i] = *byRange[r]
 	}
 	return out
 }

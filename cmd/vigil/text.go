@@ -1,0 +1,81 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/match"
+	"github.com/vigil-screening/vigil/text"
+)
+
+func init() { subcommands = append(subcommands, textCmd) }
+
+func textCmd() *cobra.Command {
+	var db string
+	var asJSON bool
+	var threshold float64
+	cmd := &cobra.Command{
+		Use:   "text [flags] [FILE|-]",
+		Short: "Find listed persons and organisations mentioned in an article",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var in io.Reader = cmd.InOrStdin()
+			if len(args) == 1 && args[0] != "-" {
+				f, err := os.Open(args[0])
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				in = f
+			}
+			raw, err := io.ReadAll(in)
+			if err != nil {
+				return err
+			}
+			article := string(raw)
+			entries, err := storeEntries(cmd, db)
+			if err != nil {
+				return err
+			}
+			ents := make([]*vigil.Entity, len(entries))
+			for i := range entries {
+				ents[i] = entries[i].Entity
+			}
+			sc, err := text.New(ents, match.NewIndex(entries), text.Options{Threshold: threshold})
+			if err != nil {
+				return err
+			}
+			ms := sc.Scan(article)
+			if ms == nil {
+				ms = []text.Mention{}
+			}
+			sum := text.Summarize(ms)
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), map[string]any{"mentions": ms, "entities": sum})
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintln(out, text.Mark(article, ms))
+			fmt.Fprintln(out)
+			if len(sum) == 0 {
+				fmt.Fprintln(out, "No listed person or organisation found.")
+				return nil
+			}
+			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ENTITY\tKIND\tNAME\tSCORE\tMENTIONS\tAS")
+			for _, h := range sum {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%d (%d by surname)\t%s\n", h.EntityID, h.Kind, h.Name, h.BestScore, h.Mentions, h.Coref, strings.Join(h.Texts, "; "))
+			}
+			return tw.Flush()
+		},
+	}
+	dbFlag(cmd, &db)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().Float64Var(&threshold, "threshold", 0, fmt.Sprintf("least score of a match (default %.2f)", text.DefaultThreshold))
+	return cmd
+}
