@@ -66,9 +66,6 @@ func LoadTest(ctx context.Context, o LoadOptions) (LoadResult, error) {
 	if o.Duration <= 0 || o.Duration > 10*time.Minute {
 		return LoadResult{}, errors.New("the load test duration must be between 0 and 10 minutes")
 	}
-	tr := &http.Transport{MaxIdleConnsPerHost: o.Clients, MaxConnsPerHost: o.Clients, DisableCompression: true}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 	ctx, cancel := context.WithTimeout(ctx, o.Duration)
 	defer cancel()
 
@@ -80,8 +77,19 @@ func LoadTest(ctx context.Context, o LoadOptions) (LoadResult, error) {
 	start := time.Now()
 	for c := range o.Clients {
 		wg.Go(func() {
-			for ctx.Err() == nil {
-				req, _ := http.NewRequestWithContext(ctx, "POST", o.URL, bytes.NewReader(o.Body))
+			// A context per client: requests sharing one parent context
+			// contend on its lock, and the generator would be measured
+			// rather than the server.
+			cctx, ccancel := context.WithCancel(ctx)
+			defer ccancel()
+			// A transport per client too, each with its one keep-alive
+			// connection, as separate clients would have: a shared
+			// transport serialises requests on its own lock.
+			tr := &http.Transport{MaxIdleConnsPerHost: 1, DisableCompression: true}
+			defer tr.CloseIdleConnections()
+			client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+			for cctx.Err() == nil {
+				req, _ := http.NewRequestWithContext(cctx, "POST", o.URL, bytes.NewReader(o.Body))
 				req.Header.Set("Content-Type", "application/json")
 				if o.Key != "" {
 					req.Header.Set("Authorization", "Bearer "+o.Key)
@@ -95,7 +103,7 @@ func LoadTest(ctx context.Context, o LoadOptions) (LoadResult, error) {
 						err = fmt.Errorf("HTTP %d", res.StatusCode)
 					}
 				}
-				if ctx.Err() != nil {
+				if cctx.Err() != nil {
 					return // the run ended mid-request: not an error
 				}
 				if err != nil {
