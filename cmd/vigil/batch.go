@@ -1,0 +1,220 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/vigil-screening/vigil/batch"
+	"github.com/vigil-screening/vigil/match"
+	"github.com/vigil-screening/vigil/screen"
+)
+
+func init() { subcommands = append(subcommands, batchCmd) }
+
+// maxReportedRows caps the bad rows named one by one on stderr.
+const maxReportedRows = 1000
+
+func batchCmd() *cobra.Command {
+	var db, in, out, mapping, format string
+	var threshold float64
+	var workers int
+	cmd := &cobra.Command{
+		Use:   "batch --in FILE [--out FILE]",
+		Short: "Screen a CSV, TSV, JSONL or XLSX file of names; JSON Lines out, one per row in input order",
+		Long: `Screen every row of a bulk file (CSV, TSV, JSON Lines or XLSX; "-" reads
+stdin) against the current lists. Columns are mapped by header (id, name or
+full_name, first_name/middle_name/last_name, dob, nationality, gender,
+id_number/passport, kind); --map overrides, e.g. --map name=Customer,dob=Born.
+
+Each row gives one JSON line, in input order:
+  {"row":N,"id":"…","input":{…},"matches":[…]}
+and a bad row (missing name, broken quoting, bad date) gives
+  {"row":N,"error":"…"}
+and is named on stderr; the rest is screened. A summary goes to stderr. The
+exit status is 0 when the file was read through, whatever it matched.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if in == "" {
+				return fmt.Errorf("--in FILE is required")
+			}
+			opts := batch.Options{Format: format}
+			if mapping != "" {
+				opts.Map = map[string]string{}
+				for _, kv := range strings.Split(mapping, ",") {
+					f, c, ok := strings.Cut(kv, "=")
+					if !ok || strings.TrimSpace(f) == "" || strings.TrimSpace(c) == "" {
+						return fmt.Errorf("--map %q: want field=column,…", kv)
+					}
+					opts.Map[strings.TrimSpace(f)] = strings.TrimSpace(c)
+				}
+			}
+			var src io.Reader = cmd.InOrStdin()
+			var size int64
+			if in != "-" {
+				f, err := os.Open(in)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if st, err := f.Stat(); err == nil {
+					size = st.Size()
+				}
+				src = f
+			}
+			counted := &countingReader{r: src}
+			rd, err := batch.Open(counted, in, opts)
+			if err != nil {
+				return fmt.Errorf("%s: %w", in, err)
+			}
+			stderr := cmd.ErrOrStderr()
+			for _, w := range rd.Warnings() {
+				fmt.Fprintf(stderr, "%s: %s\n", in, w)
+			}
+			var dst io.Writer = cmd.OutOrStdout()
+			if out != "" && out != "-" {
+				f, err := os.Create(out)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				dst = f
+			}
+			ix, err := loadIndex(cmd.Context(), db)
+			if err != nil {
+				return err
+			}
+			if ix.Len() == 0 {
+				return fmt.Errorf("no lists in %s: import some with vigil lists import", db)
+			}
+
+			var rows atomic.Int64
+			bar := newBar(stderr, size, counted, &rows)
+			var reported int
+			opt := screen.BatchOptions{
+				Threshold: threshold,
+				Workers:   workers,
+				Progress:  func(n int64) { rows.Store(n) },
+				OnRowError: func(row int, err error) {
+					reported++
+					if reported > maxReportedRows {
+						return
+					}
+					bar.clear()
+					if reported == maxReportedRows {
+						fmt.Fprintf(stderr, "%s: %v (further bad rows are in the output only)\n", in, err)
+						return
+					}
+					fmt.Fprintf(stderr, "%s: %v\n", in, err)
+				},
+			}
+			sum, err := screen.Batch(cmd.Context(), ix, rd, dst, opt)
+			bar.finish()
+			if f, ok := dst.(*os.File); ok && f != os.Stdout {
+				if cerr := f.Close(); cerr != nil && err == nil {
+					err = cerr
+				}
+			}
+			fmt.Fprintf(stderr, "%s: %s (%d workers)\n", in, sum, workersOr(workers))
+			return err
+		},
+	}
+	dbFlag(cmd, &db)
+	f := cmd.Flags()
+	f.StringVar(&in, "in", "", `input file ("-" for stdin)`)
+	f.StringVar(&out, "out", "", "output file (default stdout)")
+	f.Float64Var(&threshold, "threshold", 0, fmt.Sprintf("report matches at or above this score (default %.2f)", match.DefaultThreshold))
+	f.IntVar(&workers, "workers", 0, "screening goroutines (default GOMAXPROCS)")
+	f.StringVar(&mapping, "map", "", "column map: field=column,… (fields: "+strings.Join(batch.Fields, ", ")+")")
+	f.StringVar(&format, "format", "", "input format: csv, tsv, jsonl or xlsx (default: detected)")
+	return cmd
+}
+
+func workersOr(n int) int {
+	if n > 0 {
+		return n
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// countingReader counts the bytes read through it, for the progress bar.
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// progress drives a progress bar over the input's bytes (the row count is
+// unknown until the end, so the ETA comes from bytes read of the file size),
+// with rows and rows/s in its description. It is inert unless stderr is a
+// terminal and the input size is known.
+type progress struct {
+	bar  *progressbar.ProgressBar
+	stop chan struct{}
+	done chan struct{}
+}
+
+func newBar(w io.Writer, size int64, in *countingReader, rows *atomic.Int64) *progress {
+	f, ok := w.(*os.File)
+	if !ok || size <= 0 || !term.IsTerminal(int(f.Fd())) {
+		return &progress{}
+	}
+	p := &progress{
+		bar: progressbar.NewOptions64(size,
+			progressbar.OptionSetWriter(w),
+			progressbar.OptionShowBytes(true),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionThrottle(200*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionSetWidth(30),
+		),
+		stop: make(chan struct{}),
+		done: make(chan struct{}),
+	}
+	start := time.Now()
+	go func() {
+		defer close(p.done)
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-p.stop:
+				return
+			case <-t.C:
+				n := rows.Load()
+				p.bar.Describe(fmt.Sprintf("%d rows, %.0f rows/s", n, float64(n)/time.Since(start).Seconds()))
+				_ = p.bar.Set64(min(in.n.Load(), size))
+			}
+		}
+	}()
+	return p
+}
+
+// clear removes the bar before a line is printed; the ticker redraws it.
+func (p *progress) clear() {
+	if p.bar != nil {
+		_ = p.bar.Clear()
+	}
+}
+
+func (p *progress) finish() {
+	if p.bar == nil {
+		return
+	}
+	close(p.stop)
+	<-p.done
+	_ = p.bar.Finish()
+}

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vigil-screening/vigil/match"
+	"github.com/vigil-screening/vigil/paxlst"
+	"github.com/vigil-screening/vigil/screen"
+)
+
+func init() { subcommands = append(subcommands, manifestCmd) }
+
+// Exit statuses of vigil manifest and vigil mrz, so that a departure
+// control or border system can act without parsing the output. 1 stays the
+// status of every error (unreadable message, no store): an integration
+// must treat it as "not screened", never as clear.
+const (
+	exitRefer = 2 // at least one refer, no deny
+	exitDeny  = 3 // at least one deny
+)
+
+// verdictExit maps the strongest recommendation to the exit status.
+func verdictExit(r screen.Recommendation) error {
+	switch r {
+	case screen.Deny:
+		return exitError{exitDeny}
+	case screen.Refer:
+		return exitError{exitRefer}
+	}
+	return nil
+}
+
+func manifestCmd() *cobra.Command {
+	var db string
+	var asJSON, lenient bool
+	var threshold float64
+	cmd := &cobra.Command{
+		Use:   "manifest [--db FILE] [--json] FILE",
+		Short: "Screen every traveller of a PAXLST passenger or crew manifest",
+		Long: `Screen every traveller of a UN/EDIFACT PAXLST message ("-" reads stdin)
+with name, date of birth, nationality, gender and document number, and
+recommend per traveller:
+  deny   strong match to a listing that carries a travel ban, with the date
+         of birth or a document number agreeing
+  refer  a possible match an officer must look at
+  clear  no listing matches
+Bad traveller records are listed as problems; the rest is screened.
+
+Exit status: 0 all clear, 2 at least one refer (no deny), 3 at least one
+deny, 1 an error (the manifest was not screened).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var r io.Reader = cmd.InOrStdin()
+			if args[0] != "-" {
+				f, err := os.Open(args[0])
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				r = f
+			}
+			msg, err := paxlst.Options{Lenient: lenient}.Parse(r)
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			ix, err := loadIndex(cmd.Context(), db)
+			if err != nil {
+				return err
+			}
+			res := screen.Manifest(ix, msg, threshold)
+			out := cmd.OutOrStdout()
+			if asJSON {
+				if err := writeJSON(out, res); err != nil {
+					return err
+				}
+			} else {
+				printManifest(out, res)
+			}
+			return verdictExit(res.Worst())
+		},
+	}
+	dbFlag(cmd, &db)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&lenient, "lenient", false, "accept wrong UNT segment counts and references (warnings)")
+	cmd.Flags().Float64Var(&threshold, "threshold", 0, fmt.Sprintf("match threshold (default %.2f)", match.DefaultThreshold))
+	return cmd
+}
+
+func printManifest(w io.Writer, res *screen.ManifestResult) {
+	ich := res.Interchange
+	fmt.Fprintf(w, "Interchange %s from %s to %s", ich.Control, ich.Sender, ich.Recipient)
+	if ich.Prepared != "" {
+		fmt.Fprintf(w, ", prepared %s", ich.Prepared)
+	}
+	fmt.Fprintln(w)
+	for _, f := range res.Flights {
+		var legs []string
+		for _, l := range f.Flight.Legs {
+			legs = append(legs, fmt.Sprintf("%s %s → %s %s", l.From, l.Departure, l.To, l.Arrival))
+		}
+		fmt.Fprintf(w, "\nFlight %s  %s\n  %d travellers: %d deny, %d refer, %d clear\n",
+			f.Flight.Ident(), strings.Join(legs, "; "), len(f.Travellers), f.Counts.Deny, f.Counts.Refer, f.Counts.Clear)
+		for _, i := range f.Travellers {
+			printTraveller(w, &res.Travellers[i])
+		}
+	}
+	if len(res.Unassigned) > 0 {
+		fmt.Fprintf(w, "\nTravellers without a flight\n")
+		for _, i := range res.Unassigned {
+			printTraveller(w, &res.Travellers[i])
+		}
+	}
+	if len(res.Problems) > 0 {
+		fmt.Fprintf(w, "\nProblems (records dropped or partly read: check them by hand)\n")
+		for _, p := range res.Problems {
+			fmt.Fprintf(w, "  %s\n", p)
+		}
+	}
+	for _, s := range res.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", s)
+	}
+	c := res.Counts
+	fmt.Fprintf(w, "\n%d travellers: %d deny, %d refer, %d clear\n", len(res.Travellers), c.Deny, c.Refer, c.Clear)
+}
+
+func printTraveller(w io.Writer, tr *screen.TravellerResult) {
+	t := tr.Traveller
+	role := t.Role
+	if t.Transit {
+		role += ", transit"
+	}
+	fmt.Fprintf(w, "  %-5s  %s, %s (%s)\n", strings.ToUpper(string(tr.Recommendation)), t.Surname, t.Given, role)
+	var facts []string
+	add := func(label, v string) {
+		if v != "" {
+			facts = append(facts, label+" "+v)
+		}
+	}
+	add("born", t.DOB)
+	add("nationality", t.Nationality)
+	add("gender", t.Gender)
+	for _, d := range t.Documents {
+		s := d.Type + " " + d.Number
+		if d.Issuer != "" {
+			s += " (" + d.Issuer + ")"
+		}
+		add("doc", s)
+	}
+	if t.Embark != "" || t.Debark != "" {
+		add("route", t.Embark+"→"+t.Debark)
+	}
+	fmt.Fprintf(w, "         %s\n", strings.Join(facts, ", "))
+	printVerdict(w, &tr.Verdict, "         ")
+}
+
+// printVerdict prints the deciding (or best) match and the reasons.
+func printVerdict(w io.Writer, v *screen.Verdict, indent string) {
+	if len(v.Matches) > 0 {
+		best := v.Matches[0]
+		for _, m := range v.Matches {
+			if m.EntityID == v.Deciding {
+				best = m
+			}
+		}
+		fmt.Fprintf(w, "%smatch: %s %q %.3f (%s)", indent, best.EntityID, best.Name, best.Score, best.ListVersion)
+		if len(v.Matches) > 1 {
+			fmt.Fprintf(w, " and %d more", len(v.Matches)-1)
+		}
+		fmt.Fprintln(w)
+	}
+	for _, r := range v.Reasons {
+		fmt.Fprintf(w, "%s- %s\n", indent, r)
+	}
+}

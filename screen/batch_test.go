@@ -1,0 +1,196 @@
+package screen
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/vigil-screening/vigil/batch"
+)
+
+// runBatch screens data and returns the output lines decoded, the rows
+// reported bad, and the summary.
+func runBatch(t *testing.T, data []byte, name string, opt BatchOptions) ([]BatchLine, []int, BatchSummary) {
+	t.Helper()
+	rd, err := batch.Open(bytes.NewReader(data), name, batch.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var bad []int
+	opt.OnRowError = func(row int, err error) {
+		mu.Lock()
+		bad = append(bad, row)
+		mu.Unlock()
+	}
+	var out bytes.Buffer
+	sum, err := Batch(context.Background(), fixtureIndex(), rd, &out, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []BatchLine
+	sc := bufio.NewScanner(&out)
+	for sc.Scan() {
+		var l BatchLine
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			t.Fatalf("output line %q: %v", sc.Text(), err)
+		}
+		if !strings.Contains(sc.Text(), `"matches":`) && l.Error == "" {
+			t.Errorf("good line without matches key: %s", sc.Text())
+		}
+		lines = append(lines, l)
+	}
+	return lines, bad, sum
+}
+
+func TestBatchCSVBadRows(t *testing.T) {
+	data, err := os.ReadFile("testdata/customers.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One worker and a tiny window as well as many: the order must not
+	// depend on either.
+	for _, opt := range []BatchOptions{{Workers: 1, Window: 1}, {Workers: 4, Window: 3}, {}} {
+		t.Run(fmt.Sprintf("workers=%d,window=%d", opt.Workers, opt.Window), func(t *testing.T) {
+			lines, bad, sum := runBatch(t, data, "customers.csv", opt)
+			var rows []int
+			for _, l := range lines {
+				rows = append(rows, l.Row)
+			}
+			// c5's unterminated quote swallows the rest of its line only:
+			// the file's lines are 2..9.
+			if fmt.Sprint(rows) != "[2 3 4 5 6 7 8 9]" {
+				t.Fatalf("rows in output = %v", rows)
+			}
+			want := map[int]string{4: "missing name", 5: "bad date of birth", 6: "quote"}
+			for _, l := range lines {
+				if w, ok := want[l.Row]; ok {
+					if !strings.Contains(l.Error, w) || len(l.Matches) != 0 {
+						t.Errorf("row %d = %+v, want error %q", l.Row, l, w)
+					}
+				} else if l.Error != "" {
+					t.Errorf("row %d: unexpected error %q", l.Row, l.Error)
+				}
+			}
+			if fmt.Sprint(bad) != "[4 5 6]" {
+				t.Errorf("reported bad rows %v", bad)
+			}
+			// The listed names in the file are hit; the others are not.
+			hits := map[string]string{}
+			for _, l := range lines {
+				if len(l.Matches) > 0 {
+					hits[l.ID] = l.Matches[0].EntityID
+				}
+			}
+			if len(hits) != 2 || hits["c2"] != "fx:1" || hits["c7"] != "fx:2" {
+				t.Errorf("hits = %v", hits)
+			}
+			if lines[0].Input["name"] != "Maria Lindqvist" || lines[0].ID != "c1" {
+				t.Errorf("line 0 = %+v", lines[0])
+			}
+			if sum.Rows != 8 || sum.Hits != 2 || sum.Errors != 3 || sum.Rate <= 0 {
+				t.Errorf("summary = %+v", sum)
+			}
+		})
+	}
+}
+
+func TestBatchJSONLAndTSV(t *testing.T) {
+	jsonl := `{"id":"j1","name":"Qassem Suleimani","dob":"1957"}
+{"id":"j2","name":""}
+not json
+{"id":"j4","full_name":"Tomas Berg"}
+`
+	tsv := "id\tfirst_name\tlast_name\tdob\n" +
+		"t1\tIvan Petrovich\tSidorenko\t1961-04-04\n" +
+		"t2\tTomas\tBerg\tnot a date\n" +
+		"t3\tMarko\tZelenko\t1970\n"
+	for _, tc := range []struct {
+		name, data string
+		rows, bad  string
+		hits       map[string]string
+	}{
+		{"in.jsonl", jsonl, "[1 2 3 4]", "[2 3]", map[string]string{"j1": "fx:1"}},
+		{"in.tsv", tsv, "[2 3 4]", "[3]", map[string]string{"t1": "fx:2", "t3": "fx:3"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lines, bad, _ := runBatch(t, []byte(tc.data), tc.name, BatchOptions{Workers: 3})
+			var rows []int
+			hits := map[string]string{}
+			for _, l := range lines {
+				rows = append(rows, l.Row)
+				if len(l.Matches) > 0 {
+					hits[l.ID] = l.Matches[0].EntityID
+				}
+			}
+			if fmt.Sprint(rows) != tc.rows || fmt.Sprint(bad) != tc.bad || fmt.Sprint(hits) != fmt.Sprint(tc.hits) {
+				t.Errorf("rows %v bad %v hits %v; want %s %s %v", rows, bad, hits, tc.rows, tc.bad, tc.hits)
+			}
+		})
+	}
+}
+
+func TestBatchXLSX(t *testing.T) {
+	f := excelize.NewFile()
+	rows := [][]any{
+		{"Customer ID", "Surname", "Given Name", "Date of Birth"},
+		{"x1", "Sidorenko", "Ivan Petrovich", "1961-04-04"},
+		{"x2", "", "", "1990-01-01"},
+		{"x3", "Lindqvist", "Maria", "1979-06-01"},
+	}
+	for i, r := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := f.SetSheetRow("Sheet1", cell, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	lines, bad, sum := runBatch(t, buf.Bytes(), "in.xlsx", BatchOptions{})
+	if len(lines) != 3 || lines[0].Row != 2 || lines[1].Row != 3 || lines[2].Row != 4 {
+		t.Fatalf("lines = %+v", lines)
+	}
+	if len(lines[0].Matches) == 0 || lines[0].Matches[0].EntityID != "fx:2" || lines[0].ID != "x1" {
+		t.Errorf("x1 = %+v", lines[0])
+	}
+	if fmt.Sprint(bad) != "[3]" || lines[1].Error != "missing name" || len(lines[2].Matches) != 0 {
+		t.Errorf("bad %v, lines %+v", bad, lines[1:])
+	}
+	if sum.Hits != 1 || sum.Errors != 1 {
+		t.Errorf("summary %+v", sum)
+	}
+}
+
+func TestBatchCancel(t *testing.T) {
+	var buf bytes.Buffer
+	if err := batch.Generate(&buf, 20000, 3, nil); err != nil {
+		t.Fatal(err)
+	}
+	rd, err := batch.Open(&buf, "gen.csv", batch.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out bytes.Buffer
+	sum, err := Batch(ctx, fixtureIndex(), rd, &out, BatchOptions{Workers: 2, Window: 8, Progress: func(n int64) {
+		if n >= 2048 {
+			cancel()
+		}
+	}})
+	if err != context.Canceled || sum.Rows < 2048 || sum.Rows >= 20000 {
+		t.Errorf("err %v after %d rows", err, sum.Rows)
+	}
+	if n := int64(bytes.Count(out.Bytes(), []byte{'\n'})); n != sum.Rows {
+		t.Errorf("%d lines written, summary says %d", n, sum.Rows)
+	}
+}
