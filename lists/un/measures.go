@@ -22,9 +22,11 @@ import (
 //     travel ban and targeted arms embargo.
 //   - Iraq (1518): asset freeze only (UN press release, FORMATS.md §1.9).
 //   - GB, Guinea-Bissau (2048): travel ban only.
-//   - Iran (1737 as restored): asset freeze. The travel ban applies only to
-//     the individuals named in particular annexes (1737/1747/1803), which the
-//     file does not identify, so it is not set (to verify per entry).
+//   - Iran (1737 as restored): asset freeze and travel ban. Resolution 1929
+//     (2010), paragraph 10, extended the travel ban of 1803 to every
+//     individual designated in the annexes of 1737, 1747 and 1803 or by the
+//     Council or Committee; resolution 2231 (2015), Annex B paragraph 6(e),
+//     kept it, and the 2025 restoration of the earlier resolutions restored it.
 //   - Libya (1970): per entry, from the "(Travel Ban)" / "(Asset Freeze)"
 //     tags in COMMENTS1 (see libyaTag).
 var regimeMeasures = map[string][]vigil.Measure{
@@ -40,7 +42,7 @@ var regimeMeasures = map[string][]vigil.Measure{
 	"Haiti":      {vigil.MeasureAssetFreeze, vigil.MeasureTravelBan, vigil.MeasureArmsEmbargo},
 	"Iraq":       {vigil.MeasureAssetFreeze},
 	"GB":         {vigil.MeasureTravelBan},
-	"Iran":       {vigil.MeasureAssetFreeze},
+	"Iran":       {vigil.MeasureAssetFreeze, vigil.MeasureTravelBan},
 }
 
 // libyaTag finds the bracketed measure tags of Libya entries, e.g.
