@@ -316,6 +316,10 @@ func TestRealFile(t *testing.T) {
 	if len(s.Documents) != 1 || s.Documents[0].Type != vigil.DocPassport || s.Documents[0].Number != "008827" || s.Documents[0].Country != "IR" {
 		t.Errorf("IRi.039 documents %+v", s.Documents)
 	}
+	// The Iran regime's travel ban binds him (UNSCR 1929 para 10).
+	if !s.HasMeasure(vigil.MeasureTravelBan) || !s.HasMeasure(vigil.MeasureAssetFreeze) {
+		t.Errorf("IRi.039 measures %v", s.Measures)
+	}
 	// The file gives no NATIONALITY for IRi.039: Iran appears as his place
 	// of birth and passport issuer, which must not be turned into a nationality.
 	if len(s.Nationalities) != 0 || len(s.BirthPlaces) != 1 || s.BirthPlaces[0].Country != "IR" {
