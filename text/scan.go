@@ -242,6 +242,7 @@ func (s *Scanner) spanCandidates(nom map[int32]bool, ws []word, base int) []cand
 		if !ok {
 			continue
 		}
+		partial := n.kind != vigil.KindPerson && !s.coversAll(n, ws)
 		first, last = first-base, last-base
 		kind := n.kind
 		if kind == vigil.KindUnknown {
@@ -250,6 +251,9 @@ func (s *Scanner) spanCandidates(nom map[int32]bool, ws []word, base int) []cand
 		r := [2]int{first, last}
 		if kind == vigil.KindOrganization {
 			r[0] = -r[0] - 1 // a separate key per kind
+		}
+		if partial {
+			r[1] = -r[1] - 1 // and for bodies named only in part
 		}
 		c := byRange[r]
 		if c == nil {
@@ -262,11 +266,35 @@ func (s *Scanner) spanCandidates(nom map[int32]bool, ws []word, base int) []cand
 	sort.Slice(order, func(i, j int) bool {
 		return order[i][0] < order[j][0] || order[i][0] == order[j][0] && order[i][1] < order[j][1]
 	})
-	out := make([]candidate, len(order))
-	for i, r := range order {
-		out[i] = *byRange[r]
+	var out []candidate
+	for _, r := range order {
+		c := byRange[r]
+		// A span that names a listed person in full names that person, not
+		// a body named after him ("Qassem Soleimani Foundation").
+		if r[0] < 0 && r[1] < 0 && byRange[[2]int{c.first, c.last}] != nil {
+			continue
+		}
+		out = append(out, *c)
 	}
 	return out
+}
+
+// coversAll reports whether every distinctive word of a name occurs in the
+// span.
+func (s *Scanner) coversAll(n *nameRec, ws []word) bool {
+	for _, nw := range n.words {
+		found := false
+		for _, w := range ws {
+			if w.skel == nw.skel {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 // covers reports whether a span holds enough of a listed name to be worth

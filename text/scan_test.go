@@ -39,6 +39,7 @@ func fixture(tb testing.TB) *Scanner {
 			org("o1", "NORTHERN LIGHTS SHIPPING LLC"),
 			org("o2", "HIZBALLAH", "HEZBOLLAH"),
 			org("o3", "MINISTRY OF DEFENCE"),
+			org("o4", "QASEM SOLEIMANI FOUNDATION"),
 		}
 		var entries []match.Entry
 		var ptrs []*vigil.Entity
@@ -164,5 +165,17 @@ func TestTokenize(t *testing.T) {
 	}
 	if toks[2].Cap != true || toks[3].Cap != false {
 		t.Errorf("Cap: %q %v, %q %v", toks[2].Text, toks[2].Cap, toks[3].Text, toks[3].Cap)
+	}
+}
+
+func TestPersonNotBodyNamedAfterHim(t *testing.T) {
+	s := fixture(t)
+	text := "Qasem Soleimani was named."
+	for _, m := range s.Scan(text) {
+		for _, x := range m.Matches {
+			if x.EntityID == "test:o4" {
+				t.Errorf("%q matched %s, a body named after him", m.Text, x.EntityID)
+			}
+		}
 	}
 }
