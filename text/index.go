@@ -102,7 +102,7 @@ func New(entities []*vigil.Entity, sc vigil.Screener, opt Options) (*Scanner, er
 			r.words[i].rare = s.dfFold[r.words[i].fold] <= s.rareDF
 		}
 		ni := int32(len(s.names))
-		s.names = append(s.names, nameRec{entity: r.entity, kind: r.kind, words: r.words})
+		s.names = append(s.names, nameRec(r))
 		for _, w := range r.words {
 			if p := byKey[w.skel]; len(p) == 0 || p[len(p)-1] != ni {
 				byKey[w.skel] = append(p, ni)

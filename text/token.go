@@ -164,14 +164,11 @@ func isInitial(w string) bool {
 // it starts with an upper-case or title-case letter, or its first letter
 // belongs to a script without case.
 func nameLike(w string) bool {
-	for _, r := range w {
-		if unicode.IsUpper(r) || unicode.IsTitle(r) {
-			return true
-		}
-		if unicode.IsLetter(r) {
-			return !unicode.IsLower(r)
-		}
-		return false // starts with a digit or mark
+	r, _ := utf8.DecodeRuneInString(w)
+	if unicode.IsUpper(r) || unicode.IsTitle(r) {
+		return true
 	}
-	return false
+	// A letter neither upper nor lower case is of a caseless script; a
+	// word starting with a digit or mark is no name.
+	return unicode.IsLetter(r) && !unicode.IsLower(r)
 }
