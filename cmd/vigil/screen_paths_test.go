@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/mrz"
+	"github.com/vigil-screening/vigil/sqlite"
+)
+
+// fixtureDB writes a store holding a small invented list: a person with a
+// travel ban and one with an asset freeze only.
+func fixtureDB(t *testing.T) string {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "v.db")
+	st, err := sqlite.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ents := []vigil.Entity{
+		{ID: "fx:1", Source: "fx", Ref: "1", Kind: vigil.KindPerson,
+			Names:      []vigil.Name{{Full: "Qasem Soleimani", Quality: vigil.QualityPrimary}},
+			BirthDates: []vigil.Date{{Year: 1957, Month: 3, Day: 11}}, Nationalities: []string{"IR"},
+			Measures: []vigil.Measure{vigil.MeasureAssetFreeze, vigil.MeasureTravelBan}},
+		{ID: "fx:2", Source: "fx", Ref: "2", Kind: vigil.KindPerson,
+			Names:      []vigil.Name{{Full: "Ivan Petrovich Sidorenko", Quality: vigil.QualityPrimary}},
+			BirthDates: []vigil.Date{{Year: 1961, Month: 4, Day: 4}},
+			Measures:   []vigil.Measure{vigil.MeasureAssetFreeze}},
+	}
+	v := vigil.ListVersion{List: "fx", Source: "fx", Format: "fixture", Hash: "fx1", Entities: len(ents)}
+	if _, err := st.Import(context.Background(), v, ents); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func exitCode(err error) int {
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	if err != nil {
+		return 1
+	}
+	return 0
+}
+
+func TestBatchCommand(t *testing.T) {
+	db := fixtureDB(t)
+	in := filepath.Join(t.TempDir(), "in.csv")
+	csv := "id,name,dob\nr1,Anna Berg,1980-01-01\nr2,,1970\nr3,Qasem Soleimani,1957-03-11\nr4,Tom Li,1999-99-99\n"
+	if err := os.WriteFile(in, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, err := run(t, "batch", "--db", db, "--in", in, "--workers", "2")
+	if err != nil {
+		t.Fatal(err, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("output:\n%s", out)
+	}
+	var got []struct {
+		Row     int           `json:"row"`
+		ID      string        `json:"id"`
+		Error   string        `json:"error"`
+		Matches []vigil.Match `json:"matches"`
+	}
+	for _, l := range lines {
+		var x struct {
+			Row     int           `json:"row"`
+			ID      string        `json:"id"`
+			Error   string        `json:"error"`
+			Matches []vigil.Match `json:"matches"`
+		}
+		if err := json.Unmarshal([]byte(l), &x); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, x)
+	}
+	if got[0].Row != 2 || got[1].Error != "missing name" || got[2].ID != "r3" || len(got[2].Matches) == 0 ||
+		got[2].Matches[0].EntityID != "fx:1" || !strings.Contains(got[3].Error, "bad date") || len(got[0].Matches) != 0 {
+		t.Errorf("lines = %+v", got)
+	}
+	for _, want := range []string{"row 3: missing name", "row 5: bad date of birth", "4 rows, 1 with matches, 2 bad rows"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	// --map and --out.
+	in2 := filepath.Join(t.TempDir(), "in.tsv")
+	os.WriteFile(in2, []byte("Ref\tCustomer\nk1\tIvan Petrovich Sidorenko\n"), 0o644)
+	outFile := filepath.Join(t.TempDir(), "out.jsonl")
+	_, errOut, err = run(t, "batch", "--db", db, "--in", in2, "--out", outFile, "--map", "id=Ref,name=Customer")
+	b, _ := os.ReadFile(outFile)
+	if err != nil || !strings.Contains(string(b), `"entity_id":"fx:2"`) || !strings.Contains(string(b), `"id":"k1"`) {
+		t.Errorf("--map: %v %s\n%s", err, errOut, b)
+	}
+}
+
+func TestManifestCommand(t *testing.T) {
+	db := fixtureDB(t)
+	out, _, err := run(t, "manifest", "--db", db, "../../paxlst/testdata/soleimani.edi")
+	if exitCode(err) != exitDeny {
+		t.Errorf("exit %d (%v), want %d", exitCode(err), err, exitDeny)
+	}
+	for _, want := range []string{"Flight XX0112", "DENY   SOLEIMANI, QASEM (passenger)", "CLEAR  OBRIEN, ANNA MARIE", "match: fx:1", "date of birth 1957-03-11 is listed", "2 travellers: 1 deny, 0 refer, 1 clear"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	out, _, err = run(t, "manifest", "--db", db, "--json", "../../paxlst/testdata/broken_traveller.edi")
+	if exitCode(err) != 0 {
+		t.Errorf("exit %d (%v)", exitCode(err), err)
+	}
+	var res struct {
+		Problems   []struct{ Segment int } `json:"problems"`
+		Travellers []struct {
+			Recommendation string `json:"recommendation"`
+		} `json:"travellers"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Problems) != 5 || len(res.Travellers) != 3 || res.Travellers[0].Recommendation != "clear" {
+		t.Errorf("json: %v %+v", err, res)
+	}
+	_, _, err = run(t, "manifest", "--db", db, "../../paxlst/testdata/truncated.edi")
+	if err == nil || exitCode(err) != 1 || !strings.Contains(err.Error(), "segment 21 NAD") {
+		t.Errorf("truncated: %v", err)
+	}
+}
+
+func TestMRZCommand(t *testing.T) {
+	db := fixtureDB(t)
+	l1 := "P<IRNSOLEIMANI<<QASEM<<<<<<<<<<<<<<<<<<<<<<<"
+	num, dob, exp := "T88240217", "570311", "320101"
+	l2 := num + string(mrz.CheckDigit(num)) + "IRN" + dob + string(mrz.CheckDigit(dob)) + "M" + exp + string(mrz.CheckDigit(exp)) + "<<<<<<<<<<<<<<<"
+	l2 += string(mrz.CheckDigit(l2[0:10] + l2[13:20] + l2[21:43]))
+	out, _, err := run(t, "mrz", "--db", db, l1, l2)
+	if exitCode(err) != exitDeny || !strings.Contains(out, "DENY") || !strings.Contains(out, "fx:1") {
+		t.Errorf("exit %d:\n%s", exitCode(err), out)
+	}
+	// Expiry check digit (line 2 position 28) wrong, holder unlisted, lines
+	// on stdin.
+	l1 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
+	num, dob, exp = "L898902C3", "740812", "340415"
+	l2 = num + string(mrz.CheckDigit(num)) + "UTO" + dob + string(mrz.CheckDigit(dob)) + "F" + exp + "X<<<<<<<<<<<<<<<"
+	bad := (mrz.CheckDigit(exp)-'0'+1)%10 + '0'
+	l2 = strings.Replace(l2, "X", string(rune(bad)), 1)
+	l2 += string(mrz.CheckDigit(l2[0:10] + l2[13:20] + l2[21:43]))
+	root := newRoot()
+	var o strings.Builder
+	root.SetArgs([]string{"mrz", "--db", db})
+	root.SetIn(strings.NewReader(l1 + "\n" + l2 + "\n"))
+	root.SetOut(&o)
+	err = root.ExecuteContext(context.Background())
+	if exitCode(err) != exitRefer || !strings.Contains(o.String(), "FAIL expiry_date      line 2 position 28: got ") ||
+		!strings.Contains(o.String(), "check digit failed: expiry_date") || !strings.Contains(o.String(), "REFER") {
+		t.Errorf("exit %d:\n%s", exitCode(err), o.String())
+	}
+}
