@@ -664,7 +664,7 @@ SELECT m.list, m.version, b.data FROM partial_members m JOIN blobs b ON b.id = m
 	var e vigil.Entity
 	js, err := decodeBlob(bestData)
 	if err == nil {
-		err = json.Unmarshal(js, &e)
+		err = unmarshalEntity(js, &e)
 	}
 	return e, best, err
 }
