@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -24,6 +25,7 @@ import (
 	"github.com/vigil-screening/vigil/mrz"
 	"github.com/vigil-screening/vigil/paxlst"
 	"github.com/vigil-screening/vigil/sqlite"
+	"github.com/vigil-screening/vigil/text"
 )
 
 func init() {
@@ -60,7 +62,7 @@ needs one.`,
 	f := cmd.Flags()
 	f.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	f.StringVar(&c.listsDir, "lists", "", "folder of list files to import (instead of downloading)")
-	f.StringVar(&c.archive, "archive", "vigil-downloads", "folder keeping downloaded list files")
+	f.StringVar(&c.archive, "archive", "", "folder keeping downloaded list files (default: beside the store, DB-downloads)")
 	f.DurationVar(&c.refresh, "refresh", 6*time.Hour, "how often to refresh the lists (0: never)")
 	f.Float64Var(&c.rate, "rate", 1000, "requests per second allowed per API key (negative: unlimited)")
 	f.StringVar(&c.logFormat, "log", "text", "log format: text or json")
@@ -83,6 +85,9 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 	}
 	defer st.Close()
 
+	if c.archive == "" {
+		c.archive = archiveDir(c.db)
+	}
 	ld := &listLoader{st: st, dir: c.listsDir, archive: c.archive, log: log}
 	var srv *vhttp.Server
 	ld.current = func() *vhttp.Snapshot { return srv.Snapshot() }
@@ -91,6 +96,7 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 		Keys:           storeKeys{st},
 		Audit:          storeAudit{st},
 		Reload:         ld.reload,
+		ScanText:       ld.scanText,
 		ParseManifest:  parseManifest,
 		ParseMRZ:       parseMRZ,
 		Logger:         log,
@@ -150,6 +156,7 @@ type listLoader struct {
 	archive string
 	log     *slog.Logger
 	current func() *vhttp.Snapshot
+	scanner atomic.Pointer[scannerFor]
 	// built is the set of current versions the served index was built from.
 	built string
 }
@@ -188,39 +195,35 @@ func (l *listLoader) initial(ctx context.Context) error {
 // returns, per list, why a new version was not used.
 func (l *listLoader) update(ctx context.Context) (map[string]string, error) {
 	problems := map[string]string{}
-	var paths []string
-	if l.dir != "" {
-		paths = []string{l.dir}
-	} else {
+	if l.dir == "" {
 		d := &download.Downloader{Dir: l.archive, Logf: func(f string, a ...any) { l.log.Info(fmt.Sprintf(f, a...)) }}
-		for _, src := range download.DefaultSources() {
-			res, err := d.Fetch(ctx, src)
-			if err != nil {
-				problems[src.List] = "download failed: " + err.Error()
-				continue
-			}
-			if !res.NotModified {
-				paths = append(paths, res.Files...)
+		for _, o := range load.Update(ctx, l.st, d, download.DefaultSources(), load.Options{}) {
+			switch {
+			case o.Err != nil:
+				problems[o.List] = o.Error
+				l.log.Warn("list not updated; the last good version stays in force", "list", o.List, "err", o.Error)
+			case o.Version != nil && !o.Unchanged:
+				v := o.Version
+				l.log.Info("imported", "list", v.Label(), "entities", v.Entities, "added", v.Added, "removed", v.Removed, "changed", v.Changed)
 			}
 		}
-	}
-	if len(paths) == 0 {
 		return problems, nil
 	}
-	dss, err := load.Paths(paths...)
-	if err != nil {
-		l.log.Warn("some list files could not be read", "err", err)
-		for _, e := range splitJoined(err) {
-			problems[listOfError(e, dss)] = e.Error()
-		}
-	}
-	for _, ds := range dss {
-		v, err := load.Import(ctx, l.st, ds, load.Options{})
+	results, _ := importPaths(ctx, l.st, []string{l.dir}, false)
+	for _, r := range results {
 		switch {
-		case errors.Is(err, vigil.ErrDuplicate):
-		case err != nil:
-			problems[ds.Meta.List] = "not imported: " + err.Error()
-		default:
+		case r.Error != "":
+			key := "files"
+			if len(r.Files) > 0 {
+				key = filepath.Base(r.Files[0])
+			}
+			if r.Version != nil {
+				key = r.Version.List
+			}
+			problems[key] = r.Error
+			l.log.Warn("list not imported; the last good version stays in force", "err", r.Error)
+		case !r.Duplicate:
+			v := r.Version
 			l.log.Info("imported", "list", v.Label(), "entities", v.Entities, "added", v.Added, "removed", v.Removed, "changed", v.Changed)
 		}
 	}
@@ -253,13 +256,44 @@ func (l *listLoader) reload(ctx context.Context) (*vhttp.Snapshot, error) {
 		return nil, err
 	}
 	entries := make([]match.Entry, len(rows))
+	ents := make([]*vigil.Entity, len(rows))
 	for i := range rows {
 		entries[i] = match.Entry{Entity: &rows[i].Entity, Version: rows[i].Version.Label()}
+		ents[i] = &rows[i].Entity
 	}
 	ix := match.NewIndex(entries)
+	sc, err := text.New(ents, ix, text.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("building the text scanner: %w", err)
+	}
+	l.scanner.Store(&scannerFor{ix: ix, sc: sc})
 	l.built = key
 	l.log.Info("index built", "entities", len(entries), "took", time.Since(start).Round(time.Millisecond).String())
 	return &vhttp.Snapshot{Index: ix, Versions: cur, Problems: problems}, nil
+}
+
+// scannerFor pairs a text scanner with the index it was built over.
+type scannerFor struct {
+	ix vigil.Screener
+	sc *text.Scanner
+}
+
+// scanText serves POST /v1/text with the scanner built with the index the
+// request is served from.
+func (l *listLoader) scanText(ctx context.Context, idx vigil.Screener, s string) ([]vhttp.Mention, error) {
+	p := l.scanner.Load()
+	if p == nil || p.ix != idx {
+		return nil, errors.New("the text scanner is being rebuilt with new lists; try again shortly")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ms := p.sc.Scan(s)
+	out := make([]vhttp.Mention, len(ms))
+	for i, m := range ms {
+		out[i] = vhttp.Mention{Start: m.Start, End: m.End, Text: m.Text, Matches: m.Matches}
+	}
+	return out, nil
 }
 
 func versionsKey(vs []vigil.ListVersion) string {
@@ -268,23 +302,6 @@ func versionsKey(vs []vigil.ListVersion) string {
 		b.WriteString(v.Label() + ",")
 	}
 	return b.String()
-}
-
-// splitJoined undoes errors.Join.
-func splitJoined(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
-}
-
-// listOfError names the problem by its file, as load's errors do.
-func listOfError(err error, _ []*load.Dataset) string {
-	msg := err.Error()
-	if i := strings.Index(msg, ":"); i > 0 {
-		return filepath.Base(msg[:i])
-	}
-	return "files"
 }
 
 func cmpOr(a, b string) string {
