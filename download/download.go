@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -197,11 +198,49 @@ func (d *Downloader) Fetch(ctx context.Context, src Source) (Result, error) {
 		st.URLs[f.URL] = urlState{ETag: got[i].etag, LastModified: got[i].lastMd, SHA256: got[i].sha,
 			Size: got[i].size, Path: rel, Fetched: res.Fetched}
 	}
+	if err := writeManifest(snap, src, st, res); err != nil {
+		return res, err
+	}
 	if err := st.save(d.Dir); err != nil {
 		return res, err
 	}
 	res.Files, res.Dir = paths, snap
 	return res, nil
+}
+
+// ManifestName is the file in each snapshot folder recording where and when
+// its files were fetched (a dot file, so that folder readers skip it).
+const ManifestName = ".fetch.json"
+
+// manifestFile is one file's provenance in a snapshot manifest.
+type manifestFile struct {
+	Name         string `json:"name"`
+	URL          string `json:"url"`
+	SHA256       string `json:"sha256"`
+	Size         int64  `json:"size"`
+	ETag         string `json:"etag,omitempty"`
+	LastModified string `json:"last_modified,omitempty"`
+}
+
+// writeManifest records the snapshot's provenance: list, fetch time, set
+// hash and, per file, URL, SHA-256, size and HTTP validators.
+func writeManifest(snap string, src Source, st *state, res Result) error {
+	m := struct {
+		List    string         `json:"list"`
+		Format  string         `json:"format,omitempty"`
+		Fetched time.Time      `json:"fetched"`
+		SHA256  string         `json:"sha256"`
+		Files   []manifestFile `json:"files"`
+	}{List: src.List, Format: src.Format, Fetched: res.Fetched, SHA256: res.Hash}
+	for _, f := range src.Files {
+		u := st.URLs[f.URL]
+		m.Files = append(m.Files, manifestFile{Name: f.Name, URL: f.URL, SHA256: u.SHA256, Size: u.Size, ETag: u.ETag, LastModified: u.LastModified})
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(snap, ManifestName), append(b, '\n'), 0o644)
 }
 
 // keep returns v, or old when v is empty.

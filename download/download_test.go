@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -293,6 +294,18 @@ func TestFetchFileSet(t *testing.T) {
 	}
 	if r2.Hash != sha(all) {
 		t.Error("set hash is not SHA-256 over the files in order")
+	}
+	var man struct {
+		List   string
+		SHA256 string
+		Files  []manifestFile
+	}
+	if err := json.Unmarshal([]byte(read(t, filepath.Join(r2.Dir, ManifestName))), &man); err != nil {
+		t.Fatal(err)
+	}
+	if man.List != "ofac_sdn" || man.SHA256 != r2.Hash || len(man.Files) != 4 ||
+		man.Files[2].SHA256 != sha("ALT.CSV v2\n") || man.Files[2].ETag != `"ALT2"` || man.Files[0].ETag != `"SDN.CSV1"` || man.Files[0].Size != int64(len("SDN.CSV v1\n")) {
+		t.Errorf("manifest = %+v", man)
 	}
 	if s.count("/ofac_sdn/SDN.CSV") != 2 || s.conditional["/ofac_sdn/SDN.CSV"][1] != `"SDN.CSV1"|` {
 		t.Errorf("SDN.CSV requests: %v", s.conditional["/ofac_sdn/SDN.CSV"])
