@@ -1,125 +1,95 @@
 package eval
 
 import (
-	"compress/gzip"
+	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
 
-	"github.com/vigil-screening/vigil"
-	"github.com/vigil-screening/vigil/lists"
-	"github.com/vigil-screening/vigil/lists/au"
-	"github.com/vigil-screening/vigil/lists/ca"
-	"github.com/vigil-screening/vigil/lists/eu"
-	"github.com/vigil-screening/vigil/lists/ofac"
-	"github.com/vigil-screening/vigil/lists/uk"
-	"github.com/vigil-screening/vigil/lists/un"
-	"github.com/vigil-screening/vigil/lists/uscsl"
+	"github.com/vigil-screening/vigil/lists/load"
 	"github.com/vigil-screening/vigil/match"
 )
 
-// snapshot is one newest complete list file below shared/data/lists and its
-// reader.
-type snapshot struct {
-	path string
-	read func(io.Reader, lists.Emit) (*lists.Meta, error)
-	gz   bool
-}
-
-// snapshots are the newest complete snapshot of each source, as
-// shared/data/lists/PROVENANCE.md names them (the OFAC CSV sets are read
-// apart, below).
-var snapshots = []snapshot{
-	{path: "un/consolidated.xml", read: un.Read},
-	{path: "us_csl/consolidated.csv.gz", read: uscsl.Read, gz: true},
-	{path: "eu/sample_eu_fsf_2026-08-05.xml", read: eu.Read},
-	{path: "uk/ConList.xlsx", read: uk.ReadConListXLSX},
-	{path: "ca_sema/sema-lsem.xml", read: ca.Read},
-	{path: "au_dfat/regulation8_consolidated.xlsx", read: au.Read},
-}
-
-// LoadLists reads every list below listsDir (shared/data/lists) into index
-// entries, labelled "LIST@1". It reads the files with the list readers
-// directly, so that evaluations do not need a store.
+// LoadLists reads every list below listsDir (shared/data/lists) with
+// lists/load and keeps one version per list, chosen as the store's Current
+// chooses it: the newest complete version, or the newest partial one where
+// none is complete. Entries are labelled "LIST@DATE" (or "LIST@1" where no
+// date is known). Files that fail to read are an error only when they leave
+// a list with no version at all (the shared folder holds a deliberately
+// incomplete OFAC CSV set).
 func LoadLists(listsDir string) ([]match.Entry, error) {
+	ds, err := load.Paths(listsDir)
+	if len(ds) == 0 {
+		if err == nil {
+			err = errors.New("no list files")
+		}
+		return nil, fmt.Errorf("%s: %w", listsDir, err)
+	}
+	cur := Current(ds)
 	var out []match.Entry
-	emit := func(meta **lists.Meta) lists.Emit {
-		return func(e *vigil.Entity) error {
-			out = append(out, match.Entry{Entity: e})
-			return nil
+	for _, d := range cur {
+		label := d.Meta.List + "@1"
+		if t := datasetDate(d); !t.IsZero() {
+			label = d.Meta.List + "@" + t.Format("2006-01-02")
 		}
-	}
-	label := func(from int, meta *lists.Meta) {
-		for i := from; i < len(out); i++ {
-			out[i].Version = meta.List + "@1"
+		for i := range d.Entities {
+			out = append(out, match.Entry{Entity: &d.Entities[i], Version: label})
 		}
-	}
-	for _, s := range snapshots {
-		from := len(out)
-		f, err := os.Open(filepath.Join(listsDir, s.path))
-		if err != nil {
-			return nil, err
-		}
-		var r io.Reader = f
-		if s.gz {
-			gz, err := gzip.NewReader(f)
-			if err != nil {
-				f.Close()
-				return nil, fmt.Errorf("%s: %w", s.path, err)
-			}
-			r = gz
-		}
-		var meta *lists.Meta
-		meta, err = s.read(r, emit(&meta))
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", s.path, err)
-		}
-		label(from, meta)
-	}
-	for _, set := range []struct {
-		dir                      string
-		prim, add, alt, comments string
-		cons                     bool
-	}{
-		{"ofac/sdn_2024-05-03", "sdn.csv", "", "", "", false},
-		{"ofac/consolidated_non_sdn", "cons_prim.csv", "cons_add.csv", "cons_alt.csv", "cons_comments.csv", true},
-	} {
-		from := len(out)
-		var files []*os.File
-		open := func(name string) io.Reader {
-			if name == "" {
-				return nil
-			}
-			f, err := os.Open(filepath.Join(listsDir, set.dir, name))
-			if err != nil {
-				return nil
-			}
-			files = append(files, f)
-			return f
-		}
-		cs := ofac.CSVSet{Primary: open(set.prim), Cons: set.cons}
-		if a := open(set.add); a != nil {
-			cs.Add = a
-		}
-		if a := open(set.alt); a != nil {
-			cs.Alt = a
-		}
-		if a := open(set.comments); a != nil {
-			cs.Comments = a
-		}
-		if cs.Primary == nil {
-			return nil, fmt.Errorf("%s/%s: cannot open", set.dir, set.prim)
-		}
-		meta, err := ofac.ReadCSV(cs, emit(nil))
-		for _, f := range files {
-			f.Close()
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", set.dir, err)
-		}
-		label(from, meta)
 	}
 	return out, nil
+}
+
+// Current picks one dataset per list: complete before partial, then the
+// newest (publication date, else a date in the file's folder name), then
+// the last path, ordered by list.
+func Current(ds []*load.Dataset) []*load.Dataset {
+	best := map[string]*load.Dataset{}
+	for _, d := range ds {
+		b := best[d.Meta.List]
+		if b == nil || newer(d, b) {
+			best[d.Meta.List] = d
+		}
+	}
+	out := make([]*load.Dataset, 0, len(best))
+	for _, d := range best {
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Meta.List < out[j].Meta.List })
+	return out
+}
+
+func newer(a, b *load.Dataset) bool {
+	if a.Meta.Partial != b.Meta.Partial {
+		return !a.Meta.Partial
+	}
+	ta, tb := datasetDate(a), datasetDate(b)
+	if !ta.Equal(tb) {
+		return ta.After(tb)
+	}
+	return strings.Join(a.Files, " ") > strings.Join(b.Files, " ")
+}
+
+var pathDate = regexp.MustCompile(`(\d{4}-\d{2}-\d{2})`)
+
+// datasetDate is the dataset's publication date, or the date its folder or
+// file name carries ("sdn_2024-05-03"), or zero.
+func datasetDate(d *load.Dataset) time.Time {
+	if !d.Meta.Published.IsZero() {
+		return d.Meta.Published
+	}
+	if len(d.Files) == 0 {
+		return time.Time{}
+	}
+	f := d.Files[0]
+	for _, s := range []string{filepath.Base(filepath.Dir(f)), filepath.Base(f)} {
+		if m := pathDate.FindString(s); m != "" {
+			if t, err := time.Parse("2006-01-02", m); err == nil {
+				return t
+			}
+		}
+	}
+	return time.Time{}
 }

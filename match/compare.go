@@ -27,7 +27,7 @@ func Compare(name1, name2 string, kind vigil.Kind) float64 {
 	for _, a := range alternatives(name1) {
 		q := prepare(a, c, builtinRarity)
 		for _, b := range alternatives(name2) {
-			best = max(best, compare(q, prepare(b, c, builtinRarity), c == names.OrgClass).score)
+			best = max(best, compare(q, prepare(b, c, builtinRarity), c == names.OrgClass, nil).score)
 		}
 	}
 	return best

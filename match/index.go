@@ -24,7 +24,7 @@ const DefaultLimit = 10
 
 // candidatesScored is how many candidate names, best retrieval weight first,
 // are scored in full for a query.
-const candidatesScored = 96
+var candidatesScored = 96
 
 // Entry is one entity to index with the label of the list version it came
 // from ("un@3").
@@ -51,6 +51,8 @@ type Index struct {
 	df      map[string]int32
 	seed    maphash.Seed
 	pool    sync.Pool
+	// tokID interns every distinct part of the indexed names (ids from 1).
+	tokID map[names.Part]uint32
 }
 
 // NewIndex builds the index over entries.
@@ -111,12 +113,20 @@ func NewIndex(entries []Entry) *Index {
 			}
 		}
 	}
+	ix.tokID = map[names.Part]uint32{}
 	for i := range ix.names {
 		p := &ix.names[i].p
+		p.ids = make([]uint32, len(p.parts))
 		for k, x := range p.parts {
 			if x.Tag == names.TagName {
 				p.weights[k] *= ix.rarity(x.Key)
 			}
+			id, ok := ix.tokID[x]
+			if !ok {
+				id = uint32(len(ix.tokID) + 1)
+				ix.tokID[x] = id
+			}
+			p.ids[k] = id
 		}
 	}
 	ix.post = make(map[uint64][]int32, len(ix.names)*8)

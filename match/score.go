@@ -1,8 +1,10 @@
 package match
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -59,7 +61,10 @@ type prepared struct {
 	full    string
 	parts   []names.Part
 	weights []float64
-	script  string
+	// ids are the interned token ids of the parts of an indexed name (see
+	// Index), so that a query can cache part similarities; nil elsewhere.
+	ids    []uint32
+	script string
 }
 
 // weigher gives a part's rarity factor (1 for rare, lower for common).
@@ -119,7 +124,12 @@ type result struct {
 }
 
 // partSim is the similarity of two parts, 0..1.
-func partSim(a, b *names.Part) float64 {
+func partSim(a, b *names.Part) float64 { return partSimFloor(a, b, 0) }
+
+// partSimFloor is partSim where only values at or above floor matter: below
+// it, it may return any value under floor (0), skipping the edit distances
+// when a letter count shows they cannot reach it.
+func partSimFloor(a, b *names.Part, floor float64) float64 {
 	if a.Tag == names.TagLegal || b.Tag == names.TagLegal {
 		if a.Tag == names.TagLegal && b.Tag == names.TagLegal {
 			if a.Key == b.Key {
@@ -153,22 +163,75 @@ func partSim(a, b *names.Part) float64 {
 		}
 		return 0
 	}
-	s := names.Similarity(a.Key, b.Key)
-	if a.Fold == b.Fold {
-		s = max(s, 0.95)
-	} else if f := names.VowelSimilarity(a.Fold, b.Fold); f > s {
-		s = f
-	}
+	// The phonetic-key evidence first: it is cheap.
+	var sk float64
 	if a.Skel != "" && a.Skel == b.Skel {
 		if a.Abjad() != b.Abjad() && len(a.Skel) >= 3 {
-			s = max(s, 0.92)
+			sk = 0.92
 		} else if len(a.Skel) >= 3 && len(a.Key) >= 4 && len(b.Key) >= 4 {
-			s = max(s, 0.82)
+			sk = 0.82
 		}
 	} else if a.Abjad() != b.Abjad() && len(a.Skel) >= 3 && len(b.Skel) >= 3 {
-		s = max(s, 0.95*names.Similarity(a.Skel, b.Skel))
+		sk = 0.95 * names.Similarity(a.Skel, b.Skel)
+	}
+	if a.Fold == b.Fold {
+		return max(names.Similarity(a.Key, b.Key), 0.95, sk)
+	}
+	// Upper bounds of the two edit similarities from letter counts: when
+	// neither can beat the floor or the phonetic evidence, skip them.
+	ub := max(letterBound(a.Key, b.Key, false), letterBound(a.Fold, b.Fold, true))
+	if ub < floor && sk < floor {
+		return 0
+	}
+	if ub <= sk {
+		return sk
+	}
+	s := max(names.Similarity(a.Key, b.Key), sk)
+	if f := names.VowelSimilarity(a.Fold, b.Fold); f > s {
+		s = f
 	}
 	return s
+}
+
+// letterBound is an upper bound of Similarity(a, b) (of VowelSimilarity
+// when vowels is set): every edit-free aligned letter pair is a shared
+// letter, so the similarity is at most the size of the letters' multiset
+// intersection over the longer length. With vowels, all vowels count as one
+// letter (a vowel for a vowel costs only half an edit there).
+func letterBound(a, b string, vowels bool) float64 {
+	n := max(len(a), len(b))
+	if n == 0 {
+		return 1
+	}
+	var h [128]int16
+	bin := func(c byte) byte {
+		if c >= 128 {
+			return 127
+		}
+		if vowels && isVowelByte(c) {
+			return 'a'
+		}
+		return c
+	}
+	for i := 0; i < len(a); i++ {
+		h[bin(a[i])]++
+	}
+	inter := 0
+	for i := 0; i < len(b); i++ {
+		if c := bin(b[i]); h[c] > 0 {
+			h[c]--
+			inter++
+		}
+	}
+	return float64(inter) / float64(n)
+}
+
+func isVowelByte(c byte) bool {
+	switch c {
+	case 'a', 'e', 'i', 'o', 'u', 'y':
+		return true
+	}
+	return false
 }
 
 func runeSim(a, b string) float64 {
@@ -195,36 +258,68 @@ func credit(s float64) float64 {
 	return math.Pow(s, creditExp)
 }
 
-// compare scores query name q against candidate name c, 0..1.
-func compare(q, c prepared, org bool) result {
+// simCache remembers part similarities within one query, by the interned
+// ids of the two parts: candidate names share many parts.
+type simCache map[uint64]float64
+
+// sim is partSimFloor(a, b, minPairSim), cached when both parts have ids.
+func (sc simCache) sim(a, b *names.Part, ida, idb uint32) float64 {
+	if sc == nil || ida == 0 || idb == 0 {
+		return partSimFloor(a, b, minPairSim)
+	}
+	k := uint64(ida)<<32 | uint64(idb)
+	if s, ok := sc[k]; ok {
+		return s
+	}
+	s := partSimFloor(a, b, minPairSim)
+	sc[k] = s
+	return s
+}
+
+func idAt(ids []uint32, i int) uint32 {
+	if ids == nil {
+		return 0
+	}
+	return ids[i]
+}
+
+// compare scores query name q against candidate name c, 0..1. sc, when not
+// nil, caches part similarities across the candidates of one query.
+func compare(q, c prepared, org bool, sc simCache) result {
 	q, c = mergeSplits(q, c), mergeSplits(c, q)
 	type cand struct {
 		i, j int
 		s    float64
 	}
-	cands := make([]cand, 0, len(q.parts)*len(c.parts))
+	var buf [48]cand
+	cands := buf[:0]
 	for i := range q.parts {
 		for j := range c.parts {
-			if s := partSim(&q.parts[i], &c.parts[j]); s >= minPairSim {
+			if s := sc.sim(&q.parts[i], &c.parts[j], idAt(q.ids, i), idAt(c.ids, j)); s >= minPairSim {
 				cands = append(cands, cand{i, j, s})
 			}
 		}
 	}
-	sort.SliceStable(cands, func(a, b int) bool {
-		if cands[a].s != cands[b].s {
-			return cands[a].s > cands[b].s
+	slices.SortStableFunc(cands, func(a, b cand) int {
+		if a.s != b.s {
+			return cmp.Compare(b.s, a.s)
 		}
 		// Ties go to the pair whose weights are larger, then whose
 		// positions agree.
-		wa := q.weights[cands[a].i] + c.weights[cands[a].j]
-		wb := q.weights[cands[b].i] + c.weights[cands[b].j]
+		wa := q.weights[a.i] + c.weights[a.j]
+		wb := q.weights[b.i] + c.weights[b.j]
 		if wa != wb {
-			return wa > wb
+			return cmp.Compare(wb, wa)
 		}
-		return abs(cands[a].i-cands[a].j) < abs(cands[b].i-cands[b].j)
+		return cmp.Compare(abs(a.i-a.j), abs(b.i-b.j))
 	})
-	usedQ := make([]bool, len(q.parts))
-	usedC := make([]bool, len(c.parts))
+	var ubuf [64]bool
+	var usedQ, usedC []bool
+	if len(q.parts)+len(c.parts) <= len(ubuf) {
+		usedQ, usedC = ubuf[:len(q.parts)], ubuf[len(q.parts):len(q.parts)+len(c.parts)]
+	} else {
+		usedQ, usedC = make([]bool, len(q.parts)), make([]bool, len(c.parts))
+	}
 	r := result{q: q, c: c}
 	for _, x := range cands {
 		if usedQ[x.i] || usedC[x.j] {
@@ -346,7 +441,7 @@ func mergeSplits(a, b prepared) prepared {
 			if len(p.Key) == 0 || len(bp.Key) == 0 || abs(len(bp.Key)-len(p.Key)) > 3 || (bp.Key[0] != p.Key[0] && bp.Skel != p.Skel) {
 				continue
 			}
-			m = max(m, partSim(p, bp))
+			m = max(m, partSimFloor(p, bp, minPairSim))
 		}
 		return m
 	}
@@ -366,9 +461,31 @@ func mergeSplits(a, b prepared) prepared {
 	}
 	changed := false
 	out := prepared{full: a.full, script: a.script}
+	// near reports whether some part of b is about l letters long and
+	// begins like first: only then can a merge of l letters starting with
+	// first be close to it (best asks the same of the merged spelling).
+	near := func(l int, first *names.Part) bool {
+		for j := range b.parts {
+			bp := &b.parts[j]
+			if abs(len(bp.Key)-l) > 3 || bp.Key == "" || first.Key == "" {
+				continue
+			}
+			if bp.Key[0] == first.Key[0] || (bp.Skel != "" && first.Skel != "" && bp.Skel[0] == first.Skel[0]) {
+				return true
+			}
+		}
+		return false
+	}
 	for i := 0; i < len(a.parts); {
 		merged := false
 		for n := min(3, len(a.parts)-i); n >= 2; n-- {
+			l := 0
+			for _, p := range a.parts[i : i+n] {
+				l += len(p.Text)
+			}
+			if !near(l, &a.parts[i]) {
+				continue
+			}
 			var key strings.Builder
 			ok := true
 			for _, p := range a.parts[i : i+n] {
@@ -402,6 +519,9 @@ func mergeSplits(a, b prepared) prepared {
 			}
 			out.parts = append(out.parts, m)
 			out.weights = append(out.weights, w)
+			if a.ids != nil {
+				out.ids = append(out.ids, 0)
+			}
 			i += n
 			merged, changed = true, true
 			break
@@ -409,6 +529,9 @@ func mergeSplits(a, b prepared) prepared {
 		if !merged {
 			out.parts = append(out.parts, a.parts[i])
 			out.weights = append(out.weights, a.weights[i])
+			if a.ids != nil {
+				out.ids = append(out.ids, a.ids[i])
+			}
 			i++
 		}
 	}

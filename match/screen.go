@@ -15,10 +15,11 @@ type scratch struct {
 	stamp   []int32   // last query part that credited the name
 	touched []int32
 	keys    []uint64
+	sims    simCache
 }
 
 func newScratch(n int) *scratch {
-	return &scratch{weight: make([]float32, n), stamp: make([]int32, n)}
+	return &scratch{weight: make([]float32, n), stamp: make([]int32, n), sims: simCache{}}
 }
 
 // Screen returns the entities the query may be, best first: only those at or
@@ -42,11 +43,16 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 		score float64
 	}
 	byEntity := map[int32]*best{}
-	for _, ni := range ix.candidates(&qp) {
+	s := ix.pool.Get().(*scratch)
+	defer func() {
+		clear(s.sims)
+		ix.pool.Put(s)
+	}()
+	for _, ni := range ix.candidates(&qp, s) {
 		nr := &ix.names[ni]
 		e := ix.entries[nr.entity].Entity
 		org := classOf(e.Kind) == names.OrgClass || (e.Kind == vigil.KindUnknown && q.Kind != vigil.KindPerson && classOf(q.Kind) == names.OrgClass)
-		r := compare(qp, nr.p, org)
+		r := compare(qp, nr.p, org, s.sims)
 		if b := byEntity[nr.entity]; b == nil || r.score > b.score {
 			byEntity[nr.entity] = &best{res: r, name: ni, score: r.score}
 		}
@@ -62,7 +68,7 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 					if ix.names[ni].entity != ei {
 						continue
 					}
-					r := compare(qp, ix.names[ni].p, classOf(e.Kind) == names.OrgClass)
+					r := compare(qp, ix.names[ni].p, classOf(e.Kind) == names.OrgClass, s.sims)
 					if bestName < 0 || r.score > bestRes.score {
 						bestRes, bestName = r, int32(ni)
 					}
@@ -129,9 +135,17 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 // prepareQuery parses a query name with the index's rarity weights.
 func (ix *Index) prepareQuery(name string, k vigil.Kind) prepared {
 	qp := prepare(name, classOf(k), nil)
+	qp.ids = make([]uint32, len(qp.parts))
 	for i, x := range qp.parts {
 		if x.Tag == names.TagName {
 			qp.weights[i] *= ix.rarity(x.Key)
+		}
+		// Parts the index has not seen get ids of their own, above the
+		// index's.
+		if id, ok := ix.tokID[x]; ok {
+			qp.ids[i] = id
+		} else {
+			qp.ids[i] = 1<<31 | uint32(i+1)
 		}
 	}
 	return qp
@@ -140,9 +154,7 @@ func (ix *Index) prepareQuery(name string, k vigil.Kind) prepared {
 // candidates returns the names sharing retrieval keys with the query, the
 // strongest (by summed weight of the query parts they share) first, at most
 // candidatesScored of them.
-func (ix *Index) candidates(qp *prepared) []int32 {
-	s := ix.pool.Get().(*scratch)
-	defer ix.pool.Put(s)
+func (ix *Index) candidates(qp *prepared, s *scratch) []int32 {
 	credit := func(list []int32, part int32, w float32) {
 		for _, ni := range list {
 			if s.stamp[ni] == 0 {
