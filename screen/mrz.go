@@ -18,9 +18,10 @@ type MRZResult struct {
 }
 
 // MRZ screens the holder of a parsed zone like a traveller (see Assess).
-// A failed check digit turns clear into refer, and is the first reason
-// whatever the recommendation: the data read may be wrong, or the
-// document forged. threshold <= 0 means the matcher's default.
+// A failed check digit makes the result refer (a deny as well as a clear:
+// the date of birth or number a deny rests on may be misread, and an
+// altered document is an officer's case), and the failures come first
+// among the reasons. threshold <= 0 means the matcher's default.
 func MRZ(ix Matcher, m *mrz.MRZ, threshold float64) *MRZResult {
 	q := m.Query()
 	res := &MRZResult{MRZ: m, Query: q, Failed: m.Failed(), Verdict: Assess(ix, q, threshold)}
@@ -29,10 +30,14 @@ func MRZ(ix Matcher, m *mrz.MRZ, threshold float64) *MRZResult {
 		for _, c := range res.Failed {
 			rs = append(rs, fmt.Sprintf("check digit failed: %s; the zone is misread or the document altered", c))
 		}
-		res.Reasons = append(rs, res.Reasons...)
-		if res.Recommendation == Clear {
+		switch res.Recommendation {
+		case Deny:
+			rs = append(rs, "would be deny, but the zone failed its check digits: an officer decides")
+			res.Recommendation = Refer
+		case Clear:
 			res.Recommendation = Refer
 		}
+		res.Reasons = append(rs, res.Reasons...)
 	}
 	return res
 }

@@ -33,6 +33,18 @@ func TestMRZFixture(t *testing.T) {
 		t.Errorf("query = %+v", res.Query)
 	}
 
+	// The same zone with a wrong document-number digit: refer, not deny.
+	bad0 := []byte(z[1])
+	bad0[9] = byte('0' + (bad0[9]-'0'+1)%10)
+	m, err = mrz.Parse(z[0], string(bad0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res = MRZ(ix, m, 0)
+	if res.Recommendation != Refer || res.Deciding != "fx:1" || !strings.Contains(strings.Join(res.Reasons, "\n"), "would be deny") {
+		t.Errorf("altered zone: %s on %s %q", res.Recommendation, res.Deciding, res.Reasons)
+	}
+
 	// A wrong birth-date check digit (line 2 position 20) on an unlisted
 	// holder: refer, and the failure is the first reason.
 	z = td3("UTO", "ERIKSSON", "ANNA MARIA", "L898902C3", "UTO", "740812", "F", "340415")

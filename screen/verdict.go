@@ -82,6 +82,9 @@ func Assess(ix Matcher, q vigil.Query, threshold float64) Verdict {
 			fmt.Sprintf("strong match (name %.2f, score %.2f) to %s %q, whose listing carries a travel ban (%s)",
 				name, m.Score, m.EntityID, m.Name, listing(m, e)),
 		}, agree...)
+		if s := others(ms, m.EntityID); s != "" {
+			v.Reasons = append(v.Reasons, s)
+		}
 		return v
 	}
 	best := ms[0]
@@ -104,10 +107,24 @@ func Assess(ix Matcher, q vigil.Query, threshold float64) Verdict {
 			v.Reasons = append(v.Reasons, "against: "+f.Detail)
 		}
 	}
-	if len(ms) > 1 {
-		v.Reasons = append(v.Reasons, fmt.Sprintf("%d more listings match", len(ms)-1))
+	if s := others(ms, best.EntityID); s != "" {
+		v.Reasons = append(v.Reasons, s)
 	}
 	return v
+}
+
+// others names the matches other than the deciding one.
+func others(ms []vigil.Match, deciding string) string {
+	var ids []string
+	for _, m := range ms {
+		if m.EntityID != deciding {
+			ids = append(ids, fmt.Sprintf("%s (%.2f)", m.EntityID, m.Score))
+		}
+	}
+	if len(ids) == 0 {
+		return ""
+	}
+	return "also matching: " + strings.Join(ids, ", ")
 }
 
 // nameScore is the score of the match's name feature, or its overall score.
