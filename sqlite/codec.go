@@ -72,6 +72,20 @@ func canonical(e *vigil.Entity) ([]byte, [32]byte, error) {
 	return js, sha256.Sum256(js), nil
 }
 
+// decodeSerial decodes blobs into out on the calling goroutine.
+func decodeSerial(blobs [][]byte, out []vigil.Entity) error {
+	for i, b := range blobs {
+		js, err := decodeBlob(b)
+		if err == nil {
+			err = unmarshalEntity(js, &out[i])
+		}
+		if err != nil {
+			return fmt.Errorf("decoding stored entity: %w", err)
+		}
+	}
+	return nil
+}
+
 // unmarshalEntity decodes stored entity JSON. It uses
 // github.com/go-json-experiment/json (the prototype of encoding/json/v2, by
 // encoding/json's maintainers) because decoding is most of the time spent
@@ -97,19 +111,12 @@ func decodeAll(blobs [][]byte, out []vigil.Entity) error {
 			break
 		}
 		wg.Go(func() {
-			for i := lo; i < hi; i++ {
-				js, err := decodeBlob(blobs[i])
-				if err == nil {
-					err = unmarshalEntity(js, &out[i])
+			if err := decodeSerial(blobs[lo:hi], out[lo:hi]); err != nil {
+				mu.Lock()
+				if first == nil {
+					first = err
 				}
-				if err != nil {
-					mu.Lock()
-					if first == nil {
-						first = fmt.Errorf("decoding stored entity: %w", err)
-					}
-					mu.Unlock()
-					return
-				}
+				mu.Unlock()
 			}
 		})
 	}

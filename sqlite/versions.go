@@ -6,8 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	vigil "github.com/vigil-screening/vigil"
@@ -583,34 +584,82 @@ func (s *Store) CurrentEntities(ctx context.Context) ([]Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	var datas [][]byte
-	var owner []int
-	for i, v := range cur {
-		var rows *sql.Rows
-		if v.Partial {
-			rows, err = tx.QueryContext(ctx, `SELECT b.data FROM partial_members m JOIN blobs b ON b.id = m.blob
+	// Rows are read on this goroutine while workers decode earlier chunks:
+	// reading and decoding overlap, and raw JSON does not pile up.
+	type chunk struct {
+		list  int
+		datas [][]byte
+		out   []vigil.Entity
+		err   error
+	}
+	const chunkSize = 512
+	jobs := make(chan *chunk, 2*runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for c := range jobs {
+				c.out = make([]vigil.Entity, len(c.datas))
+				c.err = decodeSerial(c.datas, c.out)
+				c.datas = nil // the raw JSON can go as soon as it is decoded
+			}
+		})
+	}
+	var chunks []*chunk
+	scanErr := func() error {
+		defer close(jobs)
+		for i, v := range cur {
+			var rows *sql.Rows
+			if v.Partial {
+				rows, err = tx.QueryContext(ctx, `SELECT b.data FROM partial_members m JOIN blobs b ON b.id = m.blob
 WHERE m.list = ? AND m.version = ? ORDER BY m.id`, v.List, v.Version)
-		} else {
-			rows, err = tx.QueryContext(ctx, `SELECT b.data FROM spans s JOIN blobs b ON b.id = s.blob
+			} else {
+				rows, err = tx.QueryContext(ctx, `SELECT b.data FROM spans s JOIN blobs b ON b.id = s.blob
 WHERE s.list = ? AND s.last = ? ORDER BY s.id`, v.List, openSpan)
+			}
+			if err != nil {
+				return err
+			}
+			c := &chunk{list: i}
+			for rows.Next() {
+				var data []byte
+				if err := rows.Scan(&data); err != nil {
+					rows.Close()
+					return err
+				}
+				c.datas = append(c.datas, data)
+				if len(c.datas) == chunkSize {
+					chunks = append(chunks, c)
+					jobs <- c
+					c = &chunk{list: i}
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if len(c.datas) > 0 {
+				chunks = append(chunks, c)
+				jobs <- c
+			}
 		}
-		if err != nil {
-			return nil, err
-		}
-		ds, err := scanBlobs(rows, v.Entities)
-		if err != nil {
-			return nil, err
-		}
-		datas = append(datas, ds...)
-		owner = append(owner, slices.Repeat([]int{i}, len(ds))...)
+		return nil
+	}()
+	wg.Wait()
+	if scanErr != nil {
+		return nil, scanErr
 	}
-	es := make([]vigil.Entity, len(datas))
-	if err := decodeAll(datas, es); err != nil {
-		return nil, err
+	n := 0
+	for _, c := range chunks {
+		if c.err != nil {
+			return nil, c.err
+		}
+		n += len(c.out)
 	}
-	out := make([]Entry, len(es))
-	for i := range es {
-		out[i] = Entry{Entity: es[i], Version: cur[owner[i]]}
+	out := make([]Entry, 0, n)
+	for _, c := range chunks {
+		for i := range c.out {
+			out = append(out, Entry{Entity: c.out[i], Version: cur[c.list]})
+		}
 	}
 	return out, nil
 }
