@@ -104,3 +104,34 @@ func TestLoadConfigErrors(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// FuzzLoadConfig checks that no accepted configuration can name a file or
+// list folder outside the download archive.
+func FuzzLoadConfig(f *testing.F) {
+	f.Add([]byte(`{"mirror": "http://localhost/m"}`))
+	f.Add([]byte(`{"sources": [{"list": "un", "files": [{"name": "a.xml", "url": "https://x/a"}]}]}`))
+	f.Add([]byte(`{"sources": [{"list": "..", "files": [{"name": "../a", "url": "https://x/a"}]}]}`))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(t.TempDir(), "c.json")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		srcs, err := LoadConfig(p, DefaultSources())
+		if err != nil {
+			return
+		}
+		for _, s := range srcs {
+			for _, fl := range s.Files {
+				full := filepath.Join(dir, s.List, "snap", fl.Name)
+				if rel, err := filepath.Rel(filepath.Join(dir, s.List, "snap"), full); err != nil || rel != fl.Name {
+					t.Errorf("list %q file %q escapes the archive", s.List, fl.Name)
+				}
+				if filepath.Dir(filepath.Join(dir, s.List)) != dir {
+					t.Errorf("list %q escapes the archive", s.List)
+				}
+			}
+		}
+	})
+}
+
