@@ -2,6 +2,7 @@ package text
 
 import (
 	"fmt"
+	"sort"
 
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/names"
@@ -15,59 +16,46 @@ import (
 // after it. Surnames compare by folded spelling, not by phonetic key, so a
 // place like "Sulaimaniya" never takes the name of a "Soleimani".
 func (s *Scanner) coreference(text string, toks []Token, spans [][2]int, ms []Mention) []Mention {
-	type ante struct {
-		fold string
-		m    int
-	}
-	var antes []ante
+	antes := map[string][]int{} // surname spelling → person mentions, in text order
 	for i, m := range ms {
 		if !isPerson(m) {
 			continue
 		}
-		last := lastWord(text[m.Start:m.End])
-		if last == "" {
-			continue
+		if last := lastWord(text[m.Start:m.End]); last != "" {
+			antes[last] = append(antes[last], i)
 		}
-		antes = append(antes, ante{last, i})
 	}
 	if len(antes) == 0 {
 		return nil
 	}
+	surnames := map[string]string{} // token text → lastWord, once per scan
+	// ms is in text order and without overlaps: a binary search finds the
+	// mention a token may lie in.
 	inMention := func(t Token) bool {
-		for _, m := range ms {
-			if t.Start < m.End && m.Start < t.End {
-				return true
-			}
-		}
-		return false
+		k := sort.Search(len(ms), func(i int) bool { return ms[i].End > t.Start })
+		return k < len(ms) && ms[k].Start < t.End
 	}
 	var out []Mention
 	for _, sp := range spans {
 		for i := sp[0]; i <= sp[1]; i++ {
 			t := toks[i]
-			if !t.Cap || inMention(t) {
+			if !t.Cap {
 				continue
 			}
-			f := lastWord(t.Text)
-			before, after := -1, -1
-			for _, a := range antes {
-				if a.fold != f {
-					continue
-				}
-				if st := ms[a.m].Start; st < t.Start {
-					if before < 0 || ms[before].Start < st {
-						before = a.m
-					}
-				} else if after < 0 || st < ms[after].Start {
-					after = a.m
-				}
+			f, ok := surnames[t.Text]
+			if !ok {
+				f = lastWord(t.Text)
+				surnames[t.Text] = f
 			}
-			pick := before
-			if pick < 0 {
-				pick = after
-			}
-			if pick < 0 {
+			cands := antes[f]
+			if len(cands) == 0 || inMention(t) {
 				continue
+			}
+			// The nearest full mention before the token, else the first after.
+			k := sort.Search(len(cands), func(j int) bool { return ms[cands[j]].Start >= t.Start })
+			pick := cands[min(k, len(cands)-1)]
+			if k > 0 {
+				pick = cands[k-1]
 			}
 			start := t.Start
 			// Take in particles hyphenated or spaced before the surname.

@@ -2,8 +2,12 @@ package text
 
 import (
 	"fmt"
+	"runtime"
+	"strings"
+	"sync"
 
 	"github.com/coregx/ahocorasick"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/names"
@@ -15,8 +19,13 @@ import (
 // a name, and it names many people who are on no list.
 const DefaultThreshold = 0.9
 
-// maxPostings is the most listed names a key may occur in and still
-// nominate names for screening.
+// DefaultCacheSize is the number of screened span texts a Scanner remembers
+// across scans when Options set none.
+const DefaultCacheSize = 1 << 16
+
+// maxPostings is the most listed names a phonetic key may occur in and still
+// count as selective: a name is only screened where the span holds at least
+// one of its selective words.
 const maxPostings = 1500
 
 // Options tune a Scanner.
@@ -26,6 +35,9 @@ type Options struct {
 	// RareDF is the most entities a name word may appear in and still count
 	// as distinctive; 0 picks max(20, entities/1000).
 	RareDF int
+	// CacheSize is how many screened span texts the Scanner remembers across
+	// scans (DefaultCacheSize when 0; none when negative).
+	CacheSize int
 }
 
 // Scanner finds listed entities in text. It is safe for concurrent use.
@@ -35,12 +47,17 @@ type Scanner struct {
 	rareDF    int
 
 	ac       *ahocorasick.Automaton
-	postings [][]int32 // by pattern id: names holding the key
+	postings [][]int32 // by pattern id: names the key nominates
 
 	names    []nameRec
 	entities []*vigil.Entity
 	byID     map[string]int32
-	dfFold   map[string]int
+	skelID   map[string]int32 // phonetic key → word key id
+	foldID   map[string]int32 // folded spelling → spelling id
+
+	// screened remembers the matcher's answers by kind and span text across
+	// scans (nil when disabled); its values are shared and never modified.
+	screened *lru.Cache[string, []vigil.Match]
 }
 
 // nameRec is one listed name reduced to its distinctive words.
@@ -50,75 +67,164 @@ type nameRec struct {
 	words  []nameWord
 }
 
-// nameWord is one distinctive word of a listed name: its phonetic key (what
-// the automaton finds), its folded spelling, and whether it is rare.
+// nameWord is one distinctive word of a listed name, as interned ids so that
+// span checks compare integers: its phonetic key and folded spelling, the
+// first byte of the spelling, whether the key is long (three consonants or
+// more), whether the word is rare and whether its key is selective.
 type nameWord struct {
-	skel, fold string
-	rare       bool
+	skel, fold      int32
+	first           byte
+	foldLen         int
+	long, rare, sel bool
 }
+
+// parsedName is a listed name's words before interning.
+type parsedName struct {
+	entity int32
+	kind   vigil.Kind
+	words  []wordForm
+}
+
+// wordForm is a word's phonetic key and folded spelling.
+type wordForm struct{ skel, fold string }
+
+// Key kinds in the automaton. Each key is written " " + kind + key + " " so
+// that keys only meet whole words of the haystack.
+const (
+	keySkel   = 'a' // a phonetic key: the name's least common one
+	keyFirst  = 'b' // a rare word's long key and first letter
+	keySpelt  = 'c' // a rare word's short key and spelling
+	keyFieldS = '\x1f'
+)
 
 // New builds a Scanner over the persons and organisations among entities;
 // sc (normally a *match.Index over the same entities) decides each candidate.
 func New(entities []*vigil.Entity, sc vigil.Screener, opt Options) (*Scanner, error) {
-	s := &Scanner{sc: sc, threshold: opt.Threshold, rareDF: opt.RareDF, dfFold: map[string]int{}, byID: map[string]int32{}}
+	s := &Scanner{sc: sc, threshold: opt.Threshold, rareDF: opt.RareDF,
+		byID: map[string]int32{}, skelID: map[string]int32{}, foldID: map[string]int32{}}
 	if s.threshold <= 0 {
 		s.threshold = DefaultThreshold
 	}
 	if s.rareDF <= 0 {
 		s.rareDF = max(20, len(entities)/1000)
 	}
-	type raw struct {
-		entity int32
-		kind   vigil.Kind
-		words  []nameWord
+	if opt.CacheSize >= 0 {
+		size := opt.CacheSize
+		if size == 0 {
+			size = DefaultCacheSize
+		}
+		c, err := lru.New[string, []vigil.Match](size)
+		if err != nil {
+			return nil, fmt.Errorf("text: span cache: %w", err)
+		}
+		s.screened = c
 	}
-	var raws []raw
 	for _, e := range entities {
 		if e.Kind != vigil.KindPerson && e.Kind != vigil.KindOrganization && e.Kind != vigil.KindUnknown {
 			continue
 		}
-		ei := int32(len(s.entities))
+		s.byID[e.ID] = int32(len(s.entities))
 		s.entities = append(s.entities, e)
-		s.byID[e.ID] = ei
-		seenFold := map[string]bool{}
-		for _, n := range e.Names {
-			ws := nameWords(n.Full, e.Kind)
-			if len(ws) == 0 {
-				continue
-			}
-			raws = append(raws, raw{ei, e.Kind, ws})
-			for _, w := range ws {
-				if !seenFold[w.fold] {
-					seenFold[w.fold] = true
-					s.dfFold[w.fold]++
+	}
+	raws := parseNames(s.entities)
+
+	// Intern keys and spellings; count the entities holding each spelling
+	// and the names holding each key.
+	var dfFold, nKey []int32
+	intern := func(m map[string]int32, counts *[]int32, k string) int32 {
+		id, ok := m[k]
+		if !ok {
+			id = int32(len(m))
+			m[k] = id
+			*counts = append(*counts, 0)
+		}
+		return id
+	}
+	type ids struct{ skel, fold int32 }
+	interned := make([][]ids, len(raws))
+	lastEntity := map[int32]int32{} // spelling id → last entity counted
+	for i, r := range raws {
+		ws := make([]ids, len(r.words))
+		for j, w := range r.words {
+			ws[j] = ids{intern(s.skelID, &nKey, w.skel), intern(s.foldID, &dfFold, w.fold)}
+			nKey[ws[j].skel]++ // a name's words are distinct spellings, but may share a key
+			for k := 0; k < j; k++ {
+				if ws[k].skel == ws[j].skel {
+					nKey[ws[j].skel]--
+					break
 				}
 			}
+			if last, ok := lastEntity[ws[j].fold]; !ok || last != r.entity {
+				lastEntity[ws[j].fold] = r.entity
+				dfFold[ws[j].fold]++
+			}
+		}
+		interned[i] = ws
+	}
+
+	// Names, and the keys that nominate them: the name's least common
+	// phonetic key (a span holding every word of the name holds it), and for
+	// each rare word the key of a strong hit on it (the phonetic key with
+	// the first letter when long, with the spelling when short). Every
+	// name a span can pass covers() for is thus nominated, while keys
+	// shared by thousands of names (Mohammed, John, Sergei) nominate none.
+	byKey := map[string][]int32{}
+	add := func(key string, ni int32) {
+		if p := byKey[key]; len(p) == 0 || p[len(p)-1] != ni {
+			byKey[key] = append(p, ni)
 		}
 	}
-	// Postings per key, then the automaton over the keys that nominate.
-	byKey := map[string][]int32{}
-	for _, r := range raws {
-		for i := range r.words {
-			r.words[i].rare = s.dfFold[r.words[i].fold] <= s.rareDF
+	var kb strings.Builder
+	key := func(kind byte, parts ...string) string {
+		kb.Reset()
+		kb.WriteByte(' ')
+		kb.WriteByte(kind)
+		for i, p := range parts {
+			if i > 0 {
+				kb.WriteByte(keyFieldS)
+			}
+			kb.WriteString(p)
+		}
+		kb.WriteByte(' ')
+		return kb.String()
+	}
+	for i, r := range raws {
+		if r.kind == vigil.KindPerson && len(r.words) < 2 {
+			continue // a lone word never names a person
 		}
 		ni := int32(len(s.names))
-		s.names = append(s.names, nameRec(r))
-		for _, w := range r.words {
-			if p := byKey[w.skel]; len(p) == 0 || p[len(p)-1] != ni {
-				byKey[w.skel] = append(p, ni)
+		rec := nameRec{entity: r.entity, kind: r.kind, words: make([]nameWord, len(r.words))}
+		minW := -1
+		anySel := false
+		for j, w := range r.words {
+			id := interned[i][j]
+			nw := nameWord{skel: id.skel, fold: id.fold, first: w.fold[0], foldLen: len(w.fold), long: len(w.skel) >= 3,
+				rare: int(dfFold[id.fold]) <= s.rareDF, sel: nKey[id.skel] <= maxPostings}
+			rec.words[j] = nw
+			anySel = anySel || nw.sel
+			if minW < 0 || nKey[id.skel] < nKey[rec.words[minW].skel] {
+				minW = j
+			}
+		}
+		if !anySel {
+			continue // no word of it narrows the field: never screened
+		}
+		s.names = append(s.names, rec)
+		add(key(keySkel, r.words[minW].skel), ni)
+		for j, w := range r.words {
+			if !rec.words[j].rare {
+				continue
+			}
+			if rec.words[j].long {
+				add(key(keyFirst, w.skel, w.fold[:1]), ni)
+			} else {
+				add(key(keySpelt, w.skel, w.fold), ni)
 			}
 		}
 	}
-	var patterns []string
+	patterns := make([]string, 0, len(byKey))
 	for k, p := range byKey {
-		// A key that half the world's names share (Mohammed, John, Sergei)
-		// nominates nobody: a name is only screened through a word that
-		// narrows the field, and its common words are then checked against
-		// the span directly.
-		if len(p) > maxPostings {
-			continue
-		}
-		patterns = append(patterns, " "+k+" ")
+		patterns = append(patterns, k)
 		s.postings = append(s.postings, p)
 	}
 	if len(patterns) == 0 {
@@ -132,10 +238,43 @@ func New(entities []*vigil.Entity, sc vigil.Screener, opt Options) (*Scanner, er
 	return s, nil
 }
 
+// parseNames reduces every name of the entities to its distinctive words,
+// parsing on every core: parsing is most of the build time.
+func parseNames(ents []*vigil.Entity) []parsedName {
+	workers := max(1, runtime.GOMAXPROCS(0))
+	chunk := (len(ents) + workers - 1) / workers
+	parts := make([][]parsedName, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*chunk, min(len(ents), (w+1)*chunk)
+		if lo >= hi {
+			break
+		}
+		wg.Go(func() {
+			var out []parsedName
+			for ei := lo; ei < hi; ei++ {
+				e := ents[ei]
+				for _, n := range e.Names {
+					if ws := nameWords(n.Full, e.Kind); len(ws) > 0 {
+						out = append(out, parsedName{int32(ei), e.Kind, ws})
+					}
+				}
+			}
+			parts[w] = out
+		})
+	}
+	wg.Wait()
+	var all []parsedName
+	for _, p := range parts {
+		all = append(all, p...)
+	}
+	return all
+}
+
 // nameWords returns the distinctive words of a listed name: its parts less
 // titles, particles, function words, legal forms, numbers and initials, each
 // once.
-func nameWords(full string, k vigil.Kind) []nameWord {
+func nameWords(full string, k vigil.Kind) []wordForm {
 	c := names.AnyClass
 	switch k {
 	case vigil.KindPerson:
@@ -143,14 +282,14 @@ func nameWords(full string, k vigil.Kind) []nameWord {
 	case vigil.KindOrganization:
 		c = names.OrgClass
 	}
-	var out []nameWord
+	var out []wordForm
 	for _, p := range names.Parse(full, c) {
 		switch p.Tag {
 		case names.TagTitle, names.TagParticle, names.TagStop, names.TagLegal, names.TagNumber, names.TagInitial:
 			continue
 		}
-		w := nameWord{skel: wordKey(p.Key), fold: p.Fold}
-		if w.skel == "" || containsWord(out, w) {
+		w := wordForm{skel: wordKey(p.Key), fold: p.Fold}
+		if w.skel == "" || w.fold == "" || containsFold(out, w.fold) {
 			continue
 		}
 		out = append(out, w)
@@ -161,9 +300,9 @@ func nameWords(full string, k vigil.Kind) []nameWord {
 	return out
 }
 
-func containsWord(ws []nameWord, w nameWord) bool {
+func containsFold(ws []wordForm, fold string) bool {
 	for _, x := range ws {
-		if x.fold == w.fold {
+		if x.fold == fold {
 			return true
 		}
 	}

@@ -20,43 +20,61 @@ var (
 )
 
 // realLists builds a Scanner over every list in the shared data folder (read
-// with load.Paths); where several versions hold an entity, the latest
-// published wins.
+// with load.Paths), one version per list: the newest complete one.
 func realLists(tb testing.TB) *Scanner {
 	tb.Helper()
-	dir := shared.Path(tb, "data/lists")
 	realOnce.Do(func() {
-		dss, err := load.Paths(dir)
-		if len(dss) == 0 {
-			realErr = err
-			return
-		}
-		// Files that fail (the partial OFAC set) are left out; the rest load.
-		sort.SliceStable(dss, func(i, j int) bool { return dss[i].Meta.Published.Before(dss[j].Meta.Published) })
-		byID := map[string]int{}
+		var ents []*vigil.Entity
 		var entries []match.Entry
-		for _, ds := range dss {
-			label := ds.Version().Label()
-			for i := range ds.Entities {
-				e := &ds.Entities[i]
-				if k, ok := byID[e.ID]; ok {
-					entries[k] = match.Entry{Entity: e, Version: label}
-					continue
-				}
-				byID[e.ID] = len(entries)
-				entries = append(entries, match.Entry{Entity: e, Version: label})
-			}
+		ents, entries, realErr = loadNewest(tb)
+		if realErr == nil {
+			realScanner, realErr = New(ents, match.NewIndex(entries), Options{})
 		}
-		ents := make([]*vigil.Entity, len(entries))
-		for i, en := range entries {
-			ents[i] = en.Entity
-		}
-		realScanner, realErr = New(ents, match.NewIndex(entries), Options{})
 	})
 	if realScanner == nil {
-		tb.Fatalf("loading %s: %v", dir, realErr)
+		tb.Fatalf("loading the shared lists: %v", realErr)
 	}
 	return realScanner
+}
+
+// loadNewest reads the shared lists with load.Paths and keeps, of each list,
+// its newest complete version: the latest published, and of versions
+// without a date (CSV sets) the one in the later dated folder.
+func loadNewest(tb testing.TB) ([]*vigil.Entity, []match.Entry, error) {
+	dir := shared.Path(tb, "data/lists")
+	dss, err := load.Paths(dir)
+	if len(dss) == 0 {
+		return nil, nil, err
+	}
+	// Files that fail (the partial OFAC set) are left out; the rest load.
+	newest := map[string]*load.Dataset{}
+	for _, ds := range dss {
+		if ds.Meta.Partial {
+			continue
+		}
+		cur := newest[ds.Meta.List]
+		if cur == nil || ds.Meta.Published.After(cur.Meta.Published) ||
+			ds.Meta.Published.Equal(cur.Meta.Published) && ds.Files[0] > cur.Files[0] {
+			newest[ds.Meta.List] = ds
+		}
+	}
+	keys := make([]string, 0, len(newest))
+	for k := range newest {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var ents []*vigil.Entity
+	var entries []match.Entry
+	for _, k := range keys {
+		ds := newest[k]
+		label := ds.Version().Label()
+		for i := range ds.Entities {
+			e := &ds.Entities[i]
+			ents = append(ents, e)
+			entries = append(entries, match.Entry{Entity: e, Version: label})
+		}
+	}
+	return ents, entries, nil
 }
 
 // TestSeedArticle checks the seed news article: every listed person and

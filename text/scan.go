@@ -1,8 +1,11 @@
 package text
 
 import (
+	"encoding/binary"
+	"slices"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/names"
@@ -33,10 +36,14 @@ type Span struct {
 	Text  string `json:"text"`
 }
 
-// word is the matching form of a token in a candidate span.
+// word is the matching form of a token in a candidate span: interned ids of
+// its phonetic key (-1 when no listed name has it) and folded spelling (-1
+// when none has it), and the spelling's first byte.
 type word struct {
 	tok        int // index into the tokens
-	skel, fold string
+	skel, fold int32
+	first      byte
+	form       *wordForm
 }
 
 // candidate is a token range of a span worth asking the matcher about.
@@ -50,14 +57,16 @@ type candidate struct {
 func (s *Scanner) Scan(text string) []Mention {
 	toks := Tokenize(text)
 	spans := nameSpans(toks)
+	forms := map[string][]wordInfo{} // token text → its words, once per scan
 	words := make([][]word, len(spans))
 	for i, sp := range spans {
-		words[i] = spanWords(toks, sp)
+		words[i] = s.spanWords(toks, sp, forms)
 	}
-	cands := s.candidates(toks, spans, words)
-	lower := lowerWords(toks)
+	cands := s.candidates(spans, words)
+	lower := lowerWords(toks, cands)
 	var ms []Mention
-	cache := map[string][]vigil.Match{}
+	local := map[string][]vigil.Match{} // this scan's answers, without locking
+	var qb strings.Builder
 	for _, c := range cands {
 		if len(c.entities) == 0 {
 			continue
@@ -68,13 +77,7 @@ func (s *Scanner) Scan(text string) []Mention {
 			continue
 		}
 		start, end := toks[c.first].Start, toks[c.last].End
-		q := text[start:end]
-		key := string(c.kind) + "\x00" + q
-		got, ok := cache[key]
-		if !ok {
-			got = s.sc.Screen(vigil.Query{Name: q, Kind: c.kind, Threshold: s.threshold, Limit: maxMatches})
-			cache[key] = got
-		}
+		got := s.screen(c.kind, spaced(&qb, text[start:end]), local)
 		var keep []vigil.Match
 		for _, m := range got {
 			if m.Score >= s.threshold && c.entities[s.entityIndex(m.EntityID)] {
@@ -82,13 +85,66 @@ func (s *Scanner) Scan(text string) []Mention {
 			}
 		}
 		if len(keep) > 0 {
-			ms = append(ms, Mention{Start: start, End: end, Text: q, Matches: keep})
+			ms = append(ms, Mention{Start: start, End: end, Text: text[start:end], Matches: keep})
 		}
 	}
 	ms = resolveOverlaps(ms)
+	sort.Slice(ms, func(i, j int) bool { return ms[i].Start < ms[j].Start })
 	ms = append(ms, s.coreference(text, toks, spans, ms)...)
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Start < ms[j].Start })
 	return ms
+}
+
+// screen asks the matcher about a span text of a kind once per scan and,
+// through the Scanner's LRU cache, once across scans. The answers are
+// shared: callers copy matches before changing them.
+func (s *Scanner) screen(kind vigil.Kind, q string, local map[string][]vigil.Match) []vigil.Match {
+	key := string(kind) + "\x00" + q
+	if got, ok := local[key]; ok {
+		return got
+	}
+	if s.screened != nil {
+		if got, ok := s.screened.Get(key); ok {
+			local[key] = got
+			return got
+		}
+	}
+	got := s.sc.Screen(vigil.Query{Name: q, Kind: kind, Threshold: s.threshold, Limit: maxMatches})
+	local[key] = got
+	if s.screened != nil {
+		s.screened.Add(key, got)
+	}
+	return got
+}
+
+// spaced returns q with every run of white space (a line break inside a
+// name) as one space, so that one name written across lines is screened
+// and cached once.
+func spaced(b *strings.Builder, q string) string {
+	clean := true
+	for i := 0; i < len(q); i++ {
+		if c := q[i]; c == '\n' || c == '\r' || c == '\t' || c == ' ' && i+1 < len(q) && q[i+1] == ' ' || c >= 0x80 {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return q
+	}
+	b.Reset()
+	space := false
+	for _, r := range q {
+		if unicode.IsSpace(r) {
+			space = true
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // entityIndex maps an entity id to the scanner's index of it, or -1.
@@ -146,103 +202,142 @@ func connector(w string) bool {
 	return names.IsParticle(l) || l == "of" || l == "the" || l == "for"
 }
 
+// wordInfo is the matching form of one word of a token.
+type wordInfo struct {
+	form       wordForm
+	skel, fold int32
+}
+
 // spanWords returns the matching forms of a span's words, leaving out
 // particles, function words and single letters, which no listed name's
-// distinctive words include, and titles and offices ("General",
-// "Minister"), which in running text describe a person rather than name
-// one: "Defence Minister" must not become a "Ministry of Defence".
-func spanWords(toks []Token, sp [2]int) []word {
+// distinctive words include, titles and offices ("General", "Minister"),
+// which in running text describe a person rather than name one ("Defence
+// Minister" must not become a "Ministry of Defence"), and words whose key no
+// listed name has. Token forms are worked out once per scan in forms.
+func (s *Scanner) spanWords(toks []Token, sp [2]int, forms map[string][]wordInfo) []word {
 	var out []word
 	for i := sp[0]; i <= sp[1]; i++ {
-		for _, w := range names.Words(toks[i].Text) {
-			if len(w.Text) < 2 && w.Script == "Latn" || names.IsParticle(w.Text) || names.IsStopword(w.Text) || names.IsTitle(w.Text) {
+		infos, ok := forms[toks[i].Text]
+		if !ok {
+			infos = s.tokenForms(toks[i].Text)
+			forms[toks[i].Text] = infos
+		}
+		for k := range infos {
+			in := &infos[k]
+			if in.skel < 0 {
 				continue
 			}
-			canon := names.Canonical(w.Text)
-			if k := wordKey(canon); k != "" {
-				out = append(out, word{tok: i, skel: k, fold: names.Fold(canon)})
-			}
+			out = append(out, word{tok: i, skel: in.skel, fold: in.fold, first: in.form.fold[0], form: &in.form})
 		}
 	}
 	return out
 }
 
-// candidates finds, with one automaton pass over the spans' keys, the listed
-// names whose words occur in each span, and returns the token ranges that
-// hold enough of some name to be screened.
-func (s *Scanner) candidates(toks []Token, spans [][2]int, words [][]word) []candidate {
+// tokenForms works out the matching forms of one token's words.
+func (s *Scanner) tokenForms(tok string) []wordInfo {
+	var out []wordInfo
+	for _, w := range names.Words(tok) {
+		if len(w.Text) < 2 && w.Script == "Latn" || names.IsParticle(w.Text) || names.IsStopword(w.Text) || names.IsTitle(w.Text) {
+			continue
+		}
+		canon := names.Canonical(w.Text)
+		k := wordKey(canon)
+		f := names.Fold(canon)
+		if k == "" || f == "" {
+			continue
+		}
+		in := wordInfo{form: wordForm{skel: k, fold: f}, skel: -1, fold: -1}
+		if id, ok := s.skelID[k]; ok {
+			in.skel = id
+		}
+		if id, ok := s.foldID[f]; ok {
+			in.fold = id
+		}
+		out = append(out, in)
+	}
+	if out == nil {
+		out = []wordInfo{} // remembered as worked out
+	}
+	return out
+}
+
+// candidates finds, with one automaton pass over the spans' words, the
+// listed names each span may hold, and returns the token ranges that hold
+// enough of some name to be screened.
+func (s *Scanner) candidates(spans [][2]int, words [][]word) []candidate {
 	if s.ac == nil {
 		return nil
 	}
-	var hay strings.Builder
-	var starts []int // haystack offset of the space before each key
-	var owner [][2]int
+	var hay []byte
+	spanAt := make([]int, len(spans)) // haystack offset where each span starts
 	for si, ws := range words {
-		for wi, w := range ws {
-			starts = append(starts, hay.Len())
-			owner = append(owner, [2]int{si, wi})
-			hay.WriteByte(' ')
-			hay.WriteString(w.skel)
+		spanAt[si] = len(hay)
+		for _, w := range ws {
+			f := w.form
+			hay = append(hay, ' ', keySkel)
+			hay = append(hay, f.skel...)
+			hay = append(hay, ' ', keyFirst)
+			hay = append(hay, f.skel...)
+			hay = append(hay, keyFieldS, f.fold[0], ' ', keySpelt)
+			hay = append(hay, f.skel...)
+			hay = append(hay, keyFieldS)
+			hay = append(hay, f.fold...)
 		}
-		hay.WriteString(" \n")
+		hay = append(hay, ' ', '\n')
 	}
-	nominated := make([]map[int32]bool, len(spans))
-	for _, h := range s.ac.FindAllOverlapping([]byte(hay.String())) {
-		k := sort.SearchInts(starts, h.Start)
-		if k == len(starts) || starts[k] != h.Start {
-			continue
-		}
-		si := owner[k][0]
-		if nominated[si] == nil {
-			nominated[si] = map[int32]bool{}
-		}
-		for _, ni := range s.postings[h.PatternID] {
-			nominated[si][ni] = true
-		}
+	nominated := make([][]int32, len(spans))
+	for _, h := range s.ac.FindAllOverlapping(hay) {
+		si := sort.SearchInts(spanAt, h.Start+1) - 1
+		nominated[si] = append(nominated[si], s.postings[h.PatternID]...)
 	}
 	var out []candidate
-	memo := map[string][]candidate{} // by the span's keys, relative to its first token
+	memo := map[string][]candidate{} // by the span's words, relative to its first token
+	var sig []byte
 	for si, nom := range nominated {
 		if len(nom) == 0 {
 			continue
 		}
-		sig := spanSignature(words[si])
-		rel, ok := memo[sig]
+		base := spans[si][0]
+		sig = spanSignature(sig[:0], words[si], base)
+		rel, ok := memo[string(sig)]
 		if !ok {
-			rel = s.spanCandidates(nom, words[si], spans[si][0])
-			memo[sig] = rel
+			slices.Sort(nom)
+			rel = s.spanCandidates(slices.Compact(nom), words[si], base)
+			memo[string(sig)] = rel
 		}
 		for _, c := range rel {
-			c.first += spans[si][0]
-			c.last += spans[si][0]
+			c.first += base
+			c.last += base
 			out = append(out, c)
 		}
 	}
 	return out
 }
 
-// spanSignature identifies a span by its words' keys and spellings.
-func spanSignature(ws []word) string {
-	var b strings.Builder
+// spanSignature identifies a span by what span checks read of its words:
+// their ids, first letters and token places relative to the span's start.
+func spanSignature(b []byte, ws []word, base int) []byte {
 	for _, w := range ws {
-		b.WriteString(w.fold)
-		b.WriteByte(' ')
+		b = binary.LittleEndian.AppendUint32(b, uint32(w.tok-base))
+		b = binary.LittleEndian.AppendUint32(b, uint32(w.skel))
+		b = binary.LittleEndian.AppendUint32(b, uint32(w.fold))
+		b = append(b, w.first)
 	}
-	return b.String()
+	return b
 }
 
 // spanCandidates returns the candidates among the names nominated for one
 // span, with token indexes relative to base.
-func (s *Scanner) spanCandidates(nom map[int32]bool, ws []word, base int) []candidate {
+func (s *Scanner) spanCandidates(nom []int32, ws []word, base int) []candidate {
 	byRange := map[[2]int]*candidate{}
 	var order [][2]int
-	for ni := range nom {
+	for _, ni := range nom {
 		n := &s.names[ni]
-		first, last, ok := s.covers(n, ws)
+		first, last, ok := covers(n, ws)
 		if !ok {
 			continue
 		}
-		partial := n.kind != vigil.KindPerson && !s.coversAll(n, ws)
+		partial := n.kind != vigil.KindPerson && !coversAll(n, ws)
 		first, last = first-base, last-base
 		kind := n.kind
 		if kind == vigil.KindUnknown {
@@ -281,7 +376,7 @@ func (s *Scanner) spanCandidates(nom map[int32]bool, ws []word, base int) []cand
 
 // coversAll reports whether every distinctive word of a name occurs in the
 // span.
-func (s *Scanner) coversAll(n *nameRec, ws []word) bool {
+func coversAll(n *nameRec, ws []word) bool {
 	for _, nw := range n.words {
 		found := false
 		for _, w := range ws {
@@ -305,10 +400,12 @@ func (s *Scanner) coversAll(n *nameRec, ws []word) bool {
 // hit on a rare word is distinctive. A person needs two words, one
 // distinctive, or every word of a name of two or more: a lone given name or
 // surname is never enough. An organisation needs every word, or half of them
-// with one distinctive; a one-word name must be spelt as listed.
-func (s *Scanner) covers(n *nameRec, ws []word) (first, last int, ok bool) {
+// with one distinctive; a one-word name must be spelt as listed. Whatever
+// the rule, one of the words hit must be selective: a name made only of
+// words thousands of names share is never screened.
+func covers(n *nameRec, ws []word) (first, last int, ok bool) {
 	first, last = -1, -1
-	hits, rare, exact := 0, false, false
+	hits, rare, exact, sel := 0, false, false, false
 	var used uint64 // span words already standing for a name word
 	for _, nw := range n.words {
 		for wi, w := range ws {
@@ -319,9 +416,10 @@ func (s *Scanner) covers(n *nameRec, ws []word) (first, last int, ok bool) {
 				used |= 1 << wi
 			}
 			hits++
-			strong := w.fold == nw.fold || len(nw.skel) >= 3 && w.fold[0] == nw.fold[0]
+			strong := w.fold == nw.fold || nw.long && w.first == nw.first
 			rare = rare || strong && nw.rare
 			exact = exact || w.fold == nw.fold
+			sel = sel || nw.sel
 			if first < 0 || w.tok < first {
 				first = w.tok
 			}
@@ -331,25 +429,35 @@ func (s *Scanner) covers(n *nameRec, ws []word) (first, last int, ok bool) {
 	}
 	d := len(n.words)
 	switch {
-	case hits == 0:
+	case hits == 0 || !sel:
 		return 0, 0, false
 	case n.kind == vigil.KindPerson:
 		ok = hits >= 2 && (rare || hits == d)
 	case d == 1:
-		ok = exact && rare && len(n.words[0].fold) >= 4
+		ok = exact && rare && n.words[0].foldLen >= 4
 	default:
 		ok = hits == d || hits >= 2 && 2*hits >= d && rare
 	}
 	return first, last, ok
 }
 
-// lowerWords returns the lower-cased forms of the words the text writes in
-// lower case.
-func lowerWords(toks []Token) map[string]bool {
+// lowerWords returns which of the single-word candidates' words the text
+// also writes in lower case.
+func lowerWords(toks []Token, cands []candidate) map[string]bool {
 	m := map[string]bool{}
+	for _, c := range cands {
+		if c.first == c.last {
+			m[strings.ToLower(toks[c.first].Text)] = false
+		}
+	}
+	if len(m) == 0 {
+		return m
+	}
 	for _, t := range toks {
 		if !t.Cap {
-			m[strings.ToLower(t.Text)] = true
+			if _, ok := m[strings.ToLower(t.Text)]; ok {
+				m[strings.ToLower(t.Text)] = true
+			}
 		}
 	}
 	return m
