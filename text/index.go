@@ -54,6 +54,7 @@ type Scanner struct {
 	byID     map[string]int32
 	skelID   map[string]int32 // phonetic key → word key id
 	foldID   map[string]int32 // folded spelling → spelling id
+	folds    []string         // spelling id → folded spelling
 
 	// screened remembers the matcher's answers by kind and span text across
 	// scans (nil when disabled); its values are shared and never modified.
@@ -91,7 +92,7 @@ type wordForm struct{ skel, fold string }
 // Key kinds in the automaton. Each key is written " " + kind + key + " " so
 // that keys only meet whole words of the haystack.
 const (
-	keySkel   = 'a' // a phonetic key: the name's least common one
+	keyPair   = 'a' // the name's two least common phonetic keys, in order
 	keyFirst  = 'b' // a rare word's long key and first letter
 	keySpelt  = 'c' // a rare word's short key and spelling
 	keyFieldS = '\x1f'
@@ -162,8 +163,9 @@ func New(entities []*vigil.Entity, sc vigil.Screener, opt Options) (*Scanner, er
 		interned[i] = ws
 	}
 
-	// Names, and the keys that nominate them: the name's least common
-	// phonetic key (a span holding every word of the name holds it), and for
+	// Names, and the keys that nominate them: the pair of the name's two
+	// least common phonetic keys (a span holding every word of the name
+	// holds both), and for
 	// each rare word the key of a strong hit on it (the phonetic key with
 	// the first letter when long, with the spelling when short). Every
 	// name a span can pass covers() for is thus nominated, while keys
@@ -194,7 +196,6 @@ func New(entities []*vigil.Entity, sc vigil.Screener, opt Options) (*Scanner, er
 		}
 		ni := int32(len(s.names))
 		rec := nameRec{entity: r.entity, kind: r.kind, words: make([]nameWord, len(r.words))}
-		minW := -1
 		anySel := false
 		for j, w := range r.words {
 			id := interned[i][j]
@@ -202,15 +203,15 @@ func New(entities []*vigil.Entity, sc vigil.Screener, opt Options) (*Scanner, er
 				rare: int(dfFold[id.fold]) <= s.rareDF, sel: nKey[id.skel] <= maxPostings}
 			rec.words[j] = nw
 			anySel = anySel || nw.sel
-			if minW < 0 || nKey[id.skel] < nKey[rec.words[minW].skel] {
-				minW = j
-			}
 		}
 		if !anySel {
 			continue // no word of it narrows the field: never screened
 		}
 		s.names = append(s.names, rec)
-		add(key(keySkel, r.words[minW].skel), ni)
+		if len(r.words) >= 2 {
+			a, b := rarestPair(interned[i], func(j int) int32 { return nKey[interned[i][j].skel] })
+			add(key(keyPair, pairKey(r.words[a].skel, r.words[b].skel)...), ni)
+		}
 		for j, w := range r.words {
 			if !rec.words[j].rare {
 				continue
@@ -221,6 +222,10 @@ func New(entities []*vigil.Entity, sc vigil.Screener, opt Options) (*Scanner, er
 				add(key(keySpelt, w.skel, w.fold), ni)
 			}
 		}
+	}
+	s.folds = make([]string, len(s.foldID))
+	for f, id := range s.foldID {
+		s.folds[id] = f
 	}
 	patterns := make([]string, 0, len(byKey))
 	for k, p := range byKey {
@@ -238,35 +243,69 @@ func New(entities []*vigil.Entity, sc vigil.Screener, opt Options) (*Scanner, er
 	return s, nil
 }
 
-// parseNames reduces every name of the entities to its distinctive words,
-// parsing on every core: parsing is most of the build time.
+// rarestPair returns the indexes of the two words of a name (of two words
+// or more) whose keys fewest names share.
+func rarestPair[T any](ws []T, count func(int) int32) (a, b int) {
+	a, b = 0, 1
+	if count(b) < count(a) {
+		a, b = b, a
+	}
+	for j := 2; j < len(ws); j++ {
+		switch c := count(j); {
+		case c < count(a):
+			a, b = j, a
+		case c < count(b):
+			b = j
+		}
+	}
+	return a, b
+}
+
+// pairKey orders two phonetic keys for a pair key.
+func pairKey(x, y string) []string {
+	if y < x {
+		x, y = y, x
+	}
+	return []string{x, y}
+}
+
+// parseNames reduces every name of the entities to its distinctive words.
+// Parsing is most of the build time: a name several lists share is parsed
+// once, and the distinct names are parsed on every core.
 func parseNames(ents []*vigil.Entity) []parsedName {
+	type nameKey struct {
+		full string
+		kind vigil.Kind
+	}
+	at := map[nameKey]int{}
+	var distinct []nameKey
+	for _, e := range ents {
+		for _, n := range e.Names {
+			k := nameKey{n.Full, e.Kind}
+			if _, ok := at[k]; !ok {
+				at[k] = len(distinct)
+				distinct = append(distinct, k)
+			}
+		}
+	}
+	words := make([][]wordForm, len(distinct))
 	workers := max(1, runtime.GOMAXPROCS(0))
-	chunk := (len(ents) + workers - 1) / workers
-	parts := make([][]parsedName, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
-		lo, hi := w*chunk, min(len(ents), (w+1)*chunk)
-		if lo >= hi {
-			break
-		}
 		wg.Go(func() {
-			var out []parsedName
-			for ei := lo; ei < hi; ei++ {
-				e := ents[ei]
-				for _, n := range e.Names {
-					if ws := nameWords(n.Full, e.Kind); len(ws) > 0 {
-						out = append(out, parsedName{int32(ei), e.Kind, ws})
-					}
-				}
+			for i := w; i < len(distinct); i += workers {
+				words[i] = nameWords(distinct[i].full, distinct[i].kind)
 			}
-			parts[w] = out
 		})
 	}
 	wg.Wait()
 	var all []parsedName
-	for _, p := range parts {
-		all = append(all, p...)
+	for ei, e := range ents {
+		for _, n := range e.Names {
+			if ws := words[at[nameKey{n.Full, e.Kind}]]; len(ws) > 0 {
+				all = append(all, parsedName{int32(ei), e.Kind, ws})
+			}
+		}
 	}
 	return all
 }

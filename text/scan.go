@@ -42,8 +42,16 @@ type Span struct {
 type word struct {
 	tok        int // index into the tokens
 	skel, fold int32
+	spelling   int32 // the scan's id of the folded spelling
 	first      byte
 	form       *wordForm
+}
+
+// scanState is what one scan works out once and reuses.
+type scanState struct {
+	forms    map[string][]wordInfo // token text → its words
+	spelling map[string]int32      // folded spelling → the scan's id of it
+	similar  map[uint64]bool       // scan spelling id, name spelling id → alike
 }
 
 // candidate is a token range of a span worth asking the matcher about.
@@ -57,12 +65,12 @@ type candidate struct {
 func (s *Scanner) Scan(text string) []Mention {
 	toks := Tokenize(text)
 	spans := nameSpans(toks)
-	forms := map[string][]wordInfo{} // token text → its words, once per scan
+	st := &scanState{forms: map[string][]wordInfo{}, spelling: map[string]int32{}, similar: map[uint64]bool{}}
 	words := make([][]word, len(spans))
 	for i, sp := range spans {
-		words[i] = s.spanWords(toks, sp, forms)
+		words[i] = s.spanWords(toks, sp, st)
 	}
-	cands := s.candidates(spans, words)
+	cands := s.candidates(spans, words, st)
 	lower := lowerWords(toks, cands)
 	var ms []Mention
 	local := map[string][]vigil.Match{} // this scan's answers, without locking
@@ -206,6 +214,7 @@ func connector(w string) bool {
 type wordInfo struct {
 	form       wordForm
 	skel, fold int32
+	spelling   int32
 }
 
 // spanWords returns the matching forms of a span's words, leaving out
@@ -214,20 +223,28 @@ type wordInfo struct {
 // which in running text describe a person rather than name one ("Defence
 // Minister" must not become a "Ministry of Defence"), and words whose key no
 // listed name has. Token forms are worked out once per scan in forms.
-func (s *Scanner) spanWords(toks []Token, sp [2]int, forms map[string][]wordInfo) []word {
+func (s *Scanner) spanWords(toks []Token, sp [2]int, st *scanState) []word {
 	var out []word
 	for i := sp[0]; i <= sp[1]; i++ {
-		infos, ok := forms[toks[i].Text]
+		infos, ok := st.forms[toks[i].Text]
 		if !ok {
 			infos = s.tokenForms(toks[i].Text)
-			forms[toks[i].Text] = infos
+			for k := range infos {
+				id, ok := st.spelling[infos[k].form.fold]
+				if !ok {
+					id = int32(len(st.spelling))
+					st.spelling[infos[k].form.fold] = id
+				}
+				infos[k].spelling = id
+			}
+			st.forms[toks[i].Text] = infos
 		}
 		for k := range infos {
 			in := &infos[k]
 			if in.skel < 0 {
 				continue
 			}
-			out = append(out, word{tok: i, skel: in.skel, fold: in.fold, first: in.form.fold[0], form: &in.form})
+			out = append(out, word{tok: i, skel: in.skel, fold: in.fold, spelling: in.spelling, first: in.form.fold[0], form: &in.form})
 		}
 	}
 	return out
@@ -264,7 +281,7 @@ func (s *Scanner) tokenForms(tok string) []wordInfo {
 // candidates finds, with one automaton pass over the spans' words, the
 // listed names each span may hold, and returns the token ranges that hold
 // enough of some name to be screened.
-func (s *Scanner) candidates(spans [][2]int, words [][]word) []candidate {
+func (s *Scanner) candidates(spans [][2]int, words [][]word, st *scanState) []candidate {
 	if s.ac == nil {
 		return nil
 	}
@@ -272,10 +289,18 @@ func (s *Scanner) candidates(spans [][2]int, words [][]word) []candidate {
 	spanAt := make([]int, len(spans)) // haystack offset where each span starts
 	for si, ws := range words {
 		spanAt[si] = len(hay)
-		for _, w := range ws {
+		for i, w := range ws {
 			f := w.form
-			hay = append(hay, ' ', keySkel)
-			hay = append(hay, f.skel...)
+			for _, v := range ws[i+1:] {
+				x, y := f.skel, v.form.skel
+				if y < x {
+					x, y = y, x
+				}
+				hay = append(hay, ' ', keyPair)
+				hay = append(hay, x...)
+				hay = append(hay, keyFieldS)
+				hay = append(hay, y...)
+			}
 			hay = append(hay, ' ', keyFirst)
 			hay = append(hay, f.skel...)
 			hay = append(hay, keyFieldS, f.fold[0], ' ', keySpelt)
@@ -302,7 +327,7 @@ func (s *Scanner) candidates(spans [][2]int, words [][]word) []candidate {
 		rel, ok := memo[string(sig)]
 		if !ok {
 			slices.Sort(nom)
-			rel = s.spanCandidates(slices.Compact(nom), words[si], base)
+			rel = s.spanCandidates(slices.Compact(nom), words[si], base, st)
 			memo[string(sig)] = rel
 		}
 		for _, c := range rel {
@@ -315,25 +340,24 @@ func (s *Scanner) candidates(spans [][2]int, words [][]word) []candidate {
 }
 
 // spanSignature identifies a span by what span checks read of its words:
-// their ids, first letters and token places relative to the span's start.
+// their keys, spellings and token places relative to the span's start.
 func spanSignature(b []byte, ws []word, base int) []byte {
 	for _, w := range ws {
 		b = binary.LittleEndian.AppendUint32(b, uint32(w.tok-base))
 		b = binary.LittleEndian.AppendUint32(b, uint32(w.skel))
-		b = binary.LittleEndian.AppendUint32(b, uint32(w.fold))
-		b = append(b, w.first)
+		b = binary.LittleEndian.AppendUint32(b, uint32(w.spelling))
 	}
 	return b
 }
 
 // spanCandidates returns the candidates among the names nominated for one
 // span, with token indexes relative to base.
-func (s *Scanner) spanCandidates(nom []int32, ws []word, base int) []candidate {
+func (s *Scanner) spanCandidates(nom []int32, ws []word, base int, st *scanState) []candidate {
 	byRange := map[[2]int]*candidate{}
 	var order [][2]int
 	for _, ni := range nom {
 		n := &s.names[ni]
-		first, last, ok := covers(n, ws)
+		first, last, ok := s.covers(n, ws, st)
 		if !ok {
 			continue
 		}
@@ -402,14 +426,16 @@ func coversAll(n *nameRec, ws []word) bool {
 // surname is never enough. An organisation needs every word, or half of them
 // with one distinctive; a one-word name must be spelt as listed. Whatever
 // the rule, one of the words hit must be selective: a name made only of
-// words thousands of names share is never screened.
-func covers(n *nameRec, ws []word) (first, last int, ok bool) {
+// words thousands of names share is never screened. Words that share a key
+// but are too unalike for the matching core to align (Ahmad/Imed) are no
+// hit: they cannot add to the name's score.
+func (s *Scanner) covers(n *nameRec, ws []word, st *scanState) (first, last int, ok bool) {
 	first, last = -1, -1
 	hits, rare, exact, sel := 0, false, false, false
 	var used uint64 // span words already standing for a name word
 	for _, nw := range n.words {
 		for wi, w := range ws {
-			if w.skel != nw.skel || wi < 64 && used&(1<<wi) != 0 {
+			if w.skel != nw.skel || wi < 64 && used&(1<<wi) != 0 || w.fold != nw.fold && !s.alike(w, nw, st) {
 				continue
 			}
 			if wi < 64 {
@@ -439,6 +465,29 @@ func covers(n *nameRec, ws []word) (first, last int, ok bool) {
 		ok = hits == d || hits >= 2 && 2*hits >= d && rare
 	}
 	return first, last, ok
+}
+
+// minSimilarity is the least likeness of two words of one key at which the
+// matching core aligns them at all (match's minPairSim): a word less alike
+// than that adds nothing to a name's score, so it is no hit.
+const minSimilarity = 0.62
+
+// alike reports whether a span word can be aligned with a name word of the
+// same key: it is worked out once per scan for each pair of spellings, as
+// the matching core would see them: words of four letters or more whose key
+// has three consonants or more get its skeleton credit (0.82, above the
+// floor) however they are spelt (Becker/Bechir); others need the edit
+// similarity of their folded spellings (vowel for vowel at half cost).
+func (s *Scanner) alike(w word, nw nameWord, st *scanState) bool {
+	k := uint64(uint32(w.spelling))<<32 | uint64(uint32(nw.fold))
+	v, ok := st.similar[k]
+	if !ok {
+		a, b := w.form.fold, s.folds[nw.fold]
+		v = nw.long && len(a) >= 4 && len(b) >= 4 ||
+			max(names.VowelSimilarity(a, b), names.Similarity(a, b)) >= minSimilarity
+		st.similar[k] = v
+	}
+	return v
 }
 
 // lowerWords returns which of the single-word candidates' words the text
