@@ -113,3 +113,13 @@ func BenchmarkNew(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTokenize tokenises about 1 MB of news-like text.
+func BenchmarkTokenize(b *testing.B) {
+	text := newsText(seedText(b), 1<<20)
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		Tokenize(text)
+	}
+}
