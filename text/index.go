@@ -47,7 +47,8 @@ type Scanner struct {
 	rareDF    int
 
 	ac       *ahocorasick.Automaton
-	postings [][]int32 // by pattern id: names the key nominates
+	postings [][]int32          // by pattern id: names the key nominates
+	pairs    map[uint64][]int32 // by pairID: names whose two rarest keys these are
 
 	names    []nameRec
 	entities []*vigil.Entity
@@ -92,7 +93,6 @@ type wordForm struct{ skel, fold string }
 // Key kinds in the automaton. Each key is written " " + kind + key + " " so
 // that keys only meet whole words of the haystack.
 const (
-	keyPair   = 'a' // the name's two least common phonetic keys, in order
 	keyFirst  = 'b' // a rare word's long key and first letter
 	keySpelt  = 'c' // a rare word's short key and spelling
 	keyFieldS = '\x1f'
@@ -164,12 +164,13 @@ func New(entities []*vigil.Entity, sc vigil.Screener, opt Options) (*Scanner, er
 	}
 
 	// Names, and the keys that nominate them: the pair of the name's two
-	// least common phonetic keys (a span holding every word of the name
-	// holds both), and for
-	// each rare word the key of a strong hit on it (the phonetic key with
-	// the first letter when long, with the spelling when short). Every
-	// name a span can pass covers() for is thus nominated, while keys
-	// shared by thousands of names (Mohammed, John, Sergei) nominate none.
+	// least common phonetic keys, as two interned ids in a map (a span
+	// holding every word of the name holds both), and in the automaton, for
+	// each rare word, the key of a strong hit on it (the phonetic key with
+	// the first letter when long, with the spelling when short). Every name
+	// a span can pass covers() for is thus nominated, while keys shared by
+	// thousands of names (Mohammed, John, Sergei) nominate none.
+	s.pairs = map[uint64][]int32{}
 	byKey := map[string][]int32{}
 	add := func(key string, ni int32) {
 		if p := byKey[key]; len(p) == 0 || p[len(p)-1] != ni {
@@ -210,7 +211,10 @@ func New(entities []*vigil.Entity, sc vigil.Screener, opt Options) (*Scanner, er
 		s.names = append(s.names, rec)
 		if len(r.words) >= 2 {
 			a, b := rarestPair(interned[i], func(j int) int32 { return nKey[interned[i][j].skel] })
-			add(key(keyPair, pairKey(r.words[a].skel, r.words[b].skel)...), ni)
+			k := pairID(interned[i][a].skel, interned[i][b].skel)
+			if p := s.pairs[k]; len(p) == 0 || p[len(p)-1] != ni {
+				s.pairs[k] = append(p, ni)
+			}
 		}
 		for j, w := range r.words {
 			if !rec.words[j].rare {
@@ -261,12 +265,12 @@ func rarestPair[T any](ws []T, count func(int) int32) (a, b int) {
 	return a, b
 }
 
-// pairKey orders two phonetic keys for a pair key.
-func pairKey(x, y string) []string {
+// pairID is the map key of an unordered pair of phonetic key ids.
+func pairID(x, y int32) uint64 {
 	if y < x {
 		x, y = y, x
 	}
-	return []string{x, y}
+	return uint64(uint32(x))<<32 | uint64(uint32(y))
 }
 
 // parseNames reduces every name of the entities to its distinctive words.

@@ -278,28 +278,20 @@ func (s *Scanner) tokenForms(tok string) []wordInfo {
 	return out
 }
 
-// candidates finds, with one automaton pass over the spans' words, the
-// listed names each span may hold, and returns the token ranges that hold
+// candidates finds the listed names each span may hold (through the pairs
+// of its words' keys, and one automaton pass over its words' rare-word
+// keys), and returns the token ranges that hold
 // enough of some name to be screened.
 func (s *Scanner) candidates(spans [][2]int, words [][]word, st *scanState) []candidate {
-	if s.ac == nil {
-		return nil
-	}
 	var hay []byte
+	nominated := make([][]int32, len(spans))
 	spanAt := make([]int, len(spans)) // haystack offset where each span starts
 	for si, ws := range words {
 		spanAt[si] = len(hay)
 		for i, w := range ws {
 			f := w.form
 			for _, v := range ws[i+1:] {
-				x, y := f.skel, v.form.skel
-				if y < x {
-					x, y = y, x
-				}
-				hay = append(hay, ' ', keyPair)
-				hay = append(hay, x...)
-				hay = append(hay, keyFieldS)
-				hay = append(hay, y...)
+				nominated[si] = append(nominated[si], s.pairs[pairID(w.skel, v.skel)]...)
 			}
 			hay = append(hay, ' ', keyFirst)
 			hay = append(hay, f.skel...)
@@ -310,10 +302,11 @@ func (s *Scanner) candidates(spans [][2]int, words [][]word, st *scanState) []ca
 		}
 		hay = append(hay, ' ', '\n')
 	}
-	nominated := make([][]int32, len(spans))
-	for _, h := range s.ac.FindAllOverlapping(hay) {
-		si := sort.SearchInts(spanAt, h.Start+1) - 1
-		nominated[si] = append(nominated[si], s.postings[h.PatternID]...)
+	if s.ac != nil {
+		for _, h := range s.ac.FindAllOverlapping(hay) {
+			si := sort.SearchInts(spanAt, h.Start+1) - 1
+			nominated[si] = append(nominated[si], s.postings[h.PatternID]...)
+		}
 	}
 	var out []candidate
 	memo := map[string][]candidate{} // by the span's words, relative to its first token
