@@ -30,6 +30,21 @@ type evidence struct {
 	kind   vigil.Kind
 }
 
+// maxBonus is the most the evidence can add to a name score.
+func (ev evidence) maxBonus() float64 {
+	var b float64
+	if ev.hasDOB {
+		b += dobExact
+	}
+	if ev.nat != "" {
+		b += natMatch
+	}
+	if ev.gender != "" {
+		b += genderMatch
+	}
+	return b
+}
+
 func parseEvidence(q vigil.Query) evidence {
 	var ev evidence
 	if strings.TrimSpace(q.DOB) != "" {

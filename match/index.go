@@ -26,6 +26,13 @@ const DefaultLimit = 10
 // are scored in full for a query.
 var candidatesScored = 96
 
+// estMargin is how far below the threshold a candidate's retrieval estimate
+// may fall and still be scored. The estimate is not a strict bound (a part
+// may align without sharing a retrieval key); the margin was set so that
+// the matches returned at the default threshold over the evaluation queries
+// are exactly those returned with no cut (see TestEstimateCutLosesNothing).
+var estMargin = 0.35
+
 // Entry is one entity to index with the label of the list version it came
 // from ("un@3").
 type Entry struct {
@@ -37,7 +44,11 @@ type Entry struct {
 type nameRec struct {
 	entity int32
 	alias  int16
-	p      prepared
+	// class is the name class of the entity's kind; unknown is set when the
+	// kind is unknown (the query's kind then decides).
+	class   names.Class
+	unknown bool
+	p       prepared
 }
 
 // Index is an in-memory index over every name of every entity. It is safe for
@@ -53,6 +64,17 @@ type Index struct {
 	pool    sync.Pool
 	// tokID interns every distinct part of the indexed names (ids from 1).
 	tokID map[names.Part]uint32
+	// forms are the distinct parsed names (the same name listed by several
+	// lists, or spelt with other case and punctuation, is one form): each
+	// is scored once per query. forms holds a representative name of each;
+	// the names of form f are formNames[formStart[f]:formStart[f+1]].
+	forms     []int32
+	formStart []int32
+	formNames []int32
+	// entStart: the names of entity e are names[entStart[e]:entStart[e+1]].
+	entStart []int32
+	// nameW is the summed weight of each form's retrievable parts.
+	nameW []float32
 }
 
 // NewIndex builds the index over entries.
@@ -99,7 +121,8 @@ func NewIndex(entries []Entry) *Index {
 			defer wg.Done()
 			for i := w; i < len(jobs); i += workers {
 				j := jobs[i]
-				ix.names[i] = nameRec{entity: j.entity, alias: j.alias, p: prepare(j.full, j.class, nil)}
+				k := entries[j.entity].Entity.Kind
+				ix.names[i] = nameRec{entity: j.entity, alias: j.alias, class: j.class, unknown: k == vigil.KindUnknown, p: prepare(j.full, j.class, nil)}
 			}
 		}(w)
 	}
@@ -129,16 +152,64 @@ func NewIndex(entries []Entry) *Index {
 			p.ids[k] = id
 		}
 	}
-	ix.post = make(map[uint64][]int32, len(ix.names)*8)
+	ix.groupForms()
+	ix.post = make(map[uint64][]int32, len(ix.forms)*8)
 	var keys []uint64
-	for i := range ix.names {
-		keys = ix.nameKeys(&ix.names[i].p, keys[:0])
+	for i, ni := range ix.forms {
+		keys = ix.nameKeys(&ix.names[ni].p, keys[:0])
 		for _, k := range dedupKeys(keys) {
 			ix.post[k] = append(ix.post[k], int32(i))
 		}
 	}
-	ix.pool.New = func() any { return newScratch(len(ix.names)) }
+	ix.pool.New = func() any { return newScratch(len(ix.forms)) }
 	return ix
+}
+
+// groupForms finds the distinct forms among the names (the same sequence of
+// interned parts), their weights and the names of each entity.
+func (ix *Index) groupForms() {
+	formOf := make([]int32, len(ix.names))
+	byKey := make(map[string]int32, len(ix.names))
+	var key []byte
+	counts := []int32{}
+	ix.entStart = make([]int32, len(ix.entries)+1)
+	for i := range ix.names {
+		nr := &ix.names[i]
+		ix.entStart[nr.entity+1]++
+		key = key[:0]
+		for _, id := range nr.p.ids {
+			key = append(key, byte(id), byte(id>>8), byte(id>>16), byte(id>>24))
+		}
+		f, ok := byKey[string(key)]
+		if !ok {
+			f = int32(len(ix.forms))
+			byKey[string(key)] = f
+			ix.forms = append(ix.forms, int32(i))
+			counts = append(counts, 0)
+			var w float32
+			for k, x := range nr.p.parts {
+				if indexable(x.Tag) {
+					w += float32(nr.p.weights[k])
+				}
+			}
+			ix.nameW = append(ix.nameW, w)
+		}
+		formOf[i] = f
+		counts[f]++
+	}
+	for e := range ix.entries {
+		ix.entStart[e+1] += ix.entStart[e]
+	}
+	ix.formStart = make([]int32, len(ix.forms)+1)
+	for f, c := range counts {
+		ix.formStart[f+1] = ix.formStart[f] + c
+	}
+	ix.formNames = make([]int32, len(ix.names))
+	next := append([]int32(nil), ix.formStart[:len(ix.forms)]...)
+	for i, f := range formOf {
+		ix.formNames[next[f]] = int32(i)
+		next[f]++
+	}
 }
 
 // rarity is a part's weight factor from how many indexed names hold it: 1

@@ -1,7 +1,9 @@
 package match
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -16,6 +18,8 @@ type scratch struct {
 	touched []int32
 	keys    []uint64
 	sims    simCache
+	keep    []candWeight
+	cands   []int32
 }
 
 func newScratch(n int) *scratch {
@@ -48,13 +52,29 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 		clear(s.sims)
 		ix.pool.Put(s)
 	}()
-	for _, ni := range ix.candidates(&qp, s) {
-		nr := &ix.names[ni]
-		e := ix.entries[nr.entity].Entity
-		org := classOf(e.Kind) == names.OrgClass || (e.Kind == vigil.KindUnknown && q.Kind != vigil.KindPerson && classOf(q.Kind) == names.OrgClass)
-		r := compare(qp, nr.p, org, s.sims)
-		if b := byEntity[nr.entity]; b == nil || r.score > b.score {
-			byEntity[nr.entity] = &best{res: r, name: ni, score: r.score}
+	qOrg := q.Kind != vigil.KindPerson && classOf(q.Kind) == names.OrgClass
+	// Forms whose retrieval estimate falls this far below the threshold
+	// (less what secondary evidence can add) are not scored.
+	minEst := float32(threshold - ev.maxBonus() - estMargin)
+	for _, f := range ix.candidates(&qp, s, minEst) {
+		// One comparison per form and name class serves all its names.
+		rep := &ix.names[ix.forms[f]]
+		var res [2]result
+		var done [2]bool
+		for _, ni := range ix.formNames[ix.formStart[f]:ix.formStart[f+1]] {
+			nr := &ix.names[ni]
+			org := nr.class == names.OrgClass || (nr.unknown && qOrg)
+			k := 0
+			if org {
+				k = 1
+			}
+			if !done[k] {
+				res[k], done[k] = compare(qp, rep.p, org, s.sims), true
+			}
+			r := res[k]
+			if b := byEntity[nr.entity]; b == nil || r.score > b.score {
+				byEntity[nr.entity] = &best{res: r, name: ni, score: r.score}
+			}
 		}
 	}
 	// An identity document match brings its entity in whatever the name.
@@ -64,13 +84,10 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 				e := ix.entries[ei].Entity
 				var bestRes result
 				var bestName int32 = -1
-				for ni := range ix.names {
-					if ix.names[ni].entity != ei {
-						continue
-					}
+				for ni := ix.entStart[ei]; ni < ix.entStart[ei+1]; ni++ {
 					r := compare(qp, ix.names[ni].p, classOf(e.Kind) == names.OrgClass, s.sims)
 					if bestName < 0 || r.score > bestRes.score {
-						bestRes, bestName = r, int32(ni)
+						bestRes, bestName = r, ni
 					}
 				}
 				if bestName >= 0 {
@@ -154,7 +171,7 @@ func (ix *Index) prepareQuery(name string, k vigil.Kind) prepared {
 // candidates returns the names sharing retrieval keys with the query, the
 // strongest (by summed weight of the query parts they share) first, at most
 // candidatesScored of them.
-func (ix *Index) candidates(qp *prepared, s *scratch) []int32 {
+func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 	credit := func(list []int32, part int32, w float32) {
 		for _, ni := range list {
 			if s.stamp[ni] == 0 {
@@ -202,35 +219,55 @@ func (ix *Index) candidates(qp *prepared, s *scratch) []int32 {
 		credit(ix.post[ix.hash(keyToken, joined.String())], part, 1)
 	}
 	// Keep the names that share at least a third of the best one's weight,
-	// then the strongest of those.
-	var top float32
+	// then the most promising of those by an estimate of their score: the
+	// shared weight against the query's whole weight and the listed name's
+	// unshared weight, penalised as compare penalises them.
+	var top, qTotal float32
 	for _, ni := range s.touched {
 		top = max(top, s.weight[ni])
 	}
-	type cw struct {
-		ni int32
-		w  float32
+	for i := range qp.parts {
+		if indexable(qp.parts[i].Tag) {
+			qTotal += float32(qp.weights[i])
+		}
 	}
-	keep := make([]cw, 0, 256)
+	keep := s.keep[:0]
 	for _, ni := range s.touched {
-		if s.weight[ni] >= top/3 {
-			keep = append(keep, cw{ni, s.weight[ni]})
+		if w := s.weight[ni]; w >= top/3 {
+			est := w / (w + extraQueryPers*max(0, qTotal-w) + extraCandPers*max(0, ix.nameW[ni]-w))
+			if est >= minEst {
+				keep = append(keep, candWeight{ni, est})
+			}
 		}
 		s.weight[ni], s.stamp[ni] = 0, 0
 	}
 	s.touched = s.touched[:0]
-	sort.Slice(keep, func(i, j int) bool {
-		if keep[i].w != keep[j].w {
-			return keep[i].w > keep[j].w
-		}
-		return keep[i].ni < keep[j].ni
-	})
-	out := make([]int32, min(len(keep), candidatesScored))
-	for i := range out {
-		out[i] = keep[i].ni
+	if len(keep) > candidatesScored {
+		// Partial selection is enough: the best candidatesScored, in any
+		// order (Screen ranks what it scores).
+		slices.SortFunc(keep, func(a, b candWeight) int {
+			if a.w != b.w {
+				return cmp.Compare(b.w, a.w)
+			}
+			return cmp.Compare(a.ni, b.ni)
+		})
+		keep = keep[:candidatesScored]
 	}
+	s.keep = keep
+	out := s.cands[:0]
+	for _, k := range keep {
+		out = append(out, k.ni)
+	}
+	s.cands = out
 	return out
 }
+
+// candWeight is a candidate name and its retrieval estimate.
+type candWeight struct {
+	ni int32
+	w  float32
+}
+
 func round3(x float64) float64 { return float64(int(x*1000+0.5)) / 1000 }
 
 // nameDetail describes which name matched and how.

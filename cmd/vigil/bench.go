@@ -2,9 +2,12 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,9 +24,9 @@ func init() { subcommands = append(subcommands, benchCmd) }
 
 func benchCmd() *cobra.Command {
 	var listsDir string
-	var n int
+	var n, runs int
 	cmd := &cobra.Command{
-		Use:   "bench [--lists DIR]",
+		Use:   "bench [--lists DIR] [--n N] [--runs R]",
 		Short: "Measure index build time, heap, single-query latency and batch throughput over all lists",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -34,65 +37,138 @@ func benchCmd() *cobra.Command {
 				}
 				listsDir = filepath.Join(root, "data", "lists")
 			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "load average before: %s\n", loadAvg())
 			entries, err := eval.LoadLists(listsDir)
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
+			runs = max(runs, 1)
+			// Build: median of runs, heap measured after the last.
+			var builds []time.Duration
+			var ix *match.Index
 			runtime.GC()
 			var m0 runtime.MemStats
 			runtime.ReadMemStats(&m0)
-			t0 := time.Now()
-			ix := match.NewIndex(entries)
-			build := time.Since(t0)
+			for r := 0; r < runs; r++ {
+				ix = nil
+				runtime.GC()
+				t0 := time.Now()
+				ix = match.NewIndex(entries)
+				builds = append(builds, time.Since(t0))
+			}
 			runtime.GC()
 			var m1 runtime.MemStats
 			runtime.ReadMemStats(&m1)
-			fmt.Fprintf(out, "entities %d, index build %s, heap %d MB (with entities), index %d MB\n",
-				ix.Len(), build.Round(time.Millisecond), m1.HeapAlloc>>20, (m1.HeapAlloc-min(m0.HeapAlloc, m1.HeapAlloc))>>20)
+			fmt.Fprintf(out, "entities %d; index build median %s (runs %s); heap %d MB with entities, index %d MB\n",
+				ix.Len(), median(builds).Round(time.Millisecond), durations(builds), m1.HeapAlloc>>20, (m1.HeapAlloc-min(m0.HeapAlloc, m1.HeapAlloc))>>20)
 
-			// Queries: listed names with a typo, plus unlisted names.
-			var qs []string
-			for _, v := range eval.Variants(entries, n/2, 7) {
-				qs = append(qs, v.Query)
+			qs, err := benchQueries(entries, n)
+			if err != nil {
+				return err
 			}
-			if len(qs) == 0 {
-				return fmt.Errorf("no queries")
-			}
+			// Single queries: p50 and p99 per run, medians over runs.
+			var p50s, p99s []time.Duration
 			lat := make([]time.Duration, len(qs))
-			for i, q := range qs {
-				t := time.Now()
-				ix.Screen(vigil.Query{Name: q})
-				lat[i] = time.Since(t)
+			for r := 0; r < runs; r++ {
+				for i, q := range qs {
+					t := time.Now()
+					ix.Screen(vigil.Query{Name: q})
+					lat[i] = time.Since(t)
+				}
+				slices.Sort(lat)
+				p50s = append(p50s, lat[len(lat)/2])
+				p99s = append(p99s, lat[len(lat)*99/100])
 			}
-			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-			fmt.Fprintf(out, "single query (%d): p50 %s p99 %s max %s\n", len(lat),
-				lat[len(lat)/2].Round(time.Microsecond), lat[len(lat)*99/100].Round(time.Microsecond), lat[len(lat)-1].Round(time.Microsecond))
+			fmt.Fprintf(out, "single query (%d queries x %d runs): p50 %s, p99 %s (medians; p99 runs %s)\n",
+				len(qs), runs, median(p50s).Round(time.Microsecond), median(p99s).Round(time.Microsecond), durations(p99s))
+
+			// Batch: GOMAXPROCS goroutines over the mix.
 			workers := runtime.GOMAXPROCS(0)
-			var next atomic.Int64
-			var wg sync.WaitGroup
-			t1 := time.Now()
-			total := len(qs) * 3
-			for w := 0; w < workers; w++ {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for {
-						i := int(next.Add(1)) - 1
-						if i >= total {
-							return
+			var rates []float64
+			for r := 0; r < runs; r++ {
+				var next atomic.Int64
+				var wg sync.WaitGroup
+				t1 := time.Now()
+				for w := 0; w < workers; w++ {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for {
+							i := int(next.Add(1)) - 1
+							if i >= len(qs) {
+								return
+							}
+							ix.Screen(vigil.Query{Name: qs[i]})
 						}
-						ix.Screen(vigil.Query{Name: qs[i%len(qs)]})
-					}
-				}()
+					}()
+				}
+				wg.Wait()
+				rates = append(rates, float64(len(qs))/time.Since(t1).Seconds())
 			}
-			wg.Wait()
-			el := time.Since(t1)
-			fmt.Fprintf(out, "batch: %d names on %d cores in %s: %.0f names/s\n", total, workers, el.Round(time.Millisecond), float64(total)/el.Seconds())
+			slices.Sort(rates)
+			fmt.Fprintf(out, "batch: %d goroutines, median %.0f names/s (runs %.0f)\n", workers, rates[len(rates)/2], rates)
+			fmt.Fprintf(out, "load average after: %s\n", loadAvg())
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&listsDir, "lists", "", "lists folder (default ../shared/data/lists)")
-	cmd.Flags().IntVar(&n, "n", 4000, "about how many queries")
+	cmd.Flags().IntVar(&n, "n", 4000, "about how many queries in the mix")
+	cmd.Flags().IntVar(&runs, "runs", 5, "runs to take medians over")
 	return cmd
+}
+
+// benchQueries is a realistic query mix: listed names as written, variants
+// of listed names (typos, order, dropped middle names, titles, legal forms,
+// other scripts) and names of people on no list, about a third each.
+func benchQueries(entries []match.Entry, n int) ([]string, error) {
+	var qs []string
+	for _, v := range eval.Variants(entries, n/8, 7) {
+		qs = append(qs, v.Query)
+	}
+	third := len(qs) / 2
+	for i := 0; i < len(entries) && third > 0; i += max(1, len(entries)/third) {
+		qs = append(qs, entries[i].Entity.PrimaryName())
+	}
+	if root := shared.Root(); root != "" {
+		people, err := eval.ReadPeopleFile(filepath.Join(root, "data", "eval", "negatives_dev_global.csv"))
+		if err != nil {
+			return nil, err
+		}
+		for i := 0; i < len(people) && i < third; i++ {
+			qs = append(qs, people[i].Name)
+		}
+	}
+	if len(qs) == 0 {
+		return nil, fmt.Errorf("no queries")
+	}
+	return qs, nil
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func durations(ds []time.Duration) string {
+	parts := make([]string, len(ds))
+	for i, d := range ds {
+		parts[i] = d.Round(time.Microsecond).String()
+	}
+	return strings.Join(parts, " ")
+}
+
+// loadAvg returns the machine's load averages, or "unknown".
+func loadAvg() string {
+	f, err := os.Open("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	defer f.Close()
+	b, _ := io.ReadAll(io.LimitReader(f, 64))
+	if fs := strings.Fields(string(b)); len(fs) >= 3 {
+		return strings.Join(fs[:3], " ")
+	}
+	return "unknown"
 }

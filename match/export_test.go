@@ -1,0 +1,4 @@
+package match
+
+// EstMargin exposes the retrieval cut's margin to the external tests.
+var EstMargin = &estMargin
