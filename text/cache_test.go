@@ -92,3 +92,15 @@ func TestScanConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestSpanMemoByPlace checks that spans whose words read alike but sit at
+// other token places (after a title, across a particle) each get their own
+// token range: a span's checks are remembered by its words and their places.
+func TestSpanMemoByPlace(t *testing.T) {
+	text := "General Qasem Soleimani spoke. Qasem Soleimani left. Major General Qasem Soleimani returned."
+	got := found(text, fixture(t).Scan(text))
+	want := []string{"Qasem Soleimani=test:p1", "Qasem Soleimani=test:p1", "Qasem Soleimani=test:p1"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Scan = %q, want %q", got, want)
+	}
+}
