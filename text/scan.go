@@ -61,7 +61,9 @@ type candidate struct {
 	entities    map[int32]bool
 }
 
-// Scan returns the mentions of listed entities in text, in text order.
+// Scan returns the mentions of listed entities in text, in text order. It
+// is safe for concurrent use. The matches' explanations, measures and
+// programs are shared with the Scanner's cache: treat them as read-only.
 func (s *Scanner) Scan(text string) []Mention {
 	toks := Tokenize(text)
 	spans := nameSpans(toks)
