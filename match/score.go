@@ -461,16 +461,17 @@ func mergeSplits(a, b prepared) prepared {
 	}
 	changed := false
 	out := prepared{full: a.full, script: a.script}
-	// near reports whether some part of b is about l letters long and
-	// begins like first: only then can a merge of l letters starting with
-	// first be close to it (best asks the same of the merged spelling).
-	near := func(l int, first *names.Part) bool {
+	// near reports whether some part of b is about l letters long (within
+	// slack) and, when c is not 0, begins with c or with a letter of the
+	// consonant class skel: only then can a merge be close to it (best asks
+	// the same of the merged spelling).
+	near := func(l, slack int, c, skel byte) bool {
 		for j := range b.parts {
 			bp := &b.parts[j]
-			if abs(len(bp.Key)-l) > 3 || bp.Key == "" || first.Key == "" {
+			if abs(len(bp.Key)-l) > slack || bp.Key == "" {
 				continue
 			}
-			if bp.Key[0] == first.Key[0] || (bp.Skel != "" && first.Skel != "" && bp.Skel[0] == first.Skel[0]) {
+			if c == 0 || bp.Key[0] == c || (bp.Skel != "" && bp.Skel[0] == skel) {
 				return true
 			}
 		}
@@ -483,7 +484,8 @@ func mergeSplits(a, b prepared) prepared {
 			for _, p := range a.parts[i : i+n] {
 				l += len(p.Text)
 			}
-			if !near(l, &a.parts[i]) {
+			// Loosely first: a canonical spelling may change the length.
+			if !near(l, 6, 0, 0) {
 				continue
 			}
 			var key strings.Builder
@@ -499,6 +501,13 @@ func mergeSplits(a, b prepared) prepared {
 			}
 			k := key.String()
 			m := names.Part{Word: names.Word{Text: k, Orig: k, Script: a.parts[i].Script}, Key: names.Canonical(k), Tag: names.TagName}
+			var skel0 byte
+			if sk := a.parts[i].Skel; sk != "" {
+				skel0 = sk[0]
+			}
+			if m.Key == "" || !near(len(m.Key), 3, m.Key[0], skel0) {
+				continue
+			}
 			m.Fold, m.Skel = names.Fold(m.Key), names.Skeleton(m.Key)
 			s := best(&m)
 			if s < 0.85 {
