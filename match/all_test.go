@@ -10,9 +10,6 @@ import (
 	"github.com/vigil-screening/vigil/match"
 )
 
-// devCache, when set, replaces loading the lists (a local speed-up).
-var devCache func(testing.TB) []match.Entry
-
 var (
 	allOnce    sync.Once
 	allEntries []match.Entry

@@ -24,7 +24,7 @@ const DefaultLimit = 10
 
 // candidatesScored is how many candidate names, best retrieval weight first,
 // are scored in full for a query.
-var candidatesScored = 96
+const candidatesScored = 96
 
 // estMargin is how far below the threshold a candidate's retrieval estimate
 // may fall and still be scored. The estimate is not a strict bound (a part

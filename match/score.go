@@ -123,12 +123,9 @@ type result struct {
 	extraC []int
 }
 
-// partSim is the similarity of two parts, 0..1.
-func partSim(a, b *names.Part) float64 { return partSimFloor(a, b, 0) }
-
-// partSimFloor is partSim where only values at or above floor matter: below
-// it, it may return any value under floor (0), skipping the edit distances
-// when a letter count shows they cannot reach it.
+// partSimFloor is the similarity of two parts, 0..1, where only values at
+// or above floor matter: below it, it may return any value under floor (0),
+// skipping the edit distances when a letter count shows they cannot reach it.
 func partSimFloor(a, b *names.Part, floor float64) float64 {
 	if a.Tag == names.TagLegal || b.Tag == names.TagLegal {
 		if a.Tag == names.TagLegal && b.Tag == names.TagLegal {
