@@ -69,7 +69,8 @@ type NegResult struct {
 	// NameOnly counts rows with any match when only the name is screened;
 	// WithEvidence when date of birth, nationality and gender are given too.
 	NameOnly, WithEvidence int
-	// Hits holds examples of false alarms (name-only), for inspection.
+	// Hits describes every false alarm (name-only; "+evidence" marks those
+	// that remain with the row's own fields), for inspection.
 	Hits []string
 }
 
@@ -80,18 +81,21 @@ func Negatives(s vigil.Screener, people []Person) NegResult {
 	for _, p := range people {
 		res.N++
 		ms := s.Screen(vigil.Query{Name: p.Name, Kind: vigil.KindPerson})
-		if len(ms) > 0 {
-			res.NameOnly++
-			if len(res.Hits) < 20 {
-				res.Hits = append(res.Hits, fmt.Sprintf("%s → %s %q %.3f", p.Name, ms[0].EntityID, ms[0].MatchedName, ms[0].Score))
-			}
-		}
 		q := vigil.Query{Name: p.Name, Kind: vigil.KindPerson, DOB: p.DOB, Gender: p.Gender}
 		if p.Nationality != "" {
 			q.Nationality = lists.Country(p.Nationality)
 		}
-		if len(s.Screen(q)) > 0 {
+		withEv := len(s.Screen(q)) > 0
+		if withEv {
 			res.WithEvidence++
+		}
+		if len(ms) > 0 {
+			res.NameOnly++
+			mark := ""
+			if withEv {
+				mark = " +evidence"
+			}
+			res.Hits = append(res.Hits, fmt.Sprintf("%s → %s %q %.3f%s", p.Name, ms[0].EntityID, ms[0].MatchedName, ms[0].Score, mark))
 		}
 	}
 	return res

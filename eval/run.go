@@ -13,7 +13,9 @@ import (
 // Report runs the three evaluations and writes a table to w. evalDir holds
 // name_bench_cases.csv and negatives_dev_global.csv; ix is the index over
 // all lists (entries are what it was built from, for the variant set).
-func Report(w io.Writer, evalDir string, ix *match.Index, entries []match.Entry) error {
+// With verbose, every misjudged pair, negative hit and variant miss is
+// listed too.
+func Report(w io.Writer, evalDir string, ix *match.Index, entries []match.Entry, verbose bool) error {
 	pairs, err := ReadPairsFile(filepath.Join(evalDir, "name_bench_cases.csv"))
 	if err != nil {
 		return err
@@ -42,7 +44,17 @@ func Report(w io.Writer, evalDir string, ix *match.Index, entries []match.Entry)
 			fmt.Fprintf(w, "  STRONG wrong: %q vs %q (match=%v) score %.3f\n", x.Name1, x.Name2, x.Match, x.Score)
 		}
 	}
-	fmt.Fprintf(w, "  STRONG pairs wrong: %d\n\n", strongWrong)
+	fmt.Fprintf(w, "  STRONG pairs wrong: %d\n", strongWrong)
+	if verbose {
+		for _, x := range nb.Wrong {
+			kind := "FN"
+			if !x.Match {
+				kind = "FP"
+			}
+			fmt.Fprintf(w, "  %s %-16s %-6s %.3f %q vs %q (%s)\n", kind, x.Group, x.Quality, x.Score, x.Name1, x.Name2, x.Category)
+		}
+	}
+	fmt.Fprintln(w)
 
 	if ix != nil {
 		people, err := ReadPeopleFile(filepath.Join(evalDir, "negatives_dev_global.csv"))
@@ -52,7 +64,13 @@ func Report(w io.Writer, evalDir string, ix *match.Index, entries []match.Entry)
 		neg := Negatives(ix, people)
 		fmt.Fprintf(w, "negatives (%d synthetic people on no list) at threshold %.2f\n", neg.N, match.DefaultThreshold)
 		fmt.Fprintf(w, "  any match, name only:                         %d (%.1f%%)\n", neg.NameOnly, 100*float64(neg.NameOnly)/float64(neg.N))
-		fmt.Fprintf(w, "  any match, with dob+nationality+gender given: %d (%.1f%%)\n\n", neg.WithEvidence, 100*float64(neg.WithEvidence)/float64(neg.N))
+		fmt.Fprintf(w, "  any match, with dob+nationality+gender given: %d (%.1f%%)\n", neg.WithEvidence, 100*float64(neg.WithEvidence)/float64(neg.N))
+		if verbose {
+			for _, h := range neg.Hits {
+				fmt.Fprintf(w, "  hit: %s\n", h)
+			}
+		}
+		fmt.Fprintln(w)
 
 		vs := Variants(entries, 1000, 1)
 		vr := RunVariants(ix, vs)
@@ -65,6 +83,11 @@ func Report(w io.Writer, evalDir string, ix *match.Index, entries []match.Entry)
 		for _, k := range keys {
 			c := vr.ByKind[k]
 			fmt.Fprintf(w, "  %-14s %4d/%-4d %.1f%%\n", k, c[0], c[1], 100*float64(c[0])/float64(max(c[1], 1)))
+		}
+		if verbose {
+			for _, m := range vr.Misses {
+				fmt.Fprintf(w, "  miss %s\n", m)
+			}
 		}
 	}
 	return nil

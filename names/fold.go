@@ -104,7 +104,10 @@ func Skeleton(tok string) string {
 }
 
 // commonVariants lists spellings of frequent name parts that neither Fold nor
-// Skeleton bring together. Each group is one name.
+// Skeleton bring together. Each group is one name; groups sharing a spelling
+// are merged, and the first group's first member is the canonical spelling
+// (the commonest Latin form, so that a typo of it stays close: "Alexender").
+// Written by hand: no library carries romanisation tables of personal names.
 var commonVariants = [][]string{
 	{"mohammed", "muhammad", "mohamed", "mohammad", "mohamad", "muhammed", "mehmet", "mehmed", "mohamud", "mahomed", "mukhammad", "magomed", "muhamad"},
 	{"yevgeny", "evgeny", "evgeniy", "yevgeniy", "evgenii", "eugene", "jewgeni"},
@@ -133,6 +136,13 @@ var commonVariants = [][]string{
 	{"zedong", "tsetung"},
 	{"international", "intl"},
 	{"organization", "organisation"},
+	{"qasem", "qassem", "ghasem", "kasem", "qasim", "ghassem", "kassem", "gasem"},
+}
+
+// nicknames are short forms of given names. They canonicalise person names
+// only: "Will", "Bill" and "Rob" are also ordinary words of organisation
+// names ("Good Will Company").
+var nicknames = [][]string{
 	{"william", "bill", "billy", "will"},
 	{"robert", "bob", "bobby", "rob"},
 	{"theodore", "ted", "teddy"},
@@ -140,48 +150,83 @@ var commonVariants = [][]string{
 	{"michael", "mike"},
 	{"benjamin", "bibi", "benny"},
 	{"alexander", "alex", "sasha"},
-	{"qasem", "qassem", "ghasem", "kasem", "qasim", "ghassem", "kassem", "gasem"},
 }
 
-// variantOf maps each spelling in commonVariants to its group's first member.
-var variantOf = func() map[string]string {
-	m := map[string]string{}
-	for _, g := range commonVariants {
-		for _, v := range g {
-			if _, ok := m[v]; !ok {
-				m[v] = g[0]
+// variantOf maps each spelling of commonVariants to its merged group's
+// canonical spelling; personVariantOf does the same over commonVariants and
+// nicknames together.
+var variantOf, personVariantOf = mergeGroups(commonVariants), mergeGroups(commonVariants, nicknames)
+
+// mergeGroups merges the groups of the tables that share a spelling (union
+// by a spelling's first group) and maps every spelling to its merged group's
+// canonical spelling: the first member of the first group in table order.
+func mergeGroups(tables ...[][]string) map[string]string {
+	parent := map[string]string{}
+	var find func(string) string
+	find = func(x string) string {
+		p, ok := parent[x]
+		if !ok || p == x {
+			parent[x] = x
+			return x
+		}
+		r := find(p)
+		parent[x] = r
+		return r
+	}
+	for _, t := range tables {
+		for _, g := range t {
+			root := find(g[0])
+			for _, v := range g[1:] {
+				if r := find(v); r != root {
+					parent[r] = root
+				}
 			}
 		}
 	}
+	m := make(map[string]string, len(parent))
+	for v := range parent {
+		m[v] = find(v)
+	}
 	return m
-}()
+}
 
-// Canonical returns the canonical spelling of a normalised token where it is a
-// known variant of a frequent name part ("muhammad" → "mohammed", "ibn" →
-// "bin"), otherwise the token itself.
-func Canonical(tok string) string {
-	if c, ok := variantOf[tok]; ok {
-		return c
+// Canonical returns the canonical spelling of a normalised token of a
+// person's name where it is a known variant or nickname of a frequent name
+// part ("muhammad" → "mohammed", "ibn" → "bin", "bill" → "william"),
+// otherwise the token itself.
+func Canonical(tok string) string { return CanonicalFor(tok, PersonClass) }
+
+// CanonicalFor is Canonical for a name of class c: nicknames count for
+// persons and unknown names, not for organisations.
+func CanonicalFor(tok string, c Class) string {
+	m := personVariantOf
+	if c == OrgClass {
+		m = variantOf
+	}
+	if v, ok := m[tok]; ok {
+		return v
 	}
 	return tok
 }
 
 // Variants returns the romanisation variants of a normalised token that Vigil
-// knows: the spellings of its group in the variant table (Qasem, Qassem,
-// Ghasem, Kasem…), or just the token. The token itself comes first.
+// knows: the spellings of its merged group in the variant and nickname tables
+// (Qasem, Qassem, Ghasem, Kasem…), or just the token. The token itself comes
+// first, then the others in table order.
 func Variants(tok string) []string {
-	c, ok := variantOf[tok]
+	c, ok := personVariantOf[tok]
 	if !ok {
 		return []string{tok}
 	}
 	out := []string{tok}
-	for _, g := range commonVariants {
-		if g[0] != c {
-			continue
-		}
-		for _, v := range g {
-			if v != tok {
-				out = append(out, v)
+	seen := map[string]bool{tok: true}
+	for _, t := range [][][]string{commonVariants, nicknames} {
+		for _, g := range t {
+			for _, v := range g {
+				if !seen[v] && personVariantOf[v] == c {
+					seen[v] = true
+					out = append(out, v)
+				}
 			}
 		}
 	}

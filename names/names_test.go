@@ -154,3 +154,48 @@ func FuzzNormalize(f *testing.F) {
 		}
 	})
 }
+
+func TestFuzzyLegalForms(t *testing.T) {
+	cases := []struct {
+		in, want string // want: the legal class of the part, or "" for none
+	}{
+		{"Limited Liabiity Company Ayaks", "llc"},
+		{"Joynt Stock Company Polimer", "jsc"},
+		{"Tactical Missiles Joint Stock Compan", "jsc"},
+		{"Aksionernoe Obshchestvo Pyezo", "jsc"},
+		{"Ayaks Limitted", "ltd"},
+		{"Joyner Stock", ""},      // one typo, no legal form around it
+		{"Joynt Stok Compan", ""}, // every word misspelt: not recognised
+		{"Compny Ayaks", ""},      // a short one-word form needs the exact spelling
+	}
+	for _, c := range cases {
+		got := ""
+		for _, p := range Parse(c.in, OrgClass) {
+			if p.Tag == TagLegal {
+				got = p.Key
+				if strings.Contains(p.Text, "ayaks") || strings.Contains(p.Text, "pyezo") {
+					t.Errorf("%q: legal part %q swallowed the name", c.in, p.Text)
+				}
+			}
+		}
+		if c.want == "" && got != "" {
+			t.Errorf("%q: legal form %q found, want none", c.in, got)
+		}
+		if c.want != "" && got != c.want {
+			t.Errorf("%q: legal form %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestCanonicalGroups(t *testing.T) {
+	if Canonical("alex") != Canonical("aleksandr") || Canonical("alexander") != Canonical("oleksandr") {
+		t.Errorf("alex %q, aleksandr %q, alexander %q, oleksandr %q: want one group",
+			Canonical("alex"), Canonical("aleksandr"), Canonical("alexander"), Canonical("oleksandr"))
+	}
+	if CanonicalFor("will", OrgClass) != "will" || Canonical("will") != Canonical("william") {
+		t.Errorf("will: org %q, person %q (william %q)", CanonicalFor("will", OrgClass), Canonical("will"), Canonical("william"))
+	}
+	if CanonicalFor("muhammad", OrgClass) != Canonical("mohamed") {
+		t.Errorf("spelling variants must hold for organisations too")
+	}
+}

@@ -49,11 +49,20 @@ type Part struct {
 func Parse(s string, c Class) []Part {
 	ws := numberWords(Words(s))
 	parts := make([]Part, 0, len(ws))
+	fixed := correctLegalWords(ws) // nil unless a legal-form word is misspelt
 	leading := true
 	for i := 0; i < len(ws); i++ {
 		w := ws[i]
 		if c != PersonClass || i == len(ws)-1 {
-			if n, cls := legalFormAt(ws, i, c); n > 0 {
+			n, cls := legalFormAt(ws, i, c)
+			if fixed != nil {
+				// A longer form through a typo wins ("limited liabiity
+				// company" over "limited").
+				if fn, fcls := fuzzyLegalFormAt(ws, fixed, i, c); fn > n {
+					n, cls = fn, fcls
+				}
+			}
+			if n > 0 {
 				txt := joinText(ws[i : i+n])
 				parts = append(parts, Part{Word: Word{Text: txt, Orig: txt, Script: w.Script}, Key: cls, Fold: cls, Skel: cls, Tag: TagLegal})
 				i += n - 1
@@ -66,7 +75,7 @@ func Parse(s string, c Class) []Part {
 			leading = false
 			continue
 		}
-		p := Part{Word: w, Key: Canonical(w.Text)}
+		p := Part{Word: w, Key: CanonicalFor(w.Text, c)}
 		switch {
 		case c != OrgClass && leading && titles[w.Text] && i < len(ws)-1:
 			p.Tag = TagTitle
@@ -74,7 +83,7 @@ func Parse(s string, c Class) []Part {
 			p.Tag = TagNumber
 		case hasDigit(w.Text) && !isDigits(w.Text):
 			// Digits standing in for letters ("Ig0r Sech1n").
-			p.Key = Canonical(deLeet(w.Text))
+			p.Key = CanonicalFor(deLeet(w.Text), c)
 		case len(w.Text) == 1 && w.Script == "Latn":
 			p.Tag = TagInitial
 		case particles[w.Text]:
@@ -143,6 +152,73 @@ func hasDigit(s string) bool { return strings.ContainsAny(s, "0123456789") }
 // deLeet reads digits that stand for look-alike letters as those letters.
 func deLeet(s string) string {
 	return strings.NewReplacer("0", "o", "1", "i", "3", "e", "4", "a", "5", "s", "7", "t", "9", "g").Replace(s)
+}
+
+// legalWords are the words of length 5 or more that spell legal forms
+// ("limited", "liability", "joint", "aktsionernoe"), the ones worth
+// recognising through a typo.
+var legalWords = func() map[string]bool {
+	m := map[string]bool{}
+	for k := range legalForms {
+		for _, w := range strings.Fields(k) {
+			if len(w) >= 5 {
+				m[w] = true
+			}
+		}
+	}
+	return m
+}()
+
+// correctLegalWord returns the legal-form word that tok misspells by one
+// edit ("liabiity" → "liability", "joynt" → "joint"), or "". Only tokens of
+// five letters or more that are not legal-form words already qualify, and
+// the first letter must agree.
+func correctLegalWord(tok string) string {
+	if len(tok) < 5 || legalWords[tok] {
+		return ""
+	}
+	for w := range legalWords {
+		if w[0] == tok[0] && abs(len(w)-len(tok)) <= 1 && Distance(w, tok) <= 1 {
+			return w
+		}
+	}
+	return ""
+}
+
+// correctLegalWords returns ws with every misspelt legal-form word
+// corrected, or nil when no word needed it.
+func correctLegalWords(ws []Word) []Word {
+	var out []Word
+	for i, w := range ws {
+		if fix := correctLegalWord(w.Text); fix != "" {
+			if out == nil {
+				out = append([]Word(nil), ws...)
+			}
+			out[i].Text = fix
+		}
+	}
+	return out
+}
+
+// fuzzyLegalFormAt is legalFormAt over the corrected words fixed, for forms
+// with exactly one corrected word: a multi-word form needs another word
+// spelt right ("joynt stock company"), a one-word form seven letters or more
+// ("compny" is not enough, "limitted" is).
+func fuzzyLegalFormAt(ws, fixed []Word, i int, c Class) (int, string) {
+	n, cls := legalFormAt(fixed, i, c)
+	if n == 0 {
+		return 0, ""
+	}
+	changed := 0
+	for k := i; k < i+n; k++ {
+		if ws[k].Text != fixed[k].Text {
+			changed++
+		}
+	}
+	if changed != 1 || (n == 1 && len(ws[i].Text) < 7) {
+		return 0, ""
+	}
+	return n, cls
 }
 
 // longLegalForms are the one-word legal forms long enough to recognise

@@ -16,6 +16,7 @@ func init() { subcommands = append(subcommands, evalCmd) }
 
 func evalCmd() *cobra.Command {
 	var db, evalDir, listsDir string
+	var verbose bool
 	cmd := &cobra.Command{
 		Use:   "eval [--db FILE]",
 		Short: "Run the matching evaluations (name_bench, negatives, variants) and print a table",
@@ -45,12 +46,13 @@ func evalCmd() *cobra.Command {
 			t1 := time.Now()
 			ix := match.NewIndex(entries)
 			fmt.Fprintf(cmd.OutOrStdout(), "%d entities loaded in %s, index built in %s\n\n", ix.Len(), t1.Sub(t0).Round(time.Millisecond), time.Since(t1).Round(time.Millisecond))
-			return eval.Report(cmd.OutOrStdout(), evalDir, ix, entries)
+			return eval.Report(cmd.OutOrStdout(), evalDir, ix, entries, verbose)
 		},
 	}
 	dbFlag(cmd, &db)
 	cmd.Flags().StringVar(&evalDir, "eval-dir", "", "folder of name_bench_cases.csv and negatives_dev_global.csv (default ../shared/data/eval)")
 	cmd.Flags().StringVar(&listsDir, "lists", "", "read the lists from this folder instead of the store (default ../shared/data/lists unless --db is given)")
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list every misjudged name_bench pair, negative hit and variant miss")
 	return cmd
 }
 
