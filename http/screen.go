@@ -299,10 +299,25 @@ type Traveller struct {
 // ManifestParser reads a passenger manifest (UN/EDIFACT PAXLST).
 type ManifestParser func(r io.Reader) ([]Traveller, error)
 
-// ManifestResult is one traveller and their matches.
+// Verdict is a recommendation for a traveller or document holder.
+type Verdict struct {
+	// Recommendation is "deny", "refer" or "clear".
+	Recommendation string   `json:"recommendation"`
+	Reasons        []string `json:"reasons"`
+	// Deciding is the entity id the recommendation rests on.
+	Deciding string `json:"deciding,omitempty"`
+}
+
+// Assessor screens a traveller's query and recommends what to do, returning
+// the matches it rests on.
+type Assessor func(ix Index, q vigil.Query) (Verdict, []vigil.Match)
+
+// ManifestResult is one traveller, their matches and, where the server
+// assesses travellers, the recommendation.
 type ManifestResult struct {
 	Traveller
 	Matches []vigil.Match `json:"matches"`
+	Verdict *Verdict      `json:"verdict,omitempty"`
 }
 
 // ManifestResponse answers POST /v1/manifest.
@@ -353,14 +368,28 @@ func (s *Server) screenManifest(ctx context.Context, text string) (*ManifestResp
 	for i, t := range ts {
 		qs[i] = t.Query
 	}
-	ms, err := screenAll(ctx, snap.Index, qs)
-	if err != nil {
-		return nil, nil, err
+	res := &ManifestResponse{Travellers: make([]ManifestResult, len(ts)), Lists: labels(snap)}
+	var ms [][]vigil.Match
+	if s.opts.Assess != nil {
+		ms = make([][]vigil.Match, len(ts))
+		for i, t := range ts {
+			if err := ctx.Err(); err != nil {
+				return nil, nil, err
+			}
+			v, m := s.opts.Assess(snap.Index, t.Query)
+			ms[i] = nonNil(m)
+			res.Travellers[i].Verdict = &v
+		}
+	} else {
+		var err error
+		if ms, err = screenAll(ctx, snap.Index, qs); err != nil {
+			return nil, nil, err
+		}
 	}
 	s.recordScreen(ctx, "manifest", snap, qs, ms)
-	res := &ManifestResponse{Travellers: make([]ManifestResult, len(ts)), Lists: labels(snap)}
 	for i, t := range ts {
-		res.Travellers[i] = ManifestResult{t, ms[i]}
+		res.Travellers[i].Traveller = t
+		res.Travellers[i].Matches = ms[i]
 		if len(ms[i]) > 0 {
 			res.Hits++
 		}
@@ -384,6 +413,7 @@ type MRZResponse struct {
 	Document any           `json:"document"`
 	Query    vigil.Query   `json:"query"`
 	Matches  []vigil.Match `json:"matches"`
+	Verdict  *Verdict      `json:"verdict,omitempty"`
 	Lists    []string      `json:"lists"`
 }
 
@@ -418,7 +448,14 @@ func (s *Server) handleMRZ(w http.ResponseWriter, r *http.Request) {
 	if snap == nil {
 		return
 	}
-	ms := nonNil(snap.Index.Screen(q))
+	var verdict *Verdict
+	var ms []vigil.Match
+	if s.opts.Assess != nil {
+		v, m := s.opts.Assess(snap.Index, q)
+		verdict, ms = &v, nonNil(m)
+	} else {
+		ms = nonNil(snap.Index.Screen(q))
+	}
 	s.recordScreen(r.Context(), "mrz", snap, []vigil.Query{q}, [][]vigil.Match{ms})
-	writeJSON(w, http.StatusOK, MRZResponse{doc, q, ms, labels(snap)})
+	writeJSON(w, http.StatusOK, MRZResponse{doc, q, ms, verdict, labels(snap)})
 }

@@ -58,6 +58,9 @@ type Options struct {
 	ScanText      TextScanner
 	ParseManifest ManifestParser
 	ParseMRZ      MRZParser
+	// Assess, when set, screens each manifest traveller and MRZ holder and
+	// recommends deny, refer or clear, as the CLI does.
+	Assess Assessor
 
 	Logger *slog.Logger
 

@@ -24,6 +24,7 @@ import (
 	"github.com/vigil-screening/vigil/match"
 	"github.com/vigil-screening/vigil/mrz"
 	"github.com/vigil-screening/vigil/paxlst"
+	"github.com/vigil-screening/vigil/screen"
 	"github.com/vigil-screening/vigil/sqlite"
 	"github.com/vigil-screening/vigil/text"
 )
@@ -99,6 +100,7 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 		ScanText:       ld.scanText,
 		ParseManifest:  parseManifest,
 		ParseMRZ:       parseMRZ,
+		Assess:         assess,
 		Logger:         log,
 		RateLimit:      rate.Limit(c.rate),
 		MatchThreshold: match.DefaultThreshold,
@@ -431,4 +433,11 @@ func loadtestCmd() *cobra.Command {
 	f.StringVar(&name, "name", "Qasem Soleimani", "name to screen")
 	f.StringVar(&key, "key", os.Getenv("VIGIL_KEY"), "API key (default $VIGIL_KEY)")
 	return cmd
+}
+
+// assess recommends deny, refer or clear for a traveller or document holder,
+// as vigil manifest and vigil mrz do.
+func assess(ix vhttp.Index, q vigil.Query) (vhttp.Verdict, []vigil.Match) {
+	v := screen.Assess(ix, q, match.DefaultThreshold)
+	return vhttp.Verdict{Recommendation: string(v.Recommendation), Reasons: v.Reasons, Deciding: v.Deciding}, v.Matches
 }
