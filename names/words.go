@@ -1,6 +1,9 @@
 package names
 
-import "strings"
+import (
+	"sort"
+	"strings"
+)
 
 func set(words string) map[string]bool {
 	m := map[string]bool{}
@@ -96,3 +99,17 @@ func LegalForm(s string) string { return legalForms[s] }
 // IsOrgWord reports whether the normalised token is a common word of
 // organisation names ("group", "bank", "international"…).
 func IsOrgWord(tok string) bool { return orgWords[tok] }
+
+// LegalFormSpellings returns the spellings of the legal-form class cls
+// ("llc" → "limited liability company", "llc", "ooo", …), sorted; none for
+// an unknown class.
+func LegalFormSpellings(cls string) []string {
+	var out []string
+	for k, c := range legalForms {
+		if c == cls {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
