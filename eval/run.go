@@ -74,7 +74,9 @@ func Report(w io.Writer, evalDir string, ix *match.Index, entries []match.Entry,
 
 		vs := Variants(entries, 1000, 1)
 		vr := RunVariants(ix, vs)
-		fmt.Fprintf(w, "variants (%d queries from 1000 sampled listed names): top-1 %d (%.1f%%)\n", vr.N, vr.Top1, 100*float64(vr.Top1)/float64(max(vr.N, 1)))
+		un := vr.N - vr.Ambiguous
+		fmt.Fprintf(w, "variants (%d queries from 1000 sampled listed names; %d ambiguous left out): top-1 %d/%d (%.1f%%)\n", vr.N, vr.Ambiguous, vr.Top1, un, pct(vr.Top1, un))
+		fmt.Fprintf(w, "  all %d, ambiguous counted as misses unless their own entity ranks first: %d (%.1f%%)\n", vr.N, vr.AllTop1, pct(vr.AllTop1, vr.N))
 		keys := make([]string, 0, len(vr.ByKind))
 		for k := range vr.ByKind {
 			keys = append(keys, k)
@@ -82,7 +84,7 @@ func Report(w io.Writer, evalDir string, ix *match.Index, entries []match.Entry,
 		sort.Strings(keys)
 		for _, k := range keys {
 			c := vr.ByKind[k]
-			fmt.Fprintf(w, "  %-14s %4d/%-4d %.1f%%\n", k, c[0], c[1], 100*float64(c[0])/float64(max(c[1], 1)))
+			fmt.Fprintf(w, "  %-14s %4d/%-4d %5.1f%%  (%d ambiguous left out)\n", k, c[0], c[1], pct(c[0], c[1]), c[2])
 		}
 		if verbose {
 			for _, m := range vr.Misses {
@@ -92,6 +94,8 @@ func Report(w io.Writer, evalDir string, ix *match.Index, entries []match.Entry,
 	}
 	return nil
 }
+
+func pct(a, b int) float64 { return 100 * float64(a) / float64(max(b, 1)) }
 
 func f3(x float64) string {
 	if math.IsNaN(x) {
