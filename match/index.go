@@ -61,7 +61,8 @@ type Index struct {
 	docs    map[string][]int32
 	df      map[string]int32
 	seed    maphash.Seed
-	pool    sync.Pool
+	freeMu  sync.Mutex
+	free    []*scratch
 	// tokID interns every distinct part of the indexed names (ids from 1).
 	tokID map[names.Part]uint32
 	// forms are the distinct parsed names (the same name listed by several
@@ -123,6 +124,7 @@ func NewIndex(entries []Entry) *Index {
 				j := jobs[i]
 				k := entries[j.entity].Entity.Kind
 				ix.names[i] = nameRec{entity: j.entity, alias: j.alias, class: j.class, unknown: k == vigil.KindUnknown, p: prepare(j.full, j.class, nil)}
+				ix.names[i].p.merges = mergeCands(&ix.names[i].p)
 			}
 		}(w)
 	}
@@ -161,7 +163,6 @@ func NewIndex(entries []Entry) *Index {
 			ix.post[k] = append(ix.post[k], int32(i))
 		}
 	}
-	ix.pool.New = func() any { return newScratch(len(ix.forms)) }
 	return ix
 }
 

@@ -65,6 +65,10 @@ type prepared struct {
 	// Index), so that a query can cache part similarities; nil elsewhere.
 	ids    []uint32
 	script string
+	// merges are the runs of parts split merging may join (set for the
+	// names of an Index and its queries, for nameBound).
+	merges  []mergeCand
+	longest int // the length of the longest Key (set by mergeCands)
 }
 
 // weigher gives a part's rarity factor (1 for rare, lower for common).
@@ -127,6 +131,12 @@ type result struct {
 // or above floor matter: below it, it may return any value under floor (0),
 // skipping the edit distances when a letter count shows they cannot reach it.
 func partSimFloor(a, b *names.Part, floor float64) float64 {
+	return partSimHist(a, b, floor, nil, nil)
+}
+
+// partSimHist is partSimFloor with the letter histograms of a and b given
+// (both, or neither).
+func partSimHist(a, b *names.Part, floor float64, ha, hb *partHist) float64 {
 	if a.Tag == names.TagLegal || b.Tag == names.TagLegal {
 		if a.Tag == names.TagLegal && b.Tag == names.TagLegal {
 			if a.Key == b.Key {
@@ -176,7 +186,12 @@ func partSimFloor(a, b *names.Part, floor float64) float64 {
 	}
 	// Upper bounds of the two edit similarities from letter counts: when
 	// neither can beat the floor or the phonetic evidence, skip them.
-	ub := max(letterBound(a.Key, b.Key, false), letterBound(a.Fold, b.Fold, true))
+	var ub float64
+	if ha != nil && hb != nil {
+		ub = max(histBound(&ha.key, &hb.key, len(a.Key), len(b.Key)), histBound(&ha.fold, &hb.fold, len(a.Fold), len(b.Fold)))
+	} else {
+		ub = max(letterBound(a.Key, b.Key, false), letterBound(a.Fold, b.Fold, true))
+	}
 	if ub < floor && sk < floor {
 		return 0
 	}
@@ -200,16 +215,8 @@ func letterBound(a, b string, vowels bool) float64 {
 	if n == 0 {
 		return 1
 	}
-	var h [128]int16
-	bin := func(c byte) byte {
-		if c >= 128 {
-			return 127
-		}
-		if vowels && isVowelByte(c) {
-			return 'a'
-		}
-		return c
-	}
+	var h [32]int16
+	bin := func(c byte) byte { return letterBin(c, vowels) }
 	for i := 0; i < len(a); i++ {
 		h[bin(a[i])]++
 	}
@@ -219,6 +226,52 @@ func letterBound(a, b string, vowels bool) float64 {
 			h[c]--
 			inter++
 		}
+	}
+	return float64(inter) / float64(n)
+}
+
+// letterBin is the histogram bin of a byte in letterBound: a-z (with
+// vowels, every vowel in a's bin), then every other byte in a few shared
+// bins (sharing a bin can only raise the bound).
+func letterBin(c byte, vowels bool) byte {
+	if c-'a' < 26 {
+		if vowels && isVowelByte(c) {
+			return 0
+		}
+		return c - 'a'
+	}
+	return 26 + c%6
+}
+
+// partHist holds a part's letter histograms: of its Key, and of its Fold
+// with vowels binned together, for letterBound without re-counting.
+type partHist struct {
+	key, fold [32]uint8
+	ok        bool // the counts fit (no word over 255 letters)
+}
+
+func (h *partHist) set(x *names.Part) {
+	*h = partHist{ok: len(x.Key) < 256 && len(x.Fold) < 256}
+	if !h.ok {
+		return
+	}
+	for i := 0; i < len(x.Key); i++ {
+		h.key[letterBin(x.Key[i], false)]++
+	}
+	for i := 0; i < len(x.Fold); i++ {
+		h.fold[letterBin(x.Fold[i], true)]++
+	}
+}
+
+// histBound is letterBound from histograms and lengths.
+func histBound(a, b *[32]uint8, la, lb int) float64 {
+	n := max(la, lb)
+	if n == 0 {
+		return 1
+	}
+	inter := 0
+	for i := range a {
+		inter += int(min(a[i], b[i]))
 	}
 	return float64(inter) / float64(n)
 }
@@ -255,21 +308,77 @@ func credit(s float64) float64 {
 	return math.Pow(s, creditExp)
 }
 
-// simCache remembers part similarities within one query, by the interned
-// ids of the two parts: candidate names share many parts.
-type simCache map[uint64]float64
+// simCache remembers part similarities within one query: candidate names
+// share many parts. Rows for indexed tokens are held densely by token id
+// (the similarities of one listed part to every query part), other pairs by
+// the interned ids of both parts in a map.
+type simCache struct {
+	q     *prepared // the query the rows are for; nil: no rows
+	epoch uint32
+	stamp []uint32  // per token id: epoch of its row
+	rows  []float64 // token id * maxRowParts + query part
+	m     map[uint64]float64
+	qh    [maxRowParts]partHist // letter histograms of the query's parts
+}
+
+// maxRowParts is the most query parts the dense rows hold.
+const maxRowParts = 8
+
+func newSimCache(tokens int) *simCache {
+	return &simCache{stamp: make([]uint32, tokens+1), rows: make([]float64, (tokens+1)*maxRowParts), m: map[uint64]float64{}}
+}
+
+// reset readies the cache for a new query q.
+func (sc *simCache) reset(q *prepared) {
+	clear(sc.m)
+	sc.q = nil
+	if len(q.parts) <= maxRowParts {
+		sc.q = q
+		for i := range q.parts {
+			sc.qh[i].set(&q.parts[i])
+		}
+	}
+	sc.epoch++
+	if sc.epoch == 0 {
+		clear(sc.stamp)
+		sc.epoch = 1
+	}
+}
+
+// row returns the similarities of listed part c (token id) to each part of
+// the query, or nil when the cache holds no rows for it.
+func (sc *simCache) row(id uint32, c *names.Part) []float64 {
+	if sc.q == nil || id == 0 || int(id) >= len(sc.stamp) {
+		return nil
+	}
+	n := len(sc.q.parts)
+	r := sc.rows[int(id)*maxRowParts : int(id)*maxRowParts+n]
+	if sc.stamp[id] != sc.epoch {
+		var hc partHist
+		hc.set(c)
+		for i := range r {
+			ha, hb := &sc.qh[i], &hc
+			if !ha.ok || !hb.ok {
+				ha, hb = nil, nil
+			}
+			r[i] = partSimHist(&sc.q.parts[i], c, minPairSim, ha, hb)
+		}
+		sc.stamp[id] = sc.epoch
+	}
+	return r
+}
 
 // sim is partSimFloor(a, b, minPairSim), cached when both parts have ids.
-func (sc simCache) sim(a, b *names.Part, ida, idb uint32) float64 {
+func (sc *simCache) sim(a, b *names.Part, ida, idb uint32) float64 {
 	if sc == nil || ida == 0 || idb == 0 {
 		return partSimFloor(a, b, minPairSim)
 	}
 	k := uint64(ida)<<32 | uint64(idb)
-	if s, ok := sc[k]; ok {
+	if s, ok := sc.m[k]; ok {
 		return s
 	}
 	s := partSimFloor(a, b, minPairSim)
-	sc[k] = s
+	sc.m[k] = s
 	return s
 }
 
@@ -282,17 +391,34 @@ func idAt(ids []uint32, i int) uint32 {
 
 // compare scores query name q against candidate name c, 0..1. sc, when not
 // nil, caches part similarities across the candidates of one query.
-func compare(q, c prepared, org bool, sc simCache) result {
+func compare(q, c prepared, org bool, sc *simCache) result {
+	q0 := q
 	q, c = mergeSplits(q, c), mergeSplits(c, q)
+	// The dense rows serve when q is the cache's query, unmerged.
+	dense := sc != nil && sc.q != nil && len(q.parts) == len(sc.q.parts) && len(q.parts) > 0 && &q.parts[0] == &sc.q.parts[0] && &q0.parts[0] == &q.parts[0]
 	type cand struct {
 		i, j int
 		s    float64
 	}
 	var buf [48]cand
 	cands := buf[:0]
+	var rbuf [maxBoundParts][]float64
+	var rows [][]float64
+	if dense && len(c.parts) <= len(rbuf) {
+		rows = rbuf[:len(c.parts)]
+		for j := range c.parts {
+			rows[j] = sc.row(idAt(c.ids, j), &c.parts[j])
+		}
+	}
 	for i := range q.parts {
 		for j := range c.parts {
-			if s := sc.sim(&q.parts[i], &c.parts[j], idAt(q.ids, i), idAt(c.ids, j)); s >= minPairSim {
+			var s float64
+			if rows != nil && rows[j] != nil {
+				s = rows[j][i]
+			} else {
+				s = sc.sim(&q.parts[i], &c.parts[j], idAt(q.ids, i), idAt(c.ids, j))
+			}
+			if s >= minPairSim {
 				cands = append(cands, cand{i, j, s})
 			}
 		}

@@ -17,13 +17,33 @@ type scratch struct {
 	stamp   []int32   // last query part that credited the name
 	touched []int32
 	keys    []uint64
-	sims    simCache
+	sims    *simCache
 	keep    []candWeight
 	cands   []int32
 }
 
-func newScratch(n int) *scratch {
-	return &scratch{weight: make([]float32, n), stamp: make([]int32, n), sims: simCache{}}
+func newScratch(forms, tokens int) *scratch {
+	return &scratch{weight: make([]float32, forms), stamp: make([]int32, forms), sims: newSimCache(tokens)}
+}
+
+// getScratch takes a scratch from the free list, or makes one. A plain
+// list rather than a sync.Pool: scratches are large, and a pool drops them
+// at every collection.
+func (ix *Index) getScratch() *scratch {
+	ix.freeMu.Lock()
+	defer ix.freeMu.Unlock()
+	if n := len(ix.free); n > 0 {
+		s := ix.free[n-1]
+		ix.free = ix.free[:n-1]
+		return s
+	}
+	return newScratch(len(ix.forms), len(ix.tokID))
+}
+
+func (ix *Index) putScratch(s *scratch) {
+	ix.freeMu.Lock()
+	ix.free = append(ix.free, s)
+	ix.freeMu.Unlock()
 }
 
 // Screen returns the entities the query may be, best first: only those at or
@@ -47,18 +67,25 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 		score float64
 	}
 	byEntity := map[int32]*best{}
-	s := ix.pool.Get().(*scratch)
-	defer func() {
-		clear(s.sims)
-		ix.pool.Put(s)
-	}()
+	s := ix.getScratch()
+	defer ix.putScratch(s)
+	s.sims.reset(&qp)
 	qOrg := q.Kind != vigil.KindPerson && classOf(q.Kind) == names.OrgClass
 	// Forms whose retrieval estimate falls this far below the threshold
 	// (less what secondary evidence can add) are not scored.
 	minEst := float32(threshold - ev.maxBonus() - estMargin)
+	// A form whose name score cannot reach cut cannot bring its entity to
+	// the threshold, whatever the evidence (an identity document aside).
+	cut := -1.0
+	if ev.doc == "" {
+		cut = max(0.5, threshold-ev.maxBonus()) - 1e-9
+	}
 	for _, f := range ix.candidates(&qp, s, minEst) {
 		// One comparison per form and name class serves all its names.
 		rep := &ix.names[ix.forms[f]]
+		if cut > 0 && nameBound(&qp, &rep.p, s.sims) < cut {
+			continue
+		}
 		var res [2]result
 		var done [2]bool
 		for _, ni := range ix.formNames[ix.formStart[f]:ix.formStart[f+1]] {
@@ -152,6 +179,7 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 // prepareQuery parses a query name with the index's rarity weights.
 func (ix *Index) prepareQuery(name string, k vigil.Kind) prepared {
 	qp := prepare(name, classOf(k), nil)
+	qp.merges = mergeCands(&qp)
 	qp.ids = make([]uint32, len(qp.parts))
 	for i, x := range qp.parts {
 		if x.Tag == names.TagName {
