@@ -32,16 +32,29 @@ const maxBoundParts = 32
 // (0, 0). The best ratio over every part's independent choice, which
 // relaxes the one-to-one alignment, is at least the score; it is found
 // exactly by Dinkelbach's iteration.
-func nameBound(q, c *prepared, sc *simCache) float64 {
+//
+// It tries first with upper bounds of the part similarities that need no
+// edit distance, and only when that bound reaches cut with the exact ones.
+func nameBound(q, c *prepared, sc *simCache, cut float64) float64 {
 	nq, nc := len(q.parts), len(c.parts)
 	if nq > maxBoundParts || nc > maxBoundParts || c.ids == nil || mayMerge(q, c) || mayMerge(c, q) {
 		return 2
 	}
+	if b := creditBound(q, c, sc, true); b < cut {
+		return b
+	}
+	return creditBound(q, c, sc, false)
+}
+
+// creditBound is nameBound's bound from the part similarities of the cache
+// (their upper bounds, with upper).
+func creditBound(q, c *prepared, sc *simCache, upper bool) float64 {
+	nq, nc := len(q.parts), len(c.parts)
 	var bq, bc [maxBoundParts]float64
 	var zq, zc [maxBoundParts]bool
 	for j := 0; j < nc; j++ {
 		cp := &c.parts[j]
-		row := sc.row(c.ids[j], cp)
+		row := sc.row(c.ids[j], cp, upper)
 		if row == nil {
 			return 2
 		}

@@ -65,6 +65,8 @@ type Index struct {
 	free    []*scratch
 	// tokID interns every distinct part of the indexed names (ids from 1).
 	tokID map[names.Part]uint32
+	// toks summarises each interned part, by id.
+	toks []tokInfo
 	// forms are the distinct parsed names (the same name listed by several
 	// lists, or spelt with other case and punctuation, is one form): each
 	// is scored once per query. forms holds a representative name of each;
@@ -139,6 +141,7 @@ func NewIndex(entries []Entry) *Index {
 		}
 	}
 	ix.tokID = map[names.Part]uint32{}
+	ix.toks = make([]tokInfo, 1) // ids start at 1
 	for i := range ix.names {
 		p := &ix.names[i].p
 		p.ids = make([]uint32, len(p.parts))
@@ -150,6 +153,9 @@ func NewIndex(entries []Entry) *Index {
 			if !ok {
 				id = uint32(len(ix.tokID) + 1)
 				ix.tokID[x] = id
+				var t tokInfo
+				t.set(&x)
+				ix.toks = append(ix.toks, t)
 			}
 			p.ids[k] = id
 		}
@@ -285,6 +291,15 @@ func (ix *Index) hash(kind byte, s string) uint64 {
 	return h.Sum64()
 }
 
+// hashBytes is hash of a byte slice (no string made).
+func (ix *Index) hashBytes(kind byte, b []byte) uint64 {
+	var h maphash.Hash
+	h.SetSeed(ix.seed)
+	h.WriteByte(kind)
+	h.Write(b)
+	return h.Sum64()
+}
+
 // indexable reports whether a part is used for candidate retrieval.
 func indexable(t names.Tag) bool {
 	return t == names.TagName || t == names.TagOrgWord || t == names.TagNumber
@@ -306,7 +321,7 @@ func (ix *Index) partKeys(x *names.Part, keys []uint64) []uint64 {
 		var buf [24]byte
 		for i := 0; i < len(f); i++ {
 			b := append(append(buf[:0], f[:i]...), f[i+1:]...)
-			keys = append(keys, ix.hash(keyDelete, string(b)))
+			keys = append(keys, ix.hashBytes(keyDelete, b))
 		}
 	}
 	return keys

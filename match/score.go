@@ -131,12 +131,14 @@ type result struct {
 // or above floor matter: below it, it may return any value under floor (0),
 // skipping the edit distances when a letter count shows they cannot reach it.
 func partSimFloor(a, b *names.Part, floor float64) float64 {
-	return partSimHist(a, b, floor, nil, nil)
+	return partSimHist(a, b, floor, nil, nil, false)
 }
 
 // partSimHist is partSimFloor with the letter histograms of a and b given
-// (both, or neither).
-func partSimHist(a, b *names.Part, floor float64, ha, hb *partHist) float64 {
+// (both, or neither). With upper set it returns instead an upper bound of
+// partSimFloor that needs no edit distance of the words (the letter-count
+// bound where those would run).
+func partSimHist(a, b *names.Part, floor float64, ha, hb *partHist, upper bool) float64 {
 	if a.Tag == names.TagLegal || b.Tag == names.TagLegal {
 		if a.Tag == names.TagLegal && b.Tag == names.TagLegal {
 			if a.Key == b.Key {
@@ -182,6 +184,9 @@ func partSimHist(a, b *names.Part, floor float64, ha, hb *partHist) float64 {
 		sk = 0.95 * names.Similarity(a.Skel, b.Skel)
 	}
 	if a.Fold == b.Fold {
+		if upper {
+			return 1
+		}
 		return max(names.Similarity(a.Key, b.Key), 0.95, sk)
 	}
 	// Upper bounds of the two edit similarities from letter counts: when
@@ -197,6 +202,9 @@ func partSimHist(a, b *names.Part, floor float64, ha, hb *partHist) float64 {
 	}
 	if ub <= sk {
 		return sk
+	}
+	if upper {
+		return ub
 	}
 	s := max(names.Similarity(a.Key, b.Key), sk)
 	if f := names.VowelSimilarity(a.Fold, b.Fold); f > s {
@@ -317,15 +325,24 @@ type simCache struct {
 	epoch uint32
 	stamp []uint32  // per token id: epoch of its row
 	rows  []float64 // token id * maxRowParts + query part
-	m     map[uint64]float64
-	qh    [maxRowParts]partHist // letter histograms of the query's parts
+	// ustamp and urows hold upper bounds of the rows (row with upper).
+	ustamp []uint32
+	urows  []float64
+	m      map[uint64]float64
+	qt     [maxRowParts]tokInfo // summaries of the query's parts
+	toks   []tokInfo            // summaries of the index's tokens, by id
 }
 
 // maxRowParts is the most query parts the dense rows hold.
 const maxRowParts = 8
 
-func newSimCache(tokens int) *simCache {
-	return &simCache{stamp: make([]uint32, tokens+1), rows: make([]float64, (tokens+1)*maxRowParts), m: map[uint64]float64{}}
+func newSimCache(toks []tokInfo) *simCache {
+	n := len(toks)
+	return &simCache{toks: toks,
+		stamp: make([]uint32, n), rows: make([]float64, n*maxRowParts),
+		ustamp: make([]uint32, n), urows: make([]float64, n*maxRowParts),
+		m: map[uint64]float64{},
+	}
 }
 
 // reset readies the cache for a new query q.
@@ -335,35 +352,45 @@ func (sc *simCache) reset(q *prepared) {
 	if len(q.parts) <= maxRowParts {
 		sc.q = q
 		for i := range q.parts {
-			sc.qh[i].set(&q.parts[i])
+			sc.qt[i].set(&q.parts[i])
 		}
 	}
 	sc.epoch++
 	if sc.epoch == 0 {
 		clear(sc.stamp)
+		clear(sc.ustamp)
 		sc.epoch = 1
 	}
 }
 
 // row returns the similarities of listed part c (token id) to each part of
-// the query, or nil when the cache holds no rows for it.
-func (sc *simCache) row(id uint32, c *names.Part) []float64 {
+// the query, or nil when the cache holds no rows for it. With upper, it
+// returns upper bounds of them instead, cheaper to find (see partSimHist).
+func (sc *simCache) row(id uint32, cp *names.Part, upper bool) []float64 {
 	if sc.q == nil || id == 0 || int(id) >= len(sc.stamp) {
 		return nil
 	}
 	n := len(sc.q.parts)
-	r := sc.rows[int(id)*maxRowParts : int(id)*maxRowParts+n]
-	if sc.stamp[id] != sc.epoch {
-		var hc partHist
-		hc.set(c)
+	rows, stamp := sc.rows, sc.stamp
+	if upper {
+		rows, stamp = sc.urows, sc.ustamp
+	}
+	r := rows[int(id)*maxRowParts : int(id)*maxRowParts+n]
+	if stamp[id] != sc.epoch {
+		c := &sc.toks[id]
 		for i := range r {
-			ha, hb := &sc.qh[i], &hc
+			qi := &sc.qt[i]
+			if v, ok := quickSim(qi, c, minPairSim, upper); ok {
+				r[i] = v
+				continue
+			}
+			ha, hb := &qi.hist, &c.hist
 			if !ha.ok || !hb.ok {
 				ha, hb = nil, nil
 			}
-			r[i] = partSimHist(&sc.q.parts[i], c, minPairSim, ha, hb)
+			r[i] = partSimHist(&sc.q.parts[i], cp, minPairSim, ha, hb, upper)
 		}
-		sc.stamp[id] = sc.epoch
+		stamp[id] = sc.epoch
 	}
 	return r
 }
@@ -407,7 +434,7 @@ func compare(q, c prepared, org bool, sc *simCache) result {
 	if dense && len(c.parts) <= len(rbuf) {
 		rows = rbuf[:len(c.parts)]
 		for j := range c.parts {
-			rows[j] = sc.row(idAt(c.ids, j), &c.parts[j])
+			rows[j] = sc.row(idAt(c.ids, j), &c.parts[j], false)
 		}
 	}
 	for i := range q.parts {

@@ -11,7 +11,7 @@ import (
 	"github.com/vigil-screening/vigil/names"
 )
 
-// scratch holds per-query accumulators, reused through a pool.
+// scratch holds per-query accumulators, reused through the index free list.
 type scratch struct {
 	weight  []float32 // retrieval weight per name
 	stamp   []int32   // last query part that credited the name
@@ -20,10 +20,43 @@ type scratch struct {
 	sims    *simCache
 	keep    []candWeight
 	cands   []int32
+	// best is each scored entity's best name; entSlot[e] is 1 + the
+	// index in best of entity e (0: none yet).
+	best    []entBest
+	entSlot []int32
 }
 
-func newScratch(forms, tokens int) *scratch {
-	return &scratch{weight: make([]float32, forms), stamp: make([]int32, forms), sims: newSimCache(tokens)}
+// entBest is the best-scoring name of an entity so far.
+type entBest struct {
+	entity int32
+	name   int32
+	score  float64
+	res    result
+}
+
+func newScratch(forms int, toks []tokInfo, entities int) *scratch {
+	return &scratch{weight: make([]float32, forms), stamp: make([]int32, forms), sims: newSimCache(toks), entSlot: make([]int32, entities)}
+}
+
+func (s *scratch) resetBest() {
+	for i := range s.best {
+		s.entSlot[s.best[i].entity] = 0
+		s.best[i] = entBest{}
+	}
+	s.best = s.best[:0]
+}
+
+// offer records name ni of entity e scoring r if it beats the entity's best
+// so far (the first of equal scores stays).
+func (s *scratch) offer(e, ni int32, r *result) {
+	if k := s.entSlot[e]; k > 0 {
+		if b := &s.best[k-1]; r.score > b.score {
+			b.name, b.score, b.res = ni, r.score, *r
+		}
+		return
+	}
+	s.best = append(s.best, entBest{entity: e, name: ni, score: r.score, res: *r})
+	s.entSlot[e] = int32(len(s.best))
 }
 
 // getScratch takes a scratch from the free list, or makes one. A plain
@@ -37,7 +70,7 @@ func (ix *Index) getScratch() *scratch {
 		ix.free = ix.free[:n-1]
 		return s
 	}
-	return newScratch(len(ix.forms), len(ix.tokID))
+	return newScratch(len(ix.forms), ix.toks, len(ix.entries))
 }
 
 func (ix *Index) putScratch(s *scratch) {
@@ -61,15 +94,10 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 	ev := parseEvidence(q)
 	qp := ix.prepareQuery(q.Name, q.Kind)
 
-	type best struct {
-		res   result
-		name  int32
-		score float64
-	}
-	byEntity := map[int32]*best{}
 	s := ix.getScratch()
 	defer ix.putScratch(s)
 	s.sims.reset(&qp)
+	s.resetBest()
 	qOrg := q.Kind != vigil.KindPerson && classOf(q.Kind) == names.OrgClass
 	// Forms whose retrieval estimate falls this far below the threshold
 	// (less what secondary evidence can add) are not scored.
@@ -83,7 +111,7 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 	for _, f := range ix.candidates(&qp, s, minEst) {
 		// One comparison per form and name class serves all its names.
 		rep := &ix.names[ix.forms[f]]
-		if cut > 0 && nameBound(&qp, &rep.p, s.sims) < cut {
+		if cut > 0 && nameBound(&qp, &rep.p, s.sims, cut) < cut {
 			continue
 		}
 		var res [2]result
@@ -99,15 +127,13 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 				res[k], done[k] = compare(qp, rep.p, org, s.sims), true
 			}
 			r := res[k]
-			if b := byEntity[nr.entity]; b == nil || r.score > b.score {
-				byEntity[nr.entity] = &best{res: r, name: ni, score: r.score}
-			}
+			s.offer(nr.entity, ni, &r)
 		}
 	}
 	// An identity document match brings its entity in whatever the name.
 	if ev.doc != "" {
 		for _, ei := range ix.docs[ev.doc] {
-			if byEntity[ei] == nil {
+			if s.entSlot[ei] == 0 {
 				e := ix.entries[ei].Entity
 				var bestRes result
 				var bestName int32 = -1
@@ -118,14 +144,18 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 					}
 				}
 				if bestName >= 0 {
-					byEntity[ei] = &best{res: bestRes, name: bestName, score: bestRes.score}
+					s.offer(ei, bestName, &bestRes)
 				}
 			}
 		}
 	}
 	var out []vigil.Match
-	for ei, b := range byEntity {
-		if b.score < 0.5 && ev.doc == "" {
+	for i := range s.best {
+		b := &s.best[i]
+		ei := b.entity
+		// Below cut (or 0.5) no evidence brings the entity to the
+		// threshold: skip before building any explanation.
+		if ev.doc == "" && (b.score < 0.5 || b.score < cut) {
 			continue
 		}
 		en := ix.entries[ei]
@@ -164,7 +194,8 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 			Programs:    e.Programs,
 		})
 	}
-	sort.Slice(out, func(i, j int) bool {
+	// Stable: entities listed twice under one id keep the order scored.
+	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Score != out[j].Score {
 			return out[i].Score > out[j].Score
 		}
