@@ -1,7 +1,7 @@
 package match
 
 import (
-	"strings"
+	"math"
 
 	"github.com/vigil-screening/vigil/names"
 )
@@ -17,8 +17,8 @@ var (
 // (longer names are always compared in full).
 const maxBoundParts = 32
 
-// nameBound returns an upper bound of compare(q, c, org, sc).score for
-// either org, or 2 when it cannot bound the pair cheaply (a split merge may
+// nameBound returns an upper bound of compare(q, c, org, sc).score, c the
+// representative name of form f, for either org, or 2 when it cannot bound the pair cheaply (a split merge may
 // apply, or a name is too long). q must be the query sc was reset for.
 //
 // Why it is a bound: compare's score is num/(den+pen), a sum over aligned
@@ -35,53 +35,76 @@ const maxBoundParts = 32
 //
 // It tries first with upper bounds of the part similarities that need no
 // edit distance, and only when that bound reaches cut with the exact ones.
-func nameBound(q, c *prepared, sc *simCache, cut float64) float64 {
-	nq, nc := len(q.parts), len(c.parts)
-	if nq > maxBoundParts || nc > maxBoundParts || c.ids == nil || mayMerge(q, c) || mayMerge(c, q) {
+// It reads form f from the index's compact per-form arrays (see formData).
+func (ix *Index) nameBound(q *prepared, f int32, sc *simCache, cut float64) float64 {
+	lo, hi := ix.fOff[f], ix.fOff[f+1]
+	ids, ws := ix.fTok[lo:hi], ix.fW[lo:hi]
+	nq, nc := len(q.parts), len(ids)
+	if nq > maxBoundParts || nc > maxBoundParts || sc.q != q {
 		return 2
 	}
-	if b := creditBound(q, c, sc, true); b < cut {
+	toks := ix.toks
+	// Split merging, in either direction, is not bounded here.
+	if cl := int(ix.fLong[f]); cl > q.longest+1 && q.mayMergeInto(toks, ids, ix.tokPart) {
+		return 2
+	} else if q.longest > cl+1 && mayMerge(&ix.names[ix.forms[f]].p, q) {
+		return 2
+	}
+	var bq0, bc0 [maxBoundParts]float64
+	var zq, zc [maxBoundParts]bool
+	// truncated: the query's last part beginning a listed part.
+	if i := nq - 1; i >= 1 && q.parts[i].Tag != names.TagLegal && len(q.parts[i].Text) >= 2 {
+		k := q.parts[i].Text
+		for j, id := range ids {
+			if toks[id].longerPrefix(k, ix.tokPart[id].Text) {
+				bq0[i], bc0[j] = max(bq0[i], creditTruncated), max(bc0[j], creditTruncated)
+				zq[i], zc[j] = true, true
+			}
+		}
+	}
+	acronymsIntoForm(q, toks, ids, bq0[:nq], bc0[:nc])
+	acronymsFromForm(q, toks, ids, bq0[:nq], bc0[:nc])
+	b := creditBound(q, ids, ws, toks, sc, true, bq0, bc0, zq, zc)
+	if b < cut {
 		return b
 	}
-	return creditBound(q, c, sc, false)
+	return creditBound(q, ids, ws, toks, sc, false, bq0, bc0, zq, zc)
 }
 
 // creditBound is nameBound's bound from the part similarities of the cache
-// (their upper bounds, with upper).
-func creditBound(q, c *prepared, sc *simCache, upper bool) float64 {
-	nq, nc := len(q.parts), len(c.parts)
-	var bq, bc [maxBoundParts]float64
-	var zq, zc [maxBoundParts]bool
-	for j := 0; j < nc; j++ {
-		cp := &c.parts[j]
-		row := sc.row(c.ids[j], cp, upper)
+// (their upper bounds, with upper), given the best credits and zero options
+// the special alignments allow.
+func creditBound(q *prepared, ids []uint32, ws []float64, toks []tokInfo, sc *simCache, upper bool, bq, bc [maxBoundParts]float64, zq, zc [maxBoundParts]bool) float64 {
+	nq, nc := len(q.parts), len(ids)
+	// The best similarity of each part first, credited once at the end
+	// (credit is monotone).
+	var sq, sc2 [maxBoundParts]float64
+	for j, id := range ids {
+		row := sc.row(id, upper)
 		if row == nil {
 			return 2
 		}
+		cInit := toks[id].tag == names.TagInitial
 		for i, s := range row {
 			if s < minPairSim {
 				continue
 			}
-			cr := credit(s)
-			bq[i], bc[j] = max(bq[i], cr), max(bc[j], cr)
-			if q.parts[i].Tag == names.TagInitial || cp.Tag == names.TagInitial {
+			sq[i], sc2[j] = max(sq[i], s), max(sc2[j], s)
+			if cInit || q.parts[i].Tag == names.TagInitial {
 				zq[i], zc[j] = true, true
 			}
 		}
 	}
-	// truncated: the query's last part beginning a listed part.
-	if i := nq - 1; i >= 1 && q.parts[i].Tag != names.TagLegal && len(q.parts[i].Text) >= 2 {
-		k := q.parts[i].Text
-		for j := range c.parts {
-			if t := c.parts[j].Text; len(t) > len(k) && strings.HasPrefix(t, k) {
-				bq[i], bc[j] = max(bq[i], creditTruncated), max(bc[j], creditTruncated)
-				zq[i], zc[j] = true, true
-			}
+	for i := 0; i < nq; i++ {
+		if sq[i] > 0 {
+			bq[i] = max(bq[i], creditUpper(sq[i]))
 		}
 	}
-	acronymBound(q, c, bq[:nq], bc[:nc])
-	acronymBound(c, q, bc[:nc], bq[:nq])
-
+	for j := 0; j < nc; j++ {
+		if sc2[j] > 0 {
+			bc[j] = max(bc[j], creditUpper(sc2[j]))
+		}
+	}
 	lam := 0.0
 	for iter := 0; iter < 50; iter++ {
 		// Each part takes the option maximising a - lam·b among paired
@@ -93,7 +116,7 @@ func creditBound(q, c *prepared, sc *simCache, upper bool) float64 {
 			if k < nq {
 				w, b, alpha, z = q.weights[k], bq[k], extraQueryPers, zq[k]
 			} else {
-				w, b, alpha, z = c.weights[k-nq], bc[k-nq], extraCandPers, zc[k-nq]
+				w, b, alpha, z = ws[k-nq], bc[k-nq], extraCandPers, zc[k-nq]
 			}
 			bestA, bestB := 0.0, alpha*w
 			bestV := -lam * bestB
@@ -118,19 +141,31 @@ func creditBound(q, c *prepared, sc *simCache, upper bool) float64 {
 	return 2
 }
 
-// acronymBound raises the best credits of the parts acronyms could align:
-// a part of a spelling the initials of a run of parts of b.
-func acronymBound(a, b *prepared, ba, bb []float64) {
-	for i := range a.parts {
-		p := &a.parts[i]
+// creditUpper is credit(s) or a hair above: s·√s for the usual exponent
+// 1.5 is far cheaper than math.Pow and within an ulp or two of it.
+func creditUpper(s float64) float64 {
+	if s >= 0.999 {
+		return 1
+	}
+	if creditExp == 1.5 {
+		return s * math.Sqrt(s) * (1 + 1e-12)
+	}
+	return credit(s)
+}
+
+// acronymsIntoForm raises the best credits of the parts acronyms could
+// align: a query part spelling the initials of a run of the form's parts.
+func acronymsIntoForm(q *prepared, toks []tokInfo, ids []uint32, bq, bc []float64) {
+	for i := range q.parts {
+		p := &q.parts[i]
 		if len(p.Key) < 2 || len(p.Key) > 6 || (p.Tag != names.TagName && p.Tag != names.TagOrgWord) {
 			continue
 		}
-		for j := 0; j+len(p.Key) <= len(b.parts); j++ {
+		for j := 0; j+len(p.Key) <= len(ids); j++ {
 			ok := true
 			for k := 0; k < len(p.Key); k++ {
-				cp := &b.parts[j+k]
-				if cp.Text == "" || cp.Text[0] != p.Key[k] || cp.Tag == names.TagInitial || cp.Tag == names.TagLegal {
+				t := &toks[ids[j+k]]
+				if t.textLen == 0 || byte(t.text8) != p.Key[k] || t.tag == names.TagInitial || t.tag == names.TagLegal {
 					ok = false
 					break
 				}
@@ -138,9 +173,38 @@ func acronymBound(a, b *prepared, ba, bb []float64) {
 			if !ok {
 				continue
 			}
-			ba[i] = max(ba[i], creditAcronym)
+			bq[i] = max(bq[i], creditAcronym)
 			for k := 0; k < len(p.Key); k++ {
-				bb[j+k] = max(bb[j+k], creditAcronym)
+				bc[j+k] = max(bc[j+k], creditAcronym)
+			}
+		}
+	}
+}
+
+// acronymsFromForm is acronymsIntoForm the other way: a part of the form
+// spelling the initials of a run of query parts.
+func acronymsFromForm(q *prepared, toks []tokInfo, ids []uint32, bq, bc []float64) {
+	for j, id := range ids {
+		t := &toks[id]
+		n := int(t.keyLen)
+		if n < 2 || n > 6 || (t.tag != names.TagName && t.tag != names.TagOrgWord) {
+			continue
+		}
+		for i := 0; i+n <= len(q.parts); i++ {
+			ok := true
+			for k := 0; k < n; k++ {
+				cp := &q.parts[i+k]
+				if cp.Text == "" || cp.Text[0] != byte(t.key8>>(8*k)) || cp.Tag == names.TagInitial || cp.Tag == names.TagLegal {
+					ok = false
+					break
+				}
+			}
+			if !ok {
+				continue
+			}
+			bc[j] = max(bc[j], creditAcronym)
+			for k := 0; k < n; k++ {
+				bq[i+k] = max(bq[i+k], creditAcronym)
 			}
 		}
 	}
@@ -223,6 +287,46 @@ func mayMerge(a, b *prepared) bool {
 		p := &m.part
 		for j := range b.parts {
 			bp := &b.parts[j]
+			if len(bp.Key) == 0 || abs(len(bp.Key)-len(p.Key)) > 3 || (bp.Key[0] != p.Key[0] && bp.Skel != p.Skel) {
+				continue
+			}
+			if partSimFloor(p, bp, 0.85) >= 0.85 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// mayMergeInto is mayMerge(q, c) for the form whose parts are ids, read from
+// the token summaries (tokPart gives the parts themselves by id).
+func (q *prepared) mayMergeInto(toks []tokInfo, ids []uint32, tokPart []names.Part) bool {
+	if len(q.parts) < 2 || len(ids) == 0 {
+		return false
+	}
+	near := func(l, slack int, c, skel byte) bool {
+		for _, id := range ids {
+			t := &toks[id]
+			if t.slow {
+				return true // lengths saturated: assume near
+			}
+			if abs(int(t.keyLen)-l) > slack || t.keyLen == 0 {
+				continue
+			}
+			if c == 0 || byte(t.key8) == c || (t.skLen > 0 && t.skel0 == skel) {
+				return true
+			}
+		}
+		return false
+	}
+	for i := range q.merges {
+		m := &q.merges[i]
+		if !near(m.l, 6, 0, 0) || !near(len(m.key), 3, m.key[0], m.skel0) {
+			continue
+		}
+		p := &m.part
+		for _, id := range ids {
+			bp := &tokPart[id]
 			if len(bp.Key) == 0 || abs(len(bp.Key)-len(p.Key)) > 3 || (bp.Key[0] != p.Key[0] && bp.Skel != p.Skel) {
 				continue
 			}

@@ -65,8 +65,16 @@ type Index struct {
 	free    []*scratch
 	// tokID interns every distinct part of the indexed names (ids from 1).
 	tokID map[names.Part]uint32
-	// toks summarises each interned part, by id.
-	toks []tokInfo
+	// toks summarises each interned part, by id; tokPart is the part.
+	toks    []tokInfo
+	tokPart []names.Part
+	// Compact per-form arrays for nameBound: the token ids and weights
+	// of form f are fTok[fOff[f]:fOff[f+1]] and fW[…]; fLong[f] is the
+	// length of its longest Key.
+	fOff  []uint32
+	fTok  []uint32
+	fW    []float64
+	fLong []int32
 	// forms are the distinct parsed names (the same name listed by several
 	// lists, or spelt with other case and punctuation, is one form): each
 	// is scored once per query. forms holds a representative name of each;
@@ -142,6 +150,7 @@ func NewIndex(entries []Entry) *Index {
 	}
 	ix.tokID = map[names.Part]uint32{}
 	ix.toks = make([]tokInfo, 1) // ids start at 1
+	ix.tokPart = make([]names.Part, 1)
 	for i := range ix.names {
 		p := &ix.names[i].p
 		p.ids = make([]uint32, len(p.parts))
@@ -156,11 +165,20 @@ func NewIndex(entries []Entry) *Index {
 				var t tokInfo
 				t.set(&x)
 				ix.toks = append(ix.toks, t)
+				ix.tokPart = append(ix.tokPart, x)
 			}
 			p.ids[k] = id
 		}
 	}
 	ix.groupForms()
+	ix.fOff = make([]uint32, 1, len(ix.forms)+1)
+	for _, ni := range ix.forms {
+		p := &ix.names[ni].p
+		ix.fTok = append(ix.fTok, p.ids...)
+		ix.fW = append(ix.fW, p.weights...)
+		ix.fLong = append(ix.fLong, int32(p.longest))
+		ix.fOff = append(ix.fOff, uint32(len(ix.fTok)))
+	}
 	ix.post = make(map[uint64][]int32, len(ix.forms)*8)
 	var keys []uint64
 	for i, ni := range ix.forms {

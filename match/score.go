@@ -331,14 +331,16 @@ type simCache struct {
 	m      map[uint64]float64
 	qt     [maxRowParts]tokInfo // summaries of the query's parts
 	toks   []tokInfo            // summaries of the index's tokens, by id
+	// tokPart holds the index's tokens themselves, by id.
+	tokPart []names.Part
 }
 
 // maxRowParts is the most query parts the dense rows hold.
 const maxRowParts = 8
 
-func newSimCache(toks []tokInfo) *simCache {
+func newSimCache(toks []tokInfo, tokPart []names.Part) *simCache {
 	n := len(toks)
-	return &simCache{toks: toks,
+	return &simCache{toks: toks, tokPart: tokPart,
 		stamp: make([]uint32, n), rows: make([]float64, n*maxRowParts),
 		ustamp: make([]uint32, n), urows: make([]float64, n*maxRowParts),
 		m: map[uint64]float64{},
@@ -366,7 +368,7 @@ func (sc *simCache) reset(q *prepared) {
 // row returns the similarities of listed part c (token id) to each part of
 // the query, or nil when the cache holds no rows for it. With upper, it
 // returns upper bounds of them instead, cheaper to find (see partSimHist).
-func (sc *simCache) row(id uint32, cp *names.Part, upper bool) []float64 {
+func (sc *simCache) row(id uint32, upper bool) []float64 {
 	if sc.q == nil || id == 0 || int(id) >= len(sc.stamp) {
 		return nil
 	}
@@ -388,7 +390,7 @@ func (sc *simCache) row(id uint32, cp *names.Part, upper bool) []float64 {
 			if !ha.ok || !hb.ok {
 				ha, hb = nil, nil
 			}
-			r[i] = partSimHist(&sc.q.parts[i], cp, minPairSim, ha, hb, upper)
+			r[i] = partSimHist(&sc.q.parts[i], &sc.tokPart[id], minPairSim, ha, hb, upper)
 		}
 		stamp[id] = sc.epoch
 	}
@@ -434,7 +436,7 @@ func compare(q, c prepared, org bool, sc *simCache) result {
 	if dense && len(c.parts) <= len(rbuf) {
 		rows = rbuf[:len(c.parts)]
 		for j := range c.parts {
-			rows[j] = sc.row(idAt(c.ids, j), &c.parts[j], false)
+			rows[j] = sc.row(idAt(c.ids, j), false)
 		}
 	}
 	for i := range q.parts {

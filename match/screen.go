@@ -34,8 +34,8 @@ type entBest struct {
 	res    result
 }
 
-func newScratch(forms int, toks []tokInfo, entities int) *scratch {
-	return &scratch{weight: make([]float32, forms), stamp: make([]int32, forms), sims: newSimCache(toks), entSlot: make([]int32, entities)}
+func newScratch(forms int, toks []tokInfo, tokPart []names.Part, entities int) *scratch {
+	return &scratch{weight: make([]float32, forms), stamp: make([]int32, forms), sims: newSimCache(toks, tokPart), entSlot: make([]int32, entities)}
 }
 
 func (s *scratch) resetBest() {
@@ -70,7 +70,7 @@ func (ix *Index) getScratch() *scratch {
 		ix.free = ix.free[:n-1]
 		return s
 	}
-	return newScratch(len(ix.forms), ix.toks, len(ix.entries))
+	return newScratch(len(ix.forms), ix.toks, ix.tokPart, len(ix.entries))
 }
 
 func (ix *Index) putScratch(s *scratch) {
@@ -111,7 +111,7 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 	for _, f := range ix.candidates(&qp, s, minEst) {
 		// One comparison per form and name class serves all its names.
 		rep := &ix.names[ix.forms[f]]
-		if cut > 0 && nameBound(&qp, &rep.p, s.sims, cut) < cut {
+		if cut > 0 && ix.nameBound(&qp, f, s.sims, cut) < cut {
 			continue
 		}
 		var res [2]result

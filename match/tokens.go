@@ -2,6 +2,7 @@ package match
 
 import (
 	"hash/maphash"
+	"strings"
 
 	"github.com/vigil-screening/vigil/names"
 )
@@ -17,6 +18,36 @@ type tokInfo struct {
 	abjad                  bool
 	logo                   uint8 // 1 Han, 2 Hangul, else 0
 	slow                   bool  // too long to summarise: always compare in full
+	// text8 and key8 hold the first 8 bytes of Text and Key (little
+	// endian), textLen the length of Text (saturated at 255), skel0 the
+	// first letter of Skel.
+	text8, key8 uint64
+	textLen     uint8
+	skel0       byte
+}
+
+func first8(s string) uint64 {
+	var v uint64
+	for i := 0; i < len(s) && i < 8; i++ {
+		v |= uint64(s[i]) << (8 * i)
+	}
+	return v
+}
+
+// longerPrefix reports whether the part's Text (text, read only when k is
+// longer than 8 bytes) is longer than k and begins with it.
+func (t *tokInfo) longerPrefix(k, text string) bool {
+	if len(k) > 8 || t.textLen == 255 {
+		return len(text) > len(k) && strings.HasPrefix(text, k)
+	}
+	if int(t.textLen) <= len(k) {
+		return false
+	}
+	mask := uint64(1)<<(8*len(k)) - 1
+	if len(k) == 8 {
+		mask = ^uint64(0)
+	}
+	return t.text8&mask == first8(k)
 }
 
 var tokSeed = maphash.MakeSeed()
@@ -26,7 +57,12 @@ func (t *tokInfo) set(x *names.Part) {
 	*t = tokInfo{keyH: h(x.Key), foldH: h(x.Fold), skelH: h(x.Skel), tag: x.Tag, abjad: x.Abjad()}
 	t.hist.set(x)
 	t.slow = !t.hist.ok
-	t.keyLen, t.foldLen, t.skLen = uint8(len(x.Key)), uint8(len(x.Fold)), uint8(len(x.Skel))
+	// Lengths saturate at 255; such words are slow (see hist.ok).
+	t.keyLen, t.foldLen, t.skLen = uint8(min(len(x.Key), 255)), uint8(min(len(x.Fold), 255)), uint8(min(len(x.Skel), 255))
+	t.text8, t.key8, t.textLen = first8(x.Text), first8(x.Key), uint8(min(len(x.Text), 255))
+	if x.Skel != "" {
+		t.skel0 = x.Skel[0]
+	}
 	switch x.Script {
 	case "Hani":
 		t.logo = 1
