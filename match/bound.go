@@ -47,7 +47,7 @@ func (ix *Index) nameBound(q *prepared, f int32, sc *simCache, cut float64) floa
 	// Split merging, in either direction, is not bounded here.
 	if cl := int(ix.fLong[f]); cl > q.longest+1 && q.mayMergeInto(toks, ids, ix.tokPart) {
 		return 2
-	} else if q.longest > cl+1 && mayMerge(&ix.names[ix.forms[f]].p, q) {
+	} else if q.longest > cl+1 && q.keyLenIn(ix.fMerge[f]) && mayMerge(&ix.names[ix.forms[f]].p, q) {
 		return 2
 	}
 	var bq0, bc0 [maxBoundParts]float64
@@ -80,12 +80,24 @@ func creditBound(q *prepared, ids []uint32, ws []float64, toks []tokInfo, sc *si
 	// (credit is monotone).
 	var sq, sc2 [maxBoundParts]float64
 	for j, id := range ids {
-		row := sc.row(id, upper)
-		if row == nil {
+		var row []float64
+		var urow []float32
+		if upper {
+			urow = sc.urow(id)
+		} else {
+			row = sc.row(id)
+		}
+		if row == nil && urow == nil {
 			return 2
 		}
 		cInit := toks[id].tag == names.TagInitial
-		for i, s := range row {
+		for i := 0; i < nq; i++ {
+			var s float64
+			if upper {
+				s = float64(urow[i])
+			} else {
+				s = row[i]
+			}
 			if s < minPairSim {
 				continue
 			}
@@ -220,12 +232,50 @@ type mergeCand struct {
 	part  names.Part // the joined part, as mergeSplits builds it
 }
 
-// mergeCands lists the runs of p that mergeSplits could join.
-func mergeCands(p *prepared) []mergeCand {
+// setLongest sets p.longest.
+func (p *prepared) setLongest() {
 	p.longest = 0
 	for i := range p.parts {
 		p.longest = max(p.longest, len(p.parts[i].Key))
 	}
+}
+
+// mergeSpan is the range of summed letters of a form's merge runs, packed
+// (lo<<16 | hi), 0 when it has none: near in mayMerge first asks for a part
+// of b about that long.
+func mergeSpan(ms []mergeCand) uint32 {
+	if len(ms) == 0 {
+		return 0
+	}
+	lo, hi := ms[0].l, ms[0].l
+	for _, m := range ms {
+		lo, hi = min(lo, m.l), max(hi, m.l)
+	}
+	return uint32(min(lo, 0xffff))<<16 | uint32(min(hi, 0xffff))
+}
+
+// keyLenIn reports whether some part of q has a Key within 6 letters of the
+// merge span (mergeSpan); false for an empty span.
+func (q *prepared) keyLenIn(span uint32) bool {
+	if span == 0 {
+		return false
+	}
+	lo, hi := int(span>>16)-6, int(span&0xffff)+6
+	if span&0xffff == 0xffff {
+		hi = 1 << 30
+	}
+	for i := range q.parts {
+		if l := len(q.parts[i].Key); l > 0 && l >= lo && l <= hi {
+			return true
+		}
+	}
+	return false
+}
+
+// mergeCands lists the runs of p that mergeSplits could join (and sets
+// p.longest).
+func mergeCands(p *prepared) []mergeCand {
+	p.setLongest()
 	var out []mergeCand
 	var buf [64]byte
 	for i := range p.parts {
@@ -303,6 +353,9 @@ func mayMerge(a, b *prepared) bool {
 func (q *prepared) mayMergeInto(toks []tokInfo, ids []uint32, tokPart []names.Part) bool {
 	if len(q.parts) < 2 || len(ids) == 0 {
 		return false
+	}
+	if !q.mergesSet {
+		q.merges, q.mergesSet = mergeCands(q), true
 	}
 	near := func(l, slack int, c, skel byte) bool {
 		for _, id := range ids {

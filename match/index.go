@@ -75,6 +75,8 @@ type Index struct {
 	fTok  []uint32
 	fW    []float64
 	fLong []int32
+	// fMerge[f] is the mergeSpan of form f.
+	fMerge []uint32
 	// forms are the distinct parsed names (the same name listed by several
 	// lists, or spelt with other case and punctuation, is one form): each
 	// is scored once per query. forms holds a representative name of each;
@@ -135,6 +137,7 @@ func NewIndex(entries []Entry) *Index {
 				k := entries[j.entity].Entity.Kind
 				ix.names[i] = nameRec{entity: j.entity, alias: j.alias, class: j.class, unknown: k == vigil.KindUnknown, p: prepare(j.full, j.class, nil)}
 				ix.names[i].p.merges = mergeCands(&ix.names[i].p)
+				ix.names[i].p.mergesSet = true
 			}
 		}(w)
 	}
@@ -177,6 +180,7 @@ func NewIndex(entries []Entry) *Index {
 		ix.fTok = append(ix.fTok, p.ids...)
 		ix.fW = append(ix.fW, p.weights...)
 		ix.fLong = append(ix.fLong, int32(p.longest))
+		ix.fMerge = append(ix.fMerge, mergeSpan(p.merges))
 		ix.fOff = append(ix.fOff, uint32(len(ix.fTok)))
 	}
 	ix.post = make(map[uint64][]int32, len(ix.forms)*8)

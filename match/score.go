@@ -67,8 +67,9 @@ type prepared struct {
 	script string
 	// merges are the runs of parts split merging may join (set for the
 	// names of an Index and its queries, for nameBound).
-	merges  []mergeCand
-	longest int // the length of the longest Key (set by mergeCands)
+	merges    []mergeCand
+	longest   int  // the length of the longest Key (set by mergeCands)
+	mergesSet bool // merges was set (queries set it when first needed)
 }
 
 // weigher gives a part's rarity factor (1 for rare, lower for common).
@@ -252,34 +253,46 @@ func letterBin(c byte, vowels bool) byte {
 }
 
 // partHist holds a part's letter histograms: of its Key, and of its Fold
-// with vowels binned together, for letterBound without re-counting.
+// with vowels binned together, for letterBound without re-counting. Each
+// is 32 byte counts packed in four words, so that histBound can take the
+// bytewise minimum of two at once.
 type partHist struct {
-	key, fold [32]uint8
-	ok        bool // the counts fit (no word over 255 letters)
+	key, fold [4]uint64
+	ok        bool // the counts fit (no word of 128 letters or more)
 }
 
 func (h *partHist) set(x *names.Part) {
-	*h = partHist{ok: len(x.Key) < 256 && len(x.Fold) < 256}
+	*h = partHist{ok: len(x.Key) < 128 && len(x.Fold) < 128}
 	if !h.ok {
 		return
 	}
 	for i := 0; i < len(x.Key); i++ {
-		h.key[letterBin(x.Key[i], false)]++
+		b := letterBin(x.Key[i], false)
+		h.key[b/8] += 1 << (8 * (b % 8))
 	}
 	for i := 0; i < len(x.Fold); i++ {
-		h.fold[letterBin(x.Fold[i], true)]++
+		b := letterBin(x.Fold[i], true)
+		h.fold[b/8] += 1 << (8 * (b % 8))
 	}
 }
 
-// histBound is letterBound from histograms and lengths.
-func histBound(a, b *[32]uint8, la, lb int) float64 {
+// histBound is letterBound from histograms and lengths: the sum of the
+// bytewise minimum of the counts (each below 128, so that a byte's top bit
+// can hold the comparison) over the longer length.
+func histBound(a, b *[4]uint64, la, lb int) float64 {
 	n := max(la, lb)
 	if n == 0 {
 		return 1
 	}
+	const hi = 0x8080808080808080
 	inter := 0
-	for i := range a {
-		inter += int(min(a[i], b[i]))
+	for k := range a {
+		x, y := a[k], b[k]
+		ge := ((x | hi) - y) & hi >> 7 // 1 in each byte where x >= y
+		m := ge * 0xff
+		mn := y&m | x&^m
+		// The bytes sum to at most 127: one multiply adds them all.
+		inter += int(mn * 0x0101010101010101 >> 56)
 	}
 	return float64(inter) / float64(n)
 }
@@ -325,12 +338,11 @@ type simCache struct {
 	epoch uint32
 	stamp []uint32  // per token id: epoch of its row
 	rows  []float64 // token id * maxRowParts + query part
-	// ustamp and urows hold upper bounds of the rows (row with upper).
-	ustamp []uint32
-	urows  []float64
-	m      map[uint64]float64
-	qt     [maxRowParts]tokInfo // summaries of the query's parts
-	toks   []tokInfo            // summaries of the index's tokens, by id
+	// urows hold upper bounds of the rows (see urow).
+	urows []upperRow
+	m     map[uint64]float64
+	qt    [maxRowParts]tokInfo // summaries of the query's parts
+	toks  []tokInfo            // summaries of the index's tokens, by id
 	// tokPart holds the index's tokens themselves, by id.
 	tokPart []names.Part
 }
@@ -342,8 +354,8 @@ func newSimCache(toks []tokInfo, tokPart []names.Part) *simCache {
 	n := len(toks)
 	return &simCache{toks: toks, tokPart: tokPart,
 		stamp: make([]uint32, n), rows: make([]float64, n*maxRowParts),
-		ustamp: make([]uint32, n), urows: make([]float64, n*maxRowParts),
-		m: map[uint64]float64{},
+		urows: make([]upperRow, n),
+		m:     map[uint64]float64{},
 	}
 }
 
@@ -360,41 +372,82 @@ func (sc *simCache) reset(q *prepared) {
 	sc.epoch++
 	if sc.epoch == 0 {
 		clear(sc.stamp)
-		clear(sc.ustamp)
+		clear(sc.urows)
 		sc.epoch = 1
 	}
 }
 
-// row returns the similarities of listed part c (token id) to each part of
-// the query, or nil when the cache holds no rows for it. With upper, it
-// returns upper bounds of them instead, cheaper to find (see partSimHist).
-func (sc *simCache) row(id uint32, upper bool) []float64 {
+// row returns the similarities of listed part id to each part of the
+// query, or nil when the cache holds no rows for it.
+func (sc *simCache) row(id uint32) []float64 {
 	if sc.q == nil || id == 0 || int(id) >= len(sc.stamp) {
 		return nil
 	}
 	n := len(sc.q.parts)
-	rows, stamp := sc.rows, sc.stamp
-	if upper {
-		rows, stamp = sc.urows, sc.ustamp
-	}
-	r := rows[int(id)*maxRowParts : int(id)*maxRowParts+n]
-	if stamp[id] != sc.epoch {
+	r := sc.rows[int(id)*maxRowParts : int(id)*maxRowParts+n]
+	if sc.stamp[id] != sc.epoch {
 		c := &sc.toks[id]
 		for i := range r {
 			qi := &sc.qt[i]
-			if v, ok := quickSim(qi, c, minPairSim, upper); ok {
+			if v, ok := quickSim(qi, c, minPairSim, false); ok {
 				r[i] = v
 				continue
 			}
-			ha, hb := &qi.hist, &c.hist
-			if !ha.ok || !hb.ok {
-				ha, hb = nil, nil
-			}
-			r[i] = partSimHist(&sc.q.parts[i], &sc.tokPart[id], minPairSim, ha, hb, upper)
+			ha, hb := histPair(qi, c)
+			r[i] = partSimHist(&sc.q.parts[i], &sc.tokPart[id], minPairSim, ha, hb, false)
 		}
-		stamp[id] = sc.epoch
+		sc.stamp[id] = sc.epoch
 	}
 	return r
+}
+
+// upperRow is one token's upper similarities to the query's parts (float32
+// rounded up), stamped with the query it is for: one cache line.
+type upperRow struct {
+	epoch uint32
+	v     [maxRowParts]float32
+}
+
+// urow returns upper bounds of row(id), cheaper to find (see partSimHist),
+// or nil when the cache holds no rows for id.
+func (sc *simCache) urow(id uint32) []float32 {
+	if sc.q == nil || id == 0 || int(id) >= len(sc.urows) {
+		return nil
+	}
+	u := &sc.urows[id]
+	r := u.v[:len(sc.q.parts)]
+	if u.epoch != sc.epoch {
+		c := &sc.toks[id]
+		for i := range r {
+			qi := &sc.qt[i]
+			v, ok := quickSim(qi, c, minPairSim, true)
+			if !ok {
+				ha, hb := histPair(qi, c)
+				v = partSimHist(&sc.q.parts[i], &sc.tokPart[id], minPairSim, ha, hb, true)
+			}
+			r[i] = roundUp32(v)
+		}
+		u.epoch = sc.epoch
+	}
+	return r
+}
+
+// roundUp32 is the least float32 not below v.
+func roundUp32(v float64) float32 {
+	f := float32(v)
+	if float64(f) < v {
+		f = math.Nextafter32(f, float32(math.Inf(1)))
+	}
+	return f
+}
+
+// histPair returns the letter histograms of two summarised parts, or nils
+// when either could not be counted.
+func histPair(a, b *tokInfo) (*partHist, *partHist) {
+	if !a.hist.ok || !b.hist.ok {
+		return nil, nil
+	}
+	return &a.hist, &b.hist
 }
 
 // sim is partSimFloor(a, b, minPairSim), cached when both parts have ids.
@@ -436,7 +489,7 @@ func compare(q, c prepared, org bool, sc *simCache) result {
 	if dense && len(c.parts) <= len(rbuf) {
 		rows = rbuf[:len(c.parts)]
 		for j := range c.parts {
-			rows[j] = sc.row(idAt(c.ids, j), false)
+			rows[j] = sc.row(idAt(c.ids, j))
 		}
 	}
 	for i := range q.parts {

@@ -210,7 +210,7 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 // prepareQuery parses a query name with the index's rarity weights.
 func (ix *Index) prepareQuery(name string, k vigil.Kind) prepared {
 	qp := prepare(name, classOf(k), nil)
-	qp.merges = mergeCands(&qp)
+	qp.setLongest()
 	qp.ids = make([]uint32, len(qp.parts))
 	for i, x := range qp.parts {
 		if x.Tag == names.TagName {
@@ -264,8 +264,11 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 			part++
 			credit(ix.post[ix.hash(keyToken, x.Text)], part, w)
 			for cut := 2; cut <= len(x.Text)-2; cut++ {
-				a, b := ix.post[ix.hash(keyToken, x.Text[:cut])], ix.post[ix.hash(keyToken, x.Text[cut:])]
-				if len(a) > 0 && len(b) > 0 {
+				a := ix.post[ix.hash(keyToken, x.Text[:cut])]
+				if len(a) == 0 {
+					continue
+				}
+				if b := ix.post[ix.hash(keyToken, x.Text[cut:])]; len(b) > 0 {
 					credit(a, part, w/2)
 					credit(b, part+1, w/2)
 				}
