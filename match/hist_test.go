@@ -2,6 +2,7 @@ package match
 
 import (
 	"math/rand"
+	"slices"
 	"testing"
 
 	"github.com/vigil-screening/vigil/names"
@@ -34,6 +35,31 @@ func TestHistBoundMatchesLetterBound(t *testing.T) {
 		}
 		if got, want := histBound(&ha.fold, &hb.fold, len(a), len(b)), letterBound(a, b, true); got != want {
 			t.Fatalf("%q %q: fold %v want %v", a, b, got, want)
+		}
+	}
+}
+
+// TestSelectBest checks the quickselect against a full sort.
+func TestSelectBest(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	for n := 1; n < 300; n += 7 {
+		c := make([]candWeight, n)
+		for i := range c {
+			c[i] = candWeight{int32(r.Intn(50)), float32(r.Intn(20)) / 20}
+		}
+		want := slices.Clone(c)
+		slices.SortFunc(want, candBefore)
+		for _, k := range []int{1, n / 3, n - 1, n} {
+			if k < 1 {
+				continue
+			}
+			got := slices.Clone(c)
+			selectBest(got, k)
+			got = got[:k]
+			slices.SortFunc(got, candBefore)
+			if !slices.Equal(got, want[:k]) {
+				t.Fatalf("n %d k %d: got %v want %v", n, k, got, want[:k])
+			}
 		}
 	}
 }

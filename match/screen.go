@@ -307,13 +307,9 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 	if len(keep) > candidatesScored {
 		// Partial selection is enough: the best candidatesScored, in any
 		// order (Screen ranks what it scores).
-		slices.SortFunc(keep, func(a, b candWeight) int {
-			if a.w != b.w {
-				return cmp.Compare(b.w, a.w)
-			}
-			return cmp.Compare(a.ni, b.ni)
-		})
+		selectBest(keep, candidatesScored)
 		keep = keep[:candidatesScored]
+		slices.SortFunc(keep, candBefore)
 	}
 	s.keep = keep
 	out := s.cands[:0]
@@ -322,6 +318,50 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 	}
 	s.cands = out
 	return out
+}
+
+// candBefore orders candidates best estimate first, then by form.
+func candBefore(a, b candWeight) int {
+	if a.w != b.w {
+		return cmp.Compare(b.w, a.w)
+	}
+	return cmp.Compare(a.ni, b.ni)
+}
+
+// selectBest reorders c so that its first k elements are the k first in
+// candBefore order (in any order): a quickselect, cheaper than sorting all.
+func selectBest(c []candWeight, k int) {
+	lo, hi := 0, len(c)-1
+	for lo < hi {
+		// Median of three as pivot, moved to hi.
+		mid := lo + (hi-lo)/2
+		if candBefore(c[mid], c[lo]) < 0 {
+			c[mid], c[lo] = c[lo], c[mid]
+		}
+		if candBefore(c[hi], c[lo]) < 0 {
+			c[hi], c[lo] = c[lo], c[hi]
+		}
+		if candBefore(c[mid], c[hi]) < 0 {
+			c[mid], c[hi] = c[hi], c[mid]
+		}
+		p := c[hi]
+		i := lo
+		for j := lo; j < hi; j++ {
+			if candBefore(c[j], p) < 0 {
+				c[i], c[j] = c[j], c[i]
+				i++
+			}
+		}
+		c[i], c[hi] = c[hi], c[i]
+		switch {
+		case i == k || i == k-1:
+			return
+		case i < k:
+			lo = i + 1
+		default:
+			hi = i - 1
+		}
+	}
 }
 
 // candWeight is a candidate name and its retrieval estimate.
