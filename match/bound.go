@@ -229,7 +229,9 @@ type mergeCand struct {
 	l     int
 	key   string
 	skel0 byte
-	part  names.Part // the joined part, as mergeSplits builds it
+	// text and script are the joined run's Text and first script, to
+	// build the part mergeSplits would (see part).
+	text, script string
 }
 
 // setLongest sets p.longest.
@@ -272,6 +274,11 @@ func (q *prepared) keyLenIn(span uint32) bool {
 	return false
 }
 
+// part builds the joined part as mergeSplits does.
+func (m *mergeCand) part() *names.Part {
+	return &names.Part{Word: names.Word{Text: m.text, Orig: m.text, Script: m.script}, Key: m.key, Tag: names.TagName, Fold: names.Fold(m.key), Skel: names.Skeleton(m.key)}
+}
+
 // mergeCands lists the runs of p that mergeSplits could join (and sets
 // p.longest).
 func mergeCands(p *prepared) []mergeCand {
@@ -297,8 +304,7 @@ func mergeCands(p *prepared) []mergeCand {
 				m.skel0 = sk[0]
 			}
 			t := string(k)
-			m.part = names.Part{Word: names.Word{Text: t, Orig: t, Script: p.parts[i].Script}, Key: m.key, Tag: names.TagName}
-			m.part.Fold, m.part.Skel = names.Fold(m.key), names.Skeleton(m.key)
+			m.text, m.script = t, p.parts[i].Script
 			out = append(out, m)
 		}
 	}
@@ -334,7 +340,7 @@ func mayMerge(a, b *prepared) bool {
 		}
 		// mergeSplits joins a run only when it spells a part of b at
 		// least 0.85 alike.
-		p := &m.part
+		p := m.part()
 		for j := range b.parts {
 			bp := &b.parts[j]
 			if len(bp.Key) == 0 || abs(len(bp.Key)-len(p.Key)) > 3 || (bp.Key[0] != p.Key[0] && bp.Skel != p.Skel) {
@@ -377,7 +383,7 @@ func (q *prepared) mayMergeInto(toks []tokInfo, ids []uint32, tokPart []names.Pa
 		if !near(m.l, 6, 0, 0) || !near(len(m.key), 3, m.key[0], m.skel0) {
 			continue
 		}
-		p := &m.part
+		p := m.part()
 		for _, id := range ids {
 			bp := &tokPart[id]
 			if len(bp.Key) == 0 || abs(len(bp.Key)-len(p.Key)) > 3 || (bp.Key[0] != p.Key[0] && bp.Skel != p.Skel) {

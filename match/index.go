@@ -136,8 +136,6 @@ func NewIndex(entries []Entry) *Index {
 				j := jobs[i]
 				k := entries[j.entity].Entity.Kind
 				ix.names[i] = nameRec{entity: j.entity, alias: j.alias, class: j.class, unknown: k == vigil.KindUnknown, p: prepare(j.full, j.class, nil)}
-				ix.names[i].p.merges = mergeCands(&ix.names[i].p)
-				ix.names[i].p.mergesSet = true
 			}
 		}(w)
 	}
@@ -177,6 +175,9 @@ func NewIndex(entries []Entry) *Index {
 	ix.fOff = make([]uint32, 1, len(ix.forms)+1)
 	for _, ni := range ix.forms {
 		p := &ix.names[ni].p
+		// Only a form's representative is ever compared: its merge runs
+		// serve nameBound.
+		p.merges, p.mergesSet = mergeCands(p), true
 		ix.fTok = append(ix.fTok, p.ids...)
 		ix.fW = append(ix.fW, p.weights...)
 		ix.fLong = append(ix.fLong, int32(p.longest))
