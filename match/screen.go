@@ -13,8 +13,7 @@ import (
 
 // scratch holds per-query accumulators, reused through the index free list.
 type scratch struct {
-	weight  []float32 // retrieval weight per name
-	stamp   []int32   // last query part that credited the name
+	acc     []formAcc // retrieval accumulator per form
 	touched []int32
 	keys    []uint64
 	sims    *simCache
@@ -26,6 +25,14 @@ type scratch struct {
 	entSlot []int32
 }
 
+// formAcc accumulates a form's retrieval weight: the summed weight of the
+// query parts it shares and the last part that credited it (together, so
+// that crediting touches one place).
+type formAcc struct {
+	weight float32
+	stamp  int32
+}
+
 // entBest is the best-scoring name of an entity so far.
 type entBest struct {
 	entity int32
@@ -35,7 +42,7 @@ type entBest struct {
 }
 
 func newScratch(forms int, toks []tokInfo, tokPart []names.Part, entities int) *scratch {
-	return &scratch{weight: make([]float32, forms), stamp: make([]int32, forms), sims: newSimCache(toks, tokPart), entSlot: make([]int32, entities)}
+	return &scratch{acc: make([]formAcc, forms), sims: newSimCache(toks, tokPart), entSlot: make([]int32, entities)}
 }
 
 func (s *scratch) resetBest() {
@@ -233,12 +240,13 @@ func (ix *Index) prepareQuery(name string, k vigil.Kind) prepared {
 func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 	credit := func(list []int32, part int32, w float32) {
 		for _, ni := range list {
-			if s.stamp[ni] == 0 {
+			a := &s.acc[ni]
+			if a.stamp == 0 {
 				s.touched = append(s.touched, ni)
 			}
-			if s.stamp[ni] != part {
-				s.stamp[ni] = part
-				s.weight[ni] += w
+			if a.stamp != part {
+				a.stamp = part
+				a.weight += w
 			}
 		}
 	}
@@ -286,7 +294,7 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 	// unshared weight, penalised as compare penalises them.
 	var top, qTotal float32
 	for _, ni := range s.touched {
-		top = max(top, s.weight[ni])
+		top = max(top, s.acc[ni].weight)
 	}
 	for i := range qp.parts {
 		if indexable(qp.parts[i].Tag) {
@@ -295,13 +303,13 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 	}
 	keep := s.keep[:0]
 	for _, ni := range s.touched {
-		if w := s.weight[ni]; w >= top/3 {
+		if w := s.acc[ni].weight; w >= top/3 {
 			est := w / (w + extraQueryPers*max(0, qTotal-w) + extraCandPers*max(0, ix.nameW[ni]-w))
 			if est >= minEst {
 				keep = append(keep, candWeight{ni, est})
 			}
 		}
-		s.weight[ni], s.stamp[ni] = 0, 0
+		s.acc[ni] = formAcc{}
 	}
 	s.touched = s.touched[:0]
 	if len(keep) > candidatesScored {
