@@ -234,6 +234,25 @@ type mergeCand struct {
 	text, script string
 }
 
+// runNear reports whether ok holds for the summed Text length of some run
+// mergeCands would list.
+func (p *prepared) runNear(ok func(l int) bool) bool {
+	for i := range p.parts {
+		l := 0
+		for n := 1; n <= 3 && i+n <= len(p.parts); n++ {
+			x := &p.parts[i+n-1]
+			if x.Tag == names.TagNumber {
+				break
+			}
+			l += len(x.Text)
+			if n >= 2 && ok(l) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // setLongest sets p.longest.
 func (p *prepared) setLongest() {
 	p.longest = 0
@@ -360,9 +379,6 @@ func (q *prepared) mayMergeInto(toks []tokInfo, ids []uint32, tokPart []names.Pa
 	if len(q.parts) < 2 || len(ids) == 0 {
 		return false
 	}
-	if !q.mergesSet {
-		q.merges, q.mergesSet = mergeCands(q), true
-	}
 	near := func(l, slack int, c, skel byte) bool {
 		for _, id := range ids {
 			t := &toks[id]
@@ -377,6 +393,14 @@ func (q *prepared) mayMergeInto(toks []tokInfo, ids []uint32, tokPart []names.Pa
 			}
 		}
 		return false
+	}
+	if !q.mergesSet {
+		// The runs' lengths first: finding the runs' spellings costs
+		// more, and most forms have no part near any run's length.
+		if !q.runNear(func(l int) bool { return near(l, 6, 0, 0) }) {
+			return false
+		}
+		q.merges, q.mergesSet = mergeCands(q), true
 	}
 	for i := range q.merges {
 		m := &q.merges[i]
