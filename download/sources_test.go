@@ -134,4 +134,3 @@ func FuzzLoadConfig(f *testing.F) {
 		}
 	})
 }
-
