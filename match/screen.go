@@ -110,15 +110,14 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 	// (less what secondary evidence can add) are not scored.
 	minEst := float32(threshold - ev.maxBonus() - estMargin)
 	// A form whose name score cannot reach cut cannot bring its entity to
-	// the threshold, whatever the evidence (an identity document aside).
-	cut := -1.0
-	if ev.doc == "" {
-		cut = max(0.5, threshold-ev.maxBonus()) - 1e-9
-	}
+	// the threshold, whatever the evidence. An identity document is the
+	// exception, and entities holding it are brought in by the document
+	// lookup below, so the cut holds for every other entity.
+	cut := max(0.5, threshold-ev.maxBonus()) - 1e-9
 	for _, f := range ix.candidates(&qp, s, minEst) {
 		// One comparison per form and name class serves all its names.
 		rep := &ix.names[ix.forms[f]]
-		if cut > 0 && ix.nameBound(&qp, f, s.sims, cut) < cut {
+		if ix.nameBound(&qp, f, s.sims, cut) < cut {
 			continue
 		}
 		var res [2]result
@@ -160,13 +159,15 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 	for i := range s.best {
 		b := &s.best[i]
 		ei := b.entity
-		// Below cut (or 0.5) no evidence brings the entity to the
-		// threshold: skip before building any explanation.
-		if ev.doc == "" && (b.score < 0.5 || b.score < cut) {
-			continue
-		}
 		en := ix.entries[ei]
 		e := en.Entity
+		// Below cut (or 0.5) no evidence but a listed identity document
+		// brings the entity to the threshold: skip before building any
+		// explanation.
+		docHit := ev.doc != "" && hasDoc(e, ev.doc)
+		if !docHit && (b.score < 0.5 || b.score < cut) {
+			continue
+		}
 		nr := &ix.names[b.name]
 		matched := e.Names[nr.alias]
 		nameScore := b.score
@@ -180,7 +181,7 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 			feats = append(feats, f)
 			score += f.Score
 		}
-		if ev.doc != "" && hasDoc(e, ev.doc) {
+		if docHit {
 			score = max(score, 0.97)
 		}
 		score = min(max(score, 0), 1)
