@@ -69,7 +69,7 @@ func Sniff(head []byte) bool {
 	if !bytes.HasPrefix(head, []byte("PK\x03\x04")) {
 		return false
 	}
-	first, second := rowCells(worksheetHead(head))
+	first, second := lists.RowCells(lists.WorksheetHead(head))
 	return first >= 12 && first <= 13 && (second == -1 || (second >= 10 && second <= 13))
 }
 

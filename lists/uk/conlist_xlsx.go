@@ -18,7 +18,7 @@ func SniffConListXLSX(head []byte) bool {
 	if !bytes.HasPrefix(head, []byte("PK\x03\x04")) {
 		return false
 	}
-	first, second := rowCells(worksheetHead(head))
+	first, second := lists.RowCells(lists.WorksheetHead(head))
 	return first >= 1 && first <= 3 && second >= 25
 }
 

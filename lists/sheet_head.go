@@ -1,4 +1,4 @@
-package au
+package lists
 
 import (
 	"bytes"
@@ -7,12 +7,12 @@ import (
 	"io"
 )
 
-// worksheetHead returns the start of the first worksheet's XML found in the
+// WorksheetHead returns the start of the first worksheet's XML found in the
 // raw bytes of an XLSX (zip) file, inflating as much as head holds. Sniffing
 // needs this because the zip directory sits at the end of the file, out of
 // reach of an 8 KiB head; archive/zip needs the directory, so local file
 // headers are walked by hand.
-func worksheetHead(head []byte) []byte {
+func WorksheetHead(head []byte) []byte {
 	const sig = "PK\x03\x04"
 	for len(head) >= 30 && string(head[:4]) == sig {
 		method := binary.LittleEndian.Uint16(head[8:])
@@ -56,9 +56,9 @@ func worksheetHead(head []byte) []byte {
 	return nil
 }
 
-// rowCells counts the cells of the first two <row> elements of a worksheet
+// RowCells counts the cells of the first two <row> elements of a worksheet
 // head; -1 when a row is not in reach.
-func rowCells(ws []byte) (first, second int) {
+func RowCells(ws []byte) (first, second int) {
 	first, second = -1, -1
 	rows := bytes.Split(ws, []byte("<row "))
 	if len(rows) > 1 && bytes.Contains(rows[1], []byte("</row>")) {
