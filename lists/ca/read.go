@@ -3,7 +3,6 @@ package ca
 import (
 	"bytes"
 	"encoding/xml"
-	"errors"
 	"io"
 	"regexp"
 	"strings"
@@ -81,7 +80,7 @@ func Read(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 			break
 		}
 		if err != nil {
-			return meta, decodeError(err, line, "data-set")
+			return meta, lists.XMLError(err, line, "data-set")
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -96,7 +95,7 @@ func Read(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 				start, _ := dec.InputPos()
 				var rec record
 				if err := dec.DecodeElement(&rec, &t); err != nil {
-					return meta, decodeError(err, start, "data-set/record")
+					return meta, lists.XMLError(err, start, "data-set/record")
 				}
 				depth--
 				e, err := convert(meta, &rec, start)
@@ -109,7 +108,7 @@ func Read(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 			default:
 				meta.Warnf("unknown element data-set/%s", t.Name.Local)
 				if err := dec.Skip(); err != nil {
-					return meta, decodeError(err, line, "data-set/"+t.Name.Local)
+					return meta, lists.XMLError(err, line, "data-set/"+t.Name.Local)
 				}
 				depth--
 			}
@@ -128,14 +127,6 @@ func Read(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 		return meta, lists.Errorf(line, "data-set", "truncated file: data-set not closed")
 	}
 	return meta, nil
-}
-
-func decodeError(err error, line int, element string) error {
-	var se *xml.SyntaxError
-	if errors.As(err, &se) {
-		return lists.Errorf(se.Line, element, "malformed XML: %s", se.Msg)
-	}
-	return &lists.ParseError{Line: line, Element: element, Err: err}
 }
 
 var (

@@ -3,7 +3,6 @@ package eu
 import (
 	"bytes"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -51,7 +50,7 @@ func Read(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 			break
 		}
 		if err != nil {
-			return meta, decodeError(err, line, "export")
+			return meta, lists.XMLError(err, line, "export")
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -70,7 +69,7 @@ func Read(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 				start, _ := dec.InputPos()
 				var rec sanctionEntity
 				if err := dec.DecodeElement(&rec, &t); err != nil {
-					return meta, decodeError(err, start, "export/sanctionEntity")
+					return meta, lists.XMLError(err, start, "export/sanctionEntity")
 				}
 				depth--
 				e, err := convert(meta, &rec, start)
@@ -83,7 +82,7 @@ func Read(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 			default:
 				meta.Warnf("unknown element export/%s", t.Name.Local)
 				if err := dec.Skip(); err != nil {
-					return meta, decodeError(err, line, "export/"+t.Name.Local)
+					return meta, lists.XMLError(err, line, "export/"+t.Name.Local)
 				}
 				depth--
 			}
@@ -102,16 +101,6 @@ func Read(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 		return meta, lists.Errorf(line, "export", "truncated file: export not closed")
 	}
 	return meta, nil
-}
-
-// decodeError turns a decoder error into a ParseError with the best line
-// known.
-func decodeError(err error, line int, element string) error {
-	var se *xml.SyntaxError
-	if errors.As(err, &se) {
-		return lists.Errorf(se.Line, element, "malformed XML: %s", se.Msg)
-	}
-	return &lists.ParseError{Line: line, Element: element, Err: err}
 }
 
 func readRootAttrs(meta *lists.Meta, t xml.StartElement) {

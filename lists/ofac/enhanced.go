@@ -262,7 +262,7 @@ func readEnhancedXML(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 		}
 		line, _ := d.InputPos()
 		if err != nil {
-			return nil, xmlError(line, err)
+			return nil, lists.XMLError(err, line, "xml")
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -275,7 +275,7 @@ func readEnhancedXML(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 			case depth == 2 && t.Name.Local == "publicationInfo":
 				var p enPubInfo
 				if err := d.DecodeElement(&p, &t); err != nil {
-					return nil, xmlError(line, err)
+					return nil, lists.XMLError(err, line, "xml")
 				}
 				depth--
 				er.publication(&p)
@@ -286,7 +286,7 @@ func readEnhancedXML(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 				default:
 					meta.Warnf("unknown element <%s> in <sanctionsData>", section)
 					if err := d.Skip(); err != nil {
-						return nil, xmlError(line, err)
+						return nil, lists.XMLError(err, line, "xml")
 					}
 					depth--
 				}
@@ -324,7 +324,7 @@ func readEnhancedXML(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 					err = d.Skip()
 				}
 				if err != nil {
-					return nil, xmlError(line, err)
+					return nil, lists.XMLError(err, line, "xml")
 				}
 				depth--
 			}

@@ -3,7 +3,6 @@ package ofac
 import (
 	"bytes"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -146,7 +145,7 @@ func ReadXML(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 		}
 		line, _ := d.InputPos()
 		if err != nil {
-			return nil, xmlError(line, err)
+			return nil, lists.XMLError(err, line, "xml")
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -164,7 +163,7 @@ func ReadXML(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 					Count string `xml:"Record_Count"`
 				}
 				if err := d.DecodeElement(&p, &t); err != nil {
-					return nil, xmlError(line, err)
+					return nil, lists.XMLError(err, line, "xml")
 				}
 				if p.Date != "" {
 					if ts, err := time.Parse("01/02/2006", strings.TrimSpace(p.Date)); err == nil {
@@ -179,7 +178,7 @@ func ReadXML(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 			case "sdnEntry":
 				var x xmlEntry
 				if err := d.DecodeElement(&x, &t); err != nil {
-					return nil, xmlError(line, err)
+					return nil, lists.XMLError(err, line, "xml")
 				}
 				e, marked, err := x.entity(line, meta)
 				if err != nil {
@@ -200,7 +199,7 @@ func ReadXML(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 			default:
 				meta.Warnf("unknown element <%s> in <sdnList>", t.Name.Local)
 				if err := d.Skip(); err != nil {
-					return nil, xmlError(line, err)
+					return nil, lists.XMLError(err, line, "xml")
 				}
 			}
 			depth--
@@ -227,21 +226,6 @@ func ReadXML(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 		meta.Warnf("Record_Count is %d but the file holds %d entries", meta.Declared, entries)
 	}
 	return meta, nil
-}
-
-func xmlError(line int, err error) error {
-	var se *xml.SyntaxError
-	if errors.As(err, &se) {
-		msg := se.Msg
-		if msg == "unexpected EOF" {
-			msg = "file ends inside an element (truncated)"
-		}
-		return &lists.ParseError{Line: se.Line, Element: "xml", Err: errors.New(msg)}
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return lists.Errorf(line, "xml", "file ends inside an element (truncated)")
-	}
-	return &lists.ParseError{Line: line, Err: err}
 }
 
 // decideAfter is how many legacy XML entries decide which list a file is.

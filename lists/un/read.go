@@ -3,7 +3,6 @@ package un
 import (
 	"bytes"
 	"encoding/xml"
-	"errors"
 	"io"
 	"regexp"
 	"strconv"
@@ -52,7 +51,7 @@ func Read(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 			break
 		}
 		if err != nil {
-			return meta, syntaxError(err, line, path(container))
+			return meta, lists.XMLError(err, line, path(container))
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -70,7 +69,7 @@ func Read(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 				start, _ := dec.InputPos()
 				var rec record
 				if err := dec.DecodeElement(&rec, &t); err != nil {
-					return meta, syntaxError(err, start, path(container, t.Name.Local))
+					return meta, lists.XMLError(err, start, path(container, t.Name.Local))
 				}
 				depth--
 				kind := vigil.KindPerson
@@ -87,7 +86,7 @@ func Read(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 			default:
 				meta.Warnf("unknown element %s", path(container, t.Name.Local))
 				if err := dec.Skip(); err != nil {
-					return meta, syntaxError(err, line, path(container, t.Name.Local))
+					return meta, lists.XMLError(err, line, path(container, t.Name.Local))
 				}
 				depth--
 			}
@@ -120,19 +119,6 @@ func path(parts ...string) string {
 		}
 	}
 	return strings.Join(out, "/")
-}
-
-// syntaxError turns a decoder error into a ParseError with the best line
-// known: the decoder's own for syntax errors, else the given one.
-func syntaxError(err error, line int, element string) error {
-	var se *xml.SyntaxError
-	if errors.As(err, &se) {
-		return lists.Errorf(se.Line, element, "malformed XML: %s", se.Msg)
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return lists.Errorf(line, element, "truncated file: %v", err)
-	}
-	return &lists.ParseError{Line: line, Element: element, Err: err}
 }
 
 func readRootAttrs(meta *lists.Meta, t xml.StartElement) {
