@@ -38,7 +38,7 @@ func evalCmd() *cobra.Command {
 			if listsDir != "" {
 				entries, err = eval.LoadLists(listsDir)
 			} else {
-				entries, err = storeEntries(cmd, db)
+				entries, err = currentEntries(cmd.Context(), db)
 			}
 			if err != nil {
 				return err
@@ -54,22 +54,4 @@ func evalCmd() *cobra.Command {
 	cmd.Flags().StringVar(&listsDir, "lists", "", "read the lists from this folder instead of the store (default ../shared/data/lists unless --db is given)")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list every misjudged name_bench pair, negative hit and variant miss")
 	return cmd
-}
-
-// storeEntries loads the current entities of the store as index entries.
-func storeEntries(cmd *cobra.Command, db string) ([]match.Entry, error) {
-	st, err := openStore(db)
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-	cur, err := st.CurrentEntities(cmd.Context())
-	if err != nil {
-		return nil, err
-	}
-	out := make([]match.Entry, len(cur))
-	for i := range cur {
-		out[i] = match.Entry{Entity: &cur[i].Entity, Version: cur[i].Version.Label()}
-	}
-	return out, nil
 }

@@ -134,3 +134,13 @@ func TestEntityCommand(t *testing.T) {
 		t.Errorf("unknown entity: %v", err)
 	}
 }
+
+// TestScreenEmptyStore: screening an empty store is an error that says how
+// to fill it, never a silent "no match".
+func TestScreenEmptyStore(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "empty.db")
+	out, _, err := run(t, "screen", "--db", db, "Qasem Soleimani")
+	if err == nil || !strings.Contains(err.Error(), "holds no lists") || strings.Contains(out, "no match") {
+		t.Errorf("screen on an empty store: %v, %q", err, out)
+	}
+}

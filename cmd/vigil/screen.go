@@ -17,6 +17,16 @@ func init() { subcommands = append(subcommands, screenCmd) }
 // loadIndex builds the match index over the current version of every list in
 // the store.
 func loadIndex(ctx context.Context, db string) (*match.Index, error) {
+	entries, err := currentEntries(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	return match.NewIndex(entries), nil
+}
+
+// currentEntries reads the current version of every list in the store, or
+// says that the store holds none.
+func currentEntries(ctx context.Context, db string) ([]match.Entry, error) {
 	st, err := openStore(db)
 	if err != nil {
 		return nil, err
@@ -26,11 +36,14 @@ func loadIndex(ctx context.Context, db string) (*match.Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading current entities: %w", err)
 	}
+	if len(cur) == 0 {
+		return nil, errNoLists(db)
+	}
 	entries := make([]match.Entry, len(cur))
 	for i := range cur {
 		entries[i] = match.Entry{Entity: &cur[i].Entity, Version: cur[i].Version.Label()}
 	}
-	return match.NewIndex(entries), nil
+	return entries, nil
 }
 
 func screenCmd() *cobra.Command {
@@ -98,4 +111,10 @@ func screenCmd() *cobra.Command {
 	f.IntVar(&q.Limit, "limit", 0, fmt.Sprintf("at most this many matches (default %d)", match.DefaultLimit))
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// errNoLists says that the store holds nothing to screen against, and how to
+// fill it; screening an empty store must not look like "no match".
+func errNoLists(db string) error {
+	return fmt.Errorf("the store %s holds no lists: import some first (vigil lists import --db %s PATH..., or vigil lists update --db %s)", db, db, db)
 }

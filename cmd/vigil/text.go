@@ -39,7 +39,7 @@ func textCmd() *cobra.Command {
 				return err
 			}
 			article := string(raw)
-			entries, err := storeEntries(cmd, db)
+			entries, err := currentEntries(cmd.Context(), db)
 			if err != nil {
 				return err
 			}
