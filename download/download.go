@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -340,6 +341,12 @@ func (d *Downloader) try(ctx context.Context, tmpDir string, f File, prev urlSta
 	}
 	resp, err := client.Do(req)
 	if err != nil {
+		// A host name that does not resolve will not resolve a few seconds
+		// later either (offline, or a wrong URL): fail at once.
+		var dnsErr *net.DNSError
+		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
+			return fetched{}, err
+		}
 		return fetched{}, &retryable{err: err}
 	}
 	defer resp.Body.Close()

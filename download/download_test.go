@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -522,5 +523,28 @@ func TestConcurrentFetches(t *testing.T) {
 	st, err := loadState(d.Dir)
 	if ok.Load() != 4 || err != nil || len(st.URLs) != 4 {
 		t.Errorf("ok = %d, state %d URLs, %v", ok.Load(), len(st.URLs), err)
+	}
+}
+
+// TestUnknownHostNotRetried: a host name that does not resolve fails at once
+// instead of waiting through every retry. The dialer reports the lookup
+// failure itself, so no query leaves the machine.
+func TestUnknownHostNotRetried(t *testing.T) {
+	var dials atomic.Int32
+	client := &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			dials.Add(1)
+			return nil, &net.DNSError{Err: "no such host", Name: "lists.example", IsNotFound: true}
+		},
+	}}
+	d := &Downloader{Client: client, Dir: t.TempDir(), Retries: 3, Backoff: time.Hour}
+	src := Source{List: "un", Files: []File{{Name: "consolidated.xml", URL: "http://lists.example/consolidated.xml"}}}
+	_, err := d.Fetch(context.Background(), src)
+	var dnsErr *net.DNSError
+	if !errors.As(err, &dnsErr) {
+		t.Fatalf("err = %v, want a DNS error", err)
+	}
+	if n := dials.Load(); n != 1 {
+		t.Errorf("%d attempts, want 1", n)
 	}
 }
