@@ -2,9 +2,8 @@ package ca
 
 import (
 	"bytes"
-	"errors"
+	"github.com/vigil-screening/vigil/internal/listtest"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -16,12 +15,7 @@ import (
 
 func readAll(t testing.TB, data []byte) ([]*vigil.Entity, *lists.Meta, error) {
 	t.Helper()
-	var es []*vigil.Entity
-	meta, err := Read(bytes.NewReader(data), func(e *vigil.Entity) error {
-		es = append(es, e)
-		return nil
-	})
-	return es, meta, err
+	return listtest.ReadAll(Read, data)
 }
 
 func nameList(e *vigil.Entity) []string {
@@ -136,41 +130,15 @@ func TestScheduleKey(t *testing.T) {
 }
 
 func TestReadErrors(t *testing.T) {
-	cases := []struct {
-		file, element string
-		line          int
-	}{
-		{"malformed.xml", "data-set/record", 7},
-		{"truncated.xml", "data-set/record", 20},
-		{"noitem.xml", "data-set/record", 3},
-	}
-	for _, c := range cases {
-		data, err := os.ReadFile(filepath.Join("testdata", c.file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, _, err = readAll(t, data)
-		var pe *lists.ParseError
-		if !errors.As(err, &pe) {
-			t.Fatalf("%s: err = %v, want *lists.ParseError", c.file, err)
-		}
-		if pe.Line != c.line || pe.Element != c.element {
-			t.Errorf("%s: line %d element %q (%v); want line %d element %q", c.file, pe.Line, pe.Element, err, c.line, c.element)
-		}
-	}
+	listtest.WantErrors(t, Read, []listtest.ErrorCase{
+		{File: "malformed.xml", Element: "data-set/record", Line: 7},
+		{File: "truncated.xml", Element: "data-set/record", Line: 20},
+		{File: "noitem.xml", Element: "data-set/record", Line: 3},
+	})
 }
 
 func TestReadEveryTruncation(t *testing.T) {
-	data, err := os.ReadFile("testdata/sample.xml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	full := len(bytes.TrimRight(data, " \n"))
-	for n := 0; n < full; n++ {
-		if _, _, err := readAll(t, data[:n]); err == nil {
-			t.Fatalf("prefix of %d/%d bytes read without error", n, full)
-		}
-	}
+	listtest.EveryTruncationFails(t, Read, "testdata/sample.xml")
 }
 
 // TestRealFile reads sema-lsem.xml (2025). Expected counts were taken

@@ -2,9 +2,8 @@ package eu
 
 import (
 	"bytes"
-	"errors"
+	"github.com/vigil-screening/vigil/internal/listtest"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -17,12 +16,7 @@ import (
 
 func readAll(t testing.TB, data []byte) ([]*vigil.Entity, *lists.Meta, error) {
 	t.Helper()
-	var es []*vigil.Entity
-	meta, err := Read(bytes.NewReader(data), func(e *vigil.Entity) error {
-		es = append(es, e)
-		return nil
-	})
-	return es, meta, err
+	return listtest.ReadAll(Read, data)
 }
 
 func names(e *vigil.Entity) map[string]vigil.Name {
@@ -152,41 +146,15 @@ func TestHijriToGregorian(t *testing.T) {
 }
 
 func TestReadErrors(t *testing.T) {
-	cases := []struct {
-		file, element string
-		line          int
-	}{
-		{"malformed.xml", "export/sanctionEntity", 5},
-		{"truncated.xml", "export/sanctionEntity", 14},
-		{"noname.xml", "export/sanctionEntity[EU.1.1]", 3},
-	}
-	for _, c := range cases {
-		data, err := os.ReadFile(filepath.Join("testdata", c.file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, _, err = readAll(t, data)
-		var pe *lists.ParseError
-		if !errors.As(err, &pe) {
-			t.Fatalf("%s: err = %v, want *lists.ParseError", c.file, err)
-		}
-		if pe.Line != c.line || pe.Element != c.element {
-			t.Errorf("%s: line %d element %q (%v); want line %d element %q", c.file, pe.Line, pe.Element, err, c.line, c.element)
-		}
-	}
+	listtest.WantErrors(t, Read, []listtest.ErrorCase{
+		{File: "malformed.xml", Element: "export/sanctionEntity", Line: 5},
+		{File: "truncated.xml", Element: "export/sanctionEntity", Line: 14},
+		{File: "noname.xml", Element: "export/sanctionEntity[EU.1.1]", Line: 3},
+	})
 }
 
 func TestReadEveryTruncation(t *testing.T) {
-	data, err := os.ReadFile("testdata/sample.xml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	full := len(bytes.TrimRight(data, " \n"))
-	for n := 0; n < full; n++ {
-		if _, _, err := readAll(t, data[:n]); err == nil {
-			t.Fatalf("prefix of %d/%d bytes read without error", n, full)
-		}
-	}
+	listtest.EveryTruncationFails(t, Read, "testdata/sample.xml")
 }
 
 // TestRealFile reads the 5-entity excerpt (PROVENANCE.md: person 4,

@@ -3,6 +3,7 @@ package un
 import (
 	"bytes"
 	"errors"
+	"github.com/vigil-screening/vigil/internal/listtest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,12 +18,7 @@ import (
 
 func readAll(t testing.TB, data []byte) ([]*vigil.Entity, *lists.Meta, error) {
 	t.Helper()
-	var es []*vigil.Entity
-	meta, err := Read(bytes.NewReader(data), func(e *vigil.Entity) error {
-		es = append(es, e)
-		return nil
-	})
-	return es, meta, err
+	return listtest.ReadAll(Read, data)
 }
 
 func readFile(t *testing.T, name string) ([]*vigil.Entity, *lists.Meta) {
@@ -197,43 +193,17 @@ func TestMeasuresFor(t *testing.T) {
 }
 
 func TestReadErrors(t *testing.T) {
-	cases := []struct {
-		file, element string
-		line          int
-	}{
-		{"malformed.xml", "CONSOLIDATED_LIST/INDIVIDUALS/INDIVIDUAL", 8},
-		{"truncated.xml", "CONSOLIDATED_LIST/INDIVIDUALS/INDIVIDUAL", 25},
-		{"noref.xml", "CONSOLIDATED_LIST/INDIVIDUALS/INDIVIDUAL", 4},
-	}
-	for _, c := range cases {
-		data, err := os.ReadFile(filepath.Join("testdata", c.file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, _, err = readAll(t, data)
-		var pe *lists.ParseError
-		if !errors.As(err, &pe) {
-			t.Fatalf("%s: err = %v, want *lists.ParseError", c.file, err)
-		}
-		if pe.Line != c.line || pe.Element != c.element {
-			t.Errorf("%s: error at line %d element %q (%v); want line %d element %q", c.file, pe.Line, pe.Element, err, c.line, c.element)
-		}
-	}
+	listtest.WantErrors(t, Read, []listtest.ErrorCase{
+		{File: "malformed.xml", Element: "CONSOLIDATED_LIST/INDIVIDUALS/INDIVIDUAL", Line: 8},
+		{File: "truncated.xml", Element: "CONSOLIDATED_LIST/INDIVIDUALS/INDIVIDUAL", Line: 25},
+		{File: "noref.xml", Element: "CONSOLIDATED_LIST/INDIVIDUALS/INDIVIDUAL", Line: 4},
+	})
 }
 
 // TestReadEveryTruncation cuts the sample at every byte: no prefix may read
 // without error.
 func TestReadEveryTruncation(t *testing.T) {
-	data, err := os.ReadFile("testdata/sample.xml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	full := len(bytes.TrimRight(data, " \n"))
-	for n := 0; n < full; n++ {
-		if _, _, err := readAll(t, data[:n]); err == nil {
-			t.Fatalf("prefix of %d/%d bytes read without error", n, full)
-		}
-	}
+	listtest.EveryTruncationFails(t, Read, "testdata/sample.xml")
 }
 
 func TestReadNotUN(t *testing.T) {
