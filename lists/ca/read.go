@@ -70,63 +70,21 @@ func Sniff(head []byte) bool {
 // is a *lists.ParseError.
 func Read(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 	meta := &lists.Meta{List: vigil.ListCA, Source: vigil.SourceCA, Format: Format}
-	dec := xml.NewDecoder(r)
-	var sawRoot, closedRoot bool
-	depth := 0
-	for {
-		line, _ := dec.InputPos()
-		tok, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return meta, lists.XMLError(err, line, "data-set")
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			depth++
-			switch {
-			case depth == 1:
-				if t.Name.Local != "data-set" {
-					return meta, lists.Errorf(line, t.Name.Local, "not a Canadian SEMA list: root element is %s, want data-set", t.Name.Local)
-				}
-				sawRoot = true
-			case depth == 2 && t.Name.Local == "record":
-				start, _ := dec.InputPos()
-				var rec record
-				if err := dec.DecodeElement(&rec, &t); err != nil {
-					return meta, lists.XMLError(err, start, "data-set/record")
-				}
-				depth--
-				e, err := convert(meta, &rec, start)
-				if err != nil {
-					return meta, err
-				}
-				if err := emit(e); err != nil {
-					return meta, err
-				}
-			default:
-				meta.Warnf("unknown element data-set/%s", t.Name.Local)
-				if err := dec.Skip(); err != nil {
-					return meta, lists.XMLError(err, line, "data-set/"+t.Name.Local)
-				}
-				depth--
+	err := lists.XMLRecords{
+		Root: "data-set", Record: "record", What: "a Canadian SEMA list",
+		Decode: func(dec *xml.Decoder, t *xml.StartElement, line int) error {
+			var rec record
+			if err := dec.DecodeElement(&rec, t); err != nil {
+				return lists.XMLError(err, line, "data-set/record")
 			}
-		case xml.EndElement:
-			depth--
-			if depth == 0 {
-				closedRoot = true
+			e, err := convert(meta, &rec, line)
+			if err != nil {
+				return err
 			}
-		}
-	}
-	if !sawRoot {
-		return meta, lists.Errorf(0, "data-set", "no data-set element: empty or not a Canadian SEMA list")
-	}
-	if !closedRoot {
-		line, _ := dec.InputPos()
-		return meta, lists.Errorf(line, "data-set", "truncated file: data-set not closed")
-	}
-	return meta, nil
+			return emit(e)
+		},
+	}.Read(r, meta)
+	return meta, err
 }
 
 var (

@@ -40,67 +40,27 @@ func Sniff(head []byte) bool {
 // reference or a name, is a *lists.ParseError.
 func Read(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 	meta := &lists.Meta{List: vigil.ListEU, Source: vigil.SourceEU, Format: Format}
-	dec := xml.NewDecoder(r)
-	var sawRoot, closedRoot bool
-	depth := 0
-	for {
-		line, _ := dec.InputPos()
-		tok, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return meta, lists.XMLError(err, line, "export")
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			depth++
-			switch {
-			case depth == 1:
-				if t.Name.Local != "export" {
-					return meta, lists.Errorf(line, t.Name.Local, "not an EU FSF export: root element is %s, want export", t.Name.Local)
-				}
-				if t.Name.Space != Namespace {
-					meta.Warnf("unexpected export namespace %q", t.Name.Space)
-				}
-				sawRoot = true
-				readRootAttrs(meta, t)
-			case depth == 2 && t.Name.Local == "sanctionEntity":
-				start, _ := dec.InputPos()
-				var rec sanctionEntity
-				if err := dec.DecodeElement(&rec, &t); err != nil {
-					return meta, lists.XMLError(err, start, "export/sanctionEntity")
-				}
-				depth--
-				e, err := convert(meta, &rec, start)
-				if err != nil {
-					return meta, err
-				}
-				if err := emit(e); err != nil {
-					return meta, err
-				}
-			default:
-				meta.Warnf("unknown element export/%s", t.Name.Local)
-				if err := dec.Skip(); err != nil {
-					return meta, lists.XMLError(err, line, "export/"+t.Name.Local)
-				}
-				depth--
+	err := lists.XMLRecords{
+		Root: "export", Record: "sanctionEntity", What: "an EU FSF export",
+		OnRoot: func(t xml.StartElement) {
+			if t.Name.Space != Namespace {
+				meta.Warnf("unexpected export namespace %q", t.Name.Space)
 			}
-		case xml.EndElement:
-			depth--
-			if depth == 0 {
-				closedRoot = true
+			readRootAttrs(meta, t)
+		},
+		Decode: func(dec *xml.Decoder, t *xml.StartElement, line int) error {
+			var rec sanctionEntity
+			if err := dec.DecodeElement(&rec, t); err != nil {
+				return lists.XMLError(err, line, "export/sanctionEntity")
 			}
-		}
-	}
-	if !sawRoot {
-		return meta, lists.Errorf(0, "export", "no export element: empty or not an EU FSF file")
-	}
-	if !closedRoot {
-		line, _ := dec.InputPos()
-		return meta, lists.Errorf(line, "export", "truncated file: export not closed")
-	}
-	return meta, nil
+			e, err := convert(meta, &rec, line)
+			if err != nil {
+				return err
+			}
+			return emit(e)
+		},
+	}.Read(r, meta)
+	return meta, err
 }
 
 func readRootAttrs(meta *lists.Meta, t xml.StartElement) {
