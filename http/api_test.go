@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/vigil-screening/vigil"
 )
@@ -295,7 +296,16 @@ func TestRefreshUnderLoad(t *testing.T) {
 			}
 		})
 	}
+	// Swap only while clients are running, and let requests complete between
+	// swaps, so the swaps really happen under load.
+	waitRequests := func(n int64) {
+		for deadline := time.Now().Add(10 * time.Second); requests.Load() < n && time.Now().Before(deadline); {
+			time.Sleep(100 * time.Microsecond)
+		}
+	}
+	waitRequests(16)
 	for i := range 50 {
+		waitRequests(requests.Load() + 1)
 		es := testEntities()
 		es[0].Remarks = fmt.Sprint("revision ", i)
 		if _, err := st.Import(ctx, vigil.ListVersion{List: "un", Source: "un", Hash: fmt.Sprint(i)}, es); err != nil {
