@@ -45,7 +45,7 @@ func (ix *Index) nameBound(q *prepared, f int32, sc *simCache, cut float64) floa
 	}
 	toks := ix.toks
 	// Split merging, in either direction, is not bounded here.
-	if cl := int(ix.fLong[f]); cl > q.longest+1 && q.mayMergeInto(toks, ids, ix.tokPart) {
+	if cl := int(ix.fLong[f]); cl > q.longest+1 && sc.mergeInto(ids) {
 		return 2
 	} else if q.longest > cl+1 && q.keyLenIn(ix.fMerge[f]) && mayMerge(&ix.names[ix.forms[f]].p, q) {
 		return 2
@@ -64,17 +64,19 @@ func (ix *Index) nameBound(q *prepared, f int32, sc *simCache, cut float64) floa
 	}
 	acronymsIntoForm(q, toks, ids, bq0[:nq], bc0[:nc])
 	acronymsFromForm(q, toks, ids, bq0[:nq], bc0[:nc])
-	b := creditBound(q, ids, ws, toks, sc, true, bq0, bc0, zq, zc)
+	b := creditBound(q, ids, ws, toks, sc, true, bq0, bc0, zq, zc, cut)
 	if b < cut {
 		return b
 	}
-	return creditBound(q, ids, ws, toks, sc, false, bq0, bc0, zq, zc)
+	return creditBound(q, ids, ws, toks, sc, false, bq0, bc0, zq, zc, cut)
 }
 
 // creditBound is nameBound's bound from the part similarities of the cache
 // (their upper bounds, with upper), given the best credits and zero options
-// the special alignments allow.
-func creditBound(q *prepared, ids []uint32, ws []float64, toks []tokInfo, sc *simCache, upper bool, bq, bc [maxBoundParts]float64, zq, zc [maxBoundParts]bool) float64 {
+// the special alignments allow. When cut > 0 and the bound is below cut it
+// may return any value from the bound up to (not including) cut: one pass
+// at λ = cut decides that, where the exact bound takes several.
+func creditBound(q *prepared, ids []uint32, ws []float64, toks []tokInfo, sc *simCache, upper bool, bq, bc [maxBoundParts]float64, zq, zc [maxBoundParts]bool, cut float64) float64 {
 	nq, nc := len(q.parts), len(ids)
 	// The best similarity of each part first, credited once at the end
 	// (credit is monotone).
@@ -118,6 +120,11 @@ func creditBound(q *prepared, ids []uint32, ws []float64, toks []tokInfo, sc *si
 		}
 	}
 	lam := 0.0
+	if cut > 0 {
+		// max Σ(a − cut·b) < 0 exactly when the best ratio is below cut
+		// (Dinkelbach); else iterate from cut to the exact bound.
+		lam = cut
+	}
 	for iter := 0; iter < 50; iter++ {
 		// Each part takes the option maximising a - lam·b among paired
 		// (w/2·credit, w/2), unpaired (0, α·w) and, when z, (0, 0).
@@ -140,6 +147,11 @@ func creditBound(q *prepared, ids []uint32, ws []float64, toks []tokInfo, sc *si
 			}
 			num += bestA
 			den += bestB
+		}
+		if iter == 0 && cut > 0 && num-cut*den < 0 {
+			// The ratio of this choice is below cut and so is the bound;
+			// the ratio is not a bound itself, cut's predecessor is.
+			return math.Nextafter(cut, 0)
 		}
 		if den == 0 {
 			return lam
@@ -229,28 +241,8 @@ type mergeCand struct {
 	l     int
 	key   string
 	skel0 byte
-	// text and script are the joined run's Text and first script, to
-	// build the part mergeSplits would (see part).
-	text, script string
-}
-
-// runNear reports whether ok holds for the summed Text length of some run
-// mergeCands would list.
-func (p *prepared) runNear(ok func(l int) bool) bool {
-	for i := range p.parts {
-		l := 0
-		for n := 1; n <= 3 && i+n <= len(p.parts); n++ {
-			x := &p.parts[i+n-1]
-			if x.Tag == names.TagNumber {
-				break
-			}
-			l += len(x.Text)
-			if n >= 2 && ok(l) {
-				return true
-			}
-		}
-	}
-	return false
+	// p is the part mergeSplits would build of the run.
+	p names.Part
 }
 
 // setLongest sets p.longest.
@@ -293,11 +285,6 @@ func (q *prepared) keyLenIn(span uint32) bool {
 	return false
 }
 
-// part builds the joined part as mergeSplits does.
-func (m *mergeCand) part() *names.Part {
-	return &names.Part{Word: names.Word{Text: m.text, Orig: m.text, Script: m.script}, Key: m.key, Tag: names.TagName, Fold: names.Fold(m.key), Skel: names.Skeleton(m.key)}
-}
-
 // mergeCands lists the runs of p that mergeSplits could join (and sets
 // p.longest).
 func mergeCands(p *prepared) []mergeCand {
@@ -323,7 +310,7 @@ func mergeCands(p *prepared) []mergeCand {
 				m.skel0 = sk[0]
 			}
 			t := string(k)
-			m.text, m.script = t, p.parts[i].Script
+			m.p = names.Part{Word: names.Word{Text: t, Orig: t, Script: p.parts[i].Script}, Key: m.key, Tag: names.TagName, Fold: names.Fold(m.key), Skel: names.Skeleton(m.key)}
 			out = append(out, m)
 		}
 	}
@@ -359,7 +346,7 @@ func mayMerge(a, b *prepared) bool {
 		}
 		// mergeSplits joins a run only when it spells a part of b at
 		// least 0.85 alike.
-		p := m.part()
+		p := &m.p
 		for j := range b.parts {
 			bp := &b.parts[j]
 			if len(bp.Key) == 0 || abs(len(bp.Key)-len(p.Key)) > 3 || (bp.Key[0] != p.Key[0] && bp.Skel != p.Skel) {
@@ -373,50 +360,47 @@ func mayMerge(a, b *prepared) bool {
 	return false
 }
 
-// mayMergeInto is mayMerge(q, c) for the form whose parts are ids, read from
-// the token summaries (tokPart gives the parts themselves by id).
-func (q *prepared) mayMergeInto(toks []tokInfo, ids []uint32, tokPart []names.Part) bool {
+// mergeInto reports whether mergeSplits(q, c) might change the query q
+// the cache was reset for, c the form whose parts are ids: whether a run of
+// q's parts spells one of them at least 0.85 alike. Each listed part is
+// checked once per query (see mergeHit).
+func (sc *simCache) mergeInto(ids []uint32) bool {
+	q := sc.q
 	if len(q.parts) < 2 || len(ids) == 0 {
 		return false
 	}
-	near := func(l, slack int, c, skel byte) bool {
-		for _, id := range ids {
-			t := &toks[id]
-			if t.slow {
-				return true // lengths saturated: assume near
-			}
-			if abs(int(t.keyLen)-l) > slack || t.keyLen == 0 {
-				continue
-			}
-			if c == 0 || byte(t.key8) == c || (t.skLen > 0 && t.skel0 == skel) {
-				return true
-			}
-		}
-		return false
-	}
 	if !q.mergesSet {
-		// The runs' lengths first: finding the runs' spellings costs
-		// more, and most forms have no part near any run's length.
-		if !q.runNear(func(l int) bool { return near(l, 6, 0, 0) }) {
-			return false
-		}
 		q.merges, q.mergesSet = mergeCands(q), true
 	}
-	for i := range q.merges {
-		m := &q.merges[i]
-		if !near(m.l, 6, 0, 0) || !near(len(m.key), 3, m.key[0], m.skel0) {
-			continue
-		}
-		p := m.part()
-		for _, id := range ids {
-			bp := &tokPart[id]
-			if len(bp.Key) == 0 || abs(len(bp.Key)-len(p.Key)) > 3 || (bp.Key[0] != p.Key[0] && bp.Skel != p.Skel) {
-				continue
-			}
-			if partSimFloor(p, bp, 0.85) >= 0.85 {
-				return true
-			}
+	if len(q.merges) == 0 {
+		return false
+	}
+	for _, id := range ids {
+		if sc.mergeHit(id) {
+			return true
 		}
 	}
 	return false
+}
+
+// mergeHit reports whether a merge run of the query spells listed part id
+// at least 0.85 alike, as mergeSplits asks, caching the answer per query.
+func (sc *simCache) mergeHit(id uint32) bool {
+	if int(id) >= len(sc.mstamp) {
+		return true
+	}
+	if sc.mstamp[id] == sc.epoch {
+		return sc.mhit[id]
+	}
+	bp := &sc.tokPart[id]
+	hit := sc.toks[id].slow // too long to summarise: assume so
+	for i := 0; i < len(sc.q.merges) && !hit; i++ {
+		m := &sc.q.merges[i]
+		if len(bp.Key) == 0 || abs(len(bp.Key)-len(m.p.Key)) > 3 || (bp.Key[0] != m.p.Key[0] && bp.Skel != m.p.Skel) {
+			continue
+		}
+		hit = partSimFloor(&m.p, bp, 0.85) >= 0.85
+	}
+	sc.mstamp[id], sc.mhit[id] = sc.epoch, hit
+	return hit
 }

@@ -57,7 +57,14 @@ type Index struct {
 	entries []Entry
 	byID    map[string]int32
 	names   []nameRec
-	post    map[uint64][]int32
+	// tokKeys maps each retrieval key to the parts (token ids) it
+	// retrieves; the forms holding part id are tfForms[tfOff[id]:tfOff[id+1]];
+	// joins maps the hash of a form's parts joined without spaces to the
+	// forms.
+	tokKeys map[uint64][]uint32
+	tfOff   []uint32
+	tfForms []int32
+	joins   map[uint64][]int32
 	docs    map[string][]int32
 	df      map[string]int32
 	seed    maphash.Seed
@@ -184,15 +191,72 @@ func NewIndex(entries []Entry) *Index {
 		ix.fMerge = append(ix.fMerge, mergeSpan(p.merges))
 		ix.fOff = append(ix.fOff, uint32(len(ix.fTok)))
 	}
-	ix.post = make(map[uint64][]int32, len(ix.forms)*8)
+	ix.buildPostings()
+	return ix
+}
+
+// buildPostings indexes the retrieval keys of every part (key → parts),
+// the forms holding each part, and the parts of each form joined without
+// spaces (key → forms).
+func (ix *Index) buildPostings() {
 	var keys []uint64
-	for i, ni := range ix.forms {
-		keys = ix.nameKeys(&ix.names[ni].p, keys[:0])
+	ix.tokKeys = make(map[uint64][]uint32, len(ix.tokPart)*8)
+	for id := 1; id < len(ix.tokPart); id++ {
+		x := &ix.tokPart[id]
+		if !indexable(x.Tag) {
+			continue
+		}
+		keys = ix.partKeys(x, keys[:0])
 		for _, k := range dedupKeys(keys) {
-			ix.post[k] = append(ix.post[k], int32(i))
+			ix.tokKeys[k] = append(ix.tokKeys[k], uint32(id))
 		}
 	}
-	return ix
+	// Forms per part, each once, in form order (a counting sort).
+	ix.tfOff = make([]uint32, len(ix.tokPart)+1)
+	seen := make([]int32, len(ix.tokPart))
+	each := func(fn func(f int32, id uint32)) {
+		clear(seen)
+		for f := range ix.forms {
+			for _, id := range ix.fTok[ix.fOff[f]:ix.fOff[f+1]] {
+				if seen[id] != int32(f)+1 {
+					seen[id] = int32(f) + 1
+					fn(int32(f), id)
+				}
+			}
+		}
+	}
+	each(func(_ int32, id uint32) { ix.tfOff[id+1]++ })
+	for id := 1; id < len(ix.tfOff); id++ {
+		ix.tfOff[id] += ix.tfOff[id-1]
+	}
+	ix.tfForms = make([]int32, ix.tfOff[len(ix.tokPart)])
+	next := append([]uint32(nil), ix.tfOff[:len(ix.tokPart)]...)
+	each(func(f int32, id uint32) {
+		ix.tfForms[next[id]] = f
+		next[id]++
+	})
+	ix.joins = map[uint64][]int32{}
+	var joined []byte
+	for f, ni := range ix.forms {
+		p := &ix.names[ni].p
+		joined = joined[:0]
+		n := 0
+		for i := range p.parts {
+			if indexable(p.parts[i].Tag) {
+				joined = append(joined, p.parts[i].Text...)
+				n++
+			}
+		}
+		if n >= 2 {
+			k := ix.hashBytes(keyToken, joined)
+			ix.joins[k] = append(ix.joins[k], int32(f))
+		}
+	}
+}
+
+// tokForms returns the forms holding part id.
+func (ix *Index) tokForms(id uint32) []int32 {
+	return ix.tfForms[ix.tfOff[id]:ix.tfOff[id+1]]
 }
 
 // groupForms finds the distinct forms among the names (the same sequence of
@@ -346,26 +410,6 @@ func (ix *Index) partKeys(x *names.Part, keys []uint64) []uint64 {
 			b := append(append(buf[:0], f[:i]...), f[i+1:]...)
 			keys = append(keys, ix.hashBytes(keyDelete, b))
 		}
-	}
-	return keys
-}
-
-// nameKeys appends every retrieval key of a name, including its parts joined
-// without spaces ("vladimirputin").
-func (ix *Index) nameKeys(p *prepared, keys []uint64) []uint64 {
-	var joined strings.Builder
-	n := 0
-	for i := range p.parts {
-		x := &p.parts[i]
-		if !indexable(x.Tag) {
-			continue
-		}
-		keys = ix.partKeys(x, keys)
-		joined.WriteString(x.Text)
-		n++
-	}
-	if n >= 2 {
-		keys = append(keys, ix.hash(keyToken, joined.String()))
 	}
 	return keys
 }

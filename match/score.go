@@ -345,6 +345,10 @@ type simCache struct {
 	toks  []tokInfo            // summaries of the index's tokens, by id
 	// tokPart holds the index's tokens themselves, by id.
 	tokPart []names.Part
+	// mstamp and mhit cache mergeHit per token id (valid when the stamp
+	// is the epoch).
+	mstamp []uint32
+	mhit   []bool
 }
 
 // maxRowParts is the most query parts the dense rows hold.
@@ -354,8 +358,9 @@ func newSimCache(toks []tokInfo, tokPart []names.Part) *simCache {
 	n := len(toks)
 	return &simCache{toks: toks, tokPart: tokPart,
 		stamp: make([]uint32, n), rows: make([]float64, n*maxRowParts),
-		urows: make([]upperRow, n),
-		m:     map[uint64]float64{},
+		urows:  make([]upperRow, n),
+		mstamp: make([]uint32, n), mhit: make([]bool, n),
+		m: map[uint64]float64{},
 	}
 }
 
@@ -373,6 +378,7 @@ func (sc *simCache) reset(q *prepared) {
 	if sc.epoch == 0 {
 		clear(sc.stamp)
 		clear(sc.urows)
+		clear(sc.mstamp)
 		sc.epoch = 1
 	}
 }

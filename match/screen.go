@@ -16,21 +16,25 @@ type scratch struct {
 	acc     []formAcc // retrieval accumulator per form
 	touched []int32
 	keys    []uint64
-	sims    *simCache
-	keep    []candWeight
-	cands   []int32
+	// tokGen[id] is gen when part id was met for the current query part.
+	tokGen []uint32
+	gen    uint32
+	sims   *simCache
+	keep   []candWeight
+	cands  []int32
 	// best is each scored entity's best name; entSlot[e] is 1 + the
 	// index in best of entity e (0: none yet).
 	best    []entBest
 	entSlot []int32
 }
 
-// formAcc accumulates a form's retrieval weight: the summed weight of the
-// query parts it shares and the last part that credited it (together, so
-// that crediting touches one place).
+// formAcc accumulates a form's retrieval evidence: c, the summed evidence
+// of the query parts near its parts, of their summed weight w; the last
+// part that credited it and with how much (together, so that crediting
+// touches one place).
 type formAcc struct {
-	weight float32
-	stamp  int32
+	c, w, last float32
+	stamp      int32
 }
 
 // entBest is the best-scoring name of an entity so far.
@@ -42,7 +46,7 @@ type entBest struct {
 }
 
 func newScratch(forms int, toks []tokInfo, tokPart []names.Part, entities int) *scratch {
-	return &scratch{acc: make([]formAcc, forms), sims: newSimCache(toks, tokPart), entSlot: make([]int32, entities)}
+	return &scratch{acc: make([]formAcc, forms), sims: newSimCache(toks, tokPart), entSlot: make([]int32, entities), tokGen: make([]uint32, len(toks))}
 }
 
 func (s *scratch) resetBest() {
@@ -235,22 +239,41 @@ func (ix *Index) prepareQuery(name string, k vigil.Kind) prepared {
 	return qp
 }
 
-// candidates returns the names sharing retrieval keys with the query, the
-// strongest (by summed weight of the query parts they share) first, at most
-// candidatesScored of them.
+// candidates returns the forms sharing retrieval keys with the query, the
+// strongest first, at most candidatesScored of them. Each query part finds
+// the listed parts near it through the keys, each such part is weighed by
+// its (upper) similarity to the query part, and the forms holding it are
+// credited with the query part's weight times that similarity's credit.
 func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
-	credit := func(list []int32, part int32, w float32) {
-		for _, ni := range list {
-			a := &s.acc[ni]
-			if a.stamp == 0 {
-				s.touched = append(s.touched, ni)
-			}
-			if a.stamp != part {
-				a.stamp = part
-				a.weight += w
+	// credit adds a query part's evidence c (of its weight w) to the forms
+	// in list, once per part: a form holding two parts near one query
+	// part keeps the better.
+	credit := func(list []int32, part int32, c, w float32) {
+		for _, f := range list {
+			a := &s.acc[f]
+			switch {
+			case a.stamp == 0:
+				s.touched = append(s.touched, f)
+				fallthrough
+			case a.stamp != part:
+				a.stamp, a.last = part, c
+				a.c += c
+				a.w += w
+			case c > a.last:
+				a.c += c - a.last
+				a.last = c
 			}
 		}
 	}
+	// exact credits the forms holding a part spelt k, or whose parts
+	// joined spell it.
+	exact := func(k uint64, part int32, c, w float32) {
+		for _, id := range ix.tokKeys[k] {
+			credit(ix.tokForms(id), part, c, w)
+		}
+		credit(ix.joins[k], part, c, w)
+	}
+	has := func(k uint64) bool { return len(ix.tokKeys[k]) > 0 || len(ix.joins[k]) > 0 }
 	var joined strings.Builder
 	part := int32(0)
 	for i := range qp.parts {
@@ -265,21 +288,39 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 		}
 		joined.WriteString(x.Text)
 		s.keys = ix.partKeys(x, s.keys[:0])
+		s.gen++
+		if s.gen == 0 {
+			clear(s.tokGen)
+			s.gen = 1
+		}
 		for _, k := range s.keys {
-			credit(ix.post[k], part, w)
+			for _, id := range ix.tokKeys[k] {
+				if s.tokGen[id] == s.gen {
+					continue
+				}
+				s.tokGen[id] = s.gen
+				sim := float32(1)
+				if s.sims.q != nil && i < maxRowParts {
+					sim = s.sims.urow(id)[i]
+				}
+				if sim < minPairSim {
+					continue
+				}
+				credit(ix.tokForms(id), part, w*float32(creditUpper(float64(sim))), w)
+			}
 		}
 		// A query part that joins two listed parts ("vladimirputin").
 		if len(x.Text) >= 6 {
 			part++
-			credit(ix.post[ix.hash(keyToken, x.Text)], part, w)
+			exact(ix.hash(keyToken, x.Text), part, w, w)
 			for cut := 2; cut <= len(x.Text)-2; cut++ {
-				a := ix.post[ix.hash(keyToken, x.Text[:cut])]
-				if len(a) == 0 {
+				ka := ix.hash(keyToken, x.Text[:cut])
+				if !has(ka) {
 					continue
 				}
-				if b := ix.post[ix.hash(keyToken, x.Text[cut:])]; len(b) > 0 {
-					credit(a, part, w/2)
-					credit(b, part+1, w/2)
+				if kb := ix.hash(keyToken, x.Text[cut:]); has(kb) {
+					exact(ka, part, w/2, w/2)
+					exact(kb, part+1, w/2, w/2)
 				}
 			}
 			part++
@@ -287,15 +328,15 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 	}
 	if part > 1 {
 		part++
-		credit(ix.post[ix.hash(keyToken, joined.String())], part, 1)
+		exact(ix.hash(keyToken, joined.String()), part, 1, 1)
 	}
-	// Keep the names that share at least a third of the best one's weight,
+	// Keep the forms with at least a third of the best one's evidence,
 	// then the most promising of those by an estimate of their score: the
-	// shared weight against the query's whole weight and the listed name's
+	// evidence against the query's whole weight and the listed name's
 	// unshared weight, penalised as compare penalises them.
 	var top, qTotal float32
-	for _, ni := range s.touched {
-		top = max(top, s.acc[ni].weight)
+	for _, f := range s.touched {
+		top = max(top, s.acc[f].c)
 	}
 	for i := range qp.parts {
 		if indexable(qp.parts[i].Tag) {
@@ -303,14 +344,15 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 		}
 	}
 	keep := s.keep[:0]
-	for _, ni := range s.touched {
-		if w := s.acc[ni].weight; w >= top/3 {
-			est := w / (w + extraQueryPers*max(0, qTotal-w) + extraCandPers*max(0, ix.nameW[ni]-w))
+	for _, f := range s.touched {
+		a := &s.acc[f]
+		if a.c >= top/3 {
+			est := a.c / (a.w + extraQueryPers*max(0, qTotal-a.w) + extraCandPers*max(0, ix.nameW[f]-a.w))
 			if est >= minEst {
-				keep = append(keep, candWeight{ni, est})
+				keep = append(keep, candWeight{f, est})
 			}
 		}
-		s.acc[ni] = formAcc{}
+		*a = formAcc{}
 	}
 	s.touched = s.touched[:0]
 	if len(keep) > candidatesScored {
