@@ -330,19 +330,23 @@ func credit(s float64) float64 {
 }
 
 // simCache remembers part similarities within one query: candidate names
-// share many parts. Rows for indexed tokens are held densely by token id
-// (the similarities of one listed part to every query part), other pairs by
-// the interned ids of both parts in a map.
+// share many parts. Rows for indexed tokens (the similarities of one listed
+// part to every query part) are kept in per-query arenas, found through
+// one slot per token id; other pairs are kept by the interned ids of both
+// parts in a map.
 type simCache struct {
 	q     *prepared // the query the rows are for; nil: no rows
 	epoch uint32
-	stamp []uint32  // per token id: epoch of its row
-	rows  []float64 // token id * maxRowParts + query part
+	// slot[id] holds the epoch of token id's rows (high half) and 1 + its
+	// exact row's offset in rows (low half, 0: none yet); uslot the same
+	// for its upper row in urows.
+	slot, uslot []uint64
+	rows        []float64
 	// urows hold upper bounds of the rows (see urow).
-	urows []upperRow
+	urows []float32
 	m     map[uint64]float64
-	qt    [maxRowParts]tokInfo // summaries of the query's parts
-	toks  []tokInfo            // summaries of the index's tokens, by id
+	qt    []tokInfo // summaries of the query's parts
+	toks  []tokInfo // summaries of the index's tokens, by id
 	// tokPart holds the index's tokens themselves, by id.
 	tokPart []names.Part
 	// mstamp and mhit cache mergeHit per token id (valid when the stamp
@@ -351,16 +355,12 @@ type simCache struct {
 	mhit   []bool
 }
 
-// maxRowParts is the most query parts the dense rows hold.
-const maxRowParts = 8
-
 func newSimCache(toks []tokInfo, tokPart []names.Part) *simCache {
 	n := len(toks)
 	return &simCache{toks: toks, tokPart: tokPart,
-		stamp: make([]uint32, n), rows: make([]float64, n*maxRowParts),
-		urows:  make([]upperRow, n),
+		slot: make([]uint64, n), uslot: make([]uint64, n),
+		m:      map[uint64]float64{},
 		mstamp: make([]uint32, n), mhit: make([]bool, n),
-		m: map[uint64]float64{},
 	}
 }
 
@@ -368,16 +368,18 @@ func newSimCache(toks []tokInfo, tokPart []names.Part) *simCache {
 func (sc *simCache) reset(q *prepared) {
 	clear(sc.m)
 	sc.q = nil
-	if len(q.parts) <= maxRowParts {
+	sc.rows, sc.urows = sc.rows[:0], sc.urows[:0]
+	if len(q.parts) <= maxBoundParts {
 		sc.q = q
+		sc.qt = slices.Grow(sc.qt[:0], len(q.parts))[:len(q.parts)]
 		for i := range q.parts {
 			sc.qt[i].set(&q.parts[i])
 		}
 	}
 	sc.epoch++
 	if sc.epoch == 0 {
-		clear(sc.stamp)
-		clear(sc.urows)
+		clear(sc.slot)
+		clear(sc.uslot)
 		clear(sc.mstamp)
 		sc.epoch = 1
 	}
@@ -386,55 +388,56 @@ func (sc *simCache) reset(q *prepared) {
 // row returns the similarities of listed part id to each part of the
 // query, or nil when the cache holds no rows for it.
 func (sc *simCache) row(id uint32) []float64 {
-	if sc.q == nil || id == 0 || int(id) >= len(sc.stamp) {
+	if sc.q == nil || id == 0 || int(id) >= len(sc.slot) {
 		return nil
 	}
 	n := len(sc.q.parts)
-	r := sc.rows[int(id)*maxRowParts : int(id)*maxRowParts+n]
-	if sc.stamp[id] != sc.epoch {
-		c := &sc.toks[id]
-		for i := range r {
-			qi := &sc.qt[i]
-			if v, ok := quickSim(qi, c, minPairSim, false); ok {
-				r[i] = v
-				continue
-			}
-			ha, hb := histPair(qi, c)
-			r[i] = partSimHist(&sc.q.parts[i], &sc.tokPart[id], minPairSim, ha, hb, false)
-		}
-		sc.stamp[id] = sc.epoch
+	if v := sc.slot[id]; uint32(v>>32) == sc.epoch {
+		off := int(uint32(v)) - 1
+		return sc.rows[off : off+n]
 	}
+	off := len(sc.rows)
+	sc.rows = slices.Grow(sc.rows, n)[:off+n]
+	r := sc.rows[off : off+n]
+	c := &sc.toks[id]
+	for i := range r {
+		qi := &sc.qt[i]
+		if v, ok := quickSim(qi, c, minPairSim, false); ok {
+			r[i] = v
+			continue
+		}
+		ha, hb := histPair(qi, c)
+		r[i] = partSimHist(&sc.q.parts[i], &sc.tokPart[id], minPairSim, ha, hb, false)
+	}
+	sc.slot[id] = uint64(sc.epoch)<<32 | uint64(off+1)
 	return r
 }
 
-// upperRow is one token's upper similarities to the query's parts (float32
-// rounded up), stamped with the query it is for: one cache line.
-type upperRow struct {
-	epoch uint32
-	v     [maxRowParts]float32
-}
-
-// urow returns upper bounds of row(id), cheaper to find (see partSimHist),
-// or nil when the cache holds no rows for id.
+// urow returns upper bounds of row(id) (float32, rounded up), cheaper to
+// find (see partSimHist), or nil when the cache holds no rows for id.
 func (sc *simCache) urow(id uint32) []float32 {
-	if sc.q == nil || id == 0 || int(id) >= len(sc.urows) {
+	if sc.q == nil || id == 0 || int(id) >= len(sc.uslot) {
 		return nil
 	}
-	u := &sc.urows[id]
-	r := u.v[:len(sc.q.parts)]
-	if u.epoch != sc.epoch {
-		c := &sc.toks[id]
-		for i := range r {
-			qi := &sc.qt[i]
-			v, ok := quickSim(qi, c, minPairSim, true)
-			if !ok {
-				ha, hb := histPair(qi, c)
-				v = partSimHist(&sc.q.parts[i], &sc.tokPart[id], minPairSim, ha, hb, true)
-			}
-			r[i] = roundUp32(v)
-		}
-		u.epoch = sc.epoch
+	n := len(sc.q.parts)
+	if v := sc.uslot[id]; uint32(v>>32) == sc.epoch {
+		off := int(uint32(v)) - 1
+		return sc.urows[off : off+n]
 	}
+	off := len(sc.urows)
+	sc.urows = slices.Grow(sc.urows, n)[:off+n]
+	r := sc.urows[off : off+n]
+	c := &sc.toks[id]
+	for i := range r {
+		qi := &sc.qt[i]
+		v, ok := quickSim(qi, c, minPairSim, true)
+		if !ok {
+			ha, hb := histPair(qi, c)
+			v = partSimHist(&sc.q.parts[i], &sc.tokPart[id], minPairSim, ha, hb, true)
+		}
+		r[i] = roundUp32(v)
+	}
+	sc.uslot[id] = uint64(sc.epoch)<<32 | uint64(off+1)
 	return r
 }
 

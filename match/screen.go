@@ -3,6 +3,7 @@ package match
 import (
 	"cmp"
 	"fmt"
+	"math/bits"
 	"slices"
 	"sort"
 	"strings"
@@ -19,6 +20,8 @@ type scratch struct {
 	// tokGen[id] is gen when part id was met for the current query part.
 	tokGen []uint32
 	gen    uint32
+	met    []metTok
+	partW  []float32 // weight of each (pseudo-)part of the query
 	sims   *simCache
 	keep   []candWeight
 	cands  []int32
@@ -29,12 +32,18 @@ type scratch struct {
 }
 
 // formAcc accumulates a form's retrieval evidence: c, the summed evidence
-// of the query parts near its parts, of their summed weight w; the last
-// part that credited it and with how much (together, so that crediting
-// touches one place).
+// of the query parts near its parts, and the set of those parts (bit p-1
+// for part p), together so that crediting touches one place.
 type formAcc struct {
-	c, w, last float32
-	stamp      int32
+	c    float32
+	mask uint32
+}
+
+// metTok is a listed part a query part retrieved, and its (upper)
+// similarity to the query part.
+type metTok struct {
+	id  uint32
+	sim float32
 }
 
 // entBest is the best-scoring name of an entity so far.
@@ -119,11 +128,11 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 	// lookup below, so the cut holds for every other entity.
 	cut := max(0.5, threshold-ev.maxBonus()) - 1e-9
 	for _, f := range ix.candidates(&qp, s, minEst) {
-		// One comparison per form and name class serves all its names.
-		rep := &ix.names[ix.forms[f]]
 		if ix.nameBound(&qp, f, s.sims, cut) < cut {
 			continue
 		}
+		// One comparison per form and name class serves all its names.
+		rep := &ix.names[ix.forms[f]]
 		var res [2]result
 		var done [2]bool
 		for _, ni := range ix.formNames[ix.formStart[f]:ix.formStart[f+1]] {
@@ -245,33 +254,39 @@ func (ix *Index) prepareQuery(name string, k vigil.Kind) prepared {
 // its (upper) similarity to the query part, and the forms holding it are
 // credited with the query part's weight times that similarity's credit.
 func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
-	// credit adds a query part's evidence c (of its weight w) to the forms
-	// in list, once per part: a form holding two parts near one query
-	// part keeps the better.
-	credit := func(list []int32, part int32, c, w float32) {
+	// credit adds a query part's evidence c to the forms in list, once
+	// per part (a part's lists are credited best first, so a form
+	// holding two parts near one query part keeps the better). Parts
+	// from the 32nd on share the last bit and are not told apart.
+	s.partW = s.partW[:0]
+	credit := func(list []int32, part int32, c float32) {
+		bit := uint32(1) << min(part-1, 31)
 		for _, f := range list {
 			a := &s.acc[f]
-			switch {
-			case a.stamp == 0:
+			if a.mask == 0 {
 				s.touched = append(s.touched, f)
-				fallthrough
-			case a.stamp != part:
-				a.stamp, a.last = part, c
+			}
+			if a.mask&bit == 0 || bit == 1<<31 {
+				a.mask |= bit
 				a.c += c
-				a.w += w
-			case c > a.last:
-				a.c += c - a.last
-				a.last = c
 			}
 		}
 	}
+	// setW records the weight of (pseudo-)part part.
+	setW := func(part int32, w float32) {
+		for int32(len(s.partW)) < part {
+			s.partW = append(s.partW, 0)
+		}
+		s.partW[part-1] = w
+	}
 	// exact credits the forms holding a part spelt k, or whose parts
 	// joined spell it.
-	exact := func(k uint64, part int32, c, w float32) {
+	exact := func(k uint64, part int32, c float32) {
+		setW(part, c)
 		for _, id := range ix.tokKeys[k] {
-			credit(ix.tokForms(id), part, c, w)
+			credit(ix.tokForms(id), part, c)
 		}
-		credit(ix.joins[k], part, c, w)
+		credit(ix.joins[k], part, c)
 	}
 	has := func(k uint64) bool { return len(ix.tokKeys[k]) > 0 || len(ix.joins[k]) > 0 }
 	var joined strings.Builder
@@ -293,6 +308,7 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 			clear(s.tokGen)
 			s.gen = 1
 		}
+		met := s.met[:0]
 		for _, k := range s.keys {
 			for _, id := range ix.tokKeys[k] {
 				if s.tokGen[id] == s.gen {
@@ -300,27 +316,32 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 				}
 				s.tokGen[id] = s.gen
 				sim := float32(1)
-				if s.sims.q != nil && i < maxRowParts {
+				if s.sims.q != nil {
 					sim = s.sims.urow(id)[i]
 				}
-				if sim < minPairSim {
-					continue
+				if sim >= minPairSim {
+					met = append(met, metTok{id, sim})
 				}
-				credit(ix.tokForms(id), part, w*float32(creditUpper(float64(sim))), w)
 			}
 		}
+		slices.SortFunc(met, func(a, b metTok) int { return cmp.Compare(b.sim, a.sim) })
+		setW(part, w)
+		for _, m := range met {
+			credit(ix.tokForms(m.id), part, w*float32(creditUpper(float64(m.sim))))
+		}
+		s.met = met
 		// A query part that joins two listed parts ("vladimirputin").
 		if len(x.Text) >= 6 {
 			part++
-			exact(ix.hash(keyToken, x.Text), part, w, w)
+			exact(ix.hash(keyToken, x.Text), part, w)
 			for cut := 2; cut <= len(x.Text)-2; cut++ {
 				ka := ix.hash(keyToken, x.Text[:cut])
 				if !has(ka) {
 					continue
 				}
 				if kb := ix.hash(keyToken, x.Text[cut:]); has(kb) {
-					exact(ka, part, w/2, w/2)
-					exact(kb, part+1, w/2, w/2)
+					exact(ka, part, w/2)
+					exact(kb, part+1, w/2)
 				}
 			}
 			part++
@@ -328,7 +349,7 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 	}
 	if part > 1 {
 		part++
-		exact(ix.hash(keyToken, joined.String()), part, 1, 1)
+		exact(ix.hash(keyToken, joined.String()), part, 1)
 	}
 	// Keep the forms with at least a third of the best one's evidence,
 	// then the most promising of those by an estimate of their score: the
@@ -347,7 +368,11 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 	for _, f := range s.touched {
 		a := &s.acc[f]
 		if a.c >= top/3 {
-			est := a.c / (a.w + extraQueryPers*max(0, qTotal-a.w) + extraCandPers*max(0, ix.nameW[f]-a.w))
+			var w float32
+			for m := a.mask &^ (1 << 31); m != 0; m &= m - 1 {
+				w += s.partW[bits.TrailingZeros32(m)]
+			}
+			est := a.c / (w + extraQueryPers*max(0, qTotal-w) + extraCandPers*max(0, ix.nameW[f]-w))
 			if est >= minEst {
 				keep = append(keep, candWeight{f, est})
 			}
