@@ -77,6 +77,11 @@ func TestEvaluationsOnRealLists(t *testing.T) {
 	if r := float64(neg.WithEvidence) / float64(neg.N); r > 0.005 {
 		t.Errorf("negatives with their own fields: %.1f%% match, goal at most 0.5%%", 100*r)
 	}
+	// On the name alone (no date of birth or nationality to tell
+	// namesakes apart) 0.7% match; this guards against regressions.
+	if r := float64(neg.NameOnly) / float64(neg.N); r > 0.01 {
+		t.Errorf("negatives on the name alone: %.1f%% match, want at most 1%%", 100*r)
+	}
 	t.Logf("negatives: %d/%d name only, %d/%d with dob, nationality and gender", neg.NameOnly, neg.N, neg.WithEvidence, neg.N)
 	vr := RunVariants(ix, Variants(entries, 1000, 1))
 	if vr.N-vr.Ambiguous < 2000 {

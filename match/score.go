@@ -21,6 +21,7 @@ const (
 	extraCandOrg   = 0.2  // … (organisations)
 	legalMismatch  = 0.88 // factor when both names state different legal forms
 	conflictWeight = 1.0  // weight of unaligned parts when both sides have some
+	hanNear        = 0.8  // factor of near (not equal) spellings of a Chinese syllable
 )
 
 // creditExp shapes how fast evidence falls with part similarity.
@@ -189,6 +190,14 @@ func partSimHist(a, b *names.Part, floor float64, ha, hb *partHist, upper bool) 
 			return 1
 		}
 		return max(names.Similarity(a.Key, b.Key), 0.95, sk)
+	}
+	// A Chinese character romanises to one pinyin syllable: a syllable
+	// spelt otherwise (cheng/chen, peng/deng) is most often another
+	// character, so that near spellings count for less.
+	if a.Script == "Hani" || b.Script == "Hani" {
+		a2, b2 := *a, *b
+		a2.Script, b2.Script = "Latn", "Latn"
+		return hanNear * partSimHist(&a2, &b2, floor/hanNear, ha, hb, upper)
 	}
 	// Upper bounds of the two edit similarities from letter counts: when
 	// neither can beat the floor or the phonetic evidence, skip them.
@@ -593,6 +602,11 @@ func compare(q, c prepared, org bool, sc *simCache) result {
 		// ("Fund II").
 		pen += (conflictWeight - aq) * tagged(q, r.extraQ, names.TagNumber)
 		pen += (conflictWeight - ac) * tagged(c, r.extraC, names.TagNumber)
+		// So does a syllable of a name written in Chinese characters or
+		// Hangul: no syllable of a Chinese or Korean name is optional
+		// (斌莉 is not 斌, 박유진 not 유진).
+		pen += (conflictWeight - aq) * cjkParts(q, r.extraQ)
+		pen += (conflictWeight - ac) * cjkParts(c, r.extraC)
 	}
 	r.score = num / (den + pen)
 	for _, p := range r.pairs {
@@ -625,6 +639,18 @@ func tagged(p prepared, idx []int, t names.Tag) float64 {
 	var w float64
 	for _, i := range idx {
 		if p.parts[i].Tag == t {
+			w += p.weights[i]
+		}
+	}
+	return w
+}
+
+// cjkParts sums the weights of the name parts idx written in Chinese
+// characters or Hangul.
+func cjkParts(p prepared, idx []int) float64 {
+	var w float64
+	for _, i := range idx {
+		if x := &p.parts[i]; (x.Script == "Hani" || x.Script == "Hang") && x.Tag == names.TagName {
 			w += p.weights[i]
 		}
 	}

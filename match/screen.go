@@ -317,7 +317,7 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 				s.tokGen[id] = s.gen
 				sim := float32(1)
 				if s.sims.q != nil {
-					sim = s.sims.urow(id)[i]
+					sim = float32(s.sims.row(id)[i])
 				}
 				if sim >= minPairSim {
 					met = append(met, metTok{id, sim})
@@ -330,21 +330,24 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 			credit(ix.tokForms(m.id), part, w*float32(creditUpper(float64(m.sim))))
 		}
 		s.met = met
-		// A query part that joins two listed parts ("vladimirputin").
+		// A query part that joins two listed parts ("vladimirputin"):
+		// forms whose parts joined spell it, and forms holding two parts
+		// that together spell it, each crediting half.
 		if len(x.Text) >= 6 {
 			part++
-			exact(ix.hash(keyToken, x.Text), part, w)
+			setW(part, w)
+			credit(ix.joins[ix.hash(keyToken, x.Text)], part, w)
 			for cut := 2; cut <= len(x.Text)-2; cut++ {
 				ka := ix.hash(keyToken, x.Text[:cut])
 				if !has(ka) {
 					continue
 				}
 				if kb := ix.hash(keyToken, x.Text[cut:]); has(kb) {
-					exact(ka, part, w/2)
-					exact(kb, part+1, w/2)
+					exact(ka, part+1, w/2)
+					exact(kb, part+2, w/2)
 				}
 			}
-			part++
+			part += 2
 		}
 	}
 	if part > 1 {

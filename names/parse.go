@@ -86,9 +86,14 @@ func Parse(s string, c Class) []Part {
 			p.Key = CanonicalFor(deLeet(w.Text), c)
 		case len(w.Text) == 1 && w.Script == "Latn":
 			p.Tag = TagInitial
+		case cjk(w.Script):
+			// A romanised Chinese or Korean syllable is never a
+			// particle or stopword (빈 "bin", 인 "in").
 		case particles[w.Text]:
 			p.Tag = TagParticle
-		case stopwords[w.Text]:
+		case stopwords[w.Text] && c != PersonClass:
+			// Stopwords join the words of organisation names; in a
+			// person's name "In" is a given name (In Su PAK).
 			p.Tag = TagStop
 		case c != PersonClass && orgWords[w.Text]:
 			p.Tag = TagOrgWord
@@ -102,6 +107,9 @@ func Parse(s string, c Class) []Part {
 	}
 	return parts
 }
+
+// cjk reports whether script is Han or Hangul.
+func cjk(script string) bool { return script == "Hani" || script == "Hang" }
 
 // legalFormAt returns the length in words and the class of the longest legal
 // form starting at ws[i], or 0.
