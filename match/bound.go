@@ -1,6 +1,7 @@
 package match
 
 import (
+	"hash/maphash"
 	"math"
 
 	"github.com/vigil-screening/vigil/names"
@@ -241,8 +242,10 @@ type mergeCand struct {
 	l     int
 	key   string
 	skel0 byte
-	// p is the part mergeSplits would build of the run.
-	p names.Part
+	// p is the part mergeSplits would build of the run; skelH the hash
+	// of its Skel, as in tokInfo.
+	p     names.Part
+	skelH uint32
 }
 
 // setLongest sets p.longest.
@@ -311,6 +314,7 @@ func mergeCands(p *prepared) []mergeCand {
 			}
 			t := string(k)
 			m.p = names.Part{Word: names.Word{Text: t, Orig: t, Script: p.parts[i].Script}, Key: m.key, Tag: names.TagName, Fold: names.Fold(m.key), Skel: names.Skeleton(m.key)}
+			m.skelH = uint32(maphash.String(tokSeed, m.p.Skel))
 			out = append(out, m)
 		}
 	}
@@ -392,14 +396,16 @@ func (sc *simCache) mergeHit(id uint32) bool {
 	if sc.mstamp[id] == sc.epoch {
 		return sc.mhit[id]
 	}
-	bp := &sc.tokPart[id]
-	hit := sc.toks[id].slow // too long to summarise: assume so
+	t := &sc.toks[id]
+	hit := t.slow // too long to summarise: assume so
 	for i := 0; i < len(sc.q.merges) && !hit; i++ {
 		m := &sc.q.merges[i]
-		if len(bp.Key) == 0 || abs(len(bp.Key)-len(m.p.Key)) > 3 || (bp.Key[0] != m.p.Key[0] && bp.Skel != m.p.Skel) {
+		// As mergeSplits asks, from the summary: a Key about as long,
+		// beginning alike or sounding alike.
+		if t.keyLen == 0 || abs(int(t.keyLen)-len(m.p.Key)) > 3 || (byte(t.key8) != m.p.Key[0] && t.skelH != m.skelH) {
 			continue
 		}
-		hit = partSimFloor(&m.p, bp, 0.85) >= 0.85
+		hit = partSimFloor(&m.p, &sc.tokPart[id], 0.85) >= 0.85
 	}
 	sc.mstamp[id], sc.mhit[id] = sc.epoch, hit
 	return hit

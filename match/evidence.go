@@ -74,6 +74,60 @@ func normGender(g string) string {
 	return ""
 }
 
+// bonus is the sum of the scores of features(e), found without building
+// their details (Screen asks it of every candidate entity).
+func (ev evidence) bonus(e *vigil.Entity) float64 {
+	var b float64
+	if ev.hasDOB {
+		b += dobScore(ev.dob, e.BirthDates)
+	}
+	if ev.nat != "" {
+		b += ev.natScore(e)
+	}
+	if ev.gender != "" {
+		switch g := normGender(e.Gender); {
+		case g == "":
+		case g == ev.gender:
+			b += genderMatch
+		default:
+			b += genderClash
+		}
+	}
+	if ev.kind != vigil.KindUnknown && e.Kind != vigil.KindUnknown && ev.kind != e.Kind {
+		b += kindClash
+	}
+	return b
+}
+
+// natScore is the nationality feature's score for e (ev.nat set).
+func (ev evidence) natScore(e *vigil.Entity) float64 {
+	any := false
+	for _, n := range e.Nationalities {
+		if strings.EqualFold(n, ev.nat) {
+			return natMatch
+		}
+		any = true
+	}
+	for _, n := range e.Citizenships {
+		if strings.EqualFold(n, ev.nat) {
+			return natMatch
+		}
+		any = true
+	}
+	for _, p := range e.BirthPlaces {
+		if p.Country != "" {
+			if strings.EqualFold(p.Country, ev.nat) {
+				return natMatch
+			}
+			any = true
+		}
+	}
+	if !any {
+		return 0
+	}
+	return natMismatch
+}
+
 // features returns the secondary-evidence features for an entity; each
 // Score is the adjustment it makes.
 func (ev evidence) features(e *vigil.Entity) []vigil.Feature {
@@ -126,6 +180,50 @@ func (ev evidence) features(e *vigil.Entity) []vigil.Feature {
 	return fs
 }
 
+// dobScore is dobFeature(q, ds).Score.
+func dobScore(q vigil.Date, ds []vigil.Date) float64 {
+	if len(ds) == 0 {
+		return 0
+	}
+	bestYearGap := 1 << 30
+	for _, d := range ds {
+		if d.Year == 0 {
+			continue
+		}
+		gap := yearGap(q, d)
+		bestYearGap = min(bestYearGap, gap)
+		if gap == 0 && q.Month != 0 && q.Day != 0 && d.Month == q.Month && d.Day == q.Day && d.ToYear == 0 {
+			return dobExact
+		}
+	}
+	switch {
+	case bestYearGap == 0:
+		return dobYear
+	case bestYearGap <= 1, bestYearGap == 1<<30:
+		return 0
+	}
+	return dobContradict
+}
+
+// yearGap is how many years q's year lies outside listed date d's years
+// (widened by one each way when d is approximate).
+func yearGap(q, d vigil.Date) int {
+	lo, hi := d.Year, d.Year
+	if d.ToYear > d.Year {
+		hi = d.ToYear
+	}
+	if d.Approx {
+		lo, hi = lo-1, hi+1
+	}
+	switch {
+	case q.Year < lo:
+		return lo - q.Year
+	case q.Year > hi:
+		return q.Year - hi
+	}
+	return 0
+}
+
 func dobFeature(q vigil.Date, ds []vigil.Date) vigil.Feature {
 	f := vigil.Feature{Feature: "dob"}
 	if len(ds) == 0 {
@@ -139,19 +237,7 @@ func dobFeature(q vigil.Date, ds []vigil.Date) vigil.Feature {
 		if d.Year == 0 {
 			continue
 		}
-		lo, hi := d.Year, d.Year
-		if d.ToYear > d.Year {
-			hi = d.ToYear
-		}
-		if d.Approx {
-			lo, hi = lo-1, hi+1
-		}
-		gap := 0
-		if q.Year < lo {
-			gap = lo - q.Year
-		} else if q.Year > hi {
-			gap = q.Year - hi
-		}
+		gap := yearGap(q, d)
 		bestYearGap = min(bestYearGap, gap)
 		if gap == 0 && q.Month != 0 && q.Day != 0 && d.Month == q.Month && d.Day == q.Day && d.ToYear == 0 {
 			f.Score, f.Detail = dobExact, fmt.Sprintf("date of birth %s is listed", q.String())

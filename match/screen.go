@@ -127,9 +127,24 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 	// exception, and entities holding it are brought in by the document
 	// lookup below, so the cut holds for every other entity.
 	cut := max(0.5, threshold-ev.maxBonus()) - 1e-9
+	hasEv := ev.hasDOB || ev.nat != "" || ev.gender != "" || ev.kind != vigil.KindUnknown
 	for _, f := range ix.candidates(&qp, s, minEst) {
-		if ix.nameBound(&qp, f, s.sims, cut) < cut {
+		// The evidence each entity of the form would get sets how
+		// high its name score must be: a contradicting date of birth
+		// raises the bar for that entity's names.
+		// (nameBound is exact from cut up, so that it serves both.)
+		b := ix.nameBound(&qp, f, s.sims, cut)
+		if b < cut {
 			continue
+		}
+		if hasEv && b < 2 {
+			bonus := -1.0
+			for _, ni := range ix.formNames[ix.formStart[f]:ix.formStart[f+1]] {
+				bonus = max(bonus, ev.bonus(ix.entries[ix.names[ni].entity].Entity))
+			}
+			if b < max(0.5, threshold-bonus)-1e-9 {
+				continue
+			}
 		}
 		// One comparison per form and name class serves all its names.
 		rep := &ix.names[ix.forms[f]]
@@ -317,7 +332,7 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 				s.tokGen[id] = s.gen
 				sim := float32(1)
 				if s.sims.q != nil {
-					sim = float32(s.sims.row(id)[i])
+					sim = s.sims.urow(id)[i]
 				}
 				if sim >= minPairSim {
 					met = append(met, metTok{id, sim})
