@@ -1,12 +1,20 @@
 // Package match finds the listed entities a query may be and says why.
 //
-// Names are parsed into tagged parts by package names. Candidates come from an
-// in-memory inverted index over each part's canonical spelling, its consonant
-// skeleton (a phonetic key that meets across romanisations and vowel-less
-// scripts), its one-deletion neighbourhood (the character-level key that lets
-// one or two typos through) and each name's joined form. Each candidate name
-// is then scored by aligning query parts to name parts (order-insensitive,
-// rare parts weighing more, missing and extra parts penalised) and the best
-// name of each entity is adjusted by secondary evidence: date of birth,
-// nationality, gender, identity documents and kind.
+// Names are parsed into tagged parts by package names. Every distinct part of
+// the listed names is interned once and indexed under its retrieval keys: its
+// canonical spelling, its consonant skeleton (a phonetic key that meets
+// across romanisations and vowel-less scripts) and its one-deletion
+// neighbourhood (the character-level key that lets one or two typos
+// through); each name's parts joined without spaces are indexed too. A query
+// part looks up its keys, finds the listed parts near it, weighs each by its
+// similarity to the query part, and credits the distinct names (forms)
+// holding them. The most promising forms by that estimate are then bounded
+// (a provable upper bound on the name score, from cached part similarities)
+// and only those that can reach the threshold for some entity holding them,
+// given what the query's date of birth, nationality and gender would add or
+// take for that entity, are scored in full by aligning query parts to name
+// parts (order-insensitive, rare parts weighing more, missing and extra
+// parts penalised). The best name of each entity is adjusted by the
+// secondary evidence: date of birth, nationality, gender, identity documents
+// and kind.
 package match

@@ -22,6 +22,7 @@ const (
 	legalMismatch  = 0.88 // factor when both names state different legal forms
 	conflictWeight = 1.0  // weight of unaligned parts when both sides have some
 	hanNear        = 0.8  // factor of near (not equal) spellings of a Chinese syllable
+	initialSim     = 0.8  // similarity of an initial to a word it begins
 )
 
 // creditExp shapes how fast evidence falls with part similarity.
@@ -170,7 +171,7 @@ func partSimHist(a, b *names.Part, floor float64, ha, hb *partHist, upper bool) 
 	}
 	if a.Tag == names.TagInitial || b.Tag == names.TagInitial {
 		if a.Key[0] == b.Key[0] {
-			return 0.9
+			return initialSim
 		}
 		return 0
 	}
