@@ -37,6 +37,9 @@ type scratch struct {
 type formAcc struct {
 	c    float32
 	mask uint32
+	// nameW is the form's Index.nameW, copied here so that the estimate
+	// reads one place.
+	nameW float32
 }
 
 // metTok is a listed part a query part retrieved, and its (upper)
@@ -54,8 +57,12 @@ type entBest struct {
 	res    result
 }
 
-func newScratch(forms int, toks []tokInfo, tokPart []names.Part, entities int) *scratch {
-	return &scratch{acc: make([]formAcc, forms), sims: newSimCache(toks, tokPart), entSlot: make([]int32, entities), tokGen: make([]uint32, len(toks))}
+func newScratch(nameW []float32, toks []tokInfo, tokPart []names.Part, entities int) *scratch {
+	acc := make([]formAcc, len(nameW))
+	for f, w := range nameW {
+		acc[f].nameW = w
+	}
+	return &scratch{acc: acc, sims: newSimCache(toks, tokPart), entSlot: make([]int32, entities), tokGen: make([]uint32, len(toks))}
 }
 
 func (s *scratch) resetBest() {
@@ -90,7 +97,7 @@ func (ix *Index) getScratch() *scratch {
 		ix.free = ix.free[:n-1]
 		return s
 	}
-	return newScratch(len(ix.forms), ix.toks, ix.tokPart, len(ix.entries))
+	return newScratch(ix.nameW, ix.toks, ix.tokPart, len(ix.entries))
 }
 
 func (ix *Index) putScratch(s *scratch) {
@@ -390,12 +397,12 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 			for m := a.mask &^ (1 << 31); m != 0; m &= m - 1 {
 				w += s.partW[bits.TrailingZeros32(m)]
 			}
-			est := a.c / (w + extraQueryPers*max(0, qTotal-w) + extraCandPers*max(0, ix.nameW[f]-w))
+			est := a.c / (w + extraQueryPers*max(0, qTotal-w) + extraCandPers*max(0, a.nameW-w))
 			if est >= minEst {
 				keep = append(keep, candWeight{f, est})
 			}
 		}
-		*a = formAcc{}
+		a.c, a.mask = 0, 0
 	}
 	s.touched = s.touched[:0]
 	if len(keep) > candidatesScored {
