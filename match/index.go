@@ -4,7 +4,6 @@ import (
 	"hash/maphash"
 	"math"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 
@@ -61,10 +60,10 @@ type Index struct {
 	// retrieves; the forms holding part id are tfForms[tfOff[id]:tfOff[id+1]];
 	// joins maps the hash of a form's parts joined without spaces to the
 	// forms.
-	tokKeys map[uint64][]uint32
+	tokKeys keyTable
 	tfOff   []uint32
-	tfForms []int32
-	joins   map[uint64][]int32
+	tfForms []uint32
+	joins   keyTable
 	docs    map[string][]int32
 	df      map[string]int32
 	seed    maphash.Seed
@@ -200,17 +199,18 @@ func NewIndex(entries []Entry) *Index {
 // spaces (key → forms).
 func (ix *Index) buildPostings() {
 	var keys []uint64
-	ix.tokKeys = make(map[uint64][]uint32, len(ix.tokPart)*8)
+	var pairs []keyID
 	for id := 1; id < len(ix.tokPart); id++ {
 		x := &ix.tokPart[id]
 		if !indexable(x.Tag) {
 			continue
 		}
 		keys = ix.partKeys(x, keys[:0])
-		for _, k := range dedupKeys(keys) {
-			ix.tokKeys[k] = append(ix.tokKeys[k], uint32(id))
+		for _, k := range keys {
+			pairs = append(pairs, keyID{k, uint32(id)})
 		}
 	}
+	ix.tokKeys = newKeyTable(pairs)
 	// Forms per part, each once, in form order (a counting sort).
 	ix.tfOff = make([]uint32, len(ix.tokPart)+1)
 	seen := make([]int32, len(ix.tokPart))
@@ -229,13 +229,13 @@ func (ix *Index) buildPostings() {
 	for id := 1; id < len(ix.tfOff); id++ {
 		ix.tfOff[id] += ix.tfOff[id-1]
 	}
-	ix.tfForms = make([]int32, ix.tfOff[len(ix.tokPart)])
+	ix.tfForms = make([]uint32, ix.tfOff[len(ix.tokPart)])
 	next := append([]uint32(nil), ix.tfOff[:len(ix.tokPart)]...)
 	each(func(f int32, id uint32) {
-		ix.tfForms[next[id]] = f
+		ix.tfForms[next[id]] = uint32(f)
 		next[id]++
 	})
-	ix.joins = map[uint64][]int32{}
+	pairs = pairs[:0]
 	var joined []byte
 	for f, ni := range ix.forms {
 		p := &ix.names[ni].p
@@ -248,14 +248,14 @@ func (ix *Index) buildPostings() {
 			}
 		}
 		if n >= 2 {
-			k := ix.hashBytes(keyToken, joined)
-			ix.joins[k] = append(ix.joins[k], int32(f))
+			pairs = append(pairs, keyID{ix.hashBytes(keyToken, joined), uint32(f)})
 		}
 	}
+	ix.joins = newKeyTable(pairs)
 }
 
 // tokForms returns the forms holding part id.
-func (ix *Index) tokForms(id uint32) []int32 {
+func (ix *Index) tokForms(id uint32) []uint32 {
 	return ix.tfForms[ix.tfOff[id]:ix.tfOff[id+1]]
 }
 
@@ -412,15 +412,4 @@ func (ix *Index) partKeys(x *names.Part, keys []uint64) []uint64 {
 		}
 	}
 	return keys
-}
-
-func dedupKeys(keys []uint64) []uint64 {
-	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
-	out := keys[:0]
-	for i, k := range keys {
-		if i == 0 || k != keys[i-1] {
-			out = append(out, k)
-		}
-	}
-	return out
 }

@@ -281,12 +281,12 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 	// holding two parts near one query part keeps the better). Parts
 	// from the 32nd on share the last bit and are not told apart.
 	s.partW = s.partW[:0]
-	credit := func(list []int32, part int32, c float32) {
+	credit := func(list []uint32, part int32, c float32) {
 		bit := uint32(1) << min(part-1, 31)
 		for _, f := range list {
 			a := &s.acc[f]
 			if a.mask == 0 {
-				s.touched = append(s.touched, f)
+				s.touched = append(s.touched, int32(f))
 			}
 			if a.mask&bit == 0 || bit == 1<<31 {
 				a.mask |= bit
@@ -305,12 +305,12 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 	// joined spell it.
 	exact := func(k uint64, part int32, c float32) {
 		setW(part, c)
-		for _, id := range ix.tokKeys[k] {
+		for _, id := range ix.tokKeys.get(k) {
 			credit(ix.tokForms(id), part, c)
 		}
-		credit(ix.joins[k], part, c)
+		credit(ix.joins.get(k), part, c)
 	}
-	has := func(k uint64) bool { return len(ix.tokKeys[k]) > 0 || len(ix.joins[k]) > 0 }
+	has := func(k uint64) bool { return len(ix.tokKeys.get(k)) > 0 || len(ix.joins.get(k)) > 0 }
 	var joined strings.Builder
 	part := int32(0)
 	for i := range qp.parts {
@@ -332,7 +332,7 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 		}
 		met := s.met[:0]
 		for _, k := range s.keys {
-			for _, id := range ix.tokKeys[k] {
+			for _, id := range ix.tokKeys.get(k) {
 				if s.tokGen[id] == s.gen {
 					continue
 				}
@@ -358,7 +358,7 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 		if len(x.Text) >= 6 {
 			part++
 			setW(part, w)
-			credit(ix.joins[ix.hash(keyToken, x.Text)], part, w)
+			credit(ix.joins.get(ix.hash(keyToken, x.Text)), part, w)
 			for cut := 2; cut <= len(x.Text)-2; cut++ {
 				ka := ix.hash(keyToken, x.Text[:cut])
 				if !has(ka) {
