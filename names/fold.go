@@ -11,6 +11,15 @@ var foldRules = []struct{ from, to string }{
 	{"q", "k"}, {"w", "v"}, {"y", "i"},
 }
 
+// foldRulesBy holds foldRules by the first byte of from, in their order:
+// only those can match at a position.
+var foldRulesBy = func() (by [256][]struct{ from, to string }) {
+	for _, r := range foldRules {
+		by[r.from[0]] = append(by[r.from[0]], r)
+	}
+	return by
+}()
+
 // Fold returns a canonical spelling of a normalised token so that common
 // romanisation and spelling variants compare equal or close: doubled letters
 // are single, and sch/sh, ph/f, kh/h, q/k, w/v, y/i, ou/u, oo/u, ee/i are each
@@ -23,12 +32,13 @@ func Fold(tok string) string {
 	b := make([]byte, 0, len(tok)+2)
 	for i := 0; i < len(tok); {
 		matched := false
-		if c := tok[i]; c != 's' && c != 't' && c != 'd' && c != 'z' && c != 'p' && c != 'c' && c != 'k' && c != 'g' && c != 'o' && c != 'e' && c != 'i' && c != 'y' && c != 'q' && c != 'w' {
-			b = append(b, c)
+		rules := foldRulesBy[tok[i]]
+		if len(rules) == 0 {
+			b = append(b, tok[i])
 			i++
 			continue
 		}
-		for _, r := range foldRules {
+		for _, r := range rules {
 			if strings.HasPrefix(tok[i:], r.from) {
 				b = append(b, r.to...)
 				i += len(r.from)
@@ -81,8 +91,10 @@ var skeletonMap = func() [256]byte {
 // repeats collapsed. Spellings of one name across romanisations and
 // vowel-less scripts share it: Qasem, Ghasem, Kasem and قاسم (qasm) → "ksm";
 // Mohammed, Muhammad, Mohamad → "mhmd". Empty for tokens without consonants.
-func Skeleton(tok string) string {
-	f := Fold(tok)
+func Skeleton(tok string) string { return skeletonOfFold(Fold(tok)) }
+
+// skeletonOfFold is Skeleton of a token whose Fold is f.
+func skeletonOfFold(f string) string {
 	b := make([]byte, 0, len(f))
 	var last byte
 	for i := 0; i < len(f); i++ {

@@ -102,7 +102,7 @@ func Parse(s string, c Class) []Part {
 			leading = false
 		}
 		p.Fold = Fold(p.Key)
-		p.Skel = Skeleton(p.Key)
+		p.Skel = skeletonOfFold(p.Fold)
 		parts = append(parts, p)
 	}
 	return parts
