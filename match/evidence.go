@@ -74,58 +74,64 @@ func normGender(g string) string {
 	return ""
 }
 
-// bonus is the sum of the scores of features(e), found without building
-// their details (Screen asks it of every candidate entity).
-func (ev evidence) bonus(e *vigil.Entity) float64 {
+// facts are the facts of an entity that secondary evidence is weighed
+// against, normalised once when the index is built so that bonus is cheap.
+type facts struct {
+	dobs   []vigil.Date
+	nats   []string // nationalities, citizenships and birth countries, upper case
+	gender string   // normGender of the listed gender
+	kind   vigil.Kind
+}
+
+func factsOf(e *vigil.Entity) facts {
+	f := facts{dobs: e.BirthDates, gender: normGender(e.Gender), kind: e.Kind}
+	for _, n := range e.Nationalities {
+		f.nats = append(f.nats, strings.ToUpper(n))
+	}
+	for _, n := range e.Citizenships {
+		f.nats = append(f.nats, strings.ToUpper(n))
+	}
+	for _, p := range e.BirthPlaces {
+		if p.Country != "" {
+			f.nats = append(f.nats, strings.ToUpper(p.Country))
+		}
+	}
+	return f
+}
+
+// bonus is the sum of the scores of features(e), f the facts of e, found
+// without building their details (Screen asks it of candidate entities).
+func (ev evidence) bonus(f *facts) float64 {
 	var b float64
 	if ev.hasDOB {
-		b += dobScore(ev.dob, e.BirthDates)
+		b += dobScore(ev.dob, f.dobs)
 	}
-	if ev.nat != "" {
-		b += ev.natScore(e)
+	if ev.nat != "" && len(f.nats) > 0 {
+		s := natMismatch
+		for _, n := range f.nats {
+			if n == ev.nat {
+				s = natMatch
+				break
+			}
+		}
+		b += s
 	}
-	if ev.gender != "" {
-		switch g := normGender(e.Gender); {
-		case g == "":
-		case g == ev.gender:
+	if ev.gender != "" && f.gender != "" {
+		if f.gender == ev.gender {
 			b += genderMatch
-		default:
+		} else {
 			b += genderClash
 		}
 	}
-	if ev.kind != vigil.KindUnknown && e.Kind != vigil.KindUnknown && ev.kind != e.Kind {
+	if ev.kind != vigil.KindUnknown && f.kind != vigil.KindUnknown && ev.kind != f.kind {
 		b += kindClash
 	}
 	return b
 }
 
-// natScore is the nationality feature's score for e (ev.nat set).
-func (ev evidence) natScore(e *vigil.Entity) float64 {
-	any := false
-	for _, n := range e.Nationalities {
-		if strings.EqualFold(n, ev.nat) {
-			return natMatch
-		}
-		any = true
-	}
-	for _, n := range e.Citizenships {
-		if strings.EqualFold(n, ev.nat) {
-			return natMatch
-		}
-		any = true
-	}
-	for _, p := range e.BirthPlaces {
-		if p.Country != "" {
-			if strings.EqualFold(p.Country, ev.nat) {
-				return natMatch
-			}
-			any = true
-		}
-	}
-	if !any {
-		return 0
-	}
-	return natMismatch
+// any reports whether the query carries evidence bonus can weigh.
+func (ev evidence) any() bool {
+	return ev.hasDOB || ev.nat != "" || ev.gender != "" || ev.kind != vigil.KindUnknown
 }
 
 // features returns the secondary-evidence features for an entity; each

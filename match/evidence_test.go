@@ -34,7 +34,8 @@ func TestBonusIsFeatureSum(t *testing.T) {
 			for _, f := range ev.features(e) {
 				sum += f.Score
 			}
-			if b := ev.bonus(e); math.Abs(b-sum) > 1e-12 {
+			f := factsOf(e)
+			if b := ev.bonus(&f); math.Abs(b-sum) > 1e-12 {
 				t.Errorf("query %+v, entity %d: bonus %v, features sum %v", q, i, b, sum)
 			}
 		}

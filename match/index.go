@@ -101,6 +101,10 @@ type Index struct {
 	entStart []int32
 	// nameW is the summed weight of each form's retrievable parts.
 	nameW []float32
+	// facts are each entity's facts for secondary evidence; nameEnt is
+	// the entity of each name (names[i].entity, compact).
+	facts   []facts
+	nameEnt []int32
 }
 
 // NewIndex builds the index over entries.
@@ -185,6 +189,14 @@ func NewIndex(entries []Entry) *Index {
 		}
 	}
 	ix.groupForms()
+	ix.facts = make([]facts, len(entries))
+	for i, e := range entries {
+		ix.facts[i] = factsOf(e.Entity)
+	}
+	ix.nameEnt = make([]int32, len(ix.names))
+	for i := range ix.names {
+		ix.nameEnt[i] = ix.names[i].entity
+	}
 	ix.fOff = make([]uint32, 1, len(ix.forms)+1)
 	for _, ni := range ix.forms {
 		p := &ix.names[ni].p

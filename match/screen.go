@@ -3,6 +3,7 @@ package match
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"math/bits"
 	"slices"
 	"sort"
@@ -21,10 +22,19 @@ type scratch struct {
 	tokGen []uint32
 	gen    uint32
 	met    []metTok
-	partW  []float32 // weight of each (pseudo-)part of the query
-	sims   *simCache
-	keep   []candWeight
-	cands  []int32
+	// The query's evidence, for the per-form bars: minEstBase is the
+	// retrieval cut before evidence; entBonus[e] is entity e's bonus when
+	// entGen[e] is evGen.
+	ev         evidence
+	hasEv      bool
+	minEstBase float32
+	entBonus   []float64
+	entGen     []uint32
+	evGen      uint32
+	partW      []float32 // weight of each (pseudo-)part of the query
+	sims       *simCache
+	keep       []candWeight
+	cands      []int32
 	// best is each scored entity's best name; entSlot[e] is 1 + the
 	// index in best of entity e (0: none yet).
 	best    []entBest
@@ -62,7 +72,8 @@ func newScratch(nameW []float32, toks []tokInfo, tokPart []names.Part, entities 
 	for f, w := range nameW {
 		acc[f].nameW = w
 	}
-	return &scratch{acc: acc, sims: newSimCache(toks, tokPart), entSlot: make([]int32, entities), tokGen: make([]uint32, len(toks))}
+	return &scratch{acc: acc, sims: newSimCache(toks, tokPart), entSlot: make([]int32, entities), tokGen: make([]uint32, len(toks)),
+		entBonus: make([]float64, entities), entGen: make([]uint32, entities)}
 }
 
 func (s *scratch) resetBest() {
@@ -134,7 +145,13 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 	// exception, and entities holding it are brought in by the document
 	// lookup below, so the cut holds for every other entity.
 	cut := max(0.5, threshold-ev.maxBonus()) - 1e-9
-	hasEv := ev.hasDOB || ev.nat != "" || ev.gender != "" || ev.kind != vigil.KindUnknown
+	hasEv := ev.any()
+	s.ev, s.hasEv, s.minEstBase = ev, hasEv, float32(threshold-estMargin)
+	s.evGen++
+	if s.evGen == 0 {
+		clear(s.entGen)
+		s.evGen = 1
+	}
 	for _, f := range ix.candidates(&qp, s, minEst) {
 		// The evidence each entity of the form would get sets how
 		// high its name score must be: a contradicting date of birth
@@ -145,11 +162,7 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 			continue
 		}
 		if hasEv && b < 2 {
-			bonus := -1.0
-			for _, ni := range ix.formNames[ix.formStart[f]:ix.formStart[f+1]] {
-				bonus = max(bonus, ev.bonus(ix.entries[ix.names[ni].entity].Entity))
-			}
-			if b < max(0.5, threshold-bonus)-1e-9 {
+			if b < max(0.5, threshold-ix.formBonus(s, f))-1e-9 {
 				continue
 			}
 		}
@@ -398,7 +411,10 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 				w += s.partW[bits.TrailingZeros32(m)]
 			}
 			est := a.c / (w + extraQueryPers*max(0, qTotal-w) + extraCandPers*max(0, a.nameW-w))
-			if est >= minEst {
+			// With secondary evidence, each form's bar is what its
+			// entities would get (a contradicting date of birth raises
+			// it), as Screen applies it after the bound.
+			if est >= minEst && (!s.hasEv || est >= s.minEstBase-float32(ix.formBonus(s, f))) {
 				keep = append(keep, candWeight{f, est})
 			}
 		}
@@ -419,6 +435,21 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 	}
 	s.cands = out
 	return out
+}
+
+// formBonus is the most the query's evidence adds to (or the least it
+// takes from) the score of an entity holding form f, each entity's bonus
+// computed once per query.
+func (ix *Index) formBonus(s *scratch, f int32) float64 {
+	best := math.Inf(-1)
+	for _, ni := range ix.formNames[ix.formStart[f]:ix.formStart[f+1]] {
+		e := ix.nameEnt[ni]
+		if s.entGen[e] != s.evGen {
+			s.entBonus[e], s.entGen[e] = s.ev.bonus(&ix.facts[e]), s.evGen
+		}
+		best = max(best, s.entBonus[e])
+	}
+	return best
 }
 
 // candBefore orders candidates best estimate first, then by form.
