@@ -32,7 +32,9 @@ const maxBoundParts = 32
 // (initials, truncation) scales both halves down, covered by the option
 // (0, 0). The best ratio over every part's independent choice, which
 // relaxes the one-to-one alignment, is at least the score; it is found
-// exactly by Dinkelbach's iteration.
+// exactly by Dinkelbach's iteration. compare's conflict rule splits the
+// alignments into three cases (see boundCase), each relaxed alone: the
+// largest of the three bounds is the bound.
 //
 // It tries first with upper bounds of the part similarities that need no
 // edit distance, and only when that bound reaches cut with the exact ones.
@@ -120,50 +122,117 @@ func creditBound(q *prepared, ids []uint32, ws []float64, toks []tokInfo, sc *si
 			bc[j] = max(bc[j], creditUpper(sc2[j]))
 		}
 	}
-	lam := 0.0
+	var ps [2 * maxBoundParts]boundPart
+	for i := 0; i < nq; i++ {
+		ps[i] = boundPart{w: q.weights[i], b: bq[i], alpha: extraQueryPers, z: zq[i], subst: substantiveTag(q.parts[i].Tag), query: true}
+	}
+	for j, id := range ids {
+		ps[nq+j] = boundPart{w: ws[j], b: bc[j], alpha: extraCandPers, z: zc[j], subst: substantiveTag(toks[id].tag)}
+	}
+	parts := ps[:nq+nc]
 	if cut > 0 {
 		// max Σ(a − cut·b) < 0 exactly when the best ratio is below cut
-		// (Dinkelbach); else iterate from cut to the exact bound.
-		lam = cut
-	}
-	for iter := 0; iter < 50; iter++ {
-		// Each part takes the option maximising a - lam·b among paired
-		// (w/2·credit, w/2), unpaired (0, α·w) and, when z, (0, 0).
-		var num, den float64
-		for k := 0; k < nq+nc; k++ {
-			var w, b, alpha float64
-			var z bool
-			if k < nq {
-				w, b, alpha, z = q.weights[k], bq[k], extraQueryPers, zq[k]
-			} else {
-				w, b, alpha, z = ws[k-nq], bc[k-nq], extraCandPers, zc[k-nq]
-			}
-			bestA, bestB := 0.0, alpha*w
-			bestV := -lam * bestB
-			if z && bestV < 0 {
-				bestA, bestB, bestV = 0, 0, 0
-			}
-			if b > 0 && w/2*(b-lam) > bestV {
-				bestA, bestB = w/2*b, w/2
-			}
-			num += bestA
-			den += bestB
+		// (Dinkelbach): one pass per case decides it.
+		pass := false
+		for c := boundCase(0); c < numCases && !pass; c++ {
+			num, den, ok := c.choose(parts, cut)
+			pass = ok && num-cut*den >= 0
 		}
-		if iter == 0 && cut > 0 && num-cut*den < 0 {
-			// The ratio of this choice is below cut and so is the bound;
-			// the ratio is not a bound itself, cut's predecessor is.
+		if !pass {
+			// The bound is below cut; cut's predecessor is above it.
 			return math.Nextafter(cut, 0)
 		}
-		if den == 0 {
-			return lam
-		}
-		r := num / den
-		if r <= lam {
-			return lam
-		}
-		lam = r
 	}
-	return 2
+	best := -1.0
+	for c := boundCase(0); c < numCases; c++ {
+		lam, feasible := 0.0, true
+		for iter := 0; ; iter++ {
+			if iter == 50 {
+				return 2
+			}
+			num, den, ok := c.choose(parts, lam)
+			if !ok {
+				feasible = false
+				break
+			}
+			if den == 0 {
+				break
+			}
+			r := num / den
+			if r <= lam {
+				break
+			}
+			lam = r
+		}
+		if feasible {
+			best = max(best, lam)
+		}
+	}
+	return max(best, 0)
+}
+
+// boundPart is one part as creditBound weighs it: its weight, best credit
+// (0: no partner), penalty factor when unaligned, whether it may align at
+// no weight (z), whether it is substantive (compare's conflict rule) and
+// which side it is on.
+type boundPart struct {
+	w, b, alpha     float64
+	z, subst, query bool
+}
+
+// boundCase is one of the cases compare's penalty splits alignments into:
+// no substantive query part unaligned (the query's penalty factor applies
+// to the rest), no substantive listed part unaligned, or both sides
+// keeping some, when every unaligned part counts in full (conflictWeight).
+// Every alignment falls in one, so the largest of the cases' bounds bounds
+// the score; each is tighter than one relaxation over all.
+type boundCase int
+
+const (
+	caseQueryAligned boundCase = iota
+	caseListedAligned
+	caseConflict
+	numCases
+)
+
+// choose picks each part's option maximising a − lam·b among paired
+// (w/2·credit, w/2), unpaired (0, α·w; not for a substantive part the case
+// has aligned) and, when z, (0, 0), and returns the sums; ok is false when
+// some part has no option.
+func (c boundCase) choose(parts []boundPart, lam float64) (num, den float64, ok bool) {
+	for k := range parts {
+		p := &parts[k]
+		bestA, bestB, bestV := 0.0, 0.0, math.Inf(-1)
+		if !p.subst || (c == caseQueryAligned) != p.query || c == caseConflict {
+			alpha := p.alpha
+			if c == caseConflict {
+				alpha = conflictWeight
+			}
+			bestB, bestV = alpha*p.w, -lam*alpha*p.w
+		}
+		if p.z && bestV < 0 {
+			bestA, bestB, bestV = 0, 0, 0
+		}
+		if p.b > 0 && p.w/2*(p.b-lam) > bestV {
+			bestA, bestB, bestV = p.w/2*p.b, p.w/2, p.w/2*(p.b-lam)
+		}
+		if math.IsInf(bestV, -1) {
+			return 0, 0, false
+		}
+		num += bestA
+		den += bestB
+	}
+	return num, den, true
+}
+
+// substantiveTag reports whether a part of this tag carries a name's
+// identity, as compare's substantive asks.
+func substantiveTag(t names.Tag) bool {
+	switch t {
+	case names.TagName, names.TagNumber, names.TagInitial, names.TagOrgWord:
+		return true
+	}
+	return false
 }
 
 // creditUpper is credit(s) or a hair above: s·√s for the usual exponent
