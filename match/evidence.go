@@ -101,8 +101,11 @@ func factsOf(e *vigil.Entity) facts {
 
 // bonus is the sum of the scores of features(e), f the facts of e, found
 // without building their details (Screen asks it of candidate entities).
-func (ev evidence) bonus(f *facts) float64 {
-	var b float64
+func (ev evidence) bonus(f *facts) float64 { return ev.addTo(0, f) }
+
+// addTo adds the scores of features(e) to b one by one, in the order
+// Screen adds them, so that the sums agree to the last bit.
+func (ev evidence) addTo(b float64, f *facts) float64 {
 	if ev.hasDOB {
 		b += dobScore(ev.dob, f.dobs)
 	}

@@ -203,32 +203,23 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 			}
 		}
 	}
-	var out []vigil.Match
+	// Scores first, explanations only for the matches returned.
+	type scored struct {
+		i     int
+		score float64
+		id    string
+	}
+	var keep []scored
 	for i := range s.best {
 		b := &s.best[i]
-		ei := b.entity
-		en := ix.entries[ei]
-		e := en.Entity
+		e := ix.entries[b.entity].Entity
 		// Below cut (or 0.5) no evidence but a listed identity document
-		// brings the entity to the threshold: skip before building any
-		// explanation.
+		// brings the entity to the threshold.
 		docHit := ev.doc != "" && hasDoc(e, ev.doc)
 		if !docHit && (b.score < 0.5 || b.score < cut) {
 			continue
 		}
-		nr := &ix.names[b.name]
-		matched := e.Names[nr.alias]
-		nameScore := b.score
-		feats := []vigil.Feature{{
-			Feature: "name",
-			Score:   round3(nameScore),
-			Detail:  nameDetail(matched, nr.p.full, b.res),
-		}}
-		score := nameScore
-		for _, f := range ev.features(e) {
-			feats = append(feats, f)
-			score += f.Score
-		}
+		score := ev.addTo(b.score, &ix.facts[b.entity])
 		if docHit {
 			score = max(score, 0.97)
 		}
@@ -236,6 +227,29 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 		if score < threshold {
 			continue
 		}
+		keep = append(keep, scored{i, round3(score), e.ID})
+	}
+	// Stable: entities listed twice under one id keep the order scored.
+	sort.SliceStable(keep, func(i, j int) bool {
+		if keep[i].score != keep[j].score {
+			return keep[i].score > keep[j].score
+		}
+		return keep[i].id < keep[j].id
+	})
+	if len(keep) > limit {
+		keep = keep[:limit]
+	}
+	var out []vigil.Match
+	for _, k := range keep {
+		b := &s.best[k.i]
+		en := ix.entries[b.entity]
+		e := en.Entity
+		nr := &ix.names[b.name]
+		feats := append([]vigil.Feature{{
+			Feature: "name",
+			Score:   round3(b.score),
+			Detail:  nameDetail(e.Names[nr.alias], nr.p.full, b.res),
+		}}, ev.features(e)...)
 		out = append(out, vigil.Match{
 			EntityID:    e.ID,
 			Source:      e.Source,
@@ -243,22 +257,12 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 			Kind:        e.Kind,
 			Name:        e.PrimaryName(),
 			MatchedName: nr.p.full,
-			Score:       round3(score),
+			Score:       k.score,
 			Explanation: feats,
 			ListVersion: en.Version,
 			Measures:    e.Measures,
 			Programs:    e.Programs,
 		})
-	}
-	// Stable: entities listed twice under one id keep the order scored.
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Score != out[j].Score {
-			return out[i].Score > out[j].Score
-		}
-		return out[i].EntityID < out[j].EntityID
-	})
-	if len(out) > limit {
-		out = out[:limit]
 	}
 	return out
 }
