@@ -401,14 +401,10 @@ func (sc *simCache) row(id uint32) []float64 {
 	if sc.q == nil || id == 0 || int(id) >= len(sc.slot) {
 		return nil
 	}
-	n := len(sc.q.parts)
-	if v := sc.slot[id]; uint32(v>>32) == sc.epoch {
-		off := int(uint32(v)) - 1
-		return sc.rows[off : off+n]
+	r, fresh := arenaRow(sc.slot, &sc.rows, id, sc.epoch, len(sc.q.parts))
+	if !fresh {
+		return r
 	}
-	off := len(sc.rows)
-	sc.rows = slices.Grow(sc.rows, n)[:off+n]
-	r := sc.rows[off : off+n]
 	c := &sc.toks[id]
 	for i := range r {
 		qi := &sc.qt[i]
@@ -419,7 +415,6 @@ func (sc *simCache) row(id uint32) []float64 {
 		ha, hb := histPair(qi, c)
 		r[i] = partSimHist(&sc.q.parts[i], &sc.tokPart[id], minPairSim, ha, hb, false)
 	}
-	sc.slot[id] = uint64(sc.epoch)<<32 | uint64(off+1)
 	return r
 }
 
@@ -429,14 +424,10 @@ func (sc *simCache) urow(id uint32) []float32 {
 	if sc.q == nil || id == 0 || int(id) >= len(sc.uslot) {
 		return nil
 	}
-	n := len(sc.q.parts)
-	if v := sc.uslot[id]; uint32(v>>32) == sc.epoch {
-		off := int(uint32(v)) - 1
-		return sc.urows[off : off+n]
+	r, fresh := arenaRow(sc.uslot, &sc.urows, id, sc.epoch, len(sc.q.parts))
+	if !fresh {
+		return r
 	}
-	off := len(sc.urows)
-	sc.urows = slices.Grow(sc.urows, n)[:off+n]
-	r := sc.urows[off : off+n]
 	c := &sc.toks[id]
 	for i := range r {
 		qi := &sc.qt[i]
@@ -447,8 +438,21 @@ func (sc *simCache) urow(id uint32) []float32 {
 		}
 		r[i] = roundUp32(v)
 	}
-	sc.uslot[id] = uint64(sc.epoch)<<32 | uint64(off+1)
 	return r
+}
+
+// arenaRow returns token id's row of n values in arena when slots[id]
+// places one there for this epoch, else a fresh row appended to arena
+// (fresh set) for the caller to fill.
+func arenaRow[T float32 | float64](slots []uint64, arena *[]T, id, epoch uint32, n int) (r []T, fresh bool) {
+	if v := slots[id]; uint32(v>>32) == epoch {
+		off := int(uint32(v)) - 1
+		return (*arena)[off : off+n], false
+	}
+	off := len(*arena)
+	*arena = slices.Grow(*arena, n)[:off+n]
+	slots[id] = uint64(epoch)<<32 | uint64(off+1)
+	return (*arena)[off : off+n], true
 }
 
 // roundUp32 is the least float32 not below v.
