@@ -1,6 +1,9 @@
 package names
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Class says what a name names, which decides how its words are tagged.
 type Class int
@@ -185,13 +188,27 @@ func correctLegalWord(tok string) string {
 	if len(tok) < 5 || legalWords[tok] {
 		return ""
 	}
-	for w := range legalWords {
-		if w[0] == tok[0] && abs(len(w)-len(tok)) <= 1 && Distance(w, tok) <= 1 {
+	for _, w := range legalWordsBy[tok[0]] {
+		if abs(len(w)-len(tok)) <= 1 && Distance(w, tok) <= 1 {
 			return w
 		}
 	}
 	return ""
 }
+
+// legalWordsBy holds the legal-form words by first letter, sorted, so that
+// correctLegalWord tries few and always in the same order.
+var legalWordsBy = func() (by [256][]string) {
+	for w := range legalWords {
+		if w != "" {
+			by[w[0]] = append(by[w[0]], w)
+		}
+	}
+	for i := range by {
+		slices.Sort(by[i])
+	}
+	return by
+}()
 
 // correctLegalWords returns ws with every misspelt legal-form word
 // corrected, or nil when no word needed it.
