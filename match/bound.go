@@ -400,18 +400,7 @@ func mayMerge(a, b *prepared) bool {
 	if b.longest <= a.longest+1 {
 		return false
 	}
-	near := func(l, slack int, c, skel byte) bool {
-		for j := range b.parts {
-			bp := &b.parts[j]
-			if abs(len(bp.Key)-l) > slack || bp.Key == "" {
-				continue
-			}
-			if c == 0 || bp.Key[0] == c || (bp.Skel != "" && bp.Skel[0] == skel) {
-				return true
-			}
-		}
-		return false
-	}
+	near := b.nearPart
 	for i := range a.merges {
 		m := &a.merges[i]
 		if !near(m.l, 6, 0, 0) || !near(len(m.key), 3, m.key[0], m.skel0) {

@@ -59,7 +59,7 @@ func parseEvidence(q vigil.Query) evidence {
 		}
 	}
 	ev.gender = normGender(q.Gender)
-	ev.doc = docKey(q.ID)
+	ev.doc = DocKey(q.ID)
 	ev.kind = q.Kind
 	return ev
 }
@@ -78,22 +78,17 @@ func normGender(g string) string {
 // against, normalised once when the index is built so that bonus is cheap.
 type facts struct {
 	dobs   []vigil.Date
-	nats   []string // nationalities, citizenships and birth countries, upper case
+	nats   []string // nationalities, citizenships and birth countries
 	gender string   // normGender of the listed gender
 	kind   vigil.Kind
 }
 
 func factsOf(e *vigil.Entity) facts {
 	f := facts{dobs: e.BirthDates, gender: normGender(e.Gender), kind: e.Kind}
-	for _, n := range e.Nationalities {
-		f.nats = append(f.nats, strings.ToUpper(n))
-	}
-	for _, n := range e.Citizenships {
-		f.nats = append(f.nats, strings.ToUpper(n))
-	}
+	f.nats = append(append(f.nats, e.Nationalities...), e.Citizenships...)
 	for _, p := range e.BirthPlaces {
 		if p.Country != "" {
-			f.nats = append(f.nats, strings.ToUpper(p.Country))
+			f.nats = append(f.nats, p.Country)
 		}
 	}
 	return f
@@ -109,22 +104,11 @@ func (ev evidence) addTo(b float64, f *facts) float64 {
 	if ev.hasDOB {
 		b += dobScore(ev.dob, f.dobs)
 	}
-	if ev.nat != "" && len(f.nats) > 0 {
-		s := natMismatch
-		for _, n := range f.nats {
-			if n == ev.nat {
-				s = natMatch
-				break
-			}
-		}
-		b += s
+	if ev.nat != "" {
+		b += natScore(f.nats, ev.nat)
 	}
-	if ev.gender != "" && f.gender != "" {
-		if f.gender == ev.gender {
-			b += genderMatch
-		} else {
-			b += genderClash
-		}
+	if ev.gender != "" {
+		b += genderScore(f.gender, ev.gender)
 	}
 	if ev.kind != vigil.KindUnknown && f.kind != vigil.KindUnknown && ev.kind != f.kind {
 		b += kindClash
@@ -139,38 +123,34 @@ func (ev evidence) any() bool {
 
 // features returns the secondary-evidence features for an entity; each
 // Score is the adjustment it makes.
-func (ev evidence) features(e *vigil.Entity) []vigil.Feature {
+func (ev evidence) features(e *vigil.Entity, f *facts) []vigil.Feature {
 	var fs []vigil.Feature
 	if ev.hasDOB {
-		fs = append(fs, dobFeature(ev.dob, e.BirthDates))
+		fs = append(fs, dobFeature(ev.dob, f.dobs))
 	}
 	if ev.nat != "" {
-		var all []string
-		all = append(append(all, e.Nationalities...), e.Citizenships...)
-		for _, p := range e.BirthPlaces {
-			if p.Country != "" {
-				all = append(all, p.Country)
-			}
-		}
-		switch {
-		case len(all) == 0:
-			fs = append(fs, vigil.Feature{Feature: "nationality", Detail: "the listing states no nationality"})
-		case contains(all, ev.nat):
-			fs = append(fs, vigil.Feature{Feature: "nationality", Score: natMatch, Detail: "nationality " + ev.nat + " is listed"})
+		ft := vigil.Feature{Feature: "nationality", Score: natScore(f.nats, ev.nat)}
+		switch ft.Score {
+		case 0:
+			ft.Detail = "the listing states no nationality"
+		case natMatch:
+			ft.Detail = "nationality " + ev.nat + " is listed"
 		default:
-			fs = append(fs, vigil.Feature{Feature: "nationality", Score: natMismatch, Detail: fmt.Sprintf("nationality %s is not among the listed %s", ev.nat, strings.Join(lists.Dedupe(all), ", "))})
+			ft.Detail = fmt.Sprintf("nationality %s is not among the listed %s", ev.nat, strings.Join(lists.Dedupe(f.nats), ", "))
 		}
+		fs = append(fs, ft)
 	}
 	if ev.gender != "" {
-		g := normGender(e.Gender)
-		switch {
-		case g == "":
-			fs = append(fs, vigil.Feature{Feature: "gender", Detail: "the listing states no gender"})
-		case g == ev.gender:
-			fs = append(fs, vigil.Feature{Feature: "gender", Score: genderMatch, Detail: "gender " + g + " agrees"})
+		ft := vigil.Feature{Feature: "gender", Score: genderScore(f.gender, ev.gender)}
+		switch ft.Score {
+		case 0:
+			ft.Detail = "the listing states no gender"
+		case genderMatch:
+			ft.Detail = "gender " + f.gender + " agrees"
 		default:
-			fs = append(fs, vigil.Feature{Feature: "gender", Score: genderClash, Detail: fmt.Sprintf("query gender %s, listed %s", ev.gender, g)})
+			ft.Detail = fmt.Sprintf("query gender %s, listed %s", ev.gender, f.gender)
 		}
+		fs = append(fs, ft)
 	}
 	if ev.doc != "" {
 		if hasDoc(e, ev.doc) {
@@ -189,10 +169,25 @@ func (ev evidence) features(e *vigil.Entity) []vigil.Feature {
 	return fs
 }
 
-// dobScore is dobFeature(q, ds).Score.
-func dobScore(q vigil.Date, ds []vigil.Date) float64 {
+// dobVerdict is how a queried date of birth compares with the listed ones.
+type dobVerdict int
+
+const (
+	dobUnlisted dobVerdict = iota // the listing states none
+	dobNoYear                     // none of the listed dates has a year
+	dobSameDay                    // a listed date is the same day
+	dobSameYear                   // a listed date has the same year
+	dobNearYear                   // within a year of one: neither way
+	dobContradicts
+)
+
+// dobScores is the score of each verdict.
+var dobScores = [...]float64{dobSameDay: dobExact, dobSameYear: dobYear, dobContradicts: dobContradict}
+
+// compareDOB compares q with the listed dates ds.
+func compareDOB(q vigil.Date, ds []vigil.Date) dobVerdict {
 	if len(ds) == 0 {
-		return 0
+		return dobUnlisted
 	}
 	bestYearGap := 1 << 30
 	for _, d := range ds {
@@ -202,17 +197,22 @@ func dobScore(q vigil.Date, ds []vigil.Date) float64 {
 		gap := yearGap(q, d)
 		bestYearGap = min(bestYearGap, gap)
 		if gap == 0 && q.Month != 0 && q.Day != 0 && d.Month == q.Month && d.Day == q.Day && d.ToYear == 0 {
-			return dobExact
+			return dobSameDay
 		}
 	}
 	switch {
 	case bestYearGap == 0:
-		return dobYear
-	case bestYearGap <= 1, bestYearGap == 1<<30:
-		return 0
+		return dobSameYear
+	case bestYearGap <= 1:
+		return dobNearYear
+	case bestYearGap == 1<<30:
+		return dobNoYear
 	}
-	return dobContradict
+	return dobContradicts
 }
+
+// dobScore is dobFeature(q, ds).Score.
+func dobScore(q vigil.Date, ds []vigil.Date) float64 { return dobScores[compareDOB(q, ds)] }
 
 // yearGap is how many years q's year lies outside listed date d's years
 // (widened by one each way when d is approximate).
@@ -234,52 +234,63 @@ func yearGap(q, d vigil.Date) int {
 }
 
 func dobFeature(q vigil.Date, ds []vigil.Date) vigil.Feature {
-	f := vigil.Feature{Feature: "dob"}
-	if len(ds) == 0 {
+	v := compareDOB(q, ds)
+	f := vigil.Feature{Feature: "dob", Score: dobScores[v]}
+	listed := func() string {
+		out := make([]string, len(ds))
+		for i, d := range ds {
+			out[i] = d.String()
+		}
+		return strings.Join(out, ", ")
+	}
+	switch v {
+	case dobUnlisted:
 		f.Detail = "the listing states no date of birth"
-		return f
-	}
-	var listed []string
-	bestYearGap := 1 << 30
-	for _, d := range ds {
-		listed = append(listed, d.String())
-		if d.Year == 0 {
-			continue
-		}
-		gap := yearGap(q, d)
-		bestYearGap = min(bestYearGap, gap)
-		if gap == 0 && q.Month != 0 && q.Day != 0 && d.Month == q.Month && d.Day == q.Day && d.ToYear == 0 {
-			f.Score, f.Detail = dobExact, fmt.Sprintf("date of birth %s is listed", q.String())
-			return f
-		}
-	}
-	switch {
-	case bestYearGap == 0:
-		f.Score, f.Detail = dobYear, fmt.Sprintf("birth year %d agrees with listed %s", q.Year, strings.Join(listed, ", "))
-	case bestYearGap <= 1:
-		f.Detail = fmt.Sprintf("birth year %d is within a year of listed %s", q.Year, strings.Join(listed, ", "))
-	case bestYearGap == 1<<30:
+	case dobNoYear:
 		f.Detail = "listed dates of birth carry no year"
+	case dobSameDay:
+		f.Detail = fmt.Sprintf("date of birth %s is listed", q.String())
+	case dobSameYear:
+		f.Detail = fmt.Sprintf("birth year %d agrees with listed %s", q.Year, listed())
+	case dobNearYear:
+		f.Detail = fmt.Sprintf("birth year %d is within a year of listed %s", q.Year, listed())
 	default:
-		f.Score, f.Detail = dobContradict, fmt.Sprintf("date of birth %s contradicts listed %s", q.String(), strings.Join(listed, ", "))
+		f.Detail = fmt.Sprintf("date of birth %s contradicts listed %s", q.String(), listed())
 	}
 	return f
 }
 
 func hasDoc(e *vigil.Entity, key string) bool {
 	for _, d := range e.Documents {
-		if docKey(d.Number) == key {
+		if DocKey(d.Number) == key {
 			return true
 		}
 	}
-	return docKey(e.IMO) == key || docKey(e.TailNumber) == key
+	return DocKey(e.IMO) == key || DocKey(e.TailNumber) == key
 }
 
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if strings.EqualFold(x, s) {
-			return true
+// natScore is the nationality feature's score: 0 when nats (the listed
+// nationalities) is empty.
+func natScore(nats []string, nat string) float64 {
+	if len(nats) == 0 {
+		return 0
+	}
+	for _, x := range nats {
+		if strings.EqualFold(x, nat) {
+			return natMatch
 		}
 	}
-	return false
+	return natMismatch
+}
+
+// genderScore is the gender feature's score for the listed gender g
+// (normalised; "" when not stated).
+func genderScore(g, query string) float64 {
+	switch g {
+	case "":
+		return 0
+	case query:
+		return genderMatch
+	}
+	return genderClash
 }

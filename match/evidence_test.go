@@ -30,11 +30,11 @@ func TestBonusIsFeatureSum(t *testing.T) {
 	for _, q := range queries {
 		ev := parseEvidence(q)
 		for i, e := range entities {
-			var sum float64
-			for _, f := range ev.features(e) {
-				sum += f.Score
-			}
 			f := factsOf(e)
+			var sum float64
+			for _, ft := range ev.features(e, &f) {
+				sum += ft.Score
+			}
 			if b := ev.bonus(&f); math.Abs(b-sum) > 1e-12 {
 				t.Errorf("query %+v, entity %d: bonus %v, features sum %v", q, i, b, sum)
 			}

@@ -133,11 +133,11 @@ func NewIndex(entries []Entry) *Index {
 			}
 		}
 		for _, d := range e.Entity.Documents {
-			if k := docKey(d.Number); k != "" {
+			if k := DocKey(d.Number); k != "" {
 				ix.docs[k] = append(ix.docs[k], int32(i))
 			}
 		}
-		for _, k := range []string{docKey(e.Entity.IMO), docKey(e.Entity.TailNumber)} {
+		for _, k := range []string{DocKey(e.Entity.IMO), DocKey(e.Entity.TailNumber)} {
 			if k != "" {
 				ix.docs[k] = append(ix.docs[k], int32(i))
 			}
@@ -369,9 +369,9 @@ func alternatives(full string) []string {
 	return out
 }
 
-// docKey normalises a document number: letters and digits, upper case;
-// "" when too short to identify anything.
-func docKey(s string) string {
+// DocKey normalises a document number as the matcher compares them:
+// letters and digits, upper case; "" when too short to identify anything.
+func DocKey(s string) string {
 	var b strings.Builder
 	for _, r := range strings.ToUpper(s) {
 		if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {

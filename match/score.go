@@ -706,22 +706,9 @@ func mergeSplits(a, b prepared) prepared {
 	}
 	changed := false
 	out := prepared{full: a.full, script: a.script}
-	// near reports whether some part of b is about l letters long (within
-	// slack) and, when c is not 0, begins with c or with a letter of the
-	// consonant class skel: only then can a merge be close to it (best asks
-	// the same of the merged spelling).
-	near := func(l, slack int, c, skel byte) bool {
-		for j := range b.parts {
-			bp := &b.parts[j]
-			if abs(len(bp.Key)-l) > slack || bp.Key == "" {
-				continue
-			}
-			if c == 0 || bp.Key[0] == c || (bp.Skel != "" && bp.Skel[0] == skel) {
-				return true
-			}
-		}
-		return false
-	}
+	// Only a run about as long as some part of b can spell it (see
+	// nearPart; best asks the same of the merged spelling).
+	near := b.nearPart
 	for i := 0; i < len(a.parts); {
 		merged := false
 		for n := min(3, len(a.parts)-i); n >= 2; n-- {
@@ -793,6 +780,22 @@ func mergeSplits(a, b prepared) prepared {
 		return a
 	}
 	return out
+}
+
+// nearPart reports whether some part of p is about l letters long (within
+// slack) and, when c is not 0, begins with c or with a letter of the
+// consonant class skel: only then can a merged run be close to it.
+func (p *prepared) nearPart(l, slack int, c, skel byte) bool {
+	for j := range p.parts {
+		bp := &p.parts[j]
+		if abs(len(bp.Key)-l) > slack || bp.Key == "" {
+			continue
+		}
+		if c == 0 || bp.Key[0] == c || (bp.Skel != "" && bp.Skel[0] == skel) {
+			return true
+		}
+	}
+	return false
 }
 
 // truncated aligns the query's last part, when unaligned, with an unaligned

@@ -249,7 +249,7 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 			Feature: "name",
 			Score:   round3(b.score),
 			Detail:  nameDetail(e.Names[nr.alias], nr.p.full, b.res),
-		}}, ev.features(e)...)
+		}}, ev.features(e, &ix.facts[b.entity])...)
 		out = append(out, vigil.Match{
 			EntityID:    e.ID,
 			Source:      e.Source,

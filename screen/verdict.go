@@ -200,12 +200,12 @@ func dobAgrees(dob string, listed []vigil.Date) string {
 
 // docAgrees returns a reason when the document number is listed.
 func docAgrees(num string, docs []vigil.Document) string {
-	k := docKey(num)
+	k := match.DocKey(num)
 	if k == "" {
 		return ""
 	}
 	for _, d := range docs {
-		if docKey(d.Number) == k {
+		if match.DocKey(d.Number) == k {
 			t := d.Type
 			if t == "" {
 				t = "document"
@@ -214,19 +214,4 @@ func docAgrees(num string, docs []vigil.Document) string {
 		}
 	}
 	return ""
-}
-
-// docKey keeps a document number's letters and digits, upper case, the
-// way the matcher compares them; "" when too short to identify anyone.
-func docKey(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToUpper(s) {
-		if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
-			b.WriteRune(r)
-		}
-	}
-	if b.Len() < 5 {
-		return ""
-	}
-	return b.String()
 }

@@ -62,20 +62,8 @@ func version(ctx context.Context, q queryer, list string, n int) (vigil.ListVers
 // Versions returns every version of a list, oldest first, or ErrNotFound
 // when the list has none.
 func (s *Store) Versions(ctx context.Context, list string) ([]vigil.ListVersion, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+versionCols+" FROM versions WHERE list = ? ORDER BY version", list)
+	out, err := scanVersions(s.db.QueryContext(ctx, "SELECT "+versionCols+" FROM versions WHERE list = ? ORDER BY version", list))
 	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []vigil.ListVersion
-	for rows.Next() {
-		v, _, err := scanVersion(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	if len(out) == 0 {
@@ -96,7 +84,11 @@ func (s *Store) Current(ctx context.Context) ([]vigil.ListVersion, error) {
 }
 
 func current(ctx context.Context, q queryer) ([]vigil.ListVersion, error) {
-	rows, err := q.QueryContext(ctx, currentQuery)
+	return scanVersions(q.QueryContext(ctx, currentQuery))
+}
+
+// scanVersions reads every row of a query over versionCols.
+func scanVersions(rows *sql.Rows, err error) ([]vigil.ListVersion, error) {
 	if err != nil {
 		return nil, err
 	}
