@@ -3,6 +3,8 @@ package lists
 import (
 	"encoding/xml"
 	"io"
+
+	"github.com/vigil-screening/vigil"
 )
 
 // XMLRecords describes a list file whose root element holds one child
@@ -76,4 +78,21 @@ func (x XMLRecords) Read(r io.Reader, meta *Meta) error {
 		return Errorf(line, x.Root, "truncated file: %s not closed", x.Root)
 	}
 	return nil
+}
+
+// DecodeEach returns an XMLRecords.Decode that decodes each record into a
+// T, converts it with convert and emits the entity; path names the record
+// element in decoding errors.
+func DecodeEach[T any](path string, meta *Meta, convert func(*Meta, *T, int) (*vigil.Entity, error), emit Emit) func(*xml.Decoder, *xml.StartElement, int) error {
+	return func(dec *xml.Decoder, t *xml.StartElement, line int) error {
+		var rec T
+		if err := dec.DecodeElement(&rec, t); err != nil {
+			return XMLError(err, line, path)
+		}
+		e, err := convert(meta, &rec, line)
+		if err != nil {
+			return err
+		}
+		return emit(e)
+	}
 }

@@ -72,17 +72,7 @@ func Read(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 	meta := &lists.Meta{List: vigil.ListCA, Source: vigil.SourceCA, Format: Format}
 	err := lists.XMLRecords{
 		Root: "data-set", Record: "record", What: "a Canadian SEMA list",
-		Decode: func(dec *xml.Decoder, t *xml.StartElement, line int) error {
-			var rec record
-			if err := dec.DecodeElement(&rec, t); err != nil {
-				return lists.XMLError(err, line, "data-set/record")
-			}
-			e, err := convert(meta, &rec, line)
-			if err != nil {
-				return err
-			}
-			return emit(e)
-		},
+		Decode: lists.DecodeEach("data-set/record", meta, convert, emit),
 	}.Read(r, meta)
 	return meta, err
 }

@@ -48,17 +48,7 @@ func Read(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 			}
 			readRootAttrs(meta, t)
 		},
-		Decode: func(dec *xml.Decoder, t *xml.StartElement, line int) error {
-			var rec sanctionEntity
-			if err := dec.DecodeElement(&rec, t); err != nil {
-				return lists.XMLError(err, line, "export/sanctionEntity")
-			}
-			e, err := convert(meta, &rec, line)
-			if err != nil {
-				return err
-			}
-			return emit(e)
-		},
+		Decode: lists.DecodeEach("export/sanctionEntity", meta, convert, emit),
 	}.Read(r, meta)
 	return meta, err
 }
