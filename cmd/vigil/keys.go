@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	vhttp "github.com/vigil-screening/vigil/http"
+	"github.com/vigil-screening/vigil/sqlite"
 )
 
 func init() {
@@ -57,12 +58,7 @@ within a few seconds.`,
 		Use:   "list",
 		Short: "List the keys (never their secrets)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := openStore(db)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: withStore(&db, func(cmd *cobra.Command, _ []string, st *sqlite.Store) error {
 			keys, err := st.ListKeys(cmd.Context())
 			if err != nil {
 				return err
@@ -81,25 +77,20 @@ within a few seconds.`,
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Role, k.Created.Local().Format("2006-01-02 15:04"), revoked)
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 
 	revoke := &cobra.Command{
 		Use:   "revoke ID",
 		Short: "Revoke a key",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := openStore(db)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
 			if err := st.RevokeKey(cmd.Context(), args[0]); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Revoked key %s.\n", args[0])
 			return nil
-		},
+		}),
 	}
 	cmd.AddCommand(create, list, revoke)
 	return cmd

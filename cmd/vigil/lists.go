@@ -32,6 +32,19 @@ func openStore(path string) (*sqlite.Store, error) {
 	return st, nil
 }
 
+// withStore makes a command's RunE that opens the store at *db (read
+// when the command runs, after flags), runs fn with it and closes it.
+func withStore(db *string, fn func(cmd *cobra.Command, args []string, st *sqlite.Store) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		st, err := openStore(*db)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		return fn(cmd, args, st)
+	}
+}
+
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -46,12 +59,7 @@ func listsCmd() *cobra.Command {
 		Use:   "lists",
 		Short: "Show the lists held: current version, dates, counts",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := openStore(db)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: withStore(&db, func(cmd *cobra.Command, _ []string, st *sqlite.Store) error {
 			cur, err := st.Current(cmd.Context())
 			if err != nil {
 				return err
@@ -73,7 +81,7 @@ func listsCmd() *cobra.Command {
 					dateOrDash(v.Published), v.Imported.Local().Format("2006-01-02 15:04"), v.Entities, byKind(v.ByKind))
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	dbFlag(cmd, &db)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -131,12 +139,7 @@ func importCmd() *cobra.Command {
 		Use:   "import PATH...",
 		Short: "Import list files or folders as new list versions",
 		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := openStore(db)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
 			results, failed := importPaths(cmd.Context(), st, args, force)
 			if asJSON {
 				if err := writeJSON(cmd.OutOrStdout(), map[string]any{"imports": results}); err != nil {
@@ -152,7 +155,7 @@ func importCmd() *cobra.Command {
 				return exitError{1}
 			}
 			return nil
-		},
+		}),
 	}
 	dbFlag(cmd, &db)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -336,12 +339,7 @@ func versionsCmd() *cobra.Command {
 		Use:   "versions LIST",
 		Short: "Show every version of a list",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := openStore(db)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
 			list, err := resolveList(cmd.Context(), st, args[0])
 			if err != nil {
 				return err
@@ -360,7 +358,7 @@ func versionsCmd() *cobra.Command {
 					v.Imported.Local().Format("2006-01-02 15:04"), v.Entities, v.Added, v.Removed, v.Changed, v.Hash)
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	dbFlag(cmd, &db)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -373,12 +371,7 @@ func entityCmd() *cobra.Command {
 		Use:   "entity ID",
 		Short: "Print a listed entity as JSON (e.g. un:IRi.039, ofac:10481)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := openStore(db)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
 			e, v, err := st.Entity(cmd.Context(), args[0])
 			if errors.Is(err, vigil.ErrNotFound) {
 				return fmt.Errorf("no entity %q in the current lists of %s", args[0], db)
@@ -390,7 +383,7 @@ func entityCmd() *cobra.Command {
 				vigil.Entity
 				ListVersion string `json:"list_version"`
 			}{e, v.Label()})
-		},
+		}),
 	}
 	dbFlag(cmd, &db)
 	return cmd
