@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/vigil-screening/vigil"
-	"github.com/xuri/excelize/v2"
+	"github.com/vigil-screening/vigil/internal/listtest"
 )
 
 // readAll reads every record of a fixture.
@@ -169,11 +169,6 @@ func TestJSONL(t *testing.T) {
 }
 
 func TestXLSX(t *testing.T) {
-	f := excelize.NewFile()
-	sw, err := f.NewStreamWriter("Sheet1")
-	if err != nil {
-		t.Fatal(err)
-	}
 	rows := [][]any{
 		{"Customer Ref", "Surname", "Given Name", "Birth Date", "Citizenship", "Passport No"},
 		{"R1", "Soleimani", "Qasem", 20890, "Iran", 123456789012}, // 1957-03-11 as an Excel serial
@@ -181,20 +176,8 @@ func TestXLSX(t *testing.T) {
 		nil,
 		{"R4", "Lavrov", "Sergei", "1950", "RU", "", "extra cell"},
 	}
-	for i, r := range rows {
-		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		if err := sw.SetRow(cell, r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if _, err := f.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	rd, recs := readAll(t, &buf, "upload.bin", Options{Map: map[string]string{"id": "customer ref", "first_name": "Given Name"}})
+	buf := bytes.NewBuffer(listtest.XLSX(t, rows))
+	rd, recs := readAll(t, buf, "upload.bin", Options{Map: map[string]string{"id": "customer ref", "first_name": "Given Name"}})
 	got := summary(recs)
 	want := []string{"row 2: ok Qasem Soleimani", "row 3: missing name", "row 5: ok Sergei Lavrov"}
 	if !reflect.DeepEqual(got, want) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/lists"
+	"github.com/xuri/excelize/v2"
 )
 
 // ReadFunc is a list reader's Read function.
@@ -68,4 +69,30 @@ func EveryTruncationFails(t *testing.T, read ReadFunc, path string) {
 			t.Fatalf("prefix of %d/%d bytes read without error", n, full)
 		}
 	}
+}
+
+// XLSX returns a workbook whose first sheet holds rows from A1, for tests
+// of spreadsheet readers.
+func XLSX(t testing.TB, rows [][]any) []byte {
+	t.Helper()
+	f := excelize.NewFile()
+	defer f.Close()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := sw.SetRow(cell, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := f.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

@@ -7,9 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/xuri/excelize/v2"
-
 	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/internal/listtest"
 	"github.com/vigil-screening/vigil/internal/shared"
 	"github.com/vigil-screening/vigil/lists"
 )
@@ -30,33 +29,11 @@ var fixtureRows = [][]any{
 
 func writeXLSX(t testing.TB, hdr []string, rows [][]any) []byte {
 	t.Helper()
-	f := excelize.NewFile()
-	defer f.Close()
-	sw, err := f.NewStreamWriter("Sheet1")
-	if err != nil {
-		t.Fatal(err)
-	}
 	h := make([]any, len(hdr))
 	for i, v := range hdr {
 		h[i] = v
 	}
-	if err := sw.SetRow("A1", h); err != nil {
-		t.Fatal(err)
-	}
-	for i, r := range rows {
-		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		if err := sw.SetRow(cell, r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if _, err := f.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return listtest.XLSX(t, append([][]any{h}, rows...))
 }
 
 func readBytes(t testing.TB, b []byte) (*lists.Meta, []*vigil.Entity, error) {

@@ -9,9 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xuri/excelize/v2"
-
 	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/internal/listtest"
 	"github.com/vigil-screening/vigil/internal/shared"
 	"github.com/vigil-screening/vigil/lists"
 )
@@ -106,30 +105,14 @@ func checkConList2022(t *testing.T, es []*vigil.Entity) {
 
 // conListXLSX writes the 2022 CSV fixture's rows into a workbook.
 func conListXLSX(t testing.TB, rows [][]string) []byte {
-	f := excelize.NewFile()
-	defer f.Close()
-	sw, err := f.NewStreamWriter("Sheet1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	vals := make([][]any, len(rows))
 	for i, r := range rows {
-		vals := make([]any, len(r))
+		vals[i] = make([]any, len(r))
 		for j, v := range r {
-			vals[j] = v
-		}
-		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		if err := sw.SetRow(cell, vals); err != nil {
-			t.Fatal(err)
+			vals[i][j] = v
 		}
 	}
-	if err := sw.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if _, err := f.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return listtest.XLSX(t, vals)
 }
 
 func csvRows(t testing.TB, name string) [][]string {
