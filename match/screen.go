@@ -6,7 +6,6 @@ import (
 	"math"
 	"math/bits"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/vigil-screening/vigil"
@@ -22,6 +21,10 @@ type scratch struct {
 	tokGen []uint32
 	gen    uint32
 	met    []metTok
+	runs   []partRun
+	// tokCred[id] is the credit of part id for the current query part
+	// when tokGen[id] is gen (see creditTouched).
+	tokCred []float32
 	// The query's evidence, for the per-form bars: minEstBase is the
 	// retrieval cut before evidence; entBonus[e] is entity e's bonus when
 	// entGen[e] is evGen.
@@ -72,7 +75,7 @@ func newScratch(nameW []float32, toks []tokInfo, tokPart []names.Part, entities 
 	for f, w := range nameW {
 		acc[f].nameW = w
 	}
-	return &scratch{acc: acc, sims: newSimCache(toks, tokPart), entSlot: make([]int32, entities), tokGen: make([]uint32, len(toks)),
+	return &scratch{acc: acc, sims: newSimCache(toks, tokPart), entSlot: make([]int32, entities), tokGen: make([]uint32, len(toks)), tokCred: make([]float32, len(toks)),
 		entBonus: make([]float64, entities), entGen: make([]uint32, entities)}
 }
 
@@ -85,10 +88,11 @@ func (s *scratch) resetBest() {
 }
 
 // offer records name ni of entity e scoring r if it beats the entity's best
-// so far (the first of equal scores stays).
+// so far; of equal scores the name listed first wins, so that the name
+// reported does not depend on the order candidates are scored in.
 func (s *scratch) offer(e, ni int32, r *result) {
 	if k := s.entSlot[e]; k > 0 {
-		if b := &s.best[k-1]; r.score > b.score {
+		if b := &s.best[k-1]; r.score > b.score || (r.score == b.score && ni < b.name) {
 			b.name, b.score, b.res = ni, r.score, *r
 		}
 		return
@@ -229,12 +233,16 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 		}
 		keep = append(keep, scored{i, round3(score), e.ID})
 	}
-	// Stable: entities listed twice under one id keep the order scored.
-	sort.SliceStable(keep, func(i, j int) bool {
-		if keep[i].score != keep[j].score {
-			return keep[i].score > keep[j].score
+	// Entities listed twice under one id in list order: the order of
+	// the results does not depend on the order candidates were scored in.
+	slices.SortFunc(keep, func(a, b scored) int {
+		if a.score != b.score {
+			return cmp.Compare(b.score, a.score)
 		}
-		return keep[i].id < keep[j].id
+		if a.id != b.id {
+			return strings.Compare(a.id, b.id)
+		}
+		return cmp.Compare(s.best[a.i].entity, s.best[b.i].entity)
 	})
 	if len(keep) > limit {
 		keep = keep[:limit]
@@ -287,17 +295,19 @@ func (ix *Index) prepareQuery(name string, k vigil.Kind) prepared {
 	return qp
 }
 
-// candidates returns the forms sharing retrieval keys with the query, the
-// strongest first, at most candidatesScored of them. Each query part finds
-// the listed parts near it through the keys, each such part is weighed by
-// its (upper) similarity to the query part, and the forms holding it are
-// credited with the query part's weight times that similarity's credit.
+// candidates returns the forms sharing retrieval keys with the query, at
+// most candidatesScored of them, the strongest, in no particular order
+// (Screen's results do not depend on it). Each query part finds the listed
+// parts near it through the keys, each such part is weighed by its (upper)
+// similarity to the query part, and the forms holding it are credited with
+// the query part's weight times that similarity's credit.
 func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 	// credit adds a query part's evidence c to the forms in list, once
 	// per part (a part's lists are credited best first, so a form
 	// holding two parts near one query part keeps the better). Parts
 	// from the 32nd on share the last bit and are not told apart.
 	s.partW = s.partW[:0]
+	var top float32
 	credit := func(list []uint32, part int32, c float32) {
 		bit := uint32(1) << min(part-1, 31)
 		for _, f := range list {
@@ -308,6 +318,7 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 			if a.mask&bit == 0 || bit == 1<<31 {
 				a.mask |= bit
 				a.c += c
+				top = max(top, a.c)
 			}
 		}
 	}
@@ -328,8 +339,12 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 		credit(ix.joins.get(k), part, c)
 	}
 	has := func(k uint64) bool { return len(ix.tokKeys.get(k)) > 0 || len(ix.joins.get(k)) > 0 }
+	// First the listed parts each query part meets (runs), crediting the
+	// pseudo-parts (joins and splits) at once.
 	var joined strings.Builder
 	part := int32(0)
+	met := s.met[:0]
+	runs := s.runs[:0]
 	for i := range qp.parts {
 		x := &qp.parts[i]
 		if !indexable(x.Tag) && x.Tag != names.TagInitial {
@@ -347,7 +362,7 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 			clear(s.tokGen)
 			s.gen = 1
 		}
-		met := s.met[:0]
+		lo := len(met)
 		for _, k := range s.keys {
 			for _, id := range ix.tokKeys.get(k) {
 				if s.tokGen[id] == s.gen {
@@ -363,12 +378,12 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 				}
 			}
 		}
-		slices.SortFunc(met, func(a, b metTok) int { return cmp.Compare(b.sim, a.sim) })
+		run := met[lo:]
+		slices.SortFunc(run, func(a, b metTok) int { return cmp.Compare(b.sim, a.sim) })
 		setW(part, w)
-		for _, m := range met {
-			credit(ix.tokForms(m.id), part, w*float32(creditUpper(float64(m.sim))))
+		if len(run) > 0 {
+			runs = append(runs, partRun{part: part, w: w, lo: int32(lo), hi: int32(len(met)), pot: w * float32(creditUpper(float64(run[0].sim)))})
 		}
-		s.met = met
 		// A query part that joins two listed parts ("vladimirputin"):
 		// forms whose parts joined spell it, and forms holding two parts
 		// that together spell it, each crediting half.
@@ -389,18 +404,42 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 			part += 2
 		}
 	}
+	s.met, s.runs = met, runs
 	if part > 1 {
 		part++
 		exact(ix.hash(keyToken, joined.String()), part, 1)
+	}
+	// Then the runs, the most each can add first. Once what the runs left
+	// can add to a form falls below a third of the best evidence so far,
+	// a form they alone reach cannot be kept (see below), so they credit
+	// only forms already touched. Past 31 parts a form may be credited
+	// more than once per part, and every run credits in full.
+	slices.SortStableFunc(runs, func(a, b partRun) int { return cmp.Compare(b.pot, a.pot) })
+	var rest float32
+	for _, r := range runs {
+		rest += r.pot
+	}
+	for _, r := range runs {
+		list := met[r.lo:r.hi]
+		if rest >= top/3 || part >= 32 {
+			rest -= r.pot
+			for _, m := range list {
+				credit(ix.tokForms(m.id), r.part, r.w*float32(creditUpper(float64(m.sim))))
+			}
+			continue
+		}
+		rest -= r.pot
+		ix.creditTouched(s, list, r.part, r.w)
 	}
 	// Keep the forms with at least a third of the best one's evidence,
 	// then the most promising of those by an estimate of their score: the
 	// evidence against the query's whole weight and the listed name's
 	// unshared weight, penalised as compare penalises them.
-	var top, qTotal float32
+	top = 0
 	for _, f := range s.touched {
 		top = max(top, s.acc[f].c)
 	}
+	var qTotal float32
 	for i := range qp.parts {
 		if indexable(qp.parts[i].Tag) {
 			qTotal += float32(qp.weights[i])
@@ -430,7 +469,6 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 		// order (Screen ranks what it scores).
 		selectBest(keep, candidatesScored)
 		keep = keep[:candidatesScored]
-		slices.SortFunc(keep, candBefore)
 	}
 	s.keep = keep
 	out := s.cands[:0]
@@ -439,6 +477,64 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 	}
 	s.cands = out
 	return out
+}
+
+// partRun is a query part's run of met listed parts (s.met[lo:hi], best
+// first), its (pseudo-)part number and weight, and pot, the most it can
+// credit a form.
+type partRun struct {
+	part   int32
+	w      float32
+	lo, hi int32
+	pot    float32
+}
+
+// creditTouched credits the query part's met listed parts (best first) to
+// the forms already touched only: by walking the forms holding each part,
+// or, when those lists are longer, by looking up the parts of each touched
+// form.
+func (ix *Index) creditTouched(s *scratch, list []metTok, part int32, w float32) {
+	bit := uint32(1) << (part - 1)
+	n := 0
+	for _, m := range list {
+		n += len(ix.tokForms(m.id))
+	}
+	if n <= 4*len(s.touched) {
+		for _, m := range list {
+			c := w * float32(creditUpper(float64(m.sim)))
+			for _, f := range ix.tokForms(m.id) {
+				if a := &s.acc[f]; a.mask != 0 && a.mask&bit == 0 {
+					a.mask |= bit
+					a.c += c
+				}
+			}
+		}
+		return
+	}
+	s.gen++
+	if s.gen == 0 {
+		clear(s.tokGen)
+		s.gen = 1
+	}
+	for _, m := range list {
+		s.tokGen[m.id], s.tokCred[m.id] = s.gen, w*float32(creditUpper(float64(m.sim)))
+	}
+	for _, f := range s.touched {
+		a := &s.acc[f]
+		if a.mask&bit != 0 {
+			continue
+		}
+		var best float32
+		for _, id := range ix.fTok[ix.fOff[f]:ix.fOff[f+1]] {
+			if s.tokGen[id] == s.gen {
+				best = max(best, s.tokCred[id])
+			}
+		}
+		if best > 0 {
+			a.mask |= bit
+			a.c += best
+		}
+	}
 }
 
 // formBonus is the most the query's evidence adds to (or the least it
