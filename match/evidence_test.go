@@ -41,3 +41,73 @@ func TestBonusIsFeatureSum(t *testing.T) {
 		}
 	}
 }
+
+// TestPackedBonus checks that the packed evidence gives exactly (to the
+// bit) the bonus of the facts it packs, over a grid of listed facts (dates
+// with ranges, approximations, no year, more dates and nationalities than
+// a summary holds, odd values) and query evidence, and that summaries
+// judged the same weigh the same.
+func TestPackedBonus(t *testing.T) {
+	dates := [][]vigil.Date{
+		nil,
+		{{Year: 1957, Month: 3, Day: 11}},
+		{{Month: 5, Day: 1}},
+		{{Year: 1960, ToYear: 1962}, {Year: 1970, Approx: true}},
+		{{Year: 1957, Month: 3, Day: 11, ToYear: 1958}},
+		{{Year: 1956, Approx: true, Month: 3, Day: 11}},
+		{{Year: 1950}, {Year: 1957, Month: 3}, {Year: 1980, Month: 3, Day: 11}},
+		{{Year: 99999}},
+		{{Year: 1957, Month: 300, Day: 11}},
+	}
+	nats := [][]string{nil, {"IR"}, {"ir", "RU"}, {"US", "GB", "FR", "DE", "SY"}, {"Iran"}}
+	genders := []string{"", "Male", "f", "other"}
+	kinds := []vigil.Kind{vigil.KindUnknown, vigil.KindPerson, vigil.KindOrganization, vigil.KindVessel, "satellite"}
+	var all []facts
+	for _, d := range dates {
+		for _, n := range nats {
+			for _, g := range genders {
+				for _, k := range kinds {
+					all = append(all, factsOf(&vigil.Entity{Kind: k, Gender: g, BirthDates: d, Nationalities: n}))
+				}
+			}
+		}
+	}
+	var queries []vigil.Query
+	for _, dob := range []string{"", "1957-03-11", "1957", "1958-03-11", "1955-03-11", "1961-06-01", "1971-05-01", "1990"} {
+		for _, nat := range []string{"", "IR", "ru", "Iran", "XX", "Atlantis"} {
+			for _, g := range []string{"", "m", "female"} {
+				for _, k := range kinds {
+					queries = append(queries, vigil.Query{DOB: dob, Nationality: nat, Gender: g, Kind: k})
+				}
+			}
+		}
+	}
+	sums := make([]evSum, len(all))
+	for e := range all {
+		sums[e] = summarise(&all[e], int32(e))
+	}
+	slow := 0
+	for _, s := range sums {
+		if s.slow {
+			slow++
+		}
+	}
+	if slow == 0 || slow == len(sums) {
+		t.Fatalf("%d of %d summaries slow: the grid should hold both kinds", slow, len(sums))
+	}
+	for _, q := range queries {
+		ev := parseEvidence(q)
+		p := packEvidence(ev)
+		for e := range all {
+			want := ev.bonus(&all[e])
+			if got := p.bonus(&sums[e], all); math.Float64bits(got) != math.Float64bits(want) {
+				t.Fatalf("query %+v, facts %+v: packed bonus %v, want %v", q, all[e], got, want)
+			}
+			for e2 := e + 1; e2 < len(all) && e2 < e+40; e2++ {
+				if sums[e].same(&sums[e2]) && p.bonus(&sums[e2], all) != want {
+					t.Fatalf("summaries of %+v and %+v judged the same but weigh differently", all[e], all[e2])
+				}
+			}
+		}
+	}
+}

@@ -107,6 +107,10 @@ type Index struct {
 	// the entity of each name (names[i].entity, compact).
 	facts   []facts
 	nameEnt []int32
+	// The facts of form f's entities, packed, each distinct summary
+	// once: evSums[evOff[f]:evOff[f+1]].
+	evOff  []uint32
+	evSums []evSum
 }
 
 // NewIndex builds the index over entries.
@@ -199,6 +203,7 @@ func NewIndex(entries []Entry) *Index {
 	for i := range ix.names {
 		ix.nameEnt[i] = ix.names[i].entity
 	}
+	ix.evOff, ix.evSums = ix.formSums()
 	ix.fOff = make([]uint32, 1, len(ix.forms)+1)
 	for _, ni := range ix.forms {
 		p := &ix.names[ni].p

@@ -26,14 +26,10 @@ type scratch struct {
 	// when tokGen[id] is gen (see creditTouched).
 	tokCred []float32
 	// The query's evidence, for the per-form bars: minEstBase is the
-	// retrieval cut before evidence; entBonus[e] is entity e's bonus when
-	// entGen[e] is evGen.
-	ev         evidence
+	// retrieval cut before evidence.
+	ev         packedEvidence
 	hasEv      bool
 	minEstBase float32
-	entBonus   []float64
-	entGen     []uint32
-	evGen      uint32
 	partW      []float32 // weight of each (pseudo-)part of the query
 	sims       *simCache
 	keep       []candWeight
@@ -75,8 +71,7 @@ func newScratch(nameW []float32, toks []tokInfo, tokPart []names.Part, entities 
 	for f, w := range nameW {
 		acc[f].nameW = w
 	}
-	return &scratch{acc: acc, sims: newSimCache(toks, tokPart), entSlot: make([]int32, entities), tokGen: make([]uint32, len(toks)), tokCred: make([]float32, len(toks)),
-		entBonus: make([]float64, entities), entGen: make([]uint32, entities)}
+	return &scratch{acc: acc, sims: newSimCache(toks, tokPart), entSlot: make([]int32, entities), tokGen: make([]uint32, len(toks)), tokCred: make([]float32, len(toks))}
 }
 
 func (s *scratch) resetBest() {
@@ -150,12 +145,7 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 	// lookup below, so the cut holds for every other entity.
 	cut := max(0.5, threshold-ev.maxBonus()) - 1e-9
 	hasEv := ev.any()
-	s.ev, s.hasEv, s.minEstBase = ev, hasEv, float32(threshold-estMargin)
-	s.evGen++
-	if s.evGen == 0 {
-		clear(s.entGen)
-		s.evGen = 1
-	}
+	s.ev, s.hasEv, s.minEstBase = packEvidence(ev), hasEv, float32(threshold-estMargin)
 	for _, f := range ix.candidates(&qp, s, minEst) {
 		// The evidence each entity of the form would get sets how
 		// high its name score must be: a contradicting date of birth
@@ -538,16 +528,11 @@ func (ix *Index) creditTouched(s *scratch, list []metTok, part int32, w float32)
 }
 
 // formBonus is the most the query's evidence adds to (or the least it
-// takes from) the score of an entity holding form f, each entity's bonus
-// computed once per query.
+// takes from) the score of an entity holding form f.
 func (ix *Index) formBonus(s *scratch, f int32) float64 {
 	best := math.Inf(-1)
-	for _, ni := range ix.formNames[ix.formStart[f]:ix.formStart[f+1]] {
-		e := ix.nameEnt[ni]
-		if s.entGen[e] != s.evGen {
-			s.entBonus[e], s.entGen[e] = s.ev.bonus(&ix.facts[e]), s.evGen
-		}
-		best = max(best, s.entBonus[e])
+	for k := ix.evOff[f]; k < ix.evOff[f+1]; k++ {
+		best = max(best, s.ev.bonus(&ix.evSums[k], ix.facts))
 	}
 	return best
 }
