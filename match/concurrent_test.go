@@ -58,3 +58,60 @@ func TestScreenConcurrent(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+// TestHoodCacheChangesNothing screens the same queries, twice over, on an
+// index that remembers each part's neighbourhood across queries and on one
+// that does not: the answers must agree. The queries reuse words in other
+// roles (a given name as a surname, a word in a person's and in an
+// organisation's name) and in other scripts.
+func TestHoodCacheChangesNothing(t *testing.T) {
+	var entries []Entry
+	for i, n := range []string{"Mohammed Ali", "Muhammad Ali", "Mohamed Ali Hassan", "Mohammad Reza", "Muhammed Hasan", "Hassan Ali Trading", "Qasem Soleimani", "Ghasem Soleymani", "Sergei Shoigu", "Sergey Lavrov", "Kim Jong Un", "Maria Garcia Lopez", "Bank Melli Iran"} {
+		entries = append(entries, Entry{Entity: &vigil.Entity{ID: fmt.Sprintf("t:%d", i), Names: []vigil.Name{{Full: n}}}, Version: "t@1"})
+	}
+	cached, plain := NewIndex(entries), NewIndex(entries)
+	plain.hoods = nil
+	qs := []vigil.Query{
+		{Name: "Qassem Suleimani"}, {Name: "Suleimani Qassem", DOB: "1957"}, {Name: "Ali Hassan Trading"},
+		{Name: "Hassan Trading LLC", Kind: vigil.KindOrganization}, {Name: "Trading Hassan", Kind: vigil.KindPerson},
+		{Name: "Kim Jong-un"}, {Name: "김정은"}, {Name: "Jong Kim"}, {Name: "Сергей Шойгу"}, {Name: "Sergei"},
+		{Name: "Maria Lopez Garcia"}, {Name: "Garcia"}, {Name: "Bank Melli"}, {Name: "Melli Bank Iran"},
+		{Name: "Mohammed Hassan"}, {Name: "Muhamad Ali", Kind: vigil.KindPerson},
+	}
+	for pass := 0; pass < 2; pass++ {
+		for _, q := range qs {
+			q.Threshold = 0.3
+			a, b := cached.Screen(q), plain.Screen(q)
+			if !reflect.DeepEqual(a, b) {
+				t.Errorf("pass %d, %+v: with the cache %v, without %v", pass, q, a, b)
+			}
+			if pass == 1 && len(a) == 0 && q.Name == "Qassem Suleimani" {
+				t.Errorf("%q found nothing", q.Name)
+			}
+		}
+	}
+	// Each remembered neighbourhood is the one meet finds afresh.
+	s := cached.getScratch()
+	defer cached.putScratch(s)
+	checked, many := 0, 0
+	for _, q := range qs {
+		qp := cached.prepareQuery(q.Name, q.Kind)
+		s.sims.reset(&qp)
+		for i := range qp.parts {
+			known, ok := cached.hoods.get(&qp.parts[i])
+			if !ok {
+				continue
+			}
+			checked++
+			if len(known) > 1 {
+				many++
+			}
+			if fresh := cached.meet(s, &qp.parts[i], i, nil); !reflect.DeepEqual(known, fresh) {
+				t.Errorf("%q part %q: remembered %v, found afresh %v", q.Name, qp.parts[i].Text, known, fresh)
+			}
+		}
+	}
+	if checked < len(qs) || many < 3 {
+		t.Fatalf("%d parts remembered, %d meeting more than one listed part: the test compares too little", checked, many)
+	}
+}

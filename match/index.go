@@ -111,6 +111,7 @@ type Index struct {
 	// once: evSums[evOff[f]:evOff[f+1]].
 	evOff  []uint32
 	evSums []evSum
+	hoods  *hoodCache
 }
 
 // NewIndex builds the index over entries.
@@ -120,6 +121,7 @@ func NewIndex(entries []Entry) *Index {
 		byID:    make(map[string]int32, len(entries)),
 		docs:    map[string][]int32{},
 		seed:    maphash.MakeSeed(),
+		hoods:   newHoodCache(),
 	}
 	type job struct {
 		entity int32

@@ -346,30 +346,16 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 			continue
 		}
 		joined.WriteString(x.Text)
-		s.keys = ix.partKeys(x, s.keys[:0])
-		s.gen++
-		if s.gen == 0 {
-			clear(s.tokGen)
-			s.gen = 1
-		}
 		lo := len(met)
-		for _, k := range s.keys {
-			for _, id := range ix.tokKeys.get(k) {
-				if s.tokGen[id] == s.gen {
-					continue
-				}
-				s.tokGen[id] = s.gen
-				sim := float32(1)
-				if s.sims.q != nil {
-					sim = s.sims.urow(id)[i]
-				}
-				if sim >= minPairSim {
-					met = append(met, metTok{id, sim})
-				}
+		if known, ok := ix.hoods.get(x); ok && s.sims.q != nil {
+			met = append(met, known...)
+		} else {
+			met = ix.meet(s, x, i, met)
+			if s.sims.q != nil {
+				ix.hoods.put(x, slices.Clone(met[lo:]))
 			}
 		}
 		run := met[lo:]
-		slices.SortFunc(run, func(a, b metTok) int { return cmp.Compare(b.sim, a.sim) })
 		setW(part, w)
 		if len(run) > 0 {
 			runs = append(runs, partRun{part: part, w: w, lo: int32(lo), hi: int32(len(met)), pot: w * float32(creditUpper(float64(run[0].sim)))})
@@ -467,6 +453,36 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 	}
 	s.cands = out
 	return out
+}
+
+// meet appends to met the listed parts that query part x (the query's
+// i-th) meets through its retrieval keys, with their upper similarities
+// to it, best first.
+func (ix *Index) meet(s *scratch, x *names.Part, i int, met []metTok) []metTok {
+	s.keys = ix.partKeys(x, s.keys[:0])
+	s.gen++
+	if s.gen == 0 {
+		clear(s.tokGen)
+		s.gen = 1
+	}
+	lo := len(met)
+	for _, k := range s.keys {
+		for _, id := range ix.tokKeys.get(k) {
+			if s.tokGen[id] == s.gen {
+				continue
+			}
+			s.tokGen[id] = s.gen
+			sim := float32(1)
+			if s.sims.q != nil {
+				sim = s.sims.urow(id)[i]
+			}
+			if sim >= minPairSim {
+				met = append(met, metTok{id, sim})
+			}
+		}
+	}
+	slices.SortFunc(met[lo:], func(a, b metTok) int { return cmp.Compare(b.sim, a.sim) })
+	return met
 }
 
 // partRun is a query part's run of met listed parts (s.met[lo:hi], best
