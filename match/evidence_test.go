@@ -56,10 +56,11 @@ func TestPackedBonus(t *testing.T) {
 		{{Year: 1957, Month: 3, Day: 11, ToYear: 1958}},
 		{{Year: 1956, Approx: true, Month: 3, Day: 11}},
 		{{Year: 1950}, {Year: 1957, Month: 3}, {Year: 1980, Month: 3, Day: 11}},
+		{{Year: 1950}, {Year: 1951}, {Year: 1952, Approx: true}, {Year: 1957, Month: 3, Day: 11}, {Year: 1990}},
 		{{Year: 99999}},
 		{{Year: 1957, Month: 300, Day: 11}},
 	}
-	nats := [][]string{nil, {"IR"}, {"ir", "RU"}, {"US", "GB", "FR", "DE", "SY"}, {"Iran"}}
+	nats := [][]string{nil, {"IR"}, {"ir", "RU"}, {"US", "GB", "FR", "DE", "SY"}, {"US", "GB", "FR", "DE", "SY", "IQ", "IR"}, {"Iran"}}
 	genders := []string{"", "Male", "f", "other"}
 	kinds := []vigil.Kind{vigil.KindUnknown, vigil.KindPerson, vigil.KindOrganization, vigil.KindVessel, "satellite"}
 	var all []facts

@@ -25,8 +25,8 @@ type evSum struct {
 }
 
 const (
-	evDates = 2
-	evNats  = 4
+	evDates = 4
+	evNats  = 6
 )
 
 // dobSpan is a listed date with a year: the years it covers, widened by
