@@ -114,4 +114,8 @@ func TestHoodCacheChangesNothing(t *testing.T) {
 	if checked < len(qs) || many < 3 {
 		t.Fatalf("%d parts remembered, %d meeting more than one listed part: the test compares too little", checked, many)
 	}
+	cached.ForgetParts()
+	if _, ok := cached.hoods.get(&cached.prepareQuery("Mohammed Hassan", vigil.KindUnknown).parts[0]); ok {
+		t.Error("ForgetParts kept a part")
+	}
 }

@@ -76,6 +76,8 @@ func benchCmd() *cobra.Command {
 			var p50s, p99s []time.Duration
 			lat := make([]time.Duration, len(qs))
 			for r := 0; r < runs; r++ {
+				// Each run meets the mix's name parts afresh.
+				ix.ForgetParts()
 				for i, q := range qs {
 					t := time.Now()
 					ix.Screen(vigil.Query{Name: q})
@@ -92,6 +94,7 @@ func benchCmd() *cobra.Command {
 			workers := runtime.GOMAXPROCS(0)
 			var rates []float64
 			for r := 0; r < runs; r++ {
+				ix.ForgetParts()
 				var next atomic.Int64
 				var wg sync.WaitGroup
 				t1 := time.Now()
