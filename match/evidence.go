@@ -189,7 +189,7 @@ func compareDOB(q vigil.Date, ds []vigil.Date) dobVerdict {
 	if len(ds) == 0 {
 		return dobUnlisted
 	}
-	bestYearGap := 1 << 30
+	bestYearGap := noYearGap
 	for _, d := range ds {
 		if d.Year == 0 {
 			continue
@@ -200,16 +200,26 @@ func compareDOB(q vigil.Date, ds []vigil.Date) dobVerdict {
 			return dobSameDay
 		}
 	}
+	return gapVerdict(bestYearGap)
+}
+
+// gapVerdict is the verdict when no listed date is the queried day and the
+// nearest listed year lies gap years away (noYearGap: no listed date has a
+// year).
+func gapVerdict(gap int) dobVerdict {
 	switch {
-	case bestYearGap == 0:
+	case gap == 0:
 		return dobSameYear
-	case bestYearGap <= 1:
+	case gap <= 1:
 		return dobNearYear
-	case bestYearGap == 1<<30:
+	case gap == noYearGap:
 		return dobNoYear
 	}
 	return dobContradicts
 }
+
+// noYearGap stands for the gap to the nearest listed year when none has one.
+const noYearGap = 1 << 30
 
 // dobScore is dobFeature(q, ds).Score.
 func dobScore(q vigil.Date, ds []vigil.Date) float64 { return dobScores[compareDOB(q, ds)] }

@@ -205,7 +205,7 @@ func (s *evSum) dobVerdict(p *packedEvidence) dobVerdict {
 	if s.nDates == 0 {
 		return dobUnlisted
 	}
-	best := 1 << 30
+	best := noYearGap
 	for _, d := range s.dobs[:s.nDated] {
 		gap := 0
 		switch {
@@ -219,15 +219,7 @@ func (s *evSum) dobVerdict(p *packedEvidence) dobVerdict {
 			return dobSameDay
 		}
 	}
-	switch {
-	case best == 0:
-		return dobSameYear
-	case best <= 1:
-		return dobNearYear
-	case best == 1<<30:
-		return dobNoYear
-	}
-	return dobContradicts
+	return gapVerdict(best)
 }
 
 // natScore is natScore of the packed nationalities and the query's.
