@@ -388,8 +388,9 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 	// Then the runs, the most each can add first. Once what the runs left
 	// can add to a form falls below a third of the best evidence so far,
 	// a form they alone reach cannot be kept (see below), so they credit
-	// only forms already touched. Past 31 parts a form may be credited
-	// more than once per part, and every run credits in full.
+	// only forms already touched (a hair of slack, since float sums in
+	// another order may differ in the last bits). Past 31 parts a form may
+	// be credited more than once per part, and every run credits in full.
 	slices.SortStableFunc(runs, func(a, b partRun) int { return cmp.Compare(b.pot, a.pot) })
 	var rest float32
 	for _, r := range runs {
@@ -397,7 +398,7 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 	}
 	for _, r := range runs {
 		list := met[r.lo:r.hi]
-		if rest >= top/3 || part >= 32 {
+		if rest >= top/3*(1-1e-5) || part >= 32 {
 			rest -= r.pot
 			for _, m := range list {
 				credit(ix.tokForms(m.id), r.part, r.w*float32(creditUpper(float64(m.sim))))
