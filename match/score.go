@@ -405,15 +405,8 @@ func (sc *simCache) row(id uint32) []float64 {
 	if !fresh {
 		return r
 	}
-	c := &sc.toks[id]
 	for i := range r {
-		qi := &sc.qt[i]
-		if v, ok := quickSim(qi, c, minPairSim, false); ok {
-			r[i] = v
-			continue
-		}
-		ha, hb := histPair(qi, c)
-		r[i] = partSimHist(&sc.q.parts[i], &sc.tokPart[id], minPairSim, ha, hb, false)
+		r[i] = sc.pairSim(i, id, false)
 	}
 	return r
 }
@@ -428,17 +421,21 @@ func (sc *simCache) urow(id uint32) []float32 {
 	if !fresh {
 		return r
 	}
-	c := &sc.toks[id]
 	for i := range r {
-		qi := &sc.qt[i]
-		v, ok := quickSim(qi, c, minPairSim, true)
-		if !ok {
-			ha, hb := histPair(qi, c)
-			v = partSimHist(&sc.q.parts[i], &sc.tokPart[id], minPairSim, ha, hb, true)
-		}
-		r[i] = roundUp32(v)
+		r[i] = roundUp32(sc.pairSim(i, id, true))
 	}
 	return r
+}
+
+// pairSim is partSimHist(query part i, listed part id, minPairSim, …,
+// upper), answered from the summaries when quickSim can.
+func (sc *simCache) pairSim(i int, id uint32, upper bool) float64 {
+	qi, c := &sc.qt[i], &sc.toks[id]
+	if v, ok := quickSim(qi, c, minPairSim, upper); ok {
+		return v
+	}
+	ha, hb := histPair(qi, c)
+	return partSimHist(&sc.q.parts[i], &sc.tokPart[id], minPairSim, ha, hb, upper)
 }
 
 // arenaRow returns token id's row of n values in arena when slots[id]
