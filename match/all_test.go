@@ -14,6 +14,8 @@ var (
 	allOnce    sync.Once
 	allEntries []match.Entry
 	allErr     error
+	ixOnce     sync.Once
+	allIx      *match.Index
 )
 
 // allLists returns the entries of every list in ../shared/data/lists (the
@@ -27,6 +29,19 @@ func allLists(t testing.TB) []match.Entry {
 		t.Fatal(allErr)
 	}
 	return allEntries
+}
+
+// allIndex returns an index over allLists, built once for the tests that
+// only read it (screening through it remembers parts, changing nothing),
+// skipping under -short and when the shared data is absent.
+func allIndex(t testing.TB) (*match.Index, []match.Entry) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("loads every list")
+	}
+	entries := allLists(t)
+	ixOnce.Do(func() { allIx = match.NewIndex(entries) })
+	return allIx, entries
 }
 
 // queryMix is a realistic mix of queries: variants of listed names (typos,

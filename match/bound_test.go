@@ -10,11 +10,7 @@ import (
 // is never below the full comparison's score, over every candidate form of
 // the query mix, and that it rejects most forms (else it buys nothing).
 func TestNameBoundHolds(t *testing.T) {
-	if testing.Short() {
-		t.Skip("loads every list")
-	}
-	entries := allLists(t)
-	ix := match.NewIndex(entries)
+	ix, entries := allIndex(t)
 	forms, rejected, bad := match.BoundCheck(ix, queryMix(t, entries, 2000))
 	for _, b := range bad {
 		t.Error(b)

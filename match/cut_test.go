@@ -13,11 +13,7 @@ import (
 // default threshold over the query mix, with and without secondary
 // evidence (the cap of candidatesScored forms applies to both runs).
 func TestEstimateCutLosesNothing(t *testing.T) {
-	if testing.Short() {
-		t.Skip("loads every list")
-	}
-	entries := allLists(t)
-	ix := match.NewIndex(entries)
+	ix, entries := allIndex(t)
 	qs := queryMix(t, entries, 2000)
 	save := *match.EstMargin
 	defer func() { *match.EstMargin = save }()
