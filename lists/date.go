@@ -29,6 +29,15 @@ var (
 // 1957", "c. 1957". The result keeps the source text. ok is false when
 // nothing could be parsed; the returned Date then carries only Text.
 func ParseDate(s string) (d vigil.Date, ok bool) {
+	if d, ok, done := parseDateFast(s); done {
+		return d, ok
+	}
+	return parseDateSlow(s)
+}
+
+// parseDateSlow is ParseDate through the regular expressions: the reference
+// that the fast path is tested against, and what it falls back to.
+func parseDateSlow(s string) (d vigil.Date, ok bool) {
 	text := CleanSpace(s)
 	d.Text = text
 	t := strings.ToLower(text)
@@ -106,4 +115,95 @@ func ParseDate(s string) (d vigil.Date, ok bool) {
 func MustDate(s string) vigil.Date {
 	d, _ := ParseDate(s)
 	return d
+}
+
+// parseDateFast is ParseDate for the empty string and for the numeric
+// layouts without spaces: YYYY, YYYY-M[M], YYYY-M[M]-D[D], D[D]/M[M]/YYYY
+// (with any of / . - as separators), and the ranges YYYY-YYYY, YYYY/YYYY,
+// YYYY..YYYY. done is false for anything else, which the slow path parses.
+//
+// It is equivalent because such a string holds only digits and - / . : it
+// has no space (CleanSpace keeps it as it is), no upper-case letter
+// (ToLower too), no approximation prefix or suffix (all start with a
+// letter or "~", or hold a space), and of the expressions only reYearOnly,
+// reRange, reISO and reDMY can match it (reDMonY and reMonDY need letters;
+// the optional time or zone of reISO needs T or a colon). Its digit groups
+// and separators decide which of them matches, tried in the slow path's
+// order, with the same groups; the checks of the values are the slow
+// path's.
+func parseDateFast(s string) (d vigil.Date, ok, done bool) {
+	if s == "" {
+		return d, false, true
+	}
+	// The string as digit groups g[0..n) separated by runs of - / . .
+	var g [3]string
+	var sep [2]string
+	n := 0
+	for i := 0; ; {
+		j := i
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		if j == i || n == len(g) {
+			return d, false, false
+		}
+		g[n] = s[i:j]
+		n++
+		if j == len(s) {
+			break
+		}
+		k := j
+		for k < len(s) && (s[k] == '-' || s[k] == '/' || s[k] == '.') {
+			k++
+		}
+		if k == j || n == len(g) {
+			return d, false, false
+		}
+		sep[n-1] = s[j:k]
+		i = k
+	}
+	d.Text = s
+	var y, m, day int
+	switch {
+	case n == 1 && len(g[0]) == 4: // reYearOnly
+		y = atoiDigits(g[0])
+	case n == 2 && len(g[0]) == 4 && len(g[1]) == 4 && (sep[0] == "-" || sep[0] == "/" || sep[0] == ".."): // reRange
+		y = atoiDigits(g[0])
+		to := atoiDigits(g[1])
+		if to < y {
+			return d, false, true
+		}
+		d.Year, d.ToYear = y, to
+		if to == y {
+			d.ToYear = 0
+		}
+		return d, true, true
+	case n >= 2 && len(g[0]) == 4 && sep[0] == "-" && len(g[1]) <= 2 && (n == 2 || sep[1] == "-" && len(g[2]) <= 2): // reISO
+		y, m = atoiDigits(g[0]), atoiDigits(g[1])
+		if n == 3 {
+			day = atoiDigits(g[2])
+		}
+	case n == 3 && len(g[0]) <= 2 && len(g[1]) <= 2 && len(g[2]) == 4 && len(sep[0]) == 1 && len(sep[1]) == 1: // reDMY
+		day, m, y = atoiDigits(g[0]), atoiDigits(g[1]), atoiDigits(g[2])
+	default:
+		return d, false, false
+	}
+	if y < 1000 || y > 2200 || m < 0 || m > 12 || day < 0 || day > 31 || (m == 0 && day != 0) {
+		if y >= 1000 && y <= 2200 && m == 0 && day != 0 {
+			d.Year = y
+			return d, true, true
+		}
+		return d, false, true
+	}
+	d.Year, d.Month, d.Day = y, m, day
+	return d, true, true
+}
+
+// atoiDigits returns the value of a short string of ASCII digits.
+func atoiDigits(s string) int {
+	v := 0
+	for i := 0; i < len(s); i++ {
+		v = v*10 + int(s[i]-'0')
+	}
+	return v
 }

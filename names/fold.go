@@ -244,3 +244,95 @@ func Variants(tok string) []string {
 	}
 	return out
 }
+
+// foldSecond holds, for each first byte of a rule of foldRules, the set of
+// second bytes of its rules of two letters or more, as a bit set over 'a'
+// to 'z' (bit 26 for any other byte); foldSingle whether it has a
+// one-letter rule. A position whose next byte is not in the set can only
+// match a one-letter rule.
+var foldSecond, foldSingle = func() (second [256]uint32, single [256]bool) {
+	for _, r := range foldRules {
+		if len(r.from) == 1 {
+			single[r.from[0]] = true
+		} else {
+			second[r.from[0]] |= foldBit(r.from[1])
+		}
+	}
+	return second, single
+}()
+
+// foldBit is the bit of byte c in foldSecond.
+func foldBit(c byte) uint32 {
+	if c >= 'a' && c <= 'z' {
+		return 1 << (c - 'a')
+	}
+	return 1 << 26
+}
+
+// appendFold appends Fold(tok) to dst: the same rewriting, done in dst
+// instead of a buffer of its own.
+func appendFold(dst []byte, tok string) []byte {
+	if tok == "" {
+		return dst
+	}
+	start := len(dst)
+	for i := 0; i < len(tok); {
+		matched := false
+		c := tok[i]
+		if !foldSingle[c] && (i+1 == len(tok) || foldSecond[c]&foldBit(tok[i+1]) == 0) {
+			// No rule can match here.
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		for _, r := range foldRulesBy[c] {
+			if strings.HasPrefix(tok[i:], r.from) {
+				dst = append(dst, r.to...)
+				i += len(r.from)
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			dst = append(dst, tok[i])
+			i++
+		}
+	}
+	src := dst[start:]
+	// A leading "ie"/"io" from y- (Yevgeny → ievgeni): drop the i.
+	if len(src) > 3 && src[0] == 'i' && (src[1] == 'e' || src[1] == 'o' || src[1] == 'a' || src[1] == 'u') {
+		src = src[1:]
+	}
+	// Collapse doubled letters, writing from start: a write never
+	// overtakes the bytes still to be read.
+	w := start
+	for i := 0; i < len(src); i++ {
+		if i > 0 && src[i] == src[i-1] {
+			continue
+		}
+		dst[w] = src[i]
+		w++
+	}
+	return dst[:w]
+}
+
+// appendSkeleton appends skeletonOfFold(string(dst[fs:fe])) to dst.
+func appendSkeleton(dst []byte, fs, fe int) []byte {
+	var last byte
+	for i := fs; i < fe; i++ {
+		c := skeletonMap[dst[i]]
+		if c == 'h' && i > fs {
+			c = 0 // h counts only as a first letter (Hasan: hsn)
+		}
+		if c == 0 {
+			last = 0
+			continue
+		}
+		if c == last {
+			continue
+		}
+		dst = append(dst, c)
+		last = c
+	}
+	return dst
+}

@@ -51,6 +51,16 @@ func Tokens(s string) []string {
 // Words splits s into normalised words, keeping each word's original form and
 // script. It never returns empty words.
 func Words(s string) []Word {
+	if ws, ok := appendWordsFast(nil, s); ok {
+		return ws
+	}
+	return wordsSlow(s)
+}
+
+// wordsSlow is Words through the general pipeline (NFKC, width folding,
+// transliteration by script). It is the reference that the fast path of
+// Words is tested against, and what Words falls back to.
+func wordsSlow(s string) []Word {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, " ")
 	}
@@ -244,4 +254,235 @@ func detectScript(s string) string {
 		}
 	}
 	return ""
+}
+
+// Kinds of the runes that appendWordsFast handles.
+const (
+	runeOther  = iota // not handled: the slow path decides
+	runeLetter        // a Latin letter kept in words
+	runeSep           // a separator between words
+	runeApos          // an apostrophe, dropped within a word
+)
+
+// fastRune is what the slow path makes of one non-ASCII rune of a word.
+type fastRune struct {
+	kind uint8
+	// orig is unicode.ToLower of the rune in UTF-8, as splitRaw keeps it.
+	orig string
+	// text is latinASCII(orig): lower-case ASCII letters and digits only
+	// (possibly none).
+	text string
+}
+
+// fastRuneLo and fastRuneHi bound the table fastRunes: Latin-1 Supplement,
+// Latin Extended-A and -B.
+const fastRuneLo, fastRuneHi = 0x80, 0x250
+
+// fastRunes classifies the runes fastRuneLo ≤ r < fastRuneHi; fastRuneExtra
+// the few others that Latin names often carry (curly apostrophes, dashes,
+// quotes).
+var fastRunes, fastRuneExtra = func() (tab [fastRuneHi - fastRuneLo]fastRune, extra map[rune]fastRune) {
+	extra = map[rune]fastRune{}
+	for r := rune(fastRuneLo); r < fastRuneHi; r++ {
+		tab[r-fastRuneLo] = classifyFastRune(r)
+	}
+	for _, r := range []rune{'’', '‘', 'ʼ', 'ʻ', 'ʹ', '′', '‐', '–', '—', '“', '”', '„'} {
+		if k := classifyFastRune(r); k.kind != runeOther {
+			extra[r] = k
+		}
+	}
+	return tab, extra
+}()
+
+// classifyFastRune works out, with the slow path's own functions, what
+// Words does with the non-ASCII rune r wherever it stands, or runeOther when
+// that is not the same everywhere. A rune qualifies only when NFKC and width
+// folding leave it unchanged (so they leave a string of such runes and ASCII
+// unchanged: every such rune is a starter whose NFKC quick check is Yes, and
+// TestFastRunesStable checks every pair); a letter also needs splitRaw to
+// keep it (as its lower case), detectScript to call that Latin, and
+// latinASCII to spell it with ASCII letters and digits alone. latinASCII
+// spells a word rune by rune (NFD, dropping marks and unidecode all work
+// per rune, and ASCII letters and digits pass unchanged), so a word's text is
+// the concatenation of its runes' texts.
+func classifyFastRune(r rune) fastRune {
+	s := string(r)
+	if r < utf8.RuneSelf || !utf8.ValidRune(r) || norm.NFKC.String(s) != s || width.Fold.String(s) != s ||
+		norm.NFD.PropertiesString(s).CCC() != 0 {
+		return fastRune{}
+	}
+	switch {
+	case r == 0x200C || r == 0x200D || r == 0x0640:
+		// Joiners and tatweel, which splitRaw keeps within a word.
+		return fastRune{}
+	case isApostrophe(r):
+		return fastRune{kind: runeApos}
+	case unicode.IsLetter(r):
+		lo := unicode.ToLower(r)
+		los := string(lo)
+		if detectScript(los) != "Latn" {
+			return fastRune{}
+		}
+		t := latinASCII(los)
+		for i := 0; i < len(t); i++ {
+			if c := t[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+				return fastRune{}
+			}
+		}
+		return fastRune{kind: runeLetter, orig: los, text: t}
+	case unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r):
+		return fastRune{}
+	}
+	return fastRune{kind: runeSep}
+}
+
+// lookupFastRune returns the class of a non-ASCII rune.
+func lookupFastRune(r rune) fastRune {
+	if r >= fastRuneLo && r < fastRuneHi {
+		return fastRunes[r-fastRuneLo]
+	}
+	return fastRuneExtra[r]
+}
+
+// fastTok is one word found by appendWordsFast: its text and original form
+// as byte ranges of the scanner's buffers.
+type fastTok struct {
+	ts, te int32 // text: text buffer [ts:te]
+	os, oe int32 // original form: orig buffer [os:oe] when sep, else the text
+	dot    bool  // written with a trailing dot (an initial: "A.")
+	sep    bool  // the original form differs from the text
+	latn   bool  // has a letter: script "Latn" (digits alone have none)
+}
+
+// appendWordsFast appends Words(s) to dst when s is written in ASCII and the
+// Latin runes of fastRunes alone, and reports whether it did; otherwise it
+// returns dst unchanged and false. It makes what the slow path makes in one
+// pass: NFKC and width folding are the identity on such strings, splitRaw
+// lower-cases letters, drops apostrophes and splits on everything else
+// (keeping a word's trailing dot), convertWord spells each rune through
+// fastRunes (latinASCII is the identity on ASCII letters and digits), and
+// joinInitialisms is applied to the words in the same way. All the words'
+// strings share one allocation.
+func appendWordsFast(dst []Word, s string) ([]Word, bool) {
+	var (
+		textArr [128]byte
+		origArr [64]byte
+		tokArr  [16]fastTok
+	)
+	text, orig, toks := textArr[:0], origArr[:0], tokArr[:0]
+	inTok := false // a raw word has begun (its text may still be empty)
+	var cur fastTok
+	end := func(dot bool) {
+		if inTok {
+			cur.te, cur.oe, cur.dot = int32(len(text)), int32(len(orig)), dot
+			// convertWord makes no word of an empty text.
+			if cur.te > cur.ts {
+				toks = append(toks, cur)
+			}
+		}
+		inTok = false
+	}
+	begin := func() {
+		if !inTok {
+			inTok = true
+			cur = fastTok{ts: int32(len(text))}
+		}
+	}
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			switch {
+			case c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z':
+				begin()
+				c |= 0x20
+				text = append(text, c)
+				if cur.sep {
+					orig = append(orig, c)
+				}
+				cur.latn = true
+			case c >= '0' && c <= '9':
+				begin()
+				text = append(text, c)
+				if cur.sep {
+					orig = append(orig, c)
+				}
+			case c == '\'' || c == '`':
+				// Dropped within a word; no word begins.
+			case c == '.':
+				end(true)
+			case c == '&':
+				end(false)
+				begin()
+				text = append(text, "and"...)
+				cur.latn = true
+				end(false)
+			default:
+				end(false)
+			}
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		k := lookupFastRune(r)
+		switch k.kind {
+		case runeLetter:
+			begin()
+			if !cur.sep {
+				// The word's ASCII so far is the same in both forms.
+				cur.sep = true
+				cur.os = int32(len(orig))
+				orig = append(orig, text[cur.ts:]...)
+			}
+			text = append(text, k.text...)
+			orig = append(orig, k.orig...)
+			cur.latn = true
+		case runeApos:
+		case runeSep:
+			end(false)
+		default:
+			return dst, false
+		}
+	}
+	end(false)
+	if len(toks) == 0 {
+		return dst, true
+	}
+	// joinInitialisms: a run of two or more one-letter words written with
+	// a dot, and a lone letter right after it, become one word.
+	out := toks[:0]
+	for i := 0; i < len(toks); {
+		j := i
+		for j < len(toks) && toks[j].te-toks[j].ts == 1 && toks[j].dot {
+			j++
+		}
+		if j-i >= 2 && j < len(toks) && toks[j].te-toks[j].ts == 1 {
+			j++
+		}
+		if j-i >= 2 {
+			ts := int32(len(text))
+			for _, t := range toks[i:j] {
+				text = append(text, text[t.ts])
+			}
+			out = append(out, fastTok{ts: ts, te: int32(len(text)), latn: true})
+			i = j
+			continue
+		}
+		out = append(out, toks[i])
+		i++
+	}
+	base := int32(len(text))
+	all := string(append(text, orig...))
+	for _, t := range out {
+		w := Word{Text: all[t.ts:t.te]}
+		w.Orig = w.Text
+		if t.sep {
+			w.Orig = all[base+t.os : base+t.oe]
+		}
+		if t.latn {
+			w.Script = "Latn"
+		}
+		dst = append(dst, w)
+	}
+	return dst, true
 }
