@@ -1,6 +1,10 @@
 package match_test
 
 import (
+	"bytes"
+	"encoding/csv"
+	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/batch"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -62,6 +66,26 @@ func queryMix(t testing.TB, entries []match.Entry, n int) []string {
 			break
 		}
 		qs = append(qs, p.Name)
+	}
+	return qs
+}
+
+// genRows returns n generated batch rows (batch.Generate: names across
+// naming traditions with date of birth, nationality, gender and passport,
+// a few of them listed people) as queries.
+func genRows(t testing.TB, n int) []vigil.Query {
+	var buf bytes.Buffer
+	listed := []string{"Qasem Soleimani", "Vladimir Putin", "Sergei Shoigu", "Bashar al-Assad", "Kim Jong Un"}
+	if err := batch.Generate(&buf, n, 1, listed); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var qs []vigil.Query
+	for _, r := range recs[1:] {
+		qs = append(qs, vigil.Query{Name: r[1], DOB: r[2], Nationality: r[3], Gender: r[4], ID: r[5]})
 	}
 	return qs
 }

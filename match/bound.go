@@ -3,6 +3,7 @@ package match
 import (
 	"hash/maphash"
 	"math"
+	"slices"
 
 	"github.com/vigil-screening/vigil/names"
 )
@@ -41,50 +42,64 @@ const maxBoundParts = 32
 // It reads form f from the index's compact per-form arrays (see formData).
 func (ix *Index) nameBound(q *prepared, f int32, sc *simCache, cut float64) float64 {
 	lo, hi := ix.fOff[f], ix.fOff[f+1]
-	ids, ws := ix.fTok[lo:hi], ix.fW[lo:hi]
-	nq, nc := len(q.parts), len(ids)
+	parts := ix.fParts[lo:hi]
+	nq, nc := len(q.parts), len(parts)
 	if nq > maxBoundParts || nc > maxBoundParts || sc.q != q {
 		return 2
 	}
-	toks := ix.toks
 	// Split merging, in either direction, is not bounded here.
-	if cl := int(ix.fLong[f]); cl > q.longest+1 && sc.mergeInto(ids) {
+	if cl := int(ix.fLong[f]); cl > q.longest+1 && sc.mergeInto(parts) {
 		return 2
 	} else if q.longest > cl+1 && q.keyLenIn(ix.fMerge[f]) && mayMerge(&ix.names[ix.forms[f]].p, q) {
 		return 2
 	}
-	var bq0, bc0 [maxBoundParts]float64
-	var zq, zc [maxBoundParts]bool
+	var bqa, bca [maxBoundParts]float64
+	var zqa, zca [maxBoundParts]bool
+	bq0, bc0, zq, zc := bqa[:nq], bca[:nc], zqa[:nq], zca[:nc]
 	// truncated: the query's last part beginning a listed part.
 	if i := nq - 1; i >= 1 && q.parts[i].Tag != names.TagLegal && len(q.parts[i].Text) >= 2 {
 		k := q.parts[i].Text
-		for j, id := range ids {
-			if toks[id].longerPrefix(k, ix.tokPart[id].Text) {
+		for j := range parts {
+			p := &parts[j]
+			if longerPrefix(p.text8, p.textLen, k, ix.tokPart[p.id].Text) {
 				bq0[i], bc0[j] = max(bq0[i], creditTruncated), max(bc0[j], creditTruncated)
 				zq[i], zc[j] = true, true
 			}
 		}
 	}
-	acronymsIntoForm(q, toks, ids, bq0[:nq], bc0[:nc])
-	acronymsFromForm(q, toks, ids, bq0[:nq], bc0[:nc])
-	b := creditBound(q, ids, ws, toks, sc, true, bq0, bc0, zq, zc, cut)
-	if b < cut {
-		return b
+	acronymsIntoForm(q, parts, bq0, bc0)
+	acronymsFromForm(q, parts, bq0, bc0)
+	// From near lists the exact rows cost no more than upper ones.
+	if !sc.nearOn {
+		b := creditBound(q, parts, sc, true, bq0, bc0, zq, zc, cut)
+		if b < cut {
+			return b
+		}
 	}
-	return creditBound(q, ids, ws, toks, sc, false, bq0, bc0, zq, zc, cut)
+	return creditBound(q, parts, sc, false, bq0, bc0, zq, zc, cut)
 }
 
 // creditBound is nameBound's bound from the part similarities of the cache
 // (their upper bounds, with upper), given the best credits and zero options
-// the special alignments allow. When cut > 0 and the bound is below cut it
-// may return any value from the bound up to (not including) cut: one pass
-// at λ = cut decides that, where the exact bound takes several.
-func creditBound(q *prepared, ids []uint32, ws []float64, toks []tokInfo, sc *simCache, upper bool, bq, bc [maxBoundParts]float64, zq, zc [maxBoundParts]bool, cut float64) float64 {
-	nq, nc := len(q.parts), len(ids)
+// the special alignments allow (bq0, bc0, zq, zc, read only). When cut > 0
+// and the bound is below cut it may return any value from the bound up to
+// (not including) cut: one pass at λ = cut decides that, where the exact
+// bound takes several.
+func creditBound(q *prepared, cparts []formPart, sc *simCache, upper bool, bq0, bc0 []float64, zq0, zc0 []bool, cut float64) float64 {
+	nq, nc := len(q.parts), len(cparts)
+	var bqa, bca [maxBoundParts]float64
+	var zqa, zca [maxBoundParts]bool
+	bq, bc, zq, zc := bqa[:nq], bca[:nc], zqa[:nq], zca[:nc]
+	copy(bq, bq0)
+	copy(bc, bc0)
+	copy(zq, zq0)
+	copy(zc, zc0)
 	// The best similarity of each part first, credited once at the end
 	// (credit is monotone).
-	var sq, sc2 [maxBoundParts]float64
-	for j, id := range ids {
+	var sqa, sca [maxBoundParts]float64
+	sq, sc2 := sqa[:nq], sca[:nc]
+	for j := range cparts {
+		id := cparts[j].id
 		var row []float64
 		var urow []float32
 		if upper {
@@ -95,7 +110,7 @@ func creditBound(q *prepared, ids []uint32, ws []float64, toks []tokInfo, sc *si
 		if row == nil && urow == nil {
 			return 2
 		}
-		cInit := toks[id].tag == names.TagInitial
+		cInit := cparts[j].tag == names.TagInitial
 		for i := 0; i < nq; i++ {
 			var s float64
 			if upper {
@@ -122,14 +137,17 @@ func creditBound(q *prepared, ids []uint32, ws []float64, toks []tokInfo, sc *si
 			bc[j] = max(bc[j], creditUpper(sc2[j]))
 		}
 	}
-	var ps [2 * maxBoundParts]boundPart
+	var psa [16]boundPart
+	parts := psa[:0]
+	if nq+nc > len(psa) {
+		parts = make([]boundPart, 0, nq+nc)
+	}
 	for i := 0; i < nq; i++ {
-		ps[i] = boundPart{w: q.weights[i], b: bq[i], alpha: extraQueryPers, z: zq[i], subst: substantiveTag(q.parts[i].Tag), query: true}
+		parts = append(parts, boundPart{w: q.weights[i], b: bq[i], z: zq[i], subst: substantiveTag(q.parts[i].Tag), query: true})
 	}
-	for j, id := range ids {
-		ps[nq+j] = boundPart{w: ws[j], b: bc[j], alpha: extraCandPers, z: zc[j], subst: substantiveTag(toks[id].tag)}
+	for j := range cparts {
+		parts = append(parts, boundPart{w: cparts[j].w, b: bc[j], z: zc[j], subst: substantiveTag(cparts[j].tag)})
 	}
-	parts := ps[:nq+nc]
 	if cut > 0 {
 		// max Σ(a − cut·b) < 0 exactly when the best ratio is below cut
 		// (Dinkelbach): one pass per case decides it.
@@ -172,11 +190,11 @@ func creditBound(q *prepared, ids []uint32, ws []float64, toks []tokInfo, sc *si
 }
 
 // boundPart is one part as creditBound weighs it: its weight, best credit
-// (0: no partner), penalty factor when unaligned, whether it may align at
-// no weight (z), whether it is substantive (compare's conflict rule) and
-// which side it is on.
+// (0: no partner), whether it may align at no weight (z), whether it is
+// substantive (compare's conflict rule) and which side it is on (which
+// sets its penalty factor when unaligned).
 type boundPart struct {
-	w, b, alpha     float64
+	w, b            float64
 	z, subst, query bool
 }
 
@@ -204,7 +222,10 @@ func (c boundCase) choose(parts []boundPart, lam float64) (num, den float64, ok 
 		p := &parts[k]
 		bestA, bestB, bestV := 0.0, 0.0, math.Inf(-1)
 		if !p.subst || (c == caseQueryAligned) != p.query || c == caseConflict {
-			alpha := p.alpha
+			alpha := extraCandPers
+			if p.query {
+				alpha = extraQueryPers
+			}
 			if c == caseConflict {
 				alpha = conflictWeight
 			}
@@ -249,16 +270,16 @@ func creditUpper(s float64) float64 {
 
 // acronymsIntoForm raises the best credits of the parts acronyms could
 // align: a query part spelling the initials of a run of the form's parts.
-func acronymsIntoForm(q *prepared, toks []tokInfo, ids []uint32, bq, bc []float64) {
+func acronymsIntoForm(q *prepared, parts []formPart, bq, bc []float64) {
 	for i := range q.parts {
 		p := &q.parts[i]
 		if len(p.Key) < 2 || len(p.Key) > 6 || (p.Tag != names.TagName && p.Tag != names.TagOrgWord) {
 			continue
 		}
-		for j := 0; j+len(p.Key) <= len(ids); j++ {
+		for j := 0; j+len(p.Key) <= len(parts); j++ {
 			ok := true
 			for k := 0; k < len(p.Key); k++ {
-				t := &toks[ids[j+k]]
+				t := &parts[j+k]
 				if t.textLen == 0 || byte(t.text8) != p.Key[k] || t.tag == names.TagInitial || t.tag == names.TagLegal {
 					ok = false
 					break
@@ -277,9 +298,9 @@ func acronymsIntoForm(q *prepared, toks []tokInfo, ids []uint32, bq, bc []float6
 
 // acronymsFromForm is acronymsIntoForm the other way: a part of the form
 // spelling the initials of a run of query parts.
-func acronymsFromForm(q *prepared, toks []tokInfo, ids []uint32, bq, bc []float64) {
-	for j, id := range ids {
-		t := &toks[id]
+func acronymsFromForm(q *prepared, parts []formPart, bq, bc []float64) {
+	for j := range parts {
+		t := &parts[j]
 		n := int(t.keyLen)
 		if n < 2 || n > 6 || (t.tag != names.TagName && t.tag != names.TagOrgWord) {
 			continue
@@ -423,12 +444,13 @@ func mayMerge(a, b *prepared) bool {
 }
 
 // mergeInto reports whether mergeSplits(q, c) might change the query q
-// the cache was reset for, c the form whose parts are ids: whether a run of
-// q's parts spells one of them at least 0.85 alike. Each listed part is
-// checked once per query (see mergeHit).
-func (sc *simCache) mergeInto(ids []uint32) bool {
+// the cache was reset for, c the form whose parts are parts: whether a run
+// of q's parts spells one of them at least 0.85 alike. A part no run is
+// about as long as, beginning or sounding alike, is passed over at once;
+// the others are checked once per query (see mergeHit).
+func (sc *simCache) mergeInto(parts []formPart) bool {
 	q := sc.q
-	if len(q.parts) < 2 || len(ids) == 0 {
+	if len(q.parts) < 2 || len(parts) == 0 {
 		return false
 	}
 	if !q.mergesSet {
@@ -437,10 +459,28 @@ func (sc *simCache) mergeInto(ids []uint32) bool {
 	if len(q.merges) == 0 {
 		return false
 	}
-	for _, id := range ids {
-		if sc.mergeHit(id) {
+	for j := range parts {
+		p := &parts[j]
+		if !p.slow && !q.mergeMay(p.keyLen, byte(p.key8), p.skelH) {
+			continue
+		}
+		if sc.mergeHit(p.id) {
 			return true
 		}
+	}
+	return false
+}
+
+// mergeMay reports whether some merge run of q is about as long as a part
+// whose Key is keyLen long and begins with c, and begins with c or sounds
+// alike (skelH): mergeHit's first test.
+func (q *prepared) mergeMay(keyLen uint8, c byte, skelH uint32) bool {
+	for i := range q.merges {
+		m := &q.merges[i]
+		if keyLen == 0 || abs(int(keyLen)-len(m.p.Key)) > 3 || (c != m.p.Key[0] && skelH != m.skelH) {
+			continue
+		}
+		return true
 	}
 	return false
 }
@@ -454,6 +494,13 @@ func (sc *simCache) mergeHit(id uint32) bool {
 	if sc.mstamp[id] == sc.epoch {
 		return sc.mhit[id]
 	}
+	if sc.runEpoch != sc.epoch {
+		sc.runEpoch = sc.epoch
+		sc.runInfo = slices.Grow(sc.runInfo[:0], len(sc.q.merges))[:len(sc.q.merges)]
+		for i := range sc.q.merges {
+			sc.runInfo[i].set(&sc.q.merges[i].p)
+		}
+	}
 	t := &sc.toks[id]
 	hit := t.slow // too long to summarise: assume so
 	for i := 0; i < len(sc.q.merges) && !hit; i++ {
@@ -463,8 +510,31 @@ func (sc *simCache) mergeHit(id uint32) bool {
 		if t.keyLen == 0 || abs(int(t.keyLen)-len(m.p.Key)) > 3 || (byte(t.key8) != m.p.Key[0] && t.skelH != m.skelH) {
 			continue
 		}
+		if mergeBelow(&sc.runInfo[i], t) {
+			continue
+		}
 		hit = partSimFloor(&m.p, &sc.tokPart[id], 0.85) >= 0.85
 	}
 	sc.mstamp[id], sc.mhit[id] = sc.epoch, hit
 	return hit
+}
+
+// mergeBelow reports, from the summaries alone, that partSimFloor of a
+// merged run (summary m, a name part) and a listed part (t) is below 0.85,
+// as it is unless their Keys or Folds are equal, they are words of one
+// logographic or syllabic script, their consonant skeletons may bring it
+// up (one written in an abjad, the other not), or their letter counts
+// allow an edit similarity that high (see partSimHist).
+func mergeBelow(m, t *tokInfo) bool {
+	switch {
+	case m.slow || t.slow, m.keyH == t.keyH, m.foldH == t.foldH,
+		m.logo != 0 && m.logo == t.logo,
+		m.abjad != t.abjad && m.skLen >= 3 && t.skLen >= 3:
+		return false
+	case t.tag == names.TagLegal || t.tag == names.TagNumber || t.tag == names.TagInitial,
+		m.logo == 1 || t.logo == 1:
+		// 0, 0.75 or 0.8, or at most hanNear times a similarity.
+		return true
+	}
+	return max(histBound(&m.hist.key, &t.hist.key, int(m.keyLen), int(t.keyLen)), histBound(&m.hist.fold, &t.hist.fold, int(m.foldLen), int(t.foldLen))) < 0.85
 }

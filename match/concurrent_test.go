@@ -60,17 +60,20 @@ func TestScreenConcurrent(t *testing.T) {
 }
 
 // TestHoodCacheChangesNothing screens the same queries, twice over, on an
-// index that remembers each part's neighbourhood across queries and on one
-// that does not: the answers must agree. The queries reuse words in other
-// roles (a given name as a surname, a word in a person's and in an
-// organisation's name) and in other scripts.
+// index that remembers each part's neighbourhood across queries, on one
+// that gives every part its near data at once (so that the pre-bound and
+// the near rows serve every query) and on one that remembers nothing: the
+// answers must agree. The queries reuse words in other roles (a given name
+// as a surname, a word in a person's and in an organisation's name) and in
+// other scripts.
 func TestHoodCacheChangesNothing(t *testing.T) {
 	var entries []Entry
 	for i, n := range []string{"Mohammed Ali", "Muhammad Ali", "Mohamed Ali Hassan", "Mohammad Reza", "Muhammed Hasan", "Hassan Ali Trading", "Qasem Soleimani", "Ghasem Soleymani", "Sergei Shoigu", "Sergey Lavrov", "Kim Jong Un", "Maria Garcia Lopez", "Bank Melli Iran"} {
 		entries = append(entries, Entry{Entity: &vigil.Entity{ID: fmt.Sprintf("t:%d", i), Names: []vigil.Name{{Full: n}}}, Version: "t@1"})
 	}
-	cached, plain := NewIndex(entries), NewIndex(entries)
+	cached, hot, plain := NewIndex(entries), NewIndex(entries), NewIndex(entries)
 	plain.hoods = nil
+	hot.hoods.nearAfter = 1
 	qs := []vigil.Query{
 		{Name: "Qassem Suleimani"}, {Name: "Suleimani Qassem", DOB: "1957"}, {Name: "Ali Hassan Trading"},
 		{Name: "Hassan Trading LLC", Kind: vigil.KindOrganization}, {Name: "Trading Hassan", Kind: vigil.KindPerson},
@@ -81,9 +84,12 @@ func TestHoodCacheChangesNothing(t *testing.T) {
 	for pass := 0; pass < 2; pass++ {
 		for _, q := range qs {
 			q.Threshold = 0.3
-			a, b := cached.Screen(q), plain.Screen(q)
+			a, b, c := cached.Screen(q), plain.Screen(q), hot.Screen(q)
 			if !reflect.DeepEqual(a, b) {
 				t.Errorf("pass %d, %+v: with the cache %v, without %v", pass, q, a, b)
+			}
+			if !reflect.DeepEqual(c, b) {
+				t.Errorf("pass %d, %+v: with near data %v, without %v", pass, q, c, b)
 			}
 			if pass == 1 && len(a) == 0 && q.Name == "Qassem Suleimani" {
 				t.Errorf("%q found nothing", q.Name)
@@ -98,10 +104,11 @@ func TestHoodCacheChangesNothing(t *testing.T) {
 		qp := cached.prepareQuery(q.Name, q.Kind)
 		s.sims.reset(&qp)
 		for i := range qp.parts {
-			known, ok := cached.hoods.get(&qp.parts[i])
-			if !ok {
+			e := cached.hoods.get(&qp.parts[i])
+			if e == nil {
 				continue
 			}
+			known := e.met
 			checked++
 			if len(known) > 1 {
 				many++
@@ -114,8 +121,21 @@ func TestHoodCacheChangesNothing(t *testing.T) {
 	if checked < len(qs) || many < 3 {
 		t.Fatalf("%d parts remembered, %d meeting more than one listed part: the test compares too little", checked, many)
 	}
+	// The near data was there to serve.
+	hotParts := 0
+	for _, q := range qs {
+		qp := hot.prepareQuery(q.Name, q.Kind)
+		for i := range qp.parts {
+			if e := hot.hoods.get(&qp.parts[i]); e != nil && e.near.Load() != nil {
+				hotParts++
+			}
+		}
+	}
+	if hotParts < len(qs) {
+		t.Errorf("only %d query parts have near data", hotParts)
+	}
 	cached.ForgetParts()
-	if _, ok := cached.hoods.get(&cached.prepareQuery("Mohammed Hassan", vigil.KindUnknown).parts[0]); ok {
+	if cached.hoods.get(&cached.prepareQuery("Mohammed Hassan", vigil.KindUnknown).parts[0]) != nil {
 		t.Error("ForgetParts kept a part")
 	}
 }

@@ -112,3 +112,60 @@ func TestPackedBonus(t *testing.T) {
 		}
 	}
 }
+
+// TestBonusUpper checks that the envelope of a group of summaries bounds
+// from above the bonus of each (and so formBonus of a form holding them),
+// over the grid of TestPackedBonus grouped by twos and threes, and that
+// it is not trivially loose: it rules out the best bonus for many groups.
+func TestBonusUpper(t *testing.T) {
+	var all []facts
+	for _, d := range [][]vigil.Date{nil, {{Year: 1957, Month: 3, Day: 11}}, {{Month: 5, Day: 1}}, {{Year: 1960, ToYear: 1962}, {Year: 1970, Approx: true}}, {{Year: 1950}, {Year: 1980, Month: 3, Day: 11}}, {{Year: 1950}, {Year: 1951}, {Year: 1952, Approx: true}, {Year: 1957, Month: 3, Day: 11}, {Year: 1990}}} {
+		for _, n := range [][]string{nil, {"IR"}, {"ir", "RU"}, {"US", "GB", "FR", "DE", "SY", "IQ", "IR"}, {"Iran"}} {
+			for _, g := range []string{"", "Male", "f"} {
+				for _, k := range []vigil.Kind{vigil.KindUnknown, vigil.KindPerson, vigil.KindOrganization, "satellite"} {
+					all = append(all, factsOf(&vigil.Entity{Kind: k, Gender: g, BirthDates: d, Nationalities: n}))
+				}
+			}
+		}
+	}
+	sums := make([]evSum, len(all))
+	for e := range all {
+		sums[e] = summarise(&all[e], int32(e))
+	}
+	var groups [][]evSum
+	for e := range sums {
+		groups = append(groups, sums[e:e+1])
+		if e+2 < len(sums) {
+			groups = append(groups, []evSum{sums[e], sums[(e*7+3)%len(sums)]}, []evSum{sums[e], sums[(e*13+5)%len(sums)], sums[(e*31+11)%len(sums)]})
+		}
+	}
+	tight := 0
+	checked := 0
+	for _, dob := range []string{"", "1957-03-11", "1957", "1958", "1956-01-01", "1949", "1955-03-11", "1961-06-01", "1971-05-01", "1990", "2020"} {
+		for _, nat := range []string{"", "IR", "ru", "XX", "Atlantis"} {
+			for _, g := range []string{"", "m", "female"} {
+				for _, k := range []vigil.Kind{vigil.KindUnknown, vigil.KindPerson, vigil.KindOrganization, "satellite"} {
+					ev := parseEvidence(vigil.Query{DOB: dob, Nationality: nat, Gender: g, Kind: k})
+					p := packEvidence(ev)
+					for _, grp := range groups {
+						ub := p.bonusUpper(envelope(grp))
+						best := math.Inf(-1)
+						for i := range grp {
+							best = max(best, p.bonus(&grp[i], all))
+						}
+						checked++
+						if ub < best {
+							t.Fatalf("query %+v: envelope bound %v below the bonus %v of a summary it covers %+v", ev, ub, best, grp)
+						}
+						if ub < ev.maxBonus() {
+							tight++
+						}
+					}
+				}
+			}
+		}
+	}
+	if tight < checked/20 {
+		t.Errorf("the envelope bound rules out the best bonus for only %d of %d groups", tight, checked)
+	}
+}

@@ -2,6 +2,7 @@ package match
 
 import (
 	"fmt"
+	"github.com/vigil-screening/vigil/names"
 
 	"github.com/vigil-screening/vigil"
 )
@@ -20,7 +21,8 @@ func BoundCheck(ix *Index, qs []string) (forms, rejected int, bad []string) {
 	for _, q := range qs {
 		qp := ix.prepareQuery(q, vigil.KindUnknown)
 		s.sims.reset(&qp)
-		for _, f := range ix.candidates(&qp, s, -10) {
+		for _, k := range ix.candidates(&qp, s, -10) {
+			f := k.ni
 			rep := &ix.names[ix.forms[f]]
 			score := max(compare(qp, rep.p, false, s.sims).score, compare(qp, rep.p, true, s.sims).score)
 			exact := ix.nameBound(&qp, f, s.sims, 0)
@@ -35,4 +37,69 @@ func BoundCheck(ix *Index, qs []string) (forms, rejected int, bad []string) {
 		}
 	}
 	return forms, rejected, bad
+}
+
+// HotParts makes the index give every query part its near data at its
+// first query.
+func HotParts(ix *Index) { ix.hoods.nearAfter, ix.hoods.maxNears = 1, 1<<30 }
+
+// PreBoundCheck gives every part of each query its near data and checks
+// the pre-bound against compare's score (both name classes) over every
+// form the data says a query part covers, but those that escape it. It
+// returns how many forms it checked, how many the pre-bound turns away at
+// the default threshold, and the first violations found.
+func PreBoundCheck(ix *Index, qs []string) (checked, rejected int, bad []string) {
+	s := ix.getScratch()
+	defer ix.putScratch(s)
+	near := map[names.Part]*nearData{}
+	for _, q := range qs {
+		qp := ix.prepareQuery(q, vigil.KindUnknown)
+		s.sims.reset(&qp)
+		if s.sims.q == nil {
+			continue
+		}
+		s.ev = packEvidence(parseEvidence(vigil.Query{Name: q}))
+		clear(s.pre.parts[:])
+		for i := range qp.parts {
+			nd, ok := near[qp.parts[i]]
+			if !ok {
+				nd = ix.makeNear(&qp.parts[i])
+				near[qp.parts[i]] = nd
+			}
+			s.pre.parts[i], s.sims.near[i] = nd, nd.list
+		}
+		s.sims.offerNear()
+		ix.preSetup(s, &qp, DefaultThreshold, DefaultThreshold)
+		if !s.pre.on {
+			continue
+		}
+		for f := range ix.forms {
+			covered := false
+			for i := range qp.parts {
+				covered = covered || s.pre.parts[i].cov[f] != 0
+			}
+			covered = covered || (s.pre.last >= 0 && s.pre.trunc[f]>>8 == s.pre.gen)
+			if !covered {
+				continue
+			}
+			pb := ix.preBound(s, int32(f))
+			if pb == 2 || ix.mayMergeQuery(s, int32(f)) {
+				continue
+			}
+			// Far below any threshold, a sample is enough.
+			if pb < 0.4 && f%8 != 0 {
+				continue
+			}
+			rep := &ix.names[ix.forms[f]]
+			score := max(compare(qp, rep.p, false, s.sims).score, compare(qp, rep.p, true, s.sims).score)
+			checked++
+			if pb < DefaultThreshold {
+				rejected++
+			}
+			if pb < score-1e-9 && len(bad) < 10 {
+				bad = append(bad, fmt.Sprintf("%q ~ %q: pre-bound %.4f < score %.4f", q, rep.p.full, pb, score))
+			}
+		}
+	}
+	return checked, rejected, bad
 }

@@ -45,7 +45,7 @@ func TestSelectBest(t *testing.T) {
 	for n := 1; n < 300; n += 7 {
 		c := make([]candWeight, n)
 		for i := range c {
-			c[i] = candWeight{int32(r.Intn(50)), float32(r.Intn(20)) / 20}
+			c[i] = candWeight{int32(r.Intn(50)), float32(r.Intn(20)) / 20, 0}
 		}
 		want := slices.Clone(c)
 		slices.SortFunc(want, candBefore)

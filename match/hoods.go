@@ -3,19 +3,29 @@ package match
 import (
 	"hash/maphash"
 	"sync"
+	"sync/atomic"
 
 	"github.com/vigil-screening/vigil/names"
 )
 
-// hoodCache remembers, across queries, the listed parts each query part
-// meets through the retrieval keys and its (upper) similarity to each: a
-// pure function of the part, and the costliest step of retrieval. Names
-// repeat their parts far more than whole names (given names, surnames),
-// so that in a batch most parts are met once. It is sharded, each shard
-// under its own lock, and bounded: a full shard is emptied.
+// hoodCache remembers, across queries, what is known of each query part:
+// the listed parts it meets through the retrieval keys with its (upper)
+// similarity to each (a pure function of the part, and the costliest step
+// of retrieval) and, once the part has been queried often, its near data:
+// every listed part it may be aligned with and what that covers of every
+// form (see nearData). Names repeat their parts
+// far more than whole names (given names, surnames), so that in a batch
+// most parts are met once. It is sharded, each shard under its own lock,
+// and bounded: a full shard is emptied.
 type hoodCache struct {
 	seed   maphash.Seed
 	shards [hoodShards]hoodShard
+	// A part gets its near data at its nearAfter-th query, when making
+	// it (scans of every listed part and form, a few ms) costs less than
+	// what it saves; at most maxNears parts have it (about 64 KB each).
+	nearAfter, maxNears int32
+	// nears counts the near data made.
+	nears atomic.Int32
 }
 
 const (
@@ -25,28 +35,34 @@ const (
 
 type hoodShard struct {
 	mu sync.RWMutex
-	m  map[names.Part][]metTok
+	m  map[names.Part]*hoodEntry
+}
+
+// hoodEntry is what is known of one query part.
+type hoodEntry struct {
+	met  []metTok // never changed once stored
+	seen atomic.Int32
+	near atomic.Pointer[nearData]
 }
 
 func newHoodCache() *hoodCache {
-	return &hoodCache{seed: maphash.MakeSeed()}
+	return &hoodCache{seed: maphash.MakeSeed(), nearAfter: 256, maxNears: 512}
 }
 
 func (c *hoodCache) shard(x *names.Part) *hoodShard {
 	return &c.shards[maphash.String(c.seed, x.Text)%hoodShards]
 }
 
-// get returns the met parts of x (best first) and whether they were known
-// (never, from a nil cache).
-func (c *hoodCache) get(x *names.Part) ([]metTok, bool) {
+// get returns what is known of x, or nil (always, from a nil cache).
+func (c *hoodCache) get(x *names.Part) *hoodEntry {
 	if c == nil {
-		return nil, false
+		return nil
 	}
 	sh := c.shard(x)
 	sh.mu.RLock()
-	met, ok := sh.m[*x]
+	e := sh.m[*x]
 	sh.mu.RUnlock()
-	return met, ok
+	return e
 }
 
 // put records the met parts of x; met must not change afterwards. A nil
@@ -58,10 +74,42 @@ func (c *hoodCache) put(x *names.Part, met []metTok) {
 	sh := c.shard(x)
 	sh.mu.Lock()
 	if sh.m == nil || len(sh.m) >= hoodPerShard {
-		sh.m = make(map[names.Part][]metTok, 64)
+		sh.m = make(map[names.Part]*hoodEntry, 64)
 	}
-	sh.m[*x] = met
+	sh.m[*x] = &hoodEntry{met: met}
 	sh.mu.Unlock()
+}
+
+// nearOf returns the near data of query part x (the entry e of the
+// cache), once x has been queried nearAfter times (making it then), else
+// nil.
+func (ix *Index) nearOf(e *hoodEntry, x *names.Part) *nearData {
+	if r := e.near.Load(); r != nil {
+		return r
+	}
+	if e.seen.Add(1) < ix.hoods.nearAfter || ix.hoods.nears.Load() >= ix.hoods.maxNears {
+		return nil
+	}
+	// Two goroutines may both make it; either serves.
+	r := ix.makeNear(x)
+	if e.near.CompareAndSwap(nil, r) {
+		ix.hoods.nears.Add(1)
+	}
+	return e.near.Load()
+}
+
+// entry returns the cache's entry for x, making one without met parts
+// for a part retrieval does not look up (an initial, a particle): it has
+// a near list all the same.
+func (c *hoodCache) entry(x *names.Part) *hoodEntry {
+	if e := c.get(x); e != nil || c == nil {
+		return e
+	}
+	if indexable(x.Tag) {
+		return nil // retrieval meets it first
+	}
+	c.put(x, nil)
+	return c.get(x)
 }
 
 // ForgetParts drops the query parts remembered across queries, so that a
@@ -76,4 +124,5 @@ func (ix *Index) ForgetParts() {
 		sh.m = nil
 		sh.mu.Unlock()
 	}
+	ix.hoods.nears.Store(0)
 }

@@ -90,6 +90,9 @@ type Index struct {
 	fTok  []uint32
 	fW    []float64
 	fLong []int32
+	// fParts[k] is what nameBound reads of the part fTok[k] (see
+	// formPart), beside its weight: one run of memory per form.
+	fParts []formPart
 	// fMerge[f] is the mergeSpan of form f.
 	fMerge []uint32
 	// forms are the distinct parsed names (the same name listed by several
@@ -111,7 +114,11 @@ type Index struct {
 	// once: evSums[evOff[f]:evOff[f+1]].
 	evOff  []uint32
 	evSums []evSum
-	hoods  *hoodCache
+	// heads[f] is what the retrieval estimate reads of form f.
+	heads []formHead
+	hoods *hoodCache
+	// merge serves the pre-bound (see preSetup).
+	merge *mergeIndex
 }
 
 // NewIndex builds the index over entries.
@@ -206,6 +213,21 @@ func NewIndex(entries []Entry) *Index {
 		ix.nameEnt[i] = ix.names[i].entity
 	}
 	ix.evOff, ix.evSums = ix.formSums()
+	ix.heads = make([]formHead, len(ix.forms))
+	for f, ni := range ix.forms {
+		h := formHead{nameW: ix.nameW[f], env: envelope(ix.evSums[ix.evOff[f]:ix.evOff[f+1]])}
+		var subst, other float64
+		p := &ix.names[ni].p
+		for k := range p.parts {
+			if substantiveTag(p.parts[k].Tag) {
+				subst += p.weights[k]
+			} else {
+				other += p.weights[k]
+			}
+		}
+		h.substLo, h.substHi, h.others = roundDown32(subst), roundUp32(subst), roundUp32(other)
+		ix.heads[f] = h
+	}
 	ix.fOff = make([]uint32, 1, len(ix.forms)+1)
 	for _, ni := range ix.forms {
 		p := &ix.names[ni].p
@@ -214,11 +236,15 @@ func NewIndex(entries []Entry) *Index {
 		p.merges, p.mergesSet = mergeCands(p), true
 		ix.fTok = append(ix.fTok, p.ids...)
 		ix.fW = append(ix.fW, p.weights...)
+		for k, id := range p.ids {
+			ix.fParts = append(ix.fParts, newFormPart(&ix.toks[id], id, p.weights[k]))
+		}
 		ix.fLong = append(ix.fLong, int32(p.longest))
 		ix.fMerge = append(ix.fMerge, mergeSpan(p.merges))
 		ix.fOff = append(ix.fOff, uint32(len(ix.fTok)))
 	}
 	ix.buildPostings()
+	ix.buildMergeIndex()
 	return ix
 }
 

@@ -363,6 +363,15 @@ type simCache struct {
 	// is the epoch).
 	mstamp []uint32
 	mhit   []bool
+	// near[i] is the near list of query part i when the index has one
+	// (see nearOf), else nil; nearOn when every part has one, so that
+	// rows are read from them.
+	near   [maxBoundParts][]nearTok
+	nearOn bool
+	// runInfo summarises the query's merge runs (q.merges) for mergeHit,
+	// made in epoch runEpoch.
+	runInfo  []tokInfo
+	runEpoch uint32
 }
 
 func newSimCache(toks []tokInfo, tokPart []names.Part) *simCache {
@@ -377,6 +386,8 @@ func newSimCache(toks []tokInfo, tokPart []names.Part) *simCache {
 // reset readies the cache for a new query q.
 func (sc *simCache) reset(q *prepared) {
 	clear(sc.m)
+	clear(sc.near[:])
+	sc.nearOn = false
 	sc.q = nil
 	sc.rows, sc.urows = sc.rows[:0], sc.urows[:0]
 	if len(q.parts) <= maxBoundParts {
@@ -401,8 +412,21 @@ func (sc *simCache) row(id uint32) []float64 {
 	if sc.q == nil || id == 0 || int(id) >= len(sc.slot) {
 		return nil
 	}
-	r, fresh := arenaRow(sc.slot, &sc.rows, id, sc.epoch, len(sc.q.parts))
+	n := len(sc.q.parts)
+	r, fresh := arenaRow(sc.slot, &sc.rows, id, sc.epoch, n)
 	if !fresh {
+		return r
+	}
+	if sc.nearOn {
+		// Every similarity from minPairSim up is in the near lists; any
+		// other is as good as 0 to every caller.
+		for i := range r {
+			r[i] = 0
+			l := sc.near[i]
+			if k, ok := slices.BinarySearchFunc(l, id, func(t nearTok, id uint32) int { return cmp.Compare(t.id, id) }); ok {
+				r[i] = l[k].sim
+			}
+		}
 		return r
 	}
 	for i := range r {
@@ -425,6 +449,20 @@ func (sc *simCache) urow(id uint32) []float32 {
 		r[i] = roundUp32(sc.pairSim(i, id, true))
 	}
 	return r
+}
+
+// offerNear switches the rows to the near lists when every part of the
+// query has one (see row).
+func (sc *simCache) offerNear() {
+	if sc.q == nil {
+		return
+	}
+	for i := range sc.q.parts {
+		if sc.near[i] == nil {
+			return
+		}
+	}
+	sc.nearOn = true
 }
 
 // pairSim is partSimHist(query part i, listed part id, minPairSim, …,
@@ -450,6 +488,15 @@ func arenaRow[T float32 | float64](slots []uint64, arena *[]T, id, epoch uint32,
 	*arena = slices.Grow(*arena, n)[:off+n]
 	slots[id] = uint64(epoch)<<32 | uint64(off+1)
 	return (*arena)[off : off+n], true
+}
+
+// roundDown32 is the greatest float32 not above v.
+func roundDown32(v float64) float32 {
+	f := float32(v)
+	if float64(f) > v {
+		f = math.Nextafter32(f, float32(math.Inf(-1)))
+	}
+	return f
 }
 
 // roundUp32 is the least float32 not below v.

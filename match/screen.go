@@ -33,22 +33,34 @@ type scratch struct {
 	partW      []float32 // weight of each (pseudo-)part of the query
 	sims       *simCache
 	keep       []candWeight
-	cands      []int32
 	// best is each scored entity's best name; entSlot[e] is 1 + the
 	// index in best of entity e (0: none yet).
 	best    []entBest
 	entSlot []int32
+	// cut and threshold are Screen's, for the pre-bound.
+	cut, threshold float64
+	pre            preState
 }
 
 // formAcc accumulates a form's retrieval evidence: c, the summed evidence
 // of the query parts near its parts, and the set of those parts (bit p-1
-// for part p), together so that crediting touches one place.
+// for part p), together so that crediting touches one place; beside them
+// lies what the estimate reads of the form (formHead), in the cache line
+// crediting brought in.
 type formAcc struct {
 	c    float32
 	mask uint32
-	// nameW is the form's Index.nameW, copied here so that the estimate
-	// reads one place.
-	nameW float32
+	formHead
+}
+
+// formHead is what the estimate reads of a form besides its evidence:
+// its Index.nameW, the envelope of its entities' facts (evEnv), and for
+// the pre-bound the weight of its substantive parts (rounded down and up)
+// and of its other parts (rounded up).
+type formHead struct {
+	nameW                    float32
+	env                      evEnv
+	substLo, substHi, others float32
 }
 
 // metTok is a listed part a query part retrieved, and its (upper)
@@ -66,10 +78,10 @@ type entBest struct {
 	res    result
 }
 
-func newScratch(nameW []float32, toks []tokInfo, tokPart []names.Part, entities int) *scratch {
-	acc := make([]formAcc, len(nameW))
-	for f, w := range nameW {
-		acc[f].nameW = w
+func newScratch(heads []formHead, toks []tokInfo, tokPart []names.Part, entities int) *scratch {
+	acc := make([]formAcc, len(heads))
+	for f := range heads {
+		acc[f].formHead = heads[f]
 	}
 	return &scratch{acc: acc, sims: newSimCache(toks, tokPart), entSlot: make([]int32, entities), tokGen: make([]uint32, len(toks)), tokCred: make([]float32, len(toks))}
 }
@@ -107,7 +119,7 @@ func (ix *Index) getScratch() *scratch {
 		ix.free = ix.free[:n-1]
 		return s
 	}
-	return newScratch(ix.nameW, ix.toks, ix.tokPart, len(ix.entries))
+	return newScratch(ix.heads, ix.toks, ix.tokPart, len(ix.entries))
 }
 
 func (ix *Index) putScratch(s *scratch) {
@@ -146,19 +158,19 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 	cut := max(0.5, threshold-ev.maxBonus()) - 1e-9
 	hasEv := ev.any()
 	s.ev, s.hasEv, s.minEstBase = packEvidence(ev), hasEv, float32(threshold-estMargin)
-	for _, f := range ix.candidates(&qp, s, minEst) {
+	s.cut, s.threshold = cut, threshold
+	for _, k := range ix.candidates(&qp, s, minEst) {
+		f := k.ni
 		// The evidence each entity of the form would get sets how
 		// high its name score must be: a contradicting date of birth
-		// raises the bar for that entity's names.
-		// (nameBound is exact from cut up, so that it serves both.)
-		b := ix.nameBound(&qp, f, s.sims, cut)
-		if b < cut {
-			continue
+		// raises the bar for that entity's names. nameBound decides
+		// exactly whether its bound reaches the bar.
+		bar := cut
+		if hasEv {
+			bar = max(cut, max(0.5, threshold-k.bonus)-1e-9)
 		}
-		if hasEv && b < 2 {
-			if b < max(0.5, threshold-ix.formBonus(s, f))-1e-9 {
-				continue
-			}
+		if b := ix.nameBound(&qp, f, s.sims, bar); b < bar {
+			continue
 		}
 		// One comparison per form and name class serves all its names.
 		rep := &ix.names[ix.forms[f]]
@@ -285,18 +297,24 @@ func (ix *Index) prepareQuery(name string, k vigil.Kind) prepared {
 	return qp
 }
 
-// candidates returns the forms sharing retrieval keys with the query, at
-// most candidatesScored of them, the strongest, in no particular order
-// (Screen's results do not depend on it). Each query part finds the listed
-// parts near it through the keys, each such part is weighed by its (upper)
-// similarity to the query part, and the forms holding it are credited with
-// the query part's weight times that similarity's credit.
-func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
+// candidates returns the forms sharing retrieval keys with the query (with
+// their estimates and evidence bonuses), at most candidatesScored of them,
+// the strongest, in no particular order (Screen's results do not depend on
+// it). Each query part finds the listed parts near it through the keys,
+// each such part is weighed by its (upper) similarity to the query part,
+// and the forms holding it are credited with the query part's weight times
+// that similarity's credit. When every query part has its near data, the
+// forms the pre-bound shows cannot reach their evidence bar are left out
+// (see preBound), still taking the places among the best candidatesScored
+// they would have taken, so that what is returned to be scored differs
+// only by forms that could not have matched.
+func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeight {
 	// credit adds a query part's evidence c to the forms in list, once
 	// per part (a part's lists are credited best first, so a form
 	// holding two parts near one query part keeps the better). Parts
 	// from the 32nd on share the last bit and are not told apart.
 	s.partW = s.partW[:0]
+	clear(s.pre.parts[:])
 	var top float32
 	credit := func(list []uint32, part int32, c float32) {
 		bit := uint32(1) << min(part-1, 31)
@@ -337,6 +355,14 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 	runs := s.runs[:0]
 	for i := range qp.parts {
 		x := &qp.parts[i]
+		var e *hoodEntry
+		if s.sims.q != nil {
+			if e = ix.hoods.entry(x); e != nil {
+				if nd := ix.nearOf(e, x); nd != nil {
+					s.sims.near[i], s.pre.parts[i] = nd.list, nd
+				}
+			}
+		}
 		if !indexable(x.Tag) && x.Tag != names.TagInitial {
 			continue
 		}
@@ -347,8 +373,8 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 		}
 		joined.WriteString(x.Text)
 		lo := len(met)
-		if known, ok := ix.hoods.get(x); ok && s.sims.q != nil {
-			met = append(met, known...)
+		if e != nil {
+			met = append(met, e.met...)
 		} else {
 			met = ix.meet(s, x, i, met)
 			if s.sims.q != nil {
@@ -381,6 +407,8 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 		}
 	}
 	s.met, s.runs = met, runs
+	s.sims.offerNear()
+	ix.preSetup(s, qp, s.cut, s.threshold)
 	if part > 1 {
 		part++
 		exact(ix.hash(keyToken, joined.String()), part, 1)
@@ -406,16 +434,13 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 			continue
 		}
 		rest -= r.pot
-		ix.creditTouched(s, list, r.part, r.w)
+		top = max(top, ix.creditTouched(s, list, r.part, r.w))
 	}
 	// Keep the forms with at least a third of the best one's evidence,
 	// then the most promising of those by an estimate of their score: the
 	// evidence against the query's whole weight and the listed name's
 	// unshared weight, penalised as compare penalises them.
-	top = 0
-	for _, f := range s.touched {
-		top = max(top, s.acc[f].c)
-	}
+	// top is the best evidence now: crediting kept it.
 	var qTotal float32
 	for i := range qp.parts {
 		if indexable(qp.parts[i].Tag) {
@@ -426,21 +451,69 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 	for _, f := range s.touched {
 		a := &s.acc[f]
 		if a.c >= top/3 {
+			h := &a.formHead
 			var w float32
 			for m := a.mask &^ (1 << 31); m != 0; m &= m - 1 {
 				w += s.partW[bits.TrailingZeros32(m)]
 			}
-			est := a.c / (w + extraQueryPers*max(0, qTotal-w) + extraCandPers*max(0, a.nameW-w))
+			est := a.c / (w + extraQueryPers*max(0, qTotal-w) + extraCandPers*max(0, h.nameW-w))
 			// With secondary evidence, each form's bar is what its
 			// entities would get (a contradicting date of birth raises
 			// it), as Screen applies it after the bound.
-			if est >= minEst && (!s.hasEv || est >= s.minEstBase-float32(ix.formBonus(s, f))) {
-				keep = append(keep, candWeight{f, est})
+			// The envelope turns most forms away before formBonus.
+			var ub float64
+			if s.hasEv {
+				ub = s.ev.bonusUpper(h.env)
+			}
+			if est >= minEst && (!s.hasEv || est >= s.minEstBase-float32(ub)) {
+				if s.pre.on {
+					// The evidence bar is at least barLo.
+					barLo := s.pre.cut
+					if s.hasEv {
+						barLo = max(barLo, max(0.5, s.pre.threshold-ub)-1e-9)
+					}
+					if ix.preBound(s, f) < barLo && !ix.mayMergeQuery(s, f) {
+						s.pre.dead = append(s.pre.dead, candWeight{f, est, 0})
+						a.c, a.mask = 0, 0
+						continue
+					}
+				}
+				var fb float64
+				if s.hasEv {
+					fb = ix.formBonus(s, f)
+				}
+				if !s.hasEv || est >= s.minEstBase-float32(fb) {
+					keep = append(keep, candWeight{f, est, fb})
+				}
 			}
 		}
 		a.c, a.mask = 0, 0
 	}
 	s.touched = s.touched[:0]
+	if dead := s.pre.dead; len(dead) > 0 && len(keep)+len(dead) > candidatesScored {
+		// The forms the pre-bound dropped cannot be matches, but they
+		// may have taken places among the best candidatesScored: choose
+		// as if they were there, then drop them.
+		n := len(keep)
+		for _, d := range dead {
+			if !s.hasEv {
+				keep = append(keep, d)
+			} else if fb := ix.formBonus(s, d.ni); d.w >= s.minEstBase-float32(fb) {
+				d.bonus = fb
+				keep = append(keep, d)
+			}
+		}
+		if len(keep) > candidatesScored {
+			gone := make(map[int32]bool, len(keep)-n)
+			for _, d := range keep[n:] {
+				gone[d.ni] = true
+			}
+			selectBest(keep, candidatesScored)
+			keep = slices.DeleteFunc(keep[:candidatesScored], func(k candWeight) bool { return gone[k.ni] })
+		} else {
+			keep = keep[:n]
+		}
+	}
 	if len(keep) > candidatesScored {
 		// Partial selection is enough: the best candidatesScored, in any
 		// order (Screen ranks what it scores).
@@ -448,12 +521,7 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []int32 {
 		keep = keep[:candidatesScored]
 	}
 	s.keep = keep
-	out := s.cands[:0]
-	for _, k := range keep {
-		out = append(out, k.ni)
-	}
-	s.cands = out
-	return out
+	return keep
 }
 
 // meet appends to met the listed parts that query part x (the query's
@@ -499,8 +567,9 @@ type partRun struct {
 // creditTouched credits the query part's met listed parts (best first) to
 // the forms already touched only: by walking the forms holding each part,
 // or, when those lists are longer, by looking up the parts of each touched
-// form.
-func (ix *Index) creditTouched(s *scratch, list []metTok, part int32, w float32) {
+// form. It returns the most evidence a form it credited now has.
+func (ix *Index) creditTouched(s *scratch, list []metTok, part int32, w float32) float32 {
+	var top float32
 	bit := uint32(1) << (part - 1)
 	n := 0
 	for _, m := range list {
@@ -513,10 +582,11 @@ func (ix *Index) creditTouched(s *scratch, list []metTok, part int32, w float32)
 				if a := &s.acc[f]; a.mask != 0 && a.mask&bit == 0 {
 					a.mask |= bit
 					a.c += c
+					top = max(top, a.c)
 				}
 			}
 		}
-		return
+		return top
 	}
 	s.gen++
 	if s.gen == 0 {
@@ -540,8 +610,10 @@ func (ix *Index) creditTouched(s *scratch, list []metTok, part int32, w float32)
 		if best > 0 {
 			a.mask |= bit
 			a.c += best
+			top = max(top, a.c)
 		}
 	}
+	return top
 }
 
 // formBonus is the most the query's evidence adds to (or the least it
@@ -598,10 +670,12 @@ func selectBest(c []candWeight, k int) {
 	}
 }
 
-// candWeight is a candidate name and its retrieval estimate.
+// candWeight is a candidate form, its retrieval estimate and, when the
+// query carries secondary evidence, formBonus of the form.
 type candWeight struct {
-	ni int32
-	w  float32
+	ni    int32
+	w     float32
+	bonus float64
 }
 
 func round3(x float64) float64 { return float64(int(x*1000+0.5)) / 1000 }

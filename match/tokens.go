@@ -34,20 +34,37 @@ func first8(s string) uint64 {
 	return v
 }
 
-// longerPrefix reports whether the part's Text (text, read only when k is
-// longer than 8 bytes) is longer than k and begins with it.
-func (t *tokInfo) longerPrefix(k, text string) bool {
-	if len(k) > 8 || t.textLen == 255 {
+// longerPrefix reports whether a part's Text is longer than k and begins
+// with it, from its length (saturated at 255) and first 8 bytes (text, the
+// Text itself, is read only when k is longer than 8 bytes).
+func longerPrefix(text8 uint64, textLen uint8, k, text string) bool {
+	if len(k) > 8 || textLen == 255 {
 		return len(text) > len(k) && strings.HasPrefix(text, k)
 	}
-	if int(t.textLen) <= len(k) {
+	if int(textLen) <= len(k) {
 		return false
 	}
 	mask := uint64(1)<<(8*len(k)) - 1
 	if len(k) == 8 {
 		mask = ^uint64(0)
 	}
-	return t.text8&mask == first8(k)
+	return text8&mask == first8(k)
+}
+
+// formPart is what nameBound reads of one part of a form, copied from the
+// part's tokInfo so that a form's parts lie together in memory.
+type formPart struct {
+	w           float64
+	text8, key8 uint64
+	id, skelH   uint32
+	tag         names.Tag
+	keyLen      uint8
+	textLen     uint8
+	slow        bool
+}
+
+func newFormPart(t *tokInfo, id uint32, w float64) formPart {
+	return formPart{w: w, text8: t.text8, key8: t.key8, id: id, skelH: t.skelH, tag: t.tag, keyLen: t.keyLen, textLen: t.textLen, slow: t.slow}
 }
 
 var tokSeed = maphash.MakeSeed()
