@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/vigil-screening/vigil/names"
 )
@@ -336,6 +337,8 @@ type mergeCand struct {
 	// of its Skel, as in tokInfo.
 	p     names.Part
 	skelH uint32
+	// i and n place the run: parts[i:i+n].
+	i, n int
 }
 
 // setLongest sets p.longest.
@@ -379,8 +382,12 @@ func (q *prepared) keyLenIn(span uint32) bool {
 }
 
 // mergeCands lists the runs of p that mergeSplits could join (and sets
-// p.longest).
-func mergeCands(p *prepared) []mergeCand {
+// p.longest), in order of their first part, then length.
+func mergeCands(p *prepared) []mergeCand { return mergeCandsVia(p, nil) }
+
+// mergeCandsVia is mergeCands taking each run's spelling from runs when
+// not nil (the same for the same text and script).
+func mergeCandsVia(p *prepared, runs *runCache) []mergeCand {
 	p.setLongest()
 	var out []mergeCand
 	var buf [64]byte
@@ -395,20 +402,65 @@ func mergeCands(p *prepared) []mergeCand {
 			if n < 2 {
 				continue
 			}
-			m := mergeCand{l: len(k), key: names.Canonical(string(k))}
+			m := runs.spell(k, p.parts[i].Script)
 			if m.key == "" {
 				continue
 			}
+			m.i, m.n = i, n
 			if sk := p.parts[i].Skel; sk != "" {
 				m.skel0 = sk[0]
 			}
-			t := string(k)
-			m.p = names.Part{Word: names.Word{Text: t, Orig: t, Script: p.parts[i].Script}, Key: m.key, Tag: names.TagName, Fold: names.Fold(m.key), Skel: names.Skeleton(m.key)}
-			m.skelH = uint32(maphash.String(tokSeed, m.p.Skel))
 			out = append(out, m)
 		}
 	}
 	return out
+}
+
+// spellRun is the merge run spelt k, first written in script: what
+// mergeSplits builds of it (key "" when it spells nothing).
+func spellRun(k []byte, script string) mergeCand {
+	m := mergeCand{l: len(k), key: names.Canonical(string(k))}
+	if m.key == "" {
+		return m
+	}
+	t := string(k)
+	m.p = names.Part{Word: names.Word{Text: t, Orig: t, Script: script}, Key: m.key, Tag: names.TagName, Fold: names.Fold(m.key), Skel: names.Skeleton(m.key)}
+	m.skelH = uint32(maphash.String(tokSeed, m.p.Skel))
+	return m
+}
+
+// runCache remembers spellRun across queries: the runs of a batch's
+// names (a given name and a surname run together) repeat. It is sharded
+// and bounded like hoodCache.
+type runCache struct {
+	seed   maphash.Seed
+	shards [hoodShards]struct {
+		mu sync.RWMutex
+		m  map[string]mergeCand // by spelling; the script is p.Script
+	}
+}
+
+// spell is spellRun, remembered (and not, from a nil cache).
+func (c *runCache) spell(k []byte, script string) mergeCand {
+	if c == nil {
+		return spellRun(k, script)
+	}
+	sh := &c.shards[maphash.Bytes(c.seed, k)%hoodShards]
+	sh.mu.RLock()
+	m, ok := sh.m[string(k)]
+	sh.mu.RUnlock()
+	if ok && m.p.Script == script {
+		return m
+	}
+	m = spellRun(k, script)
+	m.p.Script = script // kept for runs that spell nothing, too
+	sh.mu.Lock()
+	if sh.m == nil || len(sh.m) >= hoodPerShard {
+		sh.m = make(map[string]mergeCand, 64)
+	}
+	sh.m[string(k)] = m
+	sh.mu.Unlock()
+	return m
 }
 
 // mayMerge reports whether mergeSplits(a, b) might change a: it checks the

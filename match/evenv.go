@@ -1,5 +1,7 @@
 package match
 
+import "math"
+
 // evEnv is the envelope of the packed facts of a form's entities: enough
 // to bound from above what the query's evidence can add to any of them
 // without reading their summaries. It lives beside the form's retrieval
@@ -8,7 +10,8 @@ package match
 // formBonus.
 type evEnv struct {
 	// lo and hi span the years of every dated birth date of the form's
-	// entities (as dobSpan widens them); lo > hi when none is dated.
+	// entities (as dobSpan widens them); MaxInt16 and MinInt16 when none
+	// is dated.
 	lo, hi int16
 	flags  uint8
 	// kinds has bit kindCode set for each entity's kind.
@@ -31,7 +34,7 @@ func natBit(c uint16) uint16 { return 1 << ((c ^ c>>8 ^ c>>3) & 15) }
 
 // envelope returns the envelope of sums.
 func envelope(sums []evSum) evEnv {
-	e := evEnv{lo: 1, hi: 0}
+	e := evEnv{lo: math.MaxInt16, hi: math.MinInt16}
 	for i := range sums {
 		s := &sums[i]
 		if s.slow {
@@ -42,9 +45,6 @@ func envelope(sums []evSum) evEnv {
 			e.flags |= envUndated
 		}
 		for _, d := range s.dobs[:s.nDated] {
-			if e.lo > e.hi {
-				e.lo, e.hi = d.lo, d.hi
-			}
 			e.lo, e.hi = min(e.lo, d.lo), max(e.hi, d.hi)
 		}
 		if s.nNats == 0 {
@@ -62,50 +62,115 @@ func envelope(sums []evSum) evEnv {
 // bonusUpper is at least p.bonus of every summary the envelope covers
 // (the same terms added in the same order, each at least as large), or
 // +Inf's stand-in 1 when the envelope or the evidence cannot be packed.
+// It reads which term each feature adds and looks the sum up in ub (see
+// setUpper).
 func (p *packedEvidence) bonusUpper(e evEnv) float64 {
 	if p.slow || e.flags&envSlow != 0 {
 		return 1
 	}
-	var b float64
+	i := 0
 	if p.ev.hasDOB {
-		var v float64
+		// An envelope with no dated birth date has lo > hi by more than
+		// 2: no year falls in it or beside it.
+		lo, hi, y := int(e.lo), int(e.hi), p.year
 		switch {
-		case e.lo <= e.hi && p.year >= int(e.lo) && p.year <= int(e.hi):
-			v = dobExact
-		case e.flags&envUndated != 0,
-			e.lo <= e.hi && p.year >= int(e.lo)-1 && p.year <= int(e.hi)+1:
-			v = 0
+		case y >= lo && y <= hi:
+			i = 1 // dobExact
+		case e.flags&envUndated != 0, y >= lo-1 && y <= hi+1:
+			i = 2 // 0
 		default:
-			v = dobContradict
+			i = 3 // dobContradict
 		}
-		b += v
 	}
 	if p.ev.nat != "" {
-		var v float64
 		switch {
-		case e.nats&natBit(p.nat) != 0:
-			v = natMatch
+		case e.nats&p.natBit != 0:
+			i |= 1 << 2
 		case e.flags&envNoNat != 0:
-			v = 0
+			i |= 2 << 2
 		default:
-			v = natMismatch
+			i |= 3 << 2
 		}
-		b += v
 	}
 	if p.ev.gender != "" {
-		var v float64
 		switch {
 		case e.flags&(envGender0<<p.gender) != 0:
-			v = genderMatch
+			i |= 1 << 4
 		case e.flags&envGender0 != 0:
-			v = 0
+			i |= 2 << 4
 		default:
-			v = genderClash
+			i |= 3 << 4
 		}
-		b += v
 	}
 	if p.kind != 0 && e.kinds&(1|1<<p.kind) == 0 {
-		b += kindClash
+		i |= 1 << 6
 	}
-	return b
+	return p.ub[i]
+}
+
+// setUpper points p.ub at the sums bonusUpper looks up: which terms the
+// query's evidence adds decides the table (see ubTables).
+func (p *packedEvidence) setUpper() {
+	p.natBit = natBit(p.nat)
+	k := 0
+	if p.ev.hasDOB {
+		k |= 1
+	}
+	if p.ev.nat != "" {
+		k |= 2
+	}
+	if p.ev.gender != "" {
+		k |= 4
+	}
+	p.ub = &ubTables[k]
+	// What the date of birth alone lets through, the other terms at
+	// their best (see dobUpper).
+	for d := range p.dobUB {
+		p.dobUB[d] = p.ub[d|1<<2|1<<4]
+	}
+}
+
+// ubTables holds, for each set of features a query may state (bit 0 date
+// of birth, 1 nationality, 2 gender), the sum of the terms bonusUpper
+// reads for each choice of them (2 bits each for date of birth,
+// nationality and gender: the best, 0, the worst; 1 bit for a kind
+// clash), added in p.bonus's order.
+var ubTables = func() (t [8][128]float64) {
+	for k := range t {
+		dob := [4]float64{0, dobExact, 0, dobContradict}
+		nat := [4]float64{0, natMatch, 0, natMismatch}
+		gender := [4]float64{0, genderMatch, 0, genderClash}
+		for i := range t[k] {
+			var b float64
+			if k&1 != 0 {
+				b += dob[i&3]
+			}
+			if k&2 != 0 {
+				b += nat[i>>2&3]
+			}
+			if k&4 != 0 {
+				b += gender[i>>4&3]
+			}
+			if i>>6&1 != 0 {
+				b += kindClash
+			}
+			t[k][i] = b
+		}
+	}
+	return t
+}()
+
+// dobUpper is at least bonusUpper(e) for an envelope that is not slow,
+// from the date of birth alone (the query must state one): cheap enough
+// to turn most forms away first.
+func (p *packedEvidence) dobUpper(e evEnv) float64 {
+	lo, hi, y := int(e.lo), int(e.hi), p.year
+	d := 3
+	if e.flags&envUndated != 0 || (y >= lo-1 && y <= hi+1) {
+		d = 2
+	}
+	if y >= lo && y <= hi {
+		d = 1
+	}
+	return p.dobUB[d]
 }

@@ -115,6 +115,7 @@ func TestPackedBonus(t *testing.T) {
 
 // TestBonusUpper checks that the envelope of a group of summaries bounds
 // from above the bonus of each (and so formBonus of a form holding them),
+// and the date of birth's bound the envelope's,
 // over the grid of TestPackedBonus grouped by twos and threes, and that
 // it is not trivially loose: it rules out the best bonus for many groups.
 func TestBonusUpper(t *testing.T) {
@@ -148,7 +149,11 @@ func TestBonusUpper(t *testing.T) {
 					ev := parseEvidence(vigil.Query{DOB: dob, Nationality: nat, Gender: g, Kind: k})
 					p := packEvidence(ev)
 					for _, grp := range groups {
-						ub := p.bonusUpper(envelope(grp))
+						env := envelope(grp)
+						ub := p.bonusUpper(env)
+						if ev.hasDOB && !p.slow && env.flags&envSlow == 0 && p.dobUpper(env) < ub {
+							t.Fatalf("query %+v: the date of birth's bound %v below the envelope's %v for %+v", ev, p.dobUpper(env), ub, grp)
+						}
 						best := math.Inf(-1)
 						for i := range grp {
 							best = max(best, p.bonus(&grp[i], all))

@@ -146,6 +146,11 @@ type packedEvidence struct {
 	gender uint8
 	kind   uint8
 	slow   bool
+	// natBit, ub and dobUB serve bonusUpper and dobUpper (see
+	// setUpper).
+	natBit uint16
+	ub     *[128]float64
+	dobUB  [4]float64
 }
 
 func packEvidence(ev evidence) packedEvidence {
@@ -168,6 +173,7 @@ func packEvidence(ev evidence) packedEvidence {
 	}
 	k, ok := kindCode(ev.kind)
 	p.kind, p.slow = k, p.slow || !ok
+	p.setUpper()
 	return p
 }
 

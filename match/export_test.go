@@ -82,22 +82,21 @@ func PreBoundCheck(ix *Index, qs []string) (checked, rejected int, bad []string)
 			if !covered {
 				continue
 			}
-			pb := ix.preBound(s, int32(f))
-			if pb == 2 || ix.mayMergeQuery(s, int32(f)) {
+			if s.pre.esc[f] == s.pre.gen || ix.mayMergeQuery(s, int32(f)) {
 				continue
 			}
 			// Far below any threshold, a sample is enough.
-			if pb < 0.4 && f%8 != 0 {
+			if ix.preBelow(s, int32(f), 0.4) && f%8 != 0 {
 				continue
 			}
 			rep := &ix.names[ix.forms[f]]
 			score := max(compare(qp, rep.p, false, s.sims).score, compare(qp, rep.p, true, s.sims).score)
 			checked++
-			if pb < DefaultThreshold {
+			if ix.preBelow(s, int32(f), DefaultThreshold) {
 				rejected++
 			}
-			if pb < score-1e-9 && len(bad) < 10 {
-				bad = append(bad, fmt.Sprintf("%q ~ %q: pre-bound %.4f < score %.4f", q, rep.p.full, pb, score))
+			if ix.preBelow(s, int32(f), score-1e-9) && len(bad) < 10 {
+				bad = append(bad, fmt.Sprintf("%q ~ %q: pre-bound below score %.4f", q, rep.p.full, score))
 			}
 		}
 	}

@@ -112,8 +112,9 @@ func (c *hoodCache) entry(x *names.Part) *hoodEntry {
 	return c.get(x)
 }
 
-// ForgetParts drops the query parts remembered across queries, so that a
-// benchmark replaying the same queries measures them as met afresh.
+// ForgetParts drops the query parts (and merge runs) remembered across
+// queries, so that a benchmark replaying the same queries measures them as
+// met afresh.
 func (ix *Index) ForgetParts() {
 	if ix.hoods == nil {
 		return
@@ -125,4 +126,10 @@ func (ix *Index) ForgetParts() {
 		sh.mu.Unlock()
 	}
 	ix.hoods.nears.Store(0)
+	for i := range ix.runs.shards {
+		sh := &ix.runs.shards[i]
+		sh.mu.Lock()
+		sh.m = nil
+		sh.mu.Unlock()
+	}
 }

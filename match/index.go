@@ -117,8 +117,10 @@ type Index struct {
 	// heads[f] is what the retrieval estimate reads of form f.
 	heads []formHead
 	hoods *hoodCache
-	// merge serves the pre-bound (see preSetup).
+	// merge serves the pre-bound (see preSetup); runs remembers the
+	// queries' merge runs.
 	merge *mergeIndex
+	runs  *runCache
 }
 
 // NewIndex builds the index over entries.
@@ -129,6 +131,7 @@ func NewIndex(entries []Entry) *Index {
 		docs:    map[string][]int32{},
 		seed:    maphash.MakeSeed(),
 		hoods:   newHoodCache(),
+		runs:    &runCache{seed: maphash.MakeSeed()},
 	}
 	type job struct {
 		entity int32
@@ -213,21 +216,6 @@ func NewIndex(entries []Entry) *Index {
 		ix.nameEnt[i] = ix.names[i].entity
 	}
 	ix.evOff, ix.evSums = ix.formSums()
-	ix.heads = make([]formHead, len(ix.forms))
-	for f, ni := range ix.forms {
-		h := formHead{nameW: ix.nameW[f], env: envelope(ix.evSums[ix.evOff[f]:ix.evOff[f+1]])}
-		var subst, other float64
-		p := &ix.names[ni].p
-		for k := range p.parts {
-			if substantiveTag(p.parts[k].Tag) {
-				subst += p.weights[k]
-			} else {
-				other += p.weights[k]
-			}
-		}
-		h.substLo, h.substHi, h.others = roundDown32(subst), roundUp32(subst), roundUp32(other)
-		ix.heads[f] = h
-	}
 	ix.fOff = make([]uint32, 1, len(ix.forms)+1)
 	for _, ni := range ix.forms {
 		p := &ix.names[ni].p
@@ -242,6 +230,21 @@ func NewIndex(entries []Entry) *Index {
 		ix.fLong = append(ix.fLong, int32(p.longest))
 		ix.fMerge = append(ix.fMerge, mergeSpan(p.merges))
 		ix.fOff = append(ix.fOff, uint32(len(ix.fTok)))
+	}
+	ix.heads = make([]formHead, len(ix.forms))
+	for f, ni := range ix.forms {
+		h := formHead{nameW: ix.nameW[f], env: envelope(ix.evSums[ix.evOff[f]:ix.evOff[f+1]])}
+		var subst, other float64
+		p := &ix.names[ni].p
+		for k := range p.parts {
+			if substantiveTag(p.parts[k].Tag) {
+				subst += p.weights[k]
+			} else {
+				other += p.weights[k]
+			}
+		}
+		h.subst, h.others, h.long = float32(subst), roundUp32(other), uint8(min(255, p.longest))
+		ix.heads[f] = h
 	}
 	ix.buildPostings()
 	ix.buildMergeIndex()

@@ -341,31 +341,33 @@ func (ix *Index) preSetup(s *scratch, qp *prepared, cut, threshold float64) {
 	}
 }
 
-// preBound returns an upper bound of compare's score of the query against
-// form f, either name class, or 2 when f escapes. Each query part the near
-// data says may be aligned in f counts as aligned at full credit with its
-// weight, and so does the weight the data says it covers of f's parts;
-// every other part is unaligned, penalised as compare penalises it in
-// each of its cases (see boundCase), and the best case is the bound. A
-// pair's weight is the mean of its two parts' (or less), and its credit at
-// most 1; compare's penalties are at least the persons' ones and its later
-// caps only lower the score.
-func (ix *Index) preBound(s *scratch, f int32) float64 {
+// preBelow reports whether an upper bound of compare's score of the query
+// against form f, either name class, is below bar; never for a form that
+// escapes the pre-bound. Each query part the near data says may be
+// aligned in f counts as aligned at full credit with its weight, and so
+// does the weight the data says it covers of f's parts; every other part
+// is unaligned, penalised as compare penalises it in each of its cases
+// (see boundCase), and the best case is the bound. A pair's weight is the
+// mean of its two parts' (or less), and its credit at most 1; compare's
+// penalties are at least the persons' ones and its later caps only lower
+// the score.
+func (ix *Index) preBelow(s *scratch, f int32, bar float64) bool {
 	p := &s.pre
 	if p.esc[f] == p.gen {
-		return 2
+		return false
 	}
-	var wc, uq, uqs, lh float64
+	var wc, uq, uqs float64
+	var lh int
 	for i, nd := range p.parts[:len(s.sims.q.parts)] {
-		code := nd.cov[f]
+		code := int(nd.cov[f])
 		if i == p.last {
 			if t := p.trunc[f]; t>>8 == p.gen {
-				code = uint8(min(255, int(code)+int(t&0xff)))
+				code += int(t & 0xff)
 			}
 		}
 		if code != 0 {
 			wc += p.wq[i]
-			lh += float64(code) / covScale
+			lh += code
 		} else {
 			uq += p.wq[i]
 			if p.subst[i] {
@@ -374,24 +376,33 @@ func (ix *Index) preBound(s *scratch, f int32) float64 {
 		}
 	}
 	// The covered weight of f's substantive parts is at most lhs, the
-	// uncovered at least lu (with the weights rounded so).
+	// uncovered at least lu (float32 rounds subst by less than 2^-24 of
+	// it).
 	h := &s.acc[f].formHead
-	lhs := min(float64(h.substHi), lh)
-	lu := max(0, float64(h.substLo)-lh)
+	subst := float64(h.subst)
+	covered := float64(lh) / covScale
+	lhs := min(subst*(1+1e-6), covered)
+	lu := max(0, subst*(1-1e-6)-covered)
 	base := wc/2 + lhs/2 + float64(h.others)/2
-	b := base / (base + conflictWeight*(uq+lu))
-	if uqs == 0 {
-		b = max(b, base/(base+extraQueryPers*uq+extraCandPers*lu))
+	// base/(base+pen) < bar, case by case, without dividing.
+	if base >= bar*(base+conflictWeight*(uq+lu)) {
+		return false
 	}
-	if lu == 0 {
-		b = max(b, base/(base+extraQueryPers*uq))
+	if uqs == 0 && base >= bar*(base+extraQueryPers*uq+extraCandPers*lu) {
+		return false
 	}
-	return b
+	if lu == 0 && base >= bar*(base+extraQueryPers*uq) {
+		return false
+	}
+	return true
 }
 
 // mayMergeQuery reports whether mergeSplits(q, c) might change the query,
 // c the representative of form f (see nameBound).
 func (ix *Index) mayMergeQuery(s *scratch, f int32) bool {
-	q := s.sims.q
-	return int(ix.fLong[f]) > q.longest+1 && s.sims.mergeInto(ix.fParts[ix.fOff[f]:ix.fOff[f+1]])
+	long := int(s.acc[f].long)
+	if long == 255 {
+		long = int(ix.fLong[f])
+	}
+	return long > s.sims.q.longest+1 && s.sims.mergeInto(ix.fParts[ix.fOff[f]:ix.fOff[f+1]])
 }

@@ -490,15 +490,6 @@ func arenaRow[T float32 | float64](slots []uint64, arena *[]T, id, epoch uint32,
 	return (*arena)[off : off+n], true
 }
 
-// roundDown32 is the greatest float32 not above v.
-func roundDown32(v float64) float32 {
-	f := float32(v)
-	if float64(f) > v {
-		f = math.Nextafter32(f, float32(math.Inf(-1)))
-	}
-	return f
-}
-
 // roundUp32 is the least float32 not below v.
 func roundUp32(v float64) float32 {
 	f := float32(v)
@@ -748,8 +739,38 @@ func mergeSplits(a, b prepared) prepared {
 	if !worth {
 		return a
 	}
+	// The runs' spellings: from a.merges when set (mergeCands builds them
+	// as below), else built here.
+	runAt := func(i, n int) (*names.Part, byte, bool) {
+		if a.mergesSet {
+			for k := range a.merges {
+				if r := &a.merges[k]; r.i == i && r.n == n {
+					return &r.p, r.skel0, true
+				}
+			}
+			return nil, 0, false // a number in the run, or no spelling
+		}
+		var key strings.Builder
+		for _, p := range a.parts[i : i+n] {
+			if p.Tag == names.TagNumber {
+				return nil, 0, false
+			}
+			key.WriteString(p.Text)
+		}
+		k := key.String()
+		m := &names.Part{Word: names.Word{Text: k, Orig: k, Script: a.parts[i].Script}, Key: names.Canonical(k), Tag: names.TagName}
+		if m.Key == "" {
+			return nil, 0, false
+		}
+		m.Fold, m.Skel = names.Fold(m.Key), names.Skeleton(m.Key)
+		var skel0 byte
+		if sk := a.parts[i].Skel; sk != "" {
+			skel0 = sk[0]
+		}
+		return m, skel0, true
+	}
 	changed := false
-	out := prepared{full: a.full, script: a.script}
+	var out prepared
 	// Only a run about as long as some part of b can spell it (see
 	// nearPart; best asks the same of the merged spelling).
 	near := b.nearPart
@@ -764,28 +785,11 @@ func mergeSplits(a, b prepared) prepared {
 			if !near(l, 6, 0, 0) {
 				continue
 			}
-			var key strings.Builder
-			ok := true
-			for _, p := range a.parts[i : i+n] {
-				if p.Tag == names.TagNumber {
-					ok = false
-				}
-				key.WriteString(p.Text)
-			}
-			if !ok {
+			m, skel0, ok := runAt(i, n)
+			if !ok || !near(len(m.Key), 3, m.Key[0], skel0) {
 				continue
 			}
-			k := key.String()
-			m := names.Part{Word: names.Word{Text: k, Orig: k, Script: a.parts[i].Script}, Key: names.Canonical(k), Tag: names.TagName}
-			var skel0 byte
-			if sk := a.parts[i].Skel; sk != "" {
-				skel0 = sk[0]
-			}
-			if m.Key == "" || !near(len(m.Key), 3, m.Key[0], skel0) {
-				continue
-			}
-			m.Fold, m.Skel = names.Fold(m.Key), names.Skeleton(m.Key)
-			s := best(&m)
+			s := best(m)
 			if s < 0.85 {
 				continue
 			}
@@ -798,11 +802,20 @@ func mergeSplits(a, b prepared) prepared {
 			if !better {
 				continue
 			}
+			if !changed {
+				// The parts before the first merge, unchanged.
+				out = prepared{full: a.full, script: a.script}
+				out.parts = append(out.parts, a.parts[:i]...)
+				out.weights = append(out.weights, a.weights[:i]...)
+				if a.ids != nil {
+					out.ids = append(out.ids, a.ids[:i]...)
+				}
+			}
 			w := 0.0
 			for _, x := range a.weights[i : i+n] {
 				w = max(w, x)
 			}
-			out.parts = append(out.parts, m)
+			out.parts = append(out.parts, *m)
 			out.weights = append(out.weights, w)
 			if a.ids != nil {
 				out.ids = append(out.ids, 0)
@@ -812,10 +825,12 @@ func mergeSplits(a, b prepared) prepared {
 			break
 		}
 		if !merged {
-			out.parts = append(out.parts, a.parts[i])
-			out.weights = append(out.weights, a.weights[i])
-			if a.ids != nil {
-				out.ids = append(out.ids, a.ids[i])
+			if changed {
+				out.parts = append(out.parts, a.parts[i])
+				out.weights = append(out.weights, a.weights[i])
+				if a.ids != nil {
+					out.ids = append(out.ids, a.ids[i])
+				}
 			}
 			i++
 		}

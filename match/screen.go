@@ -31,6 +31,7 @@ type scratch struct {
 	hasEv      bool
 	minEstBase float32
 	partW      []float32 // weight of each (pseudo-)part of the query
+	wTab       []float32 // summed partW of each mask (see candidates)
 	sims       *simCache
 	keep       []candWeight
 	// best is each scored entity's best name; entSlot[e] is 1 + the
@@ -55,12 +56,14 @@ type formAcc struct {
 
 // formHead is what the estimate reads of a form besides its evidence:
 // its Index.nameW, the envelope of its entities' facts (evEnv), and for
-// the pre-bound the weight of its substantive parts (rounded down and up)
-// and of its other parts (rounded up).
+// the pre-bound the weight of its substantive parts (to float32's
+// precision) and of its other parts (rounded up), and the length of its
+// longest Key (fLong, at most 255).
 type formHead struct {
-	nameW                    float32
-	env                      evEnv
-	substLo, substHi, others float32
+	nameW         float32
+	env           evEnv
+	subst, others float32
+	long          uint8
 }
 
 // metTok is a listed part a query part retrieved, and its (upper)
@@ -305,7 +308,7 @@ func (ix *Index) prepareQuery(name string, k vigil.Kind) prepared {
 // and the forms holding it are credited with the query part's weight times
 // that similarity's credit. When every query part has its near data, the
 // forms the pre-bound shows cannot reach their evidence bar are left out
-// (see preBound), still taking the places among the best candidatesScored
+// (see preBelow), still taking the places among the best candidatesScored
 // they would have taken, so that what is returned to be scored differs
 // only by forms that could not have matched.
 func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeight {
@@ -315,6 +318,9 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 	// from the 32nd on share the last bit and are not told apart.
 	s.partW = s.partW[:0]
 	clear(s.pre.parts[:])
+	if s.sims.q != nil && !qp.mergesSet {
+		qp.merges, qp.mergesSet = mergeCandsVia(qp, ix.runs), true
+	}
 	var top float32
 	credit := func(list []uint32, part int32, c float32) {
 		bit := uint32(1) << min(part-1, 31)
@@ -326,7 +332,9 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 			if a.mask&bit == 0 || bit == 1<<31 {
 				a.mask |= bit
 				a.c += c
-				top = max(top, a.c)
+				if a.c > top {
+					top = a.c
+				}
 			}
 		}
 	}
@@ -447,47 +455,81 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 			qTotal += float32(qp.weights[i])
 		}
 	}
+	// The summed weight of the parts of each mask, added in the order
+	// the estimate adds them (lowest part first), when there are few.
+	wTab := s.wTab[:0]
+	if len(s.partW) <= 7 {
+		wTab = slices.Grow(wTab, 1<<len(s.partW))[:1<<len(s.partW)]
+		wTab[0] = 0
+		for m := 1; m < len(wTab); m++ {
+			hb := bits.Len(uint(m)) - 1
+			wTab[m] = wTab[m&^(1<<hb)] + s.partW[hb]
+		}
+	}
+	s.wTab = wTab
 	keep := s.keep[:0]
+	third := top / 3
+	// What the loop reads of s, held apart so that it is read once.
+	acc, ev, hasEv, minEstBase, pre := s.acc, &s.ev, s.hasEv, s.minEstBase, s.pre.on
+	dobFirst := hasEv && ev.ev.hasDOB && !ev.slow
 	for _, f := range s.touched {
-		a := &s.acc[f]
-		if a.c >= top/3 {
-			h := &a.formHead
-			var w float32
-			for m := a.mask &^ (1 << 31); m != 0; m &= m - 1 {
+		a := &acc[f]
+		c, mask := a.c, a.mask
+		a.c, a.mask = 0, 0
+		if c < third {
+			continue
+		}
+		var w float32
+		if m := mask &^ (1 << 31); int(m) < len(wTab) {
+			w = wTab[m]
+		} else {
+			for ; m != 0; m &= m - 1 {
 				w += s.partW[bits.TrailingZeros32(m)]
 			}
-			est := a.c / (w + extraQueryPers*max(0, qTotal-w) + extraCandPers*max(0, h.nameW-w))
-			// With secondary evidence, each form's bar is what its
-			// entities would get (a contradicting date of birth raises
-			// it), as Screen applies it after the bound.
-			// The envelope turns most forms away before formBonus.
-			var ub float64
-			if s.hasEv {
-				ub = s.ev.bonusUpper(h.env)
+		}
+		den := w + extraQueryPers*nonNeg(qTotal-w) + extraCandPers*nonNeg(a.nameW-w)
+		// Clearly below minEst: no need to divide.
+		if float64(c) < float64(minEst)*float64(den)*(1-1e-6) {
+			continue
+		}
+		est := c / den
+		if est < minEst {
+			continue
+		}
+		// With secondary evidence, each form's bar is what its
+		// entities would get (a contradicting date of birth raises it),
+		// as Screen applies it after the bound. The envelope turns most
+		// forms away before formBonus, the date of birth alone most of
+		// those.
+		var ub float64
+		if hasEv {
+			env := a.env
+			if dobFirst && env.flags&envSlow == 0 && est < minEstBase-float32(ev.dobUpper(env)) {
+				continue
 			}
-			if est >= minEst && (!s.hasEv || est >= s.minEstBase-float32(ub)) {
-				if s.pre.on {
-					// The evidence bar is at least barLo.
-					barLo := s.pre.cut
-					if s.hasEv {
-						barLo = max(barLo, max(0.5, s.pre.threshold-ub)-1e-9)
-					}
-					if ix.preBound(s, f) < barLo && !ix.mayMergeQuery(s, f) {
-						s.pre.dead = append(s.pre.dead, candWeight{f, est, 0})
-						a.c, a.mask = 0, 0
-						continue
-					}
-				}
-				var fb float64
-				if s.hasEv {
-					fb = ix.formBonus(s, f)
-				}
-				if !s.hasEv || est >= s.minEstBase-float32(fb) {
-					keep = append(keep, candWeight{f, est, fb})
-				}
+			ub = ev.bonusUpper(env)
+			if est < minEstBase-float32(ub) {
+				continue
 			}
 		}
-		a.c, a.mask = 0, 0
+		if pre {
+			// The evidence bar is at least barLo.
+			barLo := s.pre.cut
+			if hasEv {
+				barLo = max(barLo, max(0.5, s.pre.threshold-ub)-1e-9)
+			}
+			if ix.preBelow(s, f, barLo) && !ix.mayMergeQuery(s, f) {
+				s.pre.dead = append(s.pre.dead, candWeight{f, est, 0})
+				continue
+			}
+		}
+		var fb float64
+		if hasEv {
+			fb = ix.formBonus(s, f)
+		}
+		if !hasEv || est >= minEstBase-float32(fb) {
+			keep = append(keep, candWeight{f, est, fb})
+		}
 	}
 	s.touched = s.touched[:0]
 	if dead := s.pre.dead; len(dead) > 0 && len(keep)+len(dead) > candidatesScored {
@@ -668,6 +710,15 @@ func selectBest(c []candWeight, k int) {
 			hi = i - 1
 		}
 	}
+}
+
+// nonNeg is max(0, x) for the estimate's sums (which are never NaN): x
+// below 0 is 0, and -0 stays -0, which adds as 0 does.
+func nonNeg(x float32) float32 {
+	if x < 0 {
+		return 0
+	}
+	return x
 }
 
 // candWeight is a candidate form, its retrieval estimate and, when the
