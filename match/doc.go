@@ -10,15 +10,24 @@
 // queries: names share their parts far more than whole names), weighs each
 // by its similarity to the query part, and credits the distinct names
 // (forms) holding them; the parts that can add least come last and only
-// raise forms already met once nothing they alone reach could be kept. The
-// most promising forms by that estimate are then bounded
-// (a provable upper bound on the name score, from cached part similarities)
-// and only those that can reach the threshold for some entity holding them,
-// given what the query's date of birth, nationality and gender would add or
-// take for that entity (weighed against each form's entities' facts, packed
-// and shared by the lists that list one person alike), are scored in full by aligning query parts to name
-// parts (order-insensitive, rare parts weighing more, missing and extra
-// parts penalised). The best name of each entity is adjusted by the
-// secondary evidence: date of birth, nationality, gender, identity documents
-// and kind.
+// raise forms already met once nothing they alone reach could be kept.
+//
+// The most promising forms by that estimate, and only those whose
+// entities' evidence (date of birth, nationality, gender, kind, bounded
+// first from an envelope of each form's entities' facts) lets them reach
+// the threshold, are then bounded: a provable upper bound on the name
+// score, from cached part similarities, must reach the bar the evidence
+// sets for some entity holding the form. Only then is a form scored in full
+// by aligning query parts to name parts (order-insensitive, rare parts
+// weighing more, missing and extra parts penalised). The best name of each
+// entity is adjusted by the secondary evidence: date of birth, nationality,
+// gender, identity documents and kind.
+//
+// A query part queried often (the given names and surnames of a batch
+// file) gets its near data: every listed part it may be aligned with, and
+// what those cover of every form. When every part of a query has it, the
+// part similarities are read from it, and a cheaper, conflict-aware bound
+// from it (the pre-bound) drops the forms that cannot reach their bar
+// before they are weighed one by one. None of this changes what a query
+// finds: it only spares work on forms that could not have matched.
 package match

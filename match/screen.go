@@ -458,7 +458,7 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 	// The summed weight of the parts of each mask, added in the order
 	// the estimate adds them (lowest part first), when there are few.
 	wTab := s.wTab[:0]
-	if len(s.partW) <= 7 {
+	if len(s.partW) <= 10 {
 		wTab = slices.Grow(wTab, 1<<len(s.partW))[:1<<len(s.partW)]
 		wTab[0] = 0
 		for m := 1; m < len(wTab); m++ {
@@ -469,16 +469,14 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 	s.wTab = wTab
 	keep := s.keep[:0]
 	third := top / 3
-	// What the loop reads of s, held apart so that it is read once.
-	acc, ev, hasEv, minEstBase, pre := s.acc, &s.ev, s.hasEv, s.minEstBase, s.pre.on
-	dobFirst := hasEv && ev.ev.hasDOB && !ev.slow
 	for _, f := range s.touched {
-		a := &acc[f]
+		a := &s.acc[f]
 		c, mask := a.c, a.mask
 		a.c, a.mask = 0, 0
 		if c < third {
 			continue
 		}
+		h := &a.formHead
 		var w float32
 		if m := mask &^ (1 << 31); int(m) < len(wTab) {
 			w = wTab[m]
@@ -487,7 +485,7 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 				w += s.partW[bits.TrailingZeros32(m)]
 			}
 		}
-		den := w + extraQueryPers*nonNeg(qTotal-w) + extraCandPers*nonNeg(a.nameW-w)
+		den := w + extraQueryPers*nonNeg(qTotal-w) + extraCandPers*nonNeg(h.nameW-w)
 		// Clearly below minEst: no need to divide.
 		if float64(c) < float64(minEst)*float64(den)*(1-1e-6) {
 			continue
@@ -502,20 +500,19 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 		// forms away before formBonus, the date of birth alone most of
 		// those.
 		var ub float64
-		if hasEv {
-			env := a.env
-			if dobFirst && env.flags&envSlow == 0 && est < minEstBase-float32(ev.dobUpper(env)) {
+		if s.hasEv {
+			if s.ev.ev.hasDOB && h.env.flags&envSlow == 0 && !s.ev.slow && est < s.minEstBase-float32(s.ev.dobUpper(h.env)) {
 				continue
 			}
-			ub = ev.bonusUpper(env)
-			if est < minEstBase-float32(ub) {
+			ub = s.ev.bonusUpper(h.env)
+			if est < s.minEstBase-float32(ub) {
 				continue
 			}
 		}
-		if pre {
+		if s.pre.on {
 			// The evidence bar is at least barLo.
 			barLo := s.pre.cut
-			if hasEv {
+			if s.hasEv {
 				barLo = max(barLo, max(0.5, s.pre.threshold-ub)-1e-9)
 			}
 			if ix.preBelow(s, f, barLo) && !ix.mayMergeQuery(s, f) {
@@ -524,10 +521,10 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 			}
 		}
 		var fb float64
-		if hasEv {
+		if s.hasEv {
 			fb = ix.formBonus(s, f)
 		}
-		if !hasEv || est >= minEstBase-float32(fb) {
+		if !s.hasEv || est >= s.minEstBase-float32(fb) {
 			keep = append(keep, candWeight{f, est, fb})
 		}
 	}
