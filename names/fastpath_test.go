@@ -505,3 +505,15 @@ func FuzzParseFast(f *testing.F) {
 		checkFast(t, s)
 	})
 }
+
+// TestLongLegalFormsSorted: fuzzyLegalForm takes the first alike form, so
+// the forms' order must be fixed, not the legalForms map's iteration order
+// (which differs from run to run).
+func TestLongLegalFormsSorted(t *testing.T) {
+	if len(longLegalForms) == 0 {
+		t.Fatal("no long legal forms")
+	}
+	if !slices.IsSorted(longLegalForms) {
+		t.Fatalf("longLegalForms not sorted: %q", longLegalForms)
+	}
+}

@@ -175,9 +175,11 @@ var romanNumerals = set(`ii iii iv v vi vii viii ix x xi xii xiii xiv xv xvi xvi
 func hasDigit(s string) bool { return strings.ContainsAny(s, "0123456789") }
 
 // deLeet reads digits that stand for look-alike letters as those letters.
-func deLeet(s string) string {
-	return strings.NewReplacer("0", "o", "1", "i", "3", "e", "4", "a", "5", "s", "7", "t", "9", "g").Replace(s)
-}
+func deLeet(s string) string { return leetReplacer.Replace(s) }
+
+// leetReplacer undoes the digit-for-letter spellings; a Replacer is safe
+// for concurrent use, so one serves every call.
+var leetReplacer = strings.NewReplacer("0", "o", "1", "i", "3", "e", "4", "a", "5", "s", "7", "t", "9", "g")
 
 // legalWords are the words of length 5 or more that spell legal forms
 // ("limited", "liability", "joint", "aktsionernoe"), the ones worth
@@ -261,7 +263,8 @@ func fuzzyLegalFormAt(ws, fixed []Word, i int, c Class) (int, string) {
 }
 
 // longLegalForms are the one-word legal forms long enough to recognise
-// through a typo ("Aktiengeselschaft").
+// through a typo ("Aktiengeselschaft"), sorted: fuzzyLegalForm takes the
+// first that is alike, so the order must not follow the map's.
 var longLegalForms = func() []string {
 	var out []string
 	for k := range legalForms {
@@ -269,6 +272,7 @@ var longLegalForms = func() []string {
 			out = append(out, k)
 		}
 	}
+	slices.Sort(out)
 	return out
 }()
 
