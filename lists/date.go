@@ -60,7 +60,7 @@ func parseDateSlow(s string) (d vigil.Date, ok bool) {
 		g := reRange.FindStringSubmatch(t)
 		y, _ = strconv.Atoi(g[1])
 		to, _ := strconv.Atoi(g[2])
-		if to < y {
+		if to < y || y < 1000 || to > 2200 {
 			return d, false
 		}
 		d.Year, d.ToYear = y, to
@@ -170,7 +170,7 @@ func parseDateFast(s string) (d vigil.Date, ok, done bool) {
 	case n == 2 && len(g[0]) == 4 && len(g[1]) == 4 && (sep[0] == "-" || sep[0] == "/" || sep[0] == ".."): // reRange
 		y = atoiDigits(g[0])
 		to := atoiDigits(g[1])
-		if to < y {
+		if to < y || y < 1000 || to > 2200 {
 			return d, false, true
 		}
 		d.Year, d.ToYear = y, to

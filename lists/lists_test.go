@@ -24,6 +24,11 @@ func TestParseDate(t *testing.T) {
 		{"2010-05-06-04:00", "2010-05-06", true},
 		{"unknown", "unknown", false},
 		{"31/13/1957", "31/13/1957", false},
+		// A range is held to the years a single date is.
+		{"0000-0001", "0000-0001", false},
+		{"0999-1957", "0999-1957", false},
+		{"1957-2300", "1957-2300", false},
+		{"1957/1958", "1957..1958", true},
 	}
 	for _, c := range cases {
 		d, ok := ParseDate(c.in)
