@@ -101,7 +101,7 @@ func TestHoodCacheChangesNothing(t *testing.T) {
 	defer cached.putScratch(s)
 	checked, many := 0, 0
 	for _, q := range qs {
-		qp := cached.prepareQuery(q.Name, q.Kind)
+		qp := cached.prepareQuery(q.Name, q.Kind, nil)
 		s.sims.reset(&qp)
 		for i := range qp.parts {
 			e := cached.hoods.get(&qp.parts[i])
@@ -124,7 +124,7 @@ func TestHoodCacheChangesNothing(t *testing.T) {
 	// The near data was there to serve.
 	hotParts := 0
 	for _, q := range qs {
-		qp := hot.prepareQuery(q.Name, q.Kind)
+		qp := hot.prepareQuery(q.Name, q.Kind, nil)
 		for i := range qp.parts {
 			if e := hot.hoods.get(&qp.parts[i]); e != nil && e.near.Load() != nil {
 				hotParts++
@@ -135,7 +135,7 @@ func TestHoodCacheChangesNothing(t *testing.T) {
 		t.Errorf("only %d query parts have near data", hotParts)
 	}
 	cached.ForgetParts()
-	if cached.hoods.get(&cached.prepareQuery("Mohammed Hassan", vigil.KindUnknown).parts[0]) != nil {
+	if cached.hoods.get(&cached.prepareQuery("Mohammed Hassan", vigil.KindUnknown, nil).parts[0]) != nil {
 		t.Error("ForgetParts kept a part")
 	}
 }

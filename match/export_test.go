@@ -19,7 +19,7 @@ func BoundCheck(ix *Index, qs []string) (forms, rejected int, bad []string) {
 	s := ix.getScratch()
 	defer ix.putScratch(s)
 	for _, q := range qs {
-		qp := ix.prepareQuery(q, vigil.KindUnknown)
+		qp := ix.prepareQuery(q, vigil.KindUnknown, s)
 		s.sims.reset(&qp)
 		for _, k := range ix.candidates(&qp, s, -10) {
 			f := k.ni
@@ -53,7 +53,7 @@ func PreBoundCheck(ix *Index, qs []string) (checked, rejected int, bad []string)
 	defer ix.putScratch(s)
 	near := map[names.Part]*nearData{}
 	for _, q := range qs {
-		qp := ix.prepareQuery(q, vigil.KindUnknown)
+		qp := ix.prepareQuery(q, vigil.KindUnknown, nil)
 		s.sims.reset(&qp)
 		if s.sims.q == nil {
 			continue

@@ -40,7 +40,11 @@ type hoodShard struct {
 
 // hoodEntry is what is known of one query part.
 type hoodEntry struct {
-	met  []metTok // never changed once stored
+	met []metTok // never changed once stored
+	// id is the part's interned id (0: the index has not seen it) and
+	// rar its rarity factor, so that a query looks its parts up once.
+	id   uint32
+	rar  float64
 	seen atomic.Int32
 	near atomic.Pointer[nearData]
 }
@@ -65,9 +69,9 @@ func (c *hoodCache) get(x *names.Part) *hoodEntry {
 	return e
 }
 
-// put records the met parts of x; met must not change afterwards. A nil
-// cache records nothing.
-func (c *hoodCache) put(x *names.Part, met []metTok) {
+// put records the met parts of x (which must not change afterwards) with
+// its id and rarity (see hoodEntry). A nil cache records nothing.
+func (c *hoodCache) put(x *names.Part, met []metTok, id uint32, rar float64) {
 	if c == nil {
 		return
 	}
@@ -76,7 +80,7 @@ func (c *hoodCache) put(x *names.Part, met []metTok) {
 	if sh.m == nil || len(sh.m) >= hoodPerShard {
 		sh.m = make(map[names.Part]*hoodEntry, 64)
 	}
-	sh.m[*x] = &hoodEntry{met: met}
+	sh.m[*x] = &hoodEntry{met: met, id: id, rar: rar}
 	sh.mu.Unlock()
 }
 
@@ -98,17 +102,19 @@ func (ix *Index) nearOf(e *hoodEntry, x *names.Part) *nearData {
 	return e.near.Load()
 }
 
-// entry returns the cache's entry for x, making one without met parts
-// for a part retrieval does not look up (an initial, a particle): it has
-// a near list all the same.
-func (c *hoodCache) entry(x *names.Part) *hoodEntry {
+// entry returns the index's hood cache entry for x, making one without
+// met parts for a part retrieval does not look up (an initial, a
+// particle): it has a near list all the same.
+func (ix *Index) entry(x *names.Part) *hoodEntry {
+	c := ix.hoods
 	if e := c.get(x); e != nil || c == nil {
 		return e
 	}
 	if indexable(x.Tag) {
 		return nil // retrieval meets it first
 	}
-	c.put(x, nil)
+	id, rar := ix.partFacts(x)
+	c.put(x, nil, id, rar)
 	return c.get(x)
 }
 

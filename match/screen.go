@@ -34,6 +34,7 @@ type scratch struct {
 	wTab       []float32 // summed partW of each mask (see candidates)
 	sims       *simCache
 	keep       []candWeight
+	hood       []*hoodEntry // the query parts' hood cache entries (prepareQuery)
 	// best is each scored entity's best name; entSlot[e] is 1 + the
 	// index in best of entity e (0: none yet).
 	best    []entBest
@@ -144,10 +145,9 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 		limit = DefaultLimit
 	}
 	ev := parseEvidence(q)
-	qp := ix.prepareQuery(q.Name, q.Kind)
-
 	s := ix.getScratch()
 	defer ix.putScratch(s)
+	qp := ix.prepareQuery(q.Name, q.Kind, s)
 	s.sims.reset(&qp)
 	s.resetBest()
 	qOrg := q.Kind != vigil.KindPerson && classOf(q.Kind) == names.OrgClass
@@ -280,24 +280,48 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 	return out
 }
 
-// prepareQuery parses a query name with the index's rarity weights.
-func (ix *Index) prepareQuery(name string, k vigil.Kind) prepared {
+// prepareQuery parses a query name with the index's rarity weights. With
+// a scratch s, it sets s.hood[i] to the hood cache's entry for part i (or
+// nil), whose id and rarity spare the index's maps, for candidates.
+func (ix *Index) prepareQuery(name string, k vigil.Kind, s *scratch) prepared {
 	qp := prepare(name, classOf(k), nil)
 	qp.setLongest()
 	qp.ids = make([]uint32, len(qp.parts))
-	for i, x := range qp.parts {
+	if s != nil {
+		s.hood = slices.Grow(s.hood[:0], len(qp.parts))[:len(qp.parts)]
+	}
+	for i := range qp.parts {
+		x := &qp.parts[i]
+		var id uint32
+		var rar float64
+		var e *hoodEntry
+		if s != nil {
+			e = ix.hoods.get(x)
+			s.hood[i] = e
+		}
+		if e != nil {
+			id, rar = e.id, e.rar
+		} else {
+			id, rar = ix.partFacts(x)
+		}
 		if x.Tag == names.TagName {
-			qp.weights[i] *= ix.rarity(x.Key)
+			qp.weights[i] *= rar
 		}
 		// Parts the index has not seen get ids of their own, above the
 		// index's.
-		if id, ok := ix.tokID[x]; ok {
+		if id != 0 {
 			qp.ids[i] = id
 		} else {
 			qp.ids[i] = 1<<31 | uint32(i+1)
 		}
 	}
 	return qp
+}
+
+// partFacts returns query part x's interned id (0 when the index has not
+// seen it) and its rarity factor.
+func (ix *Index) partFacts(x *names.Part) (id uint32, rar float64) {
+	return ix.tokID[*x], ix.rarity(x.Key)
 }
 
 // candidates returns the forms sharing retrieval keys with the query (with
@@ -310,7 +334,8 @@ func (ix *Index) prepareQuery(name string, k vigil.Kind) prepared {
 // forms the pre-bound shows cannot reach their evidence bar are left out
 // (see preBelow), still taking the places among the best candidatesScored
 // they would have taken, so that what is returned to be scored differs
-// only by forms that could not have matched.
+// only by forms that could not have matched. qp must come from
+// prepareQuery with s (or s.hood be empty).
 func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeight {
 	// credit adds a query part's evidence c to the forms in list, once
 	// per part (a part's lists are credited best first, so a form
@@ -365,7 +390,13 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 		x := &qp.parts[i]
 		var e *hoodEntry
 		if s.sims.q != nil {
-			if e = ix.hoods.entry(x); e != nil {
+			if i < len(s.hood) {
+				e = s.hood[i]
+			}
+			if e == nil {
+				e = ix.entry(x)
+			}
+			if e != nil {
 				if nd := ix.nearOf(e, x); nd != nil {
 					s.sims.near[i], s.pre.parts[i] = nd.list, nd
 				}
@@ -386,7 +417,7 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 		} else {
 			met = ix.meet(s, x, i, met)
 			if s.sims.q != nil {
-				ix.hoods.put(x, slices.Clone(met[lo:]))
+				ix.hoods.put(x, slices.Clone(met[lo:]), qp.ids[i], ix.rarity(x.Key))
 			}
 		}
 		run := met[lo:]
