@@ -20,6 +20,18 @@ var foldRulesBy = func() (by [256][]struct{ from, to string }) {
 	return by
 }()
 
+// foldAt appends to dst what the first fold rule matching tok at i
+// writes (tok[i] itself when none does) and returns where the next
+// rewriting begins.
+func foldAt(dst []byte, tok string, i int) ([]byte, int) {
+	for _, r := range foldRulesBy[tok[i]] {
+		if strings.HasPrefix(tok[i:], r.from) {
+			return append(dst, r.to...), i + len(r.from)
+		}
+	}
+	return append(dst, tok[i]), i + 1
+}
+
 // Fold returns a canonical spelling of a normalised token so that common
 // romanisation and spelling variants compare equal or close: doubled letters
 // are single, and sch/sh, ph/f, kh/h, q/k, w/v, y/i, ou/u, oo/u, ee/i are each
@@ -31,25 +43,7 @@ func Fold(tok string) string {
 	}
 	b := make([]byte, 0, len(tok)+2)
 	for i := 0; i < len(tok); {
-		matched := false
-		rules := foldRulesBy[tok[i]]
-		if len(rules) == 0 {
-			b = append(b, tok[i])
-			i++
-			continue
-		}
-		for _, r := range rules {
-			if strings.HasPrefix(tok[i:], r.from) {
-				b = append(b, r.to...)
-				i += len(r.from)
-				matched = true
-				break
-			}
-		}
-		if !matched {
-			b = append(b, tok[i])
-			i++
-		}
+		b, i = foldAt(b, tok, i)
 	}
 	// A leading "ie"/"io" from y- (Yevgeny → ievgeni): drop the i.
 	if len(b) > 3 && b[0] == 'i' && (b[1] == 'e' || b[1] == 'o' || b[1] == 'a' || b[1] == 'u') {
@@ -95,24 +89,9 @@ func Skeleton(tok string) string { return skeletonOfFold(Fold(tok)) }
 
 // skeletonOfFold is Skeleton of a token whose Fold is f.
 func skeletonOfFold(f string) string {
-	b := make([]byte, 0, len(f))
-	var last byte
-	for i := 0; i < len(f); i++ {
-		c := skeletonMap[f[i]]
-		if c == 'h' && i > 0 {
-			c = 0 // h counts only as a first letter (Hasan: hsn)
-		}
-		if c == 0 {
-			last = 0
-			continue
-		}
-		if c == last {
-			continue
-		}
-		b = append(b, c)
-		last = c
-	}
-	return string(b)
+	b := make([]byte, len(f), 2*len(f))
+	copy(b, f)
+	return string(appendSkeleton(b, 0, len(f))[len(f):])
 }
 
 // commonVariants lists spellings of frequent name parts that neither Fold nor
@@ -277,7 +256,6 @@ func appendFold(dst []byte, tok string) []byte {
 	}
 	start := len(dst)
 	for i := 0; i < len(tok); {
-		matched := false
 		c := tok[i]
 		if !foldSingle[c] && (i+1 == len(tok) || foldSecond[c]&foldBit(tok[i+1]) == 0) {
 			// No rule can match here.
@@ -285,18 +263,7 @@ func appendFold(dst []byte, tok string) []byte {
 			i++
 			continue
 		}
-		for _, r := range foldRulesBy[c] {
-			if strings.HasPrefix(tok[i:], r.from) {
-				dst = append(dst, r.to...)
-				i += len(r.from)
-				matched = true
-				break
-			}
-		}
-		if !matched {
-			dst = append(dst, tok[i])
-			i++
-		}
+		dst, i = foldAt(dst, tok, i)
 	}
 	src := dst[start:]
 	// A leading "ie"/"io" from y- (Yevgeny → ievgeni): drop the i.

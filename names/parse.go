@@ -72,16 +72,8 @@ func parseWordsSlow(ws []Word, c Class) []Part {
 		w := ws[i]
 		if c != PersonClass || i == len(ws)-1 {
 			n, cls := legalFormAt(ws, i, c)
-			if fixed != nil {
-				// A longer form through a typo wins ("limited liabiity
-				// company" over "limited").
-				if fn, fcls := fuzzyLegalFormAt(ws, fixed, i, c); fn > n {
-					n, cls = fn, fcls
-				}
-			}
-			if n > 0 {
-				txt := joinText(ws[i : i+n])
-				parts = append(parts, Part{Word: Word{Text: txt, Orig: txt, Script: w.Script}, Key: cls, Fold: cls, Skel: cls, Tag: TagLegal})
+			if n, cls = longerFuzzyLegal(ws, fixed, i, c, n, cls); n > 0 {
+				parts = append(parts, legalPart(ws[i:i+n], cls))
 				i += n - 1
 				leading = false
 				continue
@@ -133,20 +125,29 @@ func cjk(script string) bool { return script == "Hani" || script == "Hang" }
 func legalFormAt(ws []Word, i int, c Class) (int, string) {
 	for n := min(maxLegalFormWords, len(ws)-i); n >= 1; n-- {
 		cls, ok := legalForms[joinText(ws[i:i+n])]
-		if !ok {
-			continue
+		if ok && legalFormFits(ws, i, n, c) {
+			return n, cls
 		}
-		// Short one-word forms that are also common words or particles
-		// ("as", "ab", "co", "sa", "pt") count only at the edges of a name.
-		if n == 1 && len(ws) > 1 && i != 0 && i+n != len(ws) && len(ws[i].Text) <= 3 {
-			continue
-		}
-		if c == PersonClass && i+n != len(ws) {
-			continue
-		}
-		return n, cls
 	}
 	return 0, ""
+}
+
+// legalFormFits reports whether a legal form spelt by the n words of ws
+// from i counts there, for a name of class c. Short one-word forms that
+// are also common words or particles ("as", "ab", "co", "sa", "pt") count
+// only at the edges of a name, and a person's name holds one only at its
+// end.
+func legalFormFits(ws []Word, i, n int, c Class) bool {
+	if n == 1 && len(ws) > 1 && i != 0 && i+n != len(ws) && len(ws[i].Text) <= 3 {
+		return false
+	}
+	return c != PersonClass || i+n == len(ws)
+}
+
+// legalPart is the part the legal form of class cls spelt by ws makes.
+func legalPart(ws []Word, cls string) Part {
+	txt := joinText(ws)
+	return Part{Word: Word{Text: txt, Orig: txt, Script: ws[0].Script}, Key: cls, Fold: cls, Skel: cls, Tag: TagLegal}
 }
 
 func joinText(ws []Word) string {
@@ -239,6 +240,18 @@ func correctLegalWords(ws []Word) []Word {
 		}
 	}
 	return out
+}
+
+// longerFuzzyLegal returns the legal form at ws[i] that fuzzyLegalFormAt
+// finds through a typo when it is longer than n words (cls's), else n and
+// cls: "limited liabiity company" wins over "limited". fixed nil: no typo.
+func longerFuzzyLegal(ws, fixed []Word, i int, c Class, n int, cls string) (int, string) {
+	if fixed != nil {
+		if fn, fcls := fuzzyLegalFormAt(ws, fixed, i, c); fn > n {
+			return fn, fcls
+		}
+	}
+	return n, cls
 }
 
 // fuzzyLegalFormAt is legalFormAt over the corrected words fixed, for forms
@@ -473,14 +486,8 @@ func parseWords(ws []Word, c Class) []Part {
 		f := fl[i]
 		if c != PersonClass || i == len(ws)-1 {
 			n, cls := legalFormAtFlags(ws, fl, i, c)
-			if fixed != nil {
-				if fn, fcls := fuzzyLegalFormAt(ws, fixed, i, c); fn > n {
-					n, cls = fn, fcls
-				}
-			}
-			if n > 0 {
-				txt := joinText(ws[i : i+n])
-				parts = append(parts, Part{Word: Word{Text: txt, Orig: txt, Script: w.Script}, Key: cls, Fold: cls, Skel: cls, Tag: TagLegal})
+			if n, cls = longerFuzzyLegal(ws, fixed, i, c, n, cls); n > 0 {
+				parts = append(parts, legalPart(ws[i:i+n], cls))
 				i += n - 1
 				leading = false
 				continue
@@ -586,17 +593,9 @@ func legalFormAtFlags(ws []Word, fl []uint16, i int, c Class) (int, string) {
 		} else if fl[i]&flagLegalFirst != 0 {
 			cls, ok = legalSeqAt(ws[i : i+n])
 		}
-		if !ok {
-			continue
+		if ok && legalFormFits(ws, i, n, c) {
+			return n, cls
 		}
-		// The same conditions as legalFormAt.
-		if n == 1 && len(ws) > 1 && i != 0 && i+n != len(ws) && len(ws[i].Text) <= 3 {
-			continue
-		}
-		if c == PersonClass && i+n != len(ws) {
-			continue
-		}
-		return n, cls
 	}
 	return 0, ""
 }
