@@ -59,3 +59,30 @@ func BenchmarkCompare(b *testing.B) {
 		match.Compare("Mohammed bin Salman Al Saud", "MUHAMMAD BIN SALMAN, Al-Saud", vigil.KindPerson)
 	}
 }
+
+// BenchmarkScreenRows measures one generated batch row (name, date of
+// birth, nationality, gender, document) at a time once the rows' name parts
+// are known: 20,000 rows warm the index first, so that their parts have
+// their near data. Under callgrind, collect measureRows only (README,
+// "Figures").
+func BenchmarkScreenRows(b *testing.B) {
+	ix, _ := allIndex(b)
+	qs := genRows(b, 40000)
+	for _, q := range qs[:20000] {
+		ix.Screen(q)
+	}
+	qs = qs[20000:]
+	b.ResetTimer()
+	for done := 0; done < b.N; done += len(qs) {
+		measureRows(ix, qs[:min(len(qs), b.N-done)])
+	}
+}
+
+// measureRows screens qs, each on its own.
+//
+//go:noinline
+func measureRows(ix *match.Index, qs []vigil.Query) {
+	for _, q := range qs {
+		ix.Screen(q)
+	}
+}
