@@ -481,13 +481,8 @@ func mayMerge(a, b *prepared) bool {
 		}
 		// mergeSplits joins a run only when it spells a part of b at
 		// least 0.85 alike.
-		p := &m.p
 		for j := range b.parts {
-			bp := &b.parts[j]
-			if len(bp.Key) == 0 || abs(len(bp.Key)-len(p.Key)) > 3 || (bp.Key[0] != p.Key[0] && bp.Skel != p.Skel) {
-				continue
-			}
-			if partSimFloor(p, bp, 0.85) >= 0.85 {
+			if mergeClose(&m.p, &b.parts[j]) {
 				return true
 			}
 		}

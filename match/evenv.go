@@ -70,17 +70,7 @@ func (p *packedEvidence) bonusUpper(e evEnv) float64 {
 	}
 	i := 0
 	if p.ev.hasDOB {
-		// An envelope with no dated birth date has lo > hi by more than
-		// 2: no year falls in it or beside it.
-		lo, hi, y := int(e.lo), int(e.hi), p.year
-		switch {
-		case y >= lo && y <= hi:
-			i = 1 // dobExact
-		case e.flags&envUndated != 0, y >= lo-1 && y <= hi+1:
-			i = 2 // 0
-		default:
-			i = 3 // dobContradict
-		}
+		i = dobClass(e, p.year)
 	}
 	if p.ev.nat != "" {
 		switch {
@@ -164,13 +154,21 @@ var ubTables = func() (t [8][128]float64) {
 // from the date of birth alone (the query must state one): cheap enough
 // to turn most forms away first.
 func (p *packedEvidence) dobUpper(e evEnv) float64 {
-	lo, hi, y := int(e.lo), int(e.hi), p.year
-	d := 3
-	if e.flags&envUndated != 0 || (y >= lo-1 && y <= hi+1) {
-		d = 2
+	return p.dobUB[dobClass(e, p.year)]
+}
+
+// dobClass sorts envelope e for the birth year y, as bonusUpper reads the
+// date-of-birth term: 1 (dobExact) when y falls in its span, 2 (0) a year
+// beside it or when some entity has no dated birth date, 3
+// (dobContradict) otherwise. An envelope with no dated birth date has
+// lo > hi by more than 2: no year falls in it or beside it.
+func dobClass(e evEnv, y int) int {
+	lo, hi := int(e.lo), int(e.hi)
+	switch {
+	case y >= lo && y <= hi:
+		return 1
+	case e.flags&envUndated != 0, y >= lo-1 && y <= hi+1:
+		return 2
 	}
-	if y >= lo && y <= hi {
-		d = 1
-	}
-	return p.dobUB[d]
+	return 3
 }

@@ -69,7 +69,8 @@ func PreBoundCheck(ix *Index, qs []string) (checked, rejected int, bad []string)
 			s.pre.parts[i], s.sims.near[i] = nd, nd.list
 		}
 		s.sims.offerNear()
-		ix.preSetup(s, &qp, DefaultThreshold, DefaultThreshold)
+		s.pre.cut, s.pre.threshold = DefaultThreshold, DefaultThreshold
+		ix.preSetup(s, &qp)
 		if !s.pre.on {
 			continue
 		}

@@ -83,15 +83,14 @@ type Index struct {
 	// toks summarises each interned part, by id; tokPart is the part.
 	toks    []tokInfo
 	tokPart []names.Part
-	// Compact per-form arrays for nameBound: the token ids and weights
-	// of form f are fTok[fOff[f]:fOff[f+1]] and fW[…]; fLong[f] is the
-	// length of its longest Key.
+	// Compact per-form arrays: the token ids of form f are
+	// fTok[fOff[f]:fOff[f+1]]; fLong[f] is the length of its longest Key.
 	fOff  []uint32
 	fTok  []uint32
-	fW    []float64
 	fLong []int32
-	// fParts[k] is what nameBound reads of the part fTok[k] (see
-	// formPart), beside its weight: one run of memory per form.
+	// fParts[k] is what nameBound and the pre-bound read of the part
+	// fTok[k] (see formPart), its weight among it: one run of memory per
+	// form.
 	fParts []formPart
 	// fMerge[f] is the mergeSpan of form f.
 	fMerge []uint32
@@ -223,7 +222,6 @@ func NewIndex(entries []Entry) *Index {
 		// serve nameBound.
 		p.merges, p.mergesSet = mergeCands(p), true
 		ix.fTok = append(ix.fTok, p.ids...)
-		ix.fW = append(ix.fW, p.weights...)
 		for k, id := range p.ids {
 			ix.fParts = append(ix.fParts, newFormPart(&ix.toks[id], id, p.weights[k]))
 		}

@@ -209,18 +209,6 @@ func mergeClose(p, bp *names.Part) bool {
 	return partSimFloor(p, bp, 0.85) >= 0.85
 }
 
-// keyRange returns the span of a slice ordered by keyOrder (at is the
-// Part of element k) whose Keys begin with c and are lo to hi long.
-func keyRange(n int, at func(k int) *names.Part, c byte, lo, hi int) (int, int) {
-	before := func(c byte, l int) int {
-		return sort.Search(n, func(k int) bool {
-			p := at(k)
-			return p.Key[0] > c || (p.Key[0] == c && len(p.Key) >= l)
-		})
-	}
-	return before(c, lo), before(c, hi+1)
-}
-
 // runsSpelling returns the forms one of whose merge runs spells part x as
 // mergeSplits asks (mergeSplits(c, q), x a part of q), in form order.
 func (ix *Index) runsSpelling(x *names.Part) []int32 {
@@ -229,8 +217,15 @@ func (ix *Index) runsSpelling(x *names.Part) []int32 {
 		return nil
 	}
 	var out []int32
-	at := func(k int) *names.Part { return mi.runs[k].p }
-	lo, hi := keyRange(len(mi.runs), at, x.Key[0], len(x.Key)-3, len(x.Key)+3)
+	// The runs beginning with x's letter, at most 3 letters longer or
+	// shorter: a span of runs in keyOrder.
+	before := func(l int) int {
+		return sort.Search(len(mi.runs), func(k int) bool {
+			p := mi.runs[k].p
+			return p.Key[0] > x.Key[0] || (p.Key[0] == x.Key[0] && len(p.Key) >= l)
+		})
+	}
+	lo, hi := before(len(x.Key)-3), before(len(x.Key)+4)
 	for k := lo; k < hi; k++ {
 		if mergeClose(mi.runs[k].p, x) {
 			out = append(out, mi.runs[k].form)
@@ -266,9 +261,9 @@ type preState struct {
 	dead  []candWeight
 }
 
-// preSetup readies the pre-bound for query qp (its evidence in s.ev) when
-// every part has near data, with Screen's cut and threshold.
-func (ix *Index) preSetup(s *scratch, qp *prepared, cut, threshold float64) {
+// preSetup readies the pre-bound for query qp (its evidence in s.ev,
+// Screen's cut and threshold in s.pre) when every part has near data.
+func (ix *Index) preSetup(s *scratch, qp *prepared) {
 	p := &s.pre
 	ev := &s.ev.ev
 	p.on, p.dead = false, p.dead[:0]
@@ -280,7 +275,7 @@ func (ix *Index) preSetup(s *scratch, qp *prepared, cut, threshold float64) {
 			return
 		}
 	}
-	p.on, p.cut, p.threshold = true, cut, threshold
+	p.on = true
 	if p.esc == nil {
 		p.esc = make([]uint32, len(ix.forms))
 		p.trunc = make([]uint32, len(ix.forms))

@@ -750,19 +750,18 @@ func mergeSplits(a, b prepared) prepared {
 			}
 			return nil, 0, false // a number in the run, or no spelling
 		}
-		var key strings.Builder
+		var key []byte
 		for _, p := range a.parts[i : i+n] {
 			if p.Tag == names.TagNumber {
 				return nil, 0, false
 			}
-			key.WriteString(p.Text)
+			key = append(key, p.Text...)
 		}
-		k := key.String()
-		m := &names.Part{Word: names.Word{Text: k, Orig: k, Script: a.parts[i].Script}, Key: names.Canonical(k), Tag: names.TagName}
-		if m.Key == "" {
+		r := spellRun(key, a.parts[i].Script)
+		if r.key == "" {
 			return nil, 0, false
 		}
-		m.Fold, m.Skel = names.Fold(m.Key), names.Skeleton(m.Key)
+		m := &r.p
 		var skel0 byte
 		if sk := a.parts[i].Skel; sk != "" {
 			skel0 = sk[0]

@@ -39,9 +39,7 @@ type scratch struct {
 	// index in best of entity e (0: none yet).
 	best    []entBest
 	entSlot []int32
-	// cut and threshold are Screen's, for the pre-bound.
-	cut, threshold float64
-	pre            preState
+	pre     preState
 }
 
 // formAcc accumulates a form's retrieval evidence: c, the summed evidence
@@ -161,7 +159,7 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 	cut := max(0.5, threshold-ev.maxBonus()) - 1e-9
 	hasEv := ev.any()
 	s.ev, s.hasEv, s.minEstBase = packEvidence(ev), hasEv, float32(threshold-estMargin)
-	s.cut, s.threshold = cut, threshold
+	s.pre.cut, s.pre.threshold = cut, threshold
 	for _, k := range ix.candidates(&qp, s, minEst) {
 		f := k.ni
 		// The evidence each entity of the form would get sets how
@@ -447,7 +445,7 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 	}
 	s.met, s.runs = met, runs
 	s.sims.offerNear()
-	ix.preSetup(s, qp, s.cut, s.threshold)
+	ix.preSetup(s, qp)
 	if part > 1 {
 		part++
 		exact(ix.hash(keyToken, joined.String()), part, 1)
