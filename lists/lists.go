@@ -100,7 +100,8 @@ func Errorf(line int, element, format string, args ...any) *ParseError {
 	return &ParseError{Line: line, Element: element, Err: fmt.Errorf(format, args...)}
 }
 
-// Dedupe returns ss with empty strings and repeats removed, order kept.
+// Dedupe returns ss with empty strings and repeats removed, order kept, in
+// ss's own storage: ss is overwritten (clone what others may read).
 func Dedupe(ss []string) []string {
 	seen := make(map[string]bool, len(ss))
 	out := ss[:0]

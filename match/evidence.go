@@ -2,6 +2,7 @@ package match
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/vigil-screening/vigil"
@@ -136,7 +137,7 @@ func (ev evidence) features(e *vigil.Entity, f *facts) []vigil.Feature {
 		case natMatch:
 			ft.Detail = "nationality " + ev.nat + " is listed"
 		default:
-			ft.Detail = fmt.Sprintf("nationality %s is not among the listed %s", ev.nat, strings.Join(lists.Dedupe(f.nats), ", "))
+			ft.Detail = fmt.Sprintf("nationality %s is not among the listed %s", ev.nat, strings.Join(lists.Dedupe(slices.Clone(f.nats)), ", "))
 		}
 		fs = append(fs, ft)
 	}
