@@ -139,3 +139,103 @@ func TestHoodCacheChangesNothing(t *testing.T) {
 		t.Error("ForgetParts kept a part")
 	}
 }
+
+// TestMemoSmall screens names again and again, each time with other
+// evidence (a date of birth agreeing, contradicting or missing, a
+// nationality, a gender, a listed or unlisted document, a kind, another
+// threshold), through an index and through a Memo of it, from several
+// goroutines at once (run with -race): the answers must be the same, and
+// the memo must have served.
+func TestMemoSmall(t *testing.T) {
+	people := []struct {
+		name, dob, nat, gender, doc string
+	}{
+		{"Qasem Soleimani", "1957-03-11", "IR", "male", "T88240217"},
+		{"Ghasem Soleymani", "1960", "IR", "male", ""},
+		{"Ivan Petrovich Sidorov", "1971-02-03", "RU", "male", "7501234567"},
+		{"Maria Garcia Lopez", "1980-12-01", "ES", "female", ""},
+		{"Mohammed Ali Hassan", "", "SY", "", ""},
+		{"Muhammad Ali Hasan", "1966", "", "male", ""},
+		{"Kim Jong Un", "1984-01-08", "KP", "male", ""},
+	}
+	var entries []Entry
+	for i, p := range people {
+		e := &vigil.Entity{ID: fmt.Sprintf("t:p%d", i), Kind: vigil.KindPerson, Names: []vigil.Name{{Full: p.name}}, Gender: p.gender}
+		if p.dob != "" {
+			var d vigil.Date
+			fmt.Sscanf(p.dob, "%d-%d-%d", &d.Year, &d.Month, &d.Day)
+			e.BirthDates = []vigil.Date{d}
+		}
+		if p.nat != "" {
+			e.Nationalities = []string{p.nat}
+		}
+		if p.doc != "" {
+			e.Documents = []vigil.Document{{Type: vigil.DocPassport, Number: p.doc}}
+		}
+		entries = append(entries, Entry{Entity: e, Version: "t@1"})
+	}
+	entries = append(entries, Entry{Entity: &vigil.Entity{ID: "t:o0", Kind: vigil.KindOrganization, Names: []vigil.Name{{Full: "Hassan Ali Trading LLC"}}}, Version: "t@1"})
+	ix := NewIndex(entries)
+	m := ix.Memo()
+	var qs []vigil.Query
+	for _, name := range []string{"Qassem Suleimani", "Soleimani, Qasem", "Ivan Sidorov", "Maria Garcia", "Muhamad Ali Hassan", "Kim Jong-un", "Hassan Ali Trading", "Anna Maria Eriksson"} {
+		for i, dob := range []string{"", "1957-03-11", "1957", "1990-01-01", "1971-02-03", "1966"} {
+			q := vigil.Query{Name: name, DOB: dob, Nationality: []string{"", "IR", "RU", "Germany"}[i%4], Gender: []string{"", "m", "f"}[i%3], Threshold: []float64{0, 0.6}[i%2]}
+			qs = append(qs, q)
+			if i == 2 {
+				q.ID = "T 8824-0217" // listed: the index screens it
+				qs = append(qs, q)
+				q.ID, q.Kind = "X0000000", vigil.KindPerson
+				qs = append(qs, q)
+			}
+		}
+	}
+	want := make([][]vigil.Match, len(qs))
+	matched := 0
+	for i, q := range qs {
+		if want[i] = ix.Screen(q); len(want[i]) > 0 {
+			matched++
+		}
+	}
+	if matched < len(qs)/2 {
+		t.Fatalf("only %d of %d queries matched: the test compares too little", matched, len(qs))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 100)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for r := 0; r < 3*len(qs); r++ {
+				i := (g*7 + r) % len(qs)
+				if got := m.Screen(qs[i]); !reflect.DeepEqual(got, want[i]) {
+					select {
+					case errs <- fmt.Sprintf("%+v: through the memo %v, the index %v", qs[i], got, want[i]):
+					default:
+					}
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	kept := 0
+	for _, q := range qs {
+		th := q.Threshold
+		if th <= 0 {
+			th = DefaultThreshold
+		}
+		for i := range m.shards {
+			if m.shards[i].m[memoKey{q.Name, q.Kind, th}] != nil {
+				kept++
+				break
+			}
+		}
+	}
+	if kept < len(qs)*9/10 {
+		t.Errorf("the memo kept the work of %d of %d queries' names", kept, len(qs))
+	}
+}

@@ -21,7 +21,7 @@ func BoundCheck(ix *Index, qs []string) (forms, rejected int, bad []string) {
 	for _, q := range qs {
 		qp := ix.prepareQuery(q, vigil.KindUnknown, s)
 		s.sims.reset(&qp)
-		for _, k := range ix.candidates(&qp, s, -10) {
+		for _, k := range ix.capped(s, ix.candidates(&qp, s, -10)) {
 			f := k.ni
 			rep := &ix.names[ix.forms[f]]
 			score := max(compare(qp, rep.p, false, s.sims).score, compare(qp, rep.p, true, s.sims).score)
@@ -102,4 +102,24 @@ func PreBoundCheck(ix *Index, qs []string) (checked, rejected int, bad []string)
 		}
 	}
 	return checked, rejected, bad
+}
+
+// MemoStats counts the names whose work m keeps, those of them with
+// forms that may reach a bar, and those whose forms Screen's cap may cut.
+func MemoStats(m *Memo) (works, some, capped int) {
+	for i := range m.shards {
+		sh := &m.shards[i]
+		sh.mu.RLock()
+		for _, w := range sh.m {
+			works++
+			if len(w.cands) > 0 {
+				some++
+			}
+			if w.all {
+				capped++
+			}
+		}
+		sh.mu.RUnlock()
+	}
+	return works, some, capped
 }

@@ -160,7 +160,7 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 	hasEv := ev.any()
 	s.ev, s.hasEv, s.minEstBase = packEvidence(ev), hasEv, float32(threshold-estMargin)
 	s.pre.cut, s.pre.threshold = cut, threshold
-	for _, k := range ix.candidates(&qp, s, minEst) {
+	for _, k := range ix.capped(s, ix.candidates(&qp, s, minEst)) {
 		f := k.ni
 		// The evidence each entity of the form would get sets how
 		// high its name score must be: a contradicting date of birth
@@ -210,6 +210,14 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 			}
 		}
 	}
+	return ix.matches(s, ev, threshold, limit, cut, nil)
+}
+
+// matches returns Screen's matches from the entities' best names in
+// s.best (with cut and the query's evidence ev, threshold and limit),
+// first calling fill, when not nil, on the best name of each match
+// returned, to set its result.
+func (ix *Index) matches(s *scratch, ev evidence, threshold float64, limit int, cut float64, fill func(b *entBest)) []vigil.Match {
 	// Scores first, explanations only for the matches returned.
 	type scored struct {
 		i     int
@@ -253,6 +261,9 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 	var out []vigil.Match
 	for _, k := range keep {
 		b := &s.best[k.i]
+		if fill != nil {
+			fill(b)
+		}
 		en := ix.entries[b.entity]
 		e := en.Entity
 		nr := &ix.names[b.name]
@@ -323,17 +334,16 @@ func (ix *Index) partFacts(x *names.Part) (id uint32, rar float64) {
 }
 
 // candidates returns the forms sharing retrieval keys with the query (with
-// their estimates and evidence bonuses), at most candidatesScored of them,
-// the strongest, in no particular order (Screen's results do not depend on
-// it). Each query part finds the listed parts near it through the keys,
+// their estimates and evidence bonuses) that pass the estimate's and the
+// evidence's bars and the pre-bound, in no particular order (Screen's
+// results do not depend on it); those the pre-bound turned away it leaves
+// in s.pre.dead, for capped. Each query part finds the listed parts near it through the keys,
 // each such part is weighed by its (upper) similarity to the query part,
 // and the forms holding it are credited with the query part's weight times
 // that similarity's credit. When every query part has its near data, the
 // forms the pre-bound shows cannot reach their evidence bar are left out
-// (see preBelow), still taking the places among the best candidatesScored
-// they would have taken, so that what is returned to be scored differs
-// only by forms that could not have matched. qp must come from
-// prepareQuery with s (or s.hood be empty).
+// (see preBelow). qp must come from prepareQuery with s (or s.hood be
+// empty).
 func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeight {
 	// credit adds a query part's evidence c to the forms in list, once
 	// per part (a part's lists are credited best first, so a form
@@ -558,6 +568,16 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 		}
 	}
 	s.touched = s.touched[:0]
+	s.keep = keep
+	return keep
+}
+
+// capped keeps of candidates' forms (keep, with the pre-bound's dead ones
+// in s.pre.dead) the best candidatesScored by estimate, in no particular
+// order, less the dead: those still take the places among the best they
+// would have taken, so that what is scored differs only by forms that
+// could not have matched.
+func (ix *Index) capped(s *scratch, keep []candWeight) []candWeight {
 	if dead := s.pre.dead; len(dead) > 0 && len(keep)+len(dead) > candidatesScored {
 		// The forms the pre-bound dropped cannot be matches, but they
 		// may have taken places among the best candidatesScored: choose
