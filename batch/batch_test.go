@@ -261,3 +261,24 @@ func TestGenerate(t *testing.T) {
 		t.Errorf("%d listed names in 5000 rows, want about 100", hits)
 	}
 }
+
+func TestGenerateDistinct(t *testing.T) {
+	var buf bytes.Buffer
+	if err := GenerateDistinct(&buf, 20000, 3); err != nil {
+		t.Fatal(err)
+	}
+	_, recs := readAll(t, bytes.NewReader(buf.Bytes()), "gen.csv", Options{})
+	if len(recs) != 20000 {
+		t.Fatalf("%d records", len(recs))
+	}
+	seen := map[string]int{}
+	for _, r := range recs {
+		if r.Err != nil {
+			t.Fatalf("generated row %d is bad: %v", r.Row, r.Err)
+		}
+		if prev, ok := seen[r.Query.Name]; ok {
+			t.Fatalf("rows %d and %d both name %q", prev, r.Row, r.Query.Name)
+		}
+		seen[r.Query.Name] = r.Row
+	}
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/batch"
+	"github.com/vigil-screening/vigil/match"
 )
 
 // BatchOptions adjusts Batch.
@@ -32,6 +33,11 @@ type BatchOptions struct {
 	// Progress, when set, is called from the writing goroutine with the
 	// number of rows written, every 1024 rows and at the end.
 	Progress func(rows int64)
+	// NoMemo screens every row in full. Otherwise, when the matcher is
+	// a *match.Index, rows are screened through its Memo, which does the
+	// work that depends on the name alone once per name: the output is
+	// the same.
+	NoMemo bool
 }
 
 // BatchLine is one output line of Batch: a screened row, or a bad row
@@ -100,6 +106,9 @@ type batchResult struct {
 // flat for any file size.
 func Batch(ctx context.Context, ix Matcher, rd batch.Reader, w io.Writer, opt BatchOptions) (BatchSummary, error) {
 	start := time.Now()
+	if mi, ok := ix.(*match.Index); ok && !opt.NoMemo {
+		ix = mi.Memo()
+	}
 	workers := opt.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)

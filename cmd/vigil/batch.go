@@ -27,6 +27,7 @@ func batchCmd() *cobra.Command {
 	var db, in, out, mapping, format string
 	var threshold float64
 	var workers int
+	var noMemo bool
 	cmd := &cobra.Command{
 		Use:   "batch --in FILE [--out FILE]",
 		Short: "Screen a CSV, TSV, JSONL or XLSX file of names; JSON Lines out, one per row in input order",
@@ -40,7 +41,12 @@ Each row gives one JSON line, in input order:
 and a bad row (missing name, broken quoting, bad date) gives
   {"row":N,"error":"…"}
 and is named on stderr; the rest is screened. A summary goes to stderr. The
-exit status is 0 when the file was read through, whatever it matched.`,
+exit status is 0 when the file was read through, whatever it matched.
+
+The work that depends on the name alone is done once per name: a name met
+again (the same customer on two accounts, a counterparty paid monthly) is
+screened only against its own date of birth, nationality and gender. The
+output is the same as with --no-memo, which screens every row in full.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if in == "" {
@@ -102,6 +108,7 @@ exit status is 0 when the file was read through, whatever it matched.`,
 			opt := screen.BatchOptions{
 				Threshold: threshold,
 				Workers:   workers,
+				NoMemo:    noMemo,
 				Progress:  func(n int64) { rows.Store(n) },
 				OnRowError: func(row int, err error) {
 					reported++
@@ -133,6 +140,7 @@ exit status is 0 when the file was read through, whatever it matched.`,
 	f.StringVar(&out, "out", "", "output file (default stdout)")
 	f.Float64Var(&threshold, "threshold", 0, fmt.Sprintf("report matches at or above this score (default %.2f)", match.DefaultThreshold))
 	f.IntVar(&workers, "workers", 0, "screening goroutines (default GOMAXPROCS)")
+	f.BoolVar(&noMemo, "no-memo", false, "screen every row in full, names met before too (same output)")
 	f.StringVar(&mapping, "map", "", "column map: field=column,… (fields: "+strings.Join(batch.Fields, ", ")+")")
 	f.StringVar(&format, "format", "", "input format: csv, tsv, jsonl or xlsx (default: detected)")
 	return cmd

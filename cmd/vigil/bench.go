@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -15,18 +16,20 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/batch"
 	"github.com/vigil-screening/vigil/eval"
 	"github.com/vigil-screening/vigil/internal/shared"
 	"github.com/vigil-screening/vigil/match"
+	"github.com/vigil-screening/vigil/screen"
 )
 
 func init() { subcommands = append(subcommands, benchCmd) }
 
 func benchCmd() *cobra.Command {
 	var listsDir string
-	var n, runs int
+	var n, runs, rows int
 	cmd := &cobra.Command{
-		Use:   "bench [--lists DIR] [--n N] [--runs R]",
+		Use:   "bench [--lists DIR] [--n N] [--runs R] [--rows N]",
 		Short: "Measure index build time, heap, single-query latency and batch throughput over all lists",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -116,6 +119,41 @@ func benchCmd() *cobra.Command {
 			}
 			slices.Sort(rates)
 			fmt.Fprintf(out, "batch: %d goroutines, median %.0f names/s (runs %.0f)\n", workers, rates[len(rates)/2], rates)
+
+			// Batch files, as vigil batch screens them: generated
+			// customer rows, whose names repeat, and rows whose names
+			// are all distinct, each run meeting the parts afresh.
+			if rows > 0 {
+				for _, distinct := range []bool{false, true} {
+					var buf bytes.Buffer
+					listed := []string{"Qasem Soleimani", "Vladimir Putin", "Sergei Shoigu", "Bashar al-Assad", "Kim Jong Un"}
+					err := batch.Generate(&buf, rows, 1, listed)
+					what := "generated customer rows (names repeat)"
+					if distinct {
+						buf.Reset()
+						err = batch.GenerateDistinct(&buf, rows, 1)
+						what = "rows with distinct names"
+					}
+					if err != nil {
+						return err
+					}
+					var rates []float64
+					for r := 0; r < min(runs, 3); r++ {
+						ix.ForgetParts()
+						rd, err := batch.Open(bytes.NewReader(buf.Bytes()), "gen.csv", batch.Options{})
+						if err != nil {
+							return err
+						}
+						sum, err := screen.Batch(cmd.Context(), ix, rd, io.Discard, screen.BatchOptions{})
+						if err != nil {
+							return err
+						}
+						rates = append(rates, sum.Rate)
+					}
+					slices.Sort(rates)
+					fmt.Fprintf(out, "batch file: %d %s, %d workers: median %.0f rows/s (runs %.0f)\n", rows, what, workers, rates[len(rates)/2], rates)
+				}
+			}
 			fmt.Fprintf(out, "load average after: %s\n", loadAvg())
 			return nil
 		},
@@ -123,6 +161,7 @@ func benchCmd() *cobra.Command {
 	cmd.Flags().StringVar(&listsDir, "lists", "", "lists folder (default ../shared/data/lists)")
 	cmd.Flags().IntVar(&n, "n", 4000, "about how many queries in the mix")
 	cmd.Flags().IntVar(&runs, "runs", 5, "runs to take medians over")
+	cmd.Flags().IntVar(&rows, "rows", 200_000, "rows of each generated batch file (at most 3 runs each; 0: none)")
 	return cmd
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -102,6 +103,28 @@ func TestBatchCommand(t *testing.T) {
 	b, _ := os.ReadFile(outFile)
 	if err != nil || !strings.Contains(string(b), `"entity_id":"fx:2"`) || !strings.Contains(string(b), `"id":"k1"`) {
 		t.Errorf("--map: %v %s\n%s", err, errOut, b)
+	}
+	// Names that repeat, each time with other evidence: the same output
+	// as with --no-memo.
+	in3 := filepath.Join(t.TempDir(), "repeat.csv")
+	var rows strings.Builder
+	rows.WriteString("id,name,dob,nationality\n")
+	for i := 0; i < 60; i++ {
+		name := []string{"Qasem Soleimani", "Anna Berg", "Ivan Petrovich Sidorenko"}[i%3]
+		dob := []string{"1957-03-11", "1990-01-01", "", "1957"}[i%4]
+		fmt.Fprintf(&rows, "r%d,%s,%s,%s\n", i, name, dob, []string{"IR", "SE", ""}[i%3])
+	}
+	os.WriteFile(in3, []byte(rows.String()), 0o644)
+	memo, _, err := run(t, "batch", "--db", db, "--in", in3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, _, err := run(t, "batch", "--db", db, "--in", in3, "--no-memo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if memo != full || strings.Count(memo, `"entity_id":"fx:1"`) < 10 {
+		t.Errorf("repeated names: output differs from --no-memo, or finds Soleimani too rarely:\n%s\n--no-memo:\n%s", memo, full)
 	}
 }
 
