@@ -123,3 +123,7 @@ func MemoStats(m *Memo) (works, some, capped int) {
 	}
 	return works, some, capped
 }
+
+// KeepCold makes m keep a name's work from its second query on, whether
+// or not its parts have their near data.
+func KeepCold(m *Memo) { m.cold = 1 }

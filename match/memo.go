@@ -28,11 +28,13 @@ type Memo struct {
 	ix     *Index
 	seed   maphash.Seed
 	shards [memoShards]memoShard
-	// seen holds the hashes of names met once (1 set, so that 0 is none),
-	// each in the slot its hash picks, the last met winning: a lossy
-	// filter of fixed size, so that files of distinct names cost no map
-	// entry per row.
+	// seen holds the hashes of names met but not kept, with how often
+	// they were met in the low 3 bits (so that 0 is none), each in the
+	// slot its hash picks, the last met winning: a lossy filter of fixed
+	// size, so that files of distinct names cost no map entry per row.
 	seen []atomic.Uint64
+	// cold is memoCold (tests lower it).
+	cold uint64
 }
 
 const (
@@ -44,6 +46,10 @@ const (
 	// memoSeen is the size of Memo.seen: names met once are remembered
 	// among about that many.
 	memoSeen = 1 << 18
+	// memoCold is how often a name must have been met before its work is
+	// kept while some of its parts lack their near data: without the
+	// pre-bound the work costs several queries (a file's first rows).
+	memoCold = 4
 )
 
 type memoShard struct {
@@ -84,7 +90,7 @@ type workCand struct {
 
 // Memo returns a new, empty Memo of ix.
 func (ix *Index) Memo() *Memo {
-	return &Memo{ix: ix, seed: maphash.MakeSeed(), seen: make([]atomic.Uint64, memoSeen)}
+	return &Memo{ix: ix, seed: maphash.MakeSeed(), seen: make([]atomic.Uint64, memoSeen), cold: memoCold}
 }
 
 // Entity is the index's Entity.
@@ -127,12 +133,21 @@ func (m *Memo) work(name string, k vigil.Kind, threshold float64) *nameWork {
 	if w != nil {
 		return w
 	}
-	if e := &m.seen[(h>>6)%memoSeen]; e.Load() != h|1 {
-		e.Store(h | 1)
+	// How often the name was met before, as far as m.seen knows.
+	e := &m.seen[(h>>6)%memoSeen]
+	met := uint64(0)
+	if v := e.Load(); v&^7 == h&^7 {
+		met = v & 7
+	}
+	if met == 0 {
+		e.Store(h&^7 | 1)
 		return nil
 	}
 	// Two goroutines may both do it; either serves.
-	w = m.ix.nameWork(name, k, threshold)
+	if w = m.ix.nameWork(name, k, threshold, met >= m.cold); w == nil {
+		e.Store(h&^7 | min(met+1, 7))
+		return nil
+	}
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if sh.m == nil || len(sh.m) >= memoPerShard || sh.bytes > memoShardBytes {
@@ -150,11 +165,19 @@ func (m *Memo) work(name string, k vigil.Kind, threshold float64) *nameWork {
 
 // nameWork does the name-level work of screening name, of kind k, at
 // threshold (see nameWork): as Screen does, with the evidence bars at
-// their lowest.
-func (ix *Index) nameWork(name string, k vigil.Kind, threshold float64) *nameWork {
+// their lowest. Unless cold is set it returns nil when some part of the
+// name lacks its near data.
+func (ix *Index) nameWork(name string, k vigil.Kind, threshold float64, cold bool) *nameWork {
 	s := ix.getScratch()
 	defer ix.putScratch(s)
 	qp := ix.prepareQuery(name, k, s)
+	if !cold {
+		for _, e := range s.hood {
+			if e == nil || e.near.Load() == nil {
+				return nil
+			}
+		}
+	}
 	s.sims.reset(&qp)
 	qOrg := k != vigil.KindPerson && classOf(k) == names.OrgClass
 	// Every kind of evidence present: the most it can add, so the lowest

@@ -18,6 +18,7 @@ import (
 func TestMemoChangesNothing(t *testing.T) {
 	ix, entries := allIndex(t)
 	m := ix.Memo()
+	match.KeepCold(m) // the queries' parts are seldom hot
 	var qs []vigil.Query
 	for i, name := range queryMix(t, entries, 600) {
 		for j := 0; j < 3; j++ {
