@@ -35,17 +35,29 @@ func TestScreenConcurrent(t *testing.T) {
 	if len(want[0]) == 0 || want[0][0].EntityID != "t:p0" {
 		t.Fatalf("Qassem Suleimani: got %v", want[0])
 	}
+	concurrently(t, 8, 50, func(g, r int) string {
+		i := (g + r) % len(qs)
+		if got := ix.Screen(vigil.Query{Name: qs[i], Threshold: 0.3}); !reflect.DeepEqual(got, want[i]) {
+			return fmt.Sprintf("%q: concurrent %v, sequential %v", qs[i], got, want[i])
+		}
+		return ""
+	})
+}
+
+// concurrently runs check(g, r) for each round r < rounds on each of n
+// goroutines g at once, and reports what the checks return (up to 100):
+// "" when all is well.
+func concurrently(t *testing.T, n, rounds int, check func(g, r int) string) {
 	var wg sync.WaitGroup
 	errs := make(chan string, 100)
-	for g := 0; g < 8; g++ {
+	for g := 0; g < n; g++ {
 		wg.Add(1)
 		go func(g int) {
 			defer wg.Done()
-			for r := 0; r < 50; r++ {
-				i := (g + r) % len(qs)
-				if got := ix.Screen(vigil.Query{Name: qs[i], Threshold: 0.3}); !reflect.DeepEqual(got, want[i]) {
+			for r := 0; r < rounds; r++ {
+				if e := check(g, r); e != "" {
 					select {
-					case errs <- fmt.Sprintf("%q: concurrent %v, sequential %v", qs[i], got, want[i]):
+					case errs <- e:
 					default:
 					}
 				}
@@ -200,28 +212,13 @@ func TestMemoSmall(t *testing.T) {
 	if matched < len(qs)/2 {
 		t.Fatalf("only %d of %d queries matched: the test compares too little", matched, len(qs))
 	}
-	var wg sync.WaitGroup
-	errs := make(chan string, 100)
-	for g := 0; g < 8; g++ {
-		wg.Add(1)
-		go func(g int) {
-			defer wg.Done()
-			for r := 0; r < 3*len(qs); r++ {
-				i := (g*7 + r) % len(qs)
-				if got := m.Screen(qs[i]); !reflect.DeepEqual(got, want[i]) {
-					select {
-					case errs <- fmt.Sprintf("%+v: through the memo %v, the index %v", qs[i], got, want[i]):
-					default:
-					}
-				}
-			}
-		}(g)
-	}
-	wg.Wait()
-	close(errs)
-	for e := range errs {
-		t.Error(e)
-	}
+	concurrently(t, 8, 3*len(qs), func(g, r int) string {
+		i := (g*7 + r) % len(qs)
+		if got := m.Screen(qs[i]); !reflect.DeepEqual(got, want[i]) {
+			return fmt.Sprintf("%+v: through the memo %v, the index %v", qs[i], got, want[i])
+		}
+		return ""
+	})
 	kept := 0
 	for _, q := range qs {
 		th := q.Threshold
