@@ -17,13 +17,14 @@ import (
 // names (a customer on several accounts, a counterparty paid every month,
 // a family, a common name), while each row's date of birth, nationality and
 // gender differ. What a name retrieves, the estimate of each form and its
-// name score are kept from its second query on; each query then weighs
-// only its own evidence against the few forms that may reach the
-// threshold. A query that may have a match, or
-// that carries a listed identity document, is screened in full by the
-// Index, so that a Memo's answers are the Index's, explanations and all.
-// A Memo is safe for concurrent use and bounded in memory; it serves one
-// index (one batch run), and is dropped with it.
+// name score are kept from its second query on (its fourth while some of
+// its parts lack their near data); each later query weighs only its own
+// evidence against the few forms that may reach the threshold, and only
+// the names of the matches it returns are compared again, for their
+// explanations. A query carrying a listed identity document is screened
+// in full by the Index. A Memo's answers are the Index's, explanations
+// and all. It is safe for concurrent use and bounded in memory; it serves
+// one index (one batch run), and is dropped with it.
 type Memo struct {
 	ix     *Index
 	seed   maphash.Seed
@@ -114,8 +115,9 @@ func (m *Memo) Screen(q vigil.Query) []vigil.Match {
 	return ix.screenWork(w, q, ev, threshold)
 }
 
-// work returns the name-level work of a query, or nil when the name is
-// met for the first time (as far as m.seen knows).
+// work returns the name-level work of a query, or nil while it is not
+// kept: at the name's first query (as far as m.seen knows), and until
+// m.cold while some of its parts lack their near data.
 func (m *Memo) work(name string, k vigil.Kind, threshold float64) *nameWork {
 	key := memoKey{name, k, threshold}
 	var mh maphash.Hash
