@@ -9,7 +9,6 @@ import (
 	"unsafe"
 
 	"github.com/vigil-screening/vigil"
-	"github.com/vigil-screening/vigil/names"
 )
 
 // Memo screens as its Index does, doing the work that depends on the name
@@ -100,19 +99,16 @@ func (m *Memo) Entity(id string) (*vigil.Entity, string, bool) { return m.ix.Ent
 // Screen returns what the index's Screen returns for q.
 func (m *Memo) Screen(q vigil.Query) []vigil.Match {
 	ix := m.ix
-	threshold := q.Threshold
-	if threshold <= 0 {
-		threshold = DefaultThreshold
-	}
+	threshold, limit := settings(q)
 	ev := parseEvidence(q)
 	if ev.doc != "" && len(ix.docs[ev.doc]) > 0 {
-		return ix.Screen(q)
+		return ix.screen(q, ev, threshold, limit)
 	}
 	w := m.work(q.Name, q.Kind, threshold)
 	if w == nil {
-		return ix.Screen(q)
+		return ix.screen(q, ev, threshold, limit)
 	}
-	return ix.screenWork(w, q, ev, threshold)
+	return ix.screenWork(w, q, ev, threshold, limit)
 }
 
 // work returns the name-level work of a query, or nil while it is not
@@ -181,13 +177,11 @@ func (ix *Index) nameWork(name string, k vigil.Kind, threshold float64, cold boo
 		}
 	}
 	s.sims.reset(&qp)
-	qOrg := k != vigil.KindPerson && classOf(k) == names.OrgClass
+	qOrg := queryOrg(k)
 	// Every kind of evidence present: the most it can add, so the lowest
 	// bars of any query.
-	most := evidence{hasDOB: true, nat: "-", gender: "-"}.maxBonus()
-	minEst := float32(threshold - most - estMargin)
-	barMin := max(0.5, threshold-most) - 1e-9
-	s.ev, s.hasEv, s.minEstBase = packEvidence(evidence{}), false, float32(threshold-estMargin)
+	minEst, barMin := bars(threshold, evidence{hasDOB: true, nat: "-", gender: "-"}.maxBonus())
+	s.setEvidence(evidence{}, threshold)
 	s.pre.cut, s.pre.threshold = barMin, threshold
 	keep := ix.candidates(&qp, s, minEst)
 	w := &nameWork{all: len(keep)+len(s.pre.dead) > candidatesScored}
@@ -202,11 +196,7 @@ func (ix *Index) nameWork(name string, k vigil.Kind, threshold float64, cold boo
 		rep := &ix.names[ix.forms[c.ni]]
 		var done [2]bool
 		for _, ni := range ix.formNames[ix.formStart[c.ni]:ix.formStart[c.ni+1]] {
-			nr := &ix.names[ni]
-			k := 0
-			if nr.class == names.OrgClass || (nr.unknown && qOrg) {
-				k = 1
-			}
+			k := b2i(ix.names[ni].orgFor(qOrg))
 			if !done[k] {
 				wc.score[k], done[k] = compare(qp, rep.p, k == 1, s.sims).score, true
 			}
@@ -251,22 +241,16 @@ func (ix *Index) nameWork(name string, k vigil.Kind, threshold float64, cold boo
 }
 
 // screenWork is Screen of q (with evidence ev, and no listed identity
-// document, at threshold) from w, the work of its name: w's forms pass the
+// document, at threshold and limit) from w, the work of its name: w's forms pass the
 // same bars and cap as in Screen, the entities of those whose score
 // reaches their bar get their names' scores, and only the names of the
 // matches returned are compared again, for their explanations.
-func (ix *Index) screenWork(w *nameWork, q vigil.Query, ev evidence, threshold float64) []vigil.Match {
+func (ix *Index) screenWork(w *nameWork, q vigil.Query, ev evidence, threshold float64, limit int) []vigil.Match {
 	s := ix.getScratch()
 	defer ix.putScratch(s)
 	s.resetBest()
-	limit := q.Limit
-	if limit <= 0 {
-		limit = DefaultLimit
-	}
-	minEst := float32(threshold - ev.maxBonus() - estMargin)
-	cut := max(0.5, threshold-ev.maxBonus()) - 1e-9
-	hasEv := ev.any()
-	s.ev, s.hasEv, s.minEstBase = packEvidence(ev), hasEv, float32(threshold-estMargin)
+	minEst, cut := bars(threshold, ev.maxBonus())
+	hasEv := s.setEvidence(ev, threshold)
 	// Screen's cap keeps the first candidatesScored forms, in candBefore
 	// order, that pass the bars: w's forms are in that order.
 	sel := s.keep[:0]
@@ -299,7 +283,7 @@ func (ix *Index) screenWork(w *nameWork, q vigil.Query, ev evidence, threshold f
 		}
 	}
 	s.keep = sel
-	qOrg := q.Kind != vigil.KindPerson && classOf(q.Kind) == names.OrgClass
+	qOrg := queryOrg(q.Kind)
 	for _, c := range sel {
 		wc := &w.cands[c.ni]
 		bar := cut
@@ -308,10 +292,7 @@ func (ix *Index) screenWork(w *nameWork, q vigil.Query, ev evidence, threshold f
 		}
 		for _, ni := range ix.formNames[ix.formStart[wc.f]:ix.formStart[wc.f+1]] {
 			nr := &ix.names[ni]
-			k := 0
-			if nr.class == names.OrgClass || (nr.unknown && qOrg) {
-				k = 1
-			}
+			k := b2i(nr.orgFor(qOrg))
 			if wc.score[k] >= bar {
 				s.offer(nr.entity, ni, &result{score: wc.score[k]})
 			}
@@ -326,6 +307,6 @@ func (ix *Index) screenWork(w *nameWork, q vigil.Query, ev evidence, threshold f
 		}
 		nr := &ix.names[b.name]
 		rep := &ix.names[ix.forms[ix.merge.nameForm[b.name]]]
-		b.res = compare(qp, rep.p, nr.class == names.OrgClass || (nr.unknown && qOrg), s.sims)
+		b.res = compare(qp, rep.p, nr.orgFor(qOrg), s.sims)
 	})
 }

@@ -134,31 +134,23 @@ func (ix *Index) putScratch(s *scratch) {
 // above the threshold (q.Threshold, or DefaultThreshold), at most q.Limit
 // (or DefaultLimit).
 func (ix *Index) Screen(q vigil.Query) []vigil.Match {
-	threshold := q.Threshold
-	if threshold <= 0 {
-		threshold = DefaultThreshold
-	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = DefaultLimit
-	}
-	ev := parseEvidence(q)
+	threshold, limit := settings(q)
+	return ix.screen(q, parseEvidence(q), threshold, limit)
+}
+
+// screen is Screen of q with its evidence ev, threshold and limit.
+func (ix *Index) screen(q vigil.Query, ev evidence, threshold float64, limit int) []vigil.Match {
 	s := ix.getScratch()
 	defer ix.putScratch(s)
 	qp := ix.prepareQuery(q.Name, q.Kind, s)
 	s.sims.reset(&qp)
 	s.resetBest()
-	qOrg := q.Kind != vigil.KindPerson && classOf(q.Kind) == names.OrgClass
-	// Forms whose retrieval estimate falls this far below the threshold
-	// (less what secondary evidence can add) are not scored.
-	minEst := float32(threshold - ev.maxBonus() - estMargin)
-	// A form whose name score cannot reach cut cannot bring its entity to
-	// the threshold, whatever the evidence. An identity document is the
-	// exception, and entities holding it are brought in by the document
-	// lookup below, so the cut holds for every other entity.
-	cut := max(0.5, threshold-ev.maxBonus()) - 1e-9
-	hasEv := ev.any()
-	s.ev, s.hasEv, s.minEstBase = packEvidence(ev), hasEv, float32(threshold-estMargin)
+	qOrg := queryOrg(q.Kind)
+	// An identity document brings the entities holding it in whatever
+	// their names score (the document lookup below), so the cut holds
+	// for every other entity.
+	minEst, cut := bars(threshold, ev.maxBonus())
+	hasEv := s.setEvidence(ev, threshold)
 	s.pre.cut, s.pre.threshold = cut, threshold
 	for _, k := range ix.capped(s, ix.candidates(&qp, s, minEst)) {
 		f := k.ni
@@ -179,11 +171,8 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 		var done [2]bool
 		for _, ni := range ix.formNames[ix.formStart[f]:ix.formStart[f+1]] {
 			nr := &ix.names[ni]
-			org := nr.class == names.OrgClass || (nr.unknown && qOrg)
-			k := 0
-			if org {
-				k = 1
-			}
+			org := nr.orgFor(qOrg)
+			k := b2i(org)
 			if !done[k] {
 				res[k], done[k] = compare(qp, rep.p, org, s.sims), true
 			}
@@ -211,6 +200,52 @@ func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 		}
 	}
 	return ix.matches(s, ev, threshold, limit, cut, nil)
+}
+
+// settings returns q's threshold and limit, or the defaults.
+func settings(q vigil.Query) (threshold float64, limit int) {
+	threshold, limit = q.Threshold, q.Limit
+	if threshold <= 0 {
+		threshold = DefaultThreshold
+	}
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	return threshold, limit
+}
+
+// bars returns a query's bars at threshold when its evidence may add at
+// most most: forms whose retrieval estimate falls below minEst are not
+// scored, and a form whose name score cannot reach cut cannot bring its
+// entity to the threshold, whatever the evidence.
+func bars(threshold, most float64) (minEst float32, cut float64) {
+	return float32(threshold - most - estMargin), max(0.5, threshold-most) - 1e-9
+}
+
+// setEvidence readies s for a query's evidence ev at threshold (for the
+// per-form bars of candidates) and reports whether ev can weigh.
+func (s *scratch) setEvidence(ev evidence, threshold float64) bool {
+	s.ev, s.hasEv, s.minEstBase = packEvidence(ev), ev.any(), float32(threshold-estMargin)
+	return s.hasEv
+}
+
+// queryOrg reports whether a query of kind k is an organisation's name.
+func queryOrg(k vigil.Kind) bool { return k != vigil.KindPerson && classOf(k) == names.OrgClass }
+
+// orgFor reports whether name nr is compared as an organisation's name
+// for a query that is one (qOrg) or not: by its class, or the query's
+// when its entity's kind is unknown.
+func (nr *nameRec) orgFor(qOrg bool) bool {
+	return nr.class == names.OrgClass || (nr.unknown && qOrg)
+}
+
+// b2i is 1 for true, 0 for false: the index of a name class in the
+// per-class arrays (1 for organisations).
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // matches returns Screen's matches from the entities' best names in

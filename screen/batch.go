@@ -268,12 +268,7 @@ func screenRecord(ix Matcher, j batchJob, threshold float64) batchResult {
 // match; the matches go through encoding/json. TestGoodLineAsEncodingJSON
 // and FuzzGoodLine hold the two to the same bytes.
 func appendGoodLine(b []byte, l *goodLine) []byte {
-	b = append(b, `{"row":`...)
-	b = strconv.AppendInt(b, int64(l.Row), 10)
-	if l.ID != "" {
-		b = append(b, `,"id":`...)
-		b = appendJSONString(b, l.ID)
-	}
+	b = appendRowID(b, l.Row, l.ID)
 	b = append(b, `,"input":`...)
 	if l.Input == nil {
 		b = append(b, "null"...)
@@ -314,15 +309,22 @@ func appendGoodLine(b []byte, l *goodLine) []byte {
 
 // appendBadLine appends the output line of a bad row.
 func appendBadLine(b []byte, row int, id, msg string) []byte {
+	b = appendRowID(b, row, id)
+	b = append(b, `,"error":`...)
+	b = appendJSONString(b, msg)
+	return append(b, "}\n"...)
+}
+
+// appendRowID opens an output line with its row and id (left out when
+// empty).
+func appendRowID(b []byte, row int, id string) []byte {
 	b = append(b, `{"row":`...)
 	b = strconv.AppendInt(b, int64(row), 10)
 	if id != "" {
 		b = append(b, `,"id":`...)
 		b = appendJSONString(b, id)
 	}
-	b = append(b, `,"error":`...)
-	b = appendJSONString(b, msg)
-	return append(b, "}\n"...)
+	return b
 }
 
 // appendJSONString appends s as encoding/json writes a string with HTML
