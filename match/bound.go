@@ -389,7 +389,11 @@ func mergeCands(p *prepared) []mergeCand { return mergeCandsVia(p, nil) }
 // not nil (the same for the same text and script).
 func mergeCandsVia(p *prepared, runs *runCache) []mergeCand {
 	p.setLongest()
+	// At most two runs begin at each part: one allocation.
 	var out []mergeCand
+	if len(p.parts) > 1 {
+		out = make([]mergeCand, 0, 2*len(p.parts)-3)
+	}
 	var buf [64]byte
 	for i := range p.parts {
 		k := buf[:0]
