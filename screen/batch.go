@@ -63,13 +63,6 @@ type goodLine struct {
 	Matches []vigil.Match     `json:"matches"`
 }
 
-// badLine is BatchLine for a bad row.
-type badLine struct {
-	Row   int    `json:"row"`
-	ID    string `json:"id,omitempty"`
-	Error string `json:"error"`
-}
-
 // BatchSummary counts what Batch did.
 type BatchSummary struct {
 	Rows   int64 `json:"rows"`   // rows read, good and bad

@@ -8,6 +8,14 @@ import (
 	"github.com/vigil-screening/vigil"
 )
 
+// badLine is BatchLine for a bad row as encoding/json writes it: what
+// appendBadLine is held to.
+type badLine struct {
+	Row   int    `json:"row"`
+	ID    string `json:"id,omitempty"`
+	Error string `json:"error"`
+}
+
 // encodingJSON is what a json.Encoder with HTML escaping off writes for v.
 func encodingJSON(t testing.TB, v any) []byte {
 	var buf bytes.Buffer
