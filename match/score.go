@@ -87,7 +87,9 @@ func builtinRarity(key string) float64 {
 // prepare parses a name for scoring.
 func prepare(full string, c names.Class, rarity weigher) prepared {
 	ps := names.Parse(full, c)
-	p := prepared{full: full}
+	// Parse's slice is the query's own: the parts kept are moved down in
+	// it rather than copied out.
+	p := prepared{full: full, parts: ps[:0], weights: make([]float64, 0, len(ps))}
 	allTitles := true
 	for _, x := range ps {
 		if x.Tag != names.TagTitle {
