@@ -29,12 +29,14 @@ type BatchOptions struct {
 	Workers int
 	// Window caps the rows read but not yet written (the reorder buffer);
 	// <= 0 means 512 per worker. Memory use is bounded by it whatever the
-	// file size.
+	// file size. Rows are read in chunks of up to 64, fewer when the
+	// window is small.
 	Window int
 	// OnRowError, when set, is called in input order for each bad row.
 	OnRowError func(row int, err error)
-	// Progress, when set, is called from the writing goroutine with the
-	// number of rows written, every 1024 rows and at the end.
+	// Progress, when set, is called with the number of rows written,
+	// once per 1024 rows (as chunks are written) and at the end; calls
+	// do not overlap.
 	Progress func(rows int64)
 	// NoMemo screens every row in full. Otherwise, when the matcher is
 	// a *match.Index, rows are screened through its Memo, which does the
@@ -78,17 +80,46 @@ func (s BatchSummary) String() string {
 		s.Rows, s.Hits, s.Errors, s.Elapsed.Round(time.Millisecond), s.Rate)
 }
 
-type batchJob struct {
-	seq int
-	rec batch.Record
+// batchChunk is how many rows a worker reads and screens at a time: it
+// takes the reader's lock, the window and the writer's lock once per chunk,
+// not once per row.
+const batchChunk = 64
+
+// batchRun is the state Batch's workers share.
+type batchRun struct {
+	ctx        context.Context
+	cancel     context.CancelFunc
+	ix         Matcher
+	rd         batch.Reader
+	opt        BatchOptions
+	chunk      int           // rows per chunk
+	slots      chan struct{} // one token per chunk read and not yet written
+	readMu     sync.Mutex
+	seq        int // chunks read so far
+	eof        bool
+	readErr    error
+	writeMu    sync.Mutex
+	bw         *bufio.Writer
+	ring       []*chunkOut // chunks screened and not yet written, by seq
+	free       []*chunkOut // chunks written, for reuse
+	next       int         // the next chunk to write
+	sum        BatchSummary
+	writeErr   error
+	progressed int64 // sum.Rows at the last Progress call
 }
 
-type batchResult struct {
+// chunkOut is a screened chunk: its output lines, and per row its number,
+// whether it has a match and, for a bad row, its error.
+type chunkOut struct {
 	seq  int
-	row  int
-	line []byte
-	hit  bool
-	err  error // the row's error, for bad rows
+	out  []byte
+	rows []rowOut
+}
+
+type rowOut struct {
+	row int
+	hit bool
+	err error
 }
 
 // Batch screens every record of rd on opt.Workers goroutines and writes one
@@ -96,10 +127,13 @@ type batchResult struct {
 // written with its error and the rest is screened; an I/O error from rd or
 // w, or ctx ending, stops the run and is returned with the summary so far.
 //
-// The reader, the workers and the writer are joined by bounded channels;
-// the writer restores input order in a ring of opt.Window slots, and the
-// reader waits for a free slot before handing out a row, so memory stays
-// flat for any file size.
+// Each worker in turn reads a chunk of rows (under the reader's lock),
+// screens it, and hands it to the writer's ring, writing it and the chunks
+// after it that are done once it is the next in input order. There is no
+// goroutine between them to hand rows to: the work of reading and writing
+// is shared out with the screening and no core waits on another. A worker
+// waits for a free place in a window of opt.Window rows before it reads,
+// so memory stays flat for any file size.
 func Batch(ctx context.Context, ix Matcher, rd batch.Reader, w io.Writer, opt BatchOptions) (BatchSummary, error) {
 	start := time.Now()
 	if mi, ok := ix.(*match.Index); ok && !opt.NoMemo {
@@ -113,99 +147,27 @@ func Batch(ctx context.Context, ix Matcher, rd batch.Reader, w io.Writer, opt Ba
 	if window <= 0 {
 		window = 512 * workers
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
-	slots := make(chan struct{}, window) // one token per row in flight
-	jobs := make(chan batchJob, 4*workers)
-	results := make(chan batchResult, 4*workers)
-	var readErr error
-
-	// Reader.
-	go func() {
-		defer close(jobs)
-		for seq := 0; ; seq++ {
-			rec, err := rd.Next()
-			if err == io.EOF {
-				return
-			}
-			if err != nil {
-				readErr = err
-				cancel()
-				return
-			}
-			select {
-			case slots <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			select {
-			case jobs <- batchJob{seq, rec}:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-
-	// Workers.
+	r := &batchRun{ix: ix, rd: rd, opt: opt, bw: bufio.NewWriterSize(w, 256<<10)}
+	r.ctx, r.cancel = context.WithCancel(ctx)
+	defer r.cancel()
+	// Rows in flight are at most the window: chunks of at most
+	// batchChunk rows, as many chunks as fit.
+	r.chunk = max(1, min(batchChunk, window/workers))
+	chunks := max(1, window/r.chunk)
+	r.slots = make(chan struct{}, chunks)
+	r.ring = make([]*chunkOut, chunks)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for j := range jobs {
-				r := screenRecord(ix, j, opt.Threshold)
-				select {
-				case results <- r:
-				case <-ctx.Done():
-					return
-				}
-			}
+			r.work()
 		}()
 	}
-	go func() { wg.Wait(); close(results) }()
-
-	// Writer: reorder and write.
-	bw := bufio.NewWriterSize(w, 256<<10)
-	ring := make([]*batchResult, window)
-	next := 0
-	var sum BatchSummary
-	var writeErr error
-	for r := range results {
-		if writeErr != nil {
-			continue // drain
-		}
-		r := r
-		ring[r.seq%window] = &r
-		for {
-			p := ring[next%window]
-			if p == nil || p.seq != next {
-				break
-			}
-			ring[next%window] = nil
-			next++
-			<-slots
-			sum.Rows++
-			if p.err != nil {
-				sum.Errors++
-				if opt.OnRowError != nil {
-					opt.OnRowError(p.row, p.err)
-				}
-			} else if p.hit {
-				sum.Hits++
-			}
-			if _, err := bw.Write(p.line); err != nil {
-				writeErr = err
-				cancel()
-				break
-			}
-			if opt.Progress != nil && sum.Rows%1024 == 0 {
-				opt.Progress(sum.Rows)
-			}
-		}
-	}
+	wg.Wait()
+	sum, writeErr := r.sum, r.writeErr
 	if writeErr == nil {
-		writeErr = bw.Flush()
+		writeErr = r.bw.Flush()
 	}
 	if opt.Progress != nil {
 		opt.Progress(sum.Rows)
@@ -215,27 +177,123 @@ func Batch(ctx context.Context, ix Matcher, rd batch.Reader, w io.Writer, opt Ba
 		sum.Rate = float64(sum.Rows) / s
 	}
 	switch {
-	case readErr != nil:
-		return sum, fmt.Errorf("reading input after %d rows: %w", sum.Rows, readErr)
+	case r.readErr != nil:
+		return sum, fmt.Errorf("reading input after %d rows: %w", sum.Rows, r.readErr)
 	case writeErr != nil:
 		return sum, fmt.Errorf("writing output: %w", writeErr)
 	}
 	return sum, ctx.Err()
 }
 
-// screenRecord screens one record and encodes its output line.
-func screenRecord(ix Matcher, j batchJob, threshold float64) batchResult {
-	rec := j.rec
-	r := batchResult{seq: j.seq, row: rec.Row}
+// work is one worker's loop: read a chunk, screen it, hand it to the
+// writer, until the input ends or the run stops.
+func (r *batchRun) work() {
+	var recs []batch.Record
+	c := &chunkOut{}
+	for {
+		select {
+		case r.slots <- struct{}{}:
+		case <-r.ctx.Done():
+			return
+		}
+		var seq int
+		seq, recs = r.read(recs[:0])
+		if len(recs) == 0 {
+			<-r.slots
+			return
+		}
+		c.seq, c.out, c.rows = seq, c.out[:0], slices.Grow(c.rows[:0], len(recs))[:len(recs)]
+		for i := range recs {
+			c.rows[i].row = recs[i].Row
+			c.out, c.rows[i].hit, c.rows[i].err = screenRecord(c.out, r.ix, &recs[i], r.opt.Threshold)
+			recs[i] = batch.Record{}
+		}
+		c = r.write(c)
+	}
+}
+
+// read reads the next chunk into recs and returns its sequence number;
+// no records at the end of the input or when the run has stopped.
+func (r *batchRun) read(recs []batch.Record) (int, []batch.Record) {
+	r.readMu.Lock()
+	defer r.readMu.Unlock()
+	for !r.eof && len(recs) < r.chunk && r.ctx.Err() == nil {
+		rec, err := r.rd.Next()
+		if err == io.EOF {
+			r.eof = true
+			break
+		}
+		if err != nil {
+			r.readErr, r.eof = err, true
+			r.cancel()
+			return 0, recs[:0]
+		}
+		recs = append(recs, rec)
+	}
+	if len(recs) == 0 {
+		return 0, recs
+	}
+	r.seq++
+	return r.seq - 1, recs
+}
+
+// write places chunk c in the ring and writes, in input order, every chunk
+// that is ready, freeing their places in the window. It returns a chunk
+// written (or a new one) for the caller's next, so that their buffers are
+// reused.
+func (r *batchRun) write(c *chunkOut) *chunkOut {
+	r.writeMu.Lock()
+	defer r.writeMu.Unlock()
+	n := len(r.ring)
+	r.ring[c.seq%n] = c
+	for r.writeErr == nil && r.ctx.Err() == nil {
+		p := r.ring[r.next%n]
+		if p == nil || p.seq != r.next {
+			break
+		}
+		r.ring[r.next%n] = nil
+		r.next++
+		<-r.slots
+		for _, row := range p.rows {
+			r.sum.Rows++
+			if row.err != nil {
+				r.sum.Errors++
+				if r.opt.OnRowError != nil {
+					r.opt.OnRowError(row.row, row.err)
+				}
+			} else if row.hit {
+				r.sum.Hits++
+			}
+		}
+		if _, err := r.bw.Write(p.out); err != nil {
+			r.writeErr = err
+			r.cancel()
+			break
+		}
+		r.free = append(r.free, p)
+		if r.opt.Progress != nil && r.sum.Rows/1024 != r.progressed/1024 {
+			r.progressed = r.sum.Rows
+			r.opt.Progress(r.sum.Rows)
+		}
+	}
+	if k := len(r.free); k > 0 {
+		p := r.free[k-1]
+		r.free = r.free[:k-1]
+		return p
+	}
+	return &chunkOut{}
+}
+
+// screenRecord screens one record, appends its output line to b, and
+// reports whether it has a match, or its error when it is a bad row.
+func screenRecord(b []byte, ix Matcher, rec *batch.Record, threshold float64) ([]byte, bool, error) {
 	if rec.Err != nil {
-		r.err = rec.Err
 		msg := rec.Err.Error()
 		var re *batch.RowError
 		if errors.As(rec.Err, &re) {
 			msg = re.Msg
 		}
-		r.line = appendBadLine(nil, rec.Row, rec.ID, msg)
-		return r
+		return appendBadLine(b, rec.Row, rec.ID, msg), false, rec.Err
 	}
 	q := rec.Query
 	if q.Threshold <= 0 {
@@ -245,13 +303,11 @@ func screenRecord(ix Matcher, j batchJob, threshold float64) batchResult {
 	if ms == nil {
 		ms = []vigil.Match{}
 	}
-	r.hit = len(ms) > 0
 	in := rec.Input
 	if in == nil {
 		in = map[string]string{}
 	}
-	r.line = appendGoodLine(nil, &goodLine{Row: rec.Row, ID: rec.ID, Input: in, Matches: ms})
-	return r
+	return appendGoodLine(b, &goodLine{Row: rec.Row, ID: rec.ID, Input: in, Matches: ms}), len(ms) > 0, nil
 }
 
 // appendGoodLine appends l's output line, the bytes a json.Encoder with
@@ -261,6 +317,7 @@ func screenRecord(ix Matcher, j batchJob, threshold float64) batchResult {
 // match; the matches go through encoding/json. TestGoodLineAsEncodingJSON
 // and FuzzGoodLine hold the two to the same bytes.
 func appendGoodLine(b []byte, l *goodLine) []byte {
+	start := len(b)
 	b = appendRowID(b, l.Row, l.ID)
 	b = append(b, `,"input":`...)
 	if l.Input == nil {
@@ -293,7 +350,7 @@ func appendGoodLine(b []byte, l *goodLine) []byte {
 		enc := json.NewEncoder(buf)
 		enc.SetEscapeHTML(false)
 		if err := enc.Encode(l.Matches); err != nil { // cannot happen for these types
-			return appendBadLine(b[:0], l.Row, l.ID, "encoding output: "+err.Error())
+			return appendBadLine(b[:start], l.Row, l.ID, "encoding output: "+err.Error())
 		}
 		b = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	}

@@ -194,3 +194,48 @@ func TestBatchCancel(t *testing.T) {
 		t.Errorf("%d lines written, summary says %d", n, sum.Rows)
 	}
 }
+
+// TestBatchChunksKeepOrder screens a file of many chunks, with bad rows
+// spread through it, under worker counts and windows that split it
+// differently: the output, the bad rows reported and the summary must be
+// those of one worker screening one row at a time.
+func TestBatchChunksKeepOrder(t *testing.T) {
+	var buf bytes.Buffer
+	buf.WriteString("id,name,dob\n")
+	for i := 1; i <= 1500; i++ {
+		switch {
+		case i%97 == 0:
+			fmt.Fprintf(&buf, "r%d,,1970-01-01\n", i) // missing name
+		case i%131 == 0:
+			fmt.Fprintf(&buf, "r%d,Name %d,1970-13-45\n", i, i) // bad date
+		case i%250 == 0:
+			fmt.Fprintf(&buf, "r%d,Qasem Soleimani,1957-03-11\n", i)
+		default:
+			fmt.Fprintf(&buf, "r%d,Person Number%c%c,1980-02-03\n", i, 'a'+i%26, 'a'+i/26%26)
+		}
+	}
+	data := buf.Bytes()
+	ref, refBad, refSum := runBatch(t, data, "many.csv", BatchOptions{Workers: 1, Window: 1})
+	if len(ref) != 1500 || refSum.Rows != 1500 || refSum.Errors != int64(len(refBad)) || len(refBad) != 15+11 || refSum.Hits != 6 {
+		t.Fatalf("reference run: %d lines, %d bad %v, summary %+v", len(ref), len(refBad), refBad, refSum)
+	}
+	for i, l := range ref {
+		if l.Row != i+2 || l.ID != fmt.Sprintf("r%d", i+1) {
+			t.Fatalf("reference line %d = row %d id %q", i, l.Row, l.ID)
+		}
+	}
+	for _, opt := range []BatchOptions{{Workers: 2}, {Workers: 3, Window: 100}, {Workers: 8, Window: 7}, {Workers: 2, Window: 64}} {
+		lines, bad, sum := runBatch(t, data, "many.csv", opt)
+		if fmt.Sprint(bad) != fmt.Sprint(refBad) || sum.Rows != refSum.Rows || sum.Hits != refSum.Hits || sum.Errors != refSum.Errors {
+			t.Errorf("%+v: bad rows %v, summary %+v; want %v, %+v", opt, bad, sum, refBad, refSum)
+		}
+		if len(lines) != len(ref) {
+			t.Fatalf("%+v: %d lines, want %d", opt, len(lines), len(ref))
+		}
+		for i := range lines {
+			if fmt.Sprintf("%+v", lines[i]) != fmt.Sprintf("%+v", ref[i]) {
+				t.Fatalf("%+v: line %d = %+v, want %+v", opt, i, lines[i], ref[i])
+			}
+		}
+	}
+}
