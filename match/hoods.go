@@ -43,8 +43,11 @@ type hoodEntry struct {
 	met []metTok // never changed once stored
 	// id is the part's interned id (0: the index has not seen it) and
 	// rar its rarity factor, so that a query looks its parts up once.
-	id   uint32
-	rar  float64
+	id  uint32
+	rar float64
+	// cuts are where the part splits into two listed parts' spellings
+	// (see splitCuts), for a retrievable part.
+	cuts []int32
 	seen atomic.Int32
 	near atomic.Pointer[nearData]
 }
@@ -70,8 +73,9 @@ func (c *hoodCache) get(x *names.Part) *hoodEntry {
 }
 
 // put records the met parts of x (which must not change afterwards) with
-// its id and rarity (see hoodEntry). A nil cache records nothing.
-func (c *hoodCache) put(x *names.Part, met []metTok, id uint32, rar float64) {
+// its id, rarity and split cuts (see hoodEntry). A nil cache records
+// nothing.
+func (c *hoodCache) put(x *names.Part, met []metTok, id uint32, rar float64, cuts []int32) {
 	if c == nil {
 		return
 	}
@@ -80,7 +84,7 @@ func (c *hoodCache) put(x *names.Part, met []metTok, id uint32, rar float64) {
 	if sh.m == nil || len(sh.m) >= hoodPerShard {
 		sh.m = make(map[names.Part]*hoodEntry, 64)
 	}
-	sh.m[*x] = &hoodEntry{met: met, id: id, rar: rar}
+	sh.m[*x] = &hoodEntry{met: met, id: id, rar: rar, cuts: cuts}
 	sh.mu.Unlock()
 }
 
@@ -114,7 +118,7 @@ func (ix *Index) entry(x *names.Part) *hoodEntry {
 		return nil // retrieval meets it first
 	}
 	id, rar := ix.partFacts(x)
-	c.put(x, nil, id, rar)
+	c.put(x, nil, id, rar, nil)
 	return c.get(x)
 }
 

@@ -422,7 +422,6 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 		}
 		credit(ix.joins.get(k), part, c)
 	}
-	has := func(k uint64) bool { return len(ix.tokKeys.get(k)) > 0 || len(ix.joins.get(k)) > 0 }
 	// First the listed parts each query part meets (runs), crediting the
 	// pseudo-parts (joins and splits) at once.
 	var joined strings.Builder
@@ -455,12 +454,15 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 		}
 		joined.WriteString(x.Text)
 		lo := len(met)
+		var cuts []int32
 		if e != nil {
 			met = append(met, e.met...)
+			cuts = e.cuts
 		} else {
 			met = ix.meet(s, x, i, met)
+			cuts = ix.splitCuts(x.Text)
 			if s.sims.q != nil {
-				ix.hoods.put(x, slices.Clone(met[lo:]), qp.ids[i], ix.rarity(x.Key))
+				ix.hoods.put(x, slices.Clone(met[lo:]), qp.ids[i], ix.rarity(x.Key), cuts)
 			}
 		}
 		run := met[lo:]
@@ -475,15 +477,9 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 			part++
 			setW(part, w)
 			credit(ix.joins.get(ix.hash(keyToken, x.Text)), part, w)
-			for cut := 2; cut <= len(x.Text)-2; cut++ {
-				ka := ix.hash(keyToken, x.Text[:cut])
-				if !has(ka) {
-					continue
-				}
-				if kb := ix.hash(keyToken, x.Text[cut:]); has(kb) {
-					exact(ka, part+1, w/2)
-					exact(kb, part+2, w/2)
-				}
+			for _, cut := range cuts {
+				exact(ix.hash(keyToken, x.Text[:cut]), part+1, w/2)
+				exact(ix.hash(keyToken, x.Text[cut:]), part+2, w/2)
 			}
 			part += 2
 		}
@@ -675,6 +671,21 @@ func (ix *Index) meet(s *scratch, x *names.Part, i int, met []metTok) []metTok {
 	}
 	slices.SortFunc(met[lo:], func(a, b metTok) int { return cmp.Compare(b.sim, a.sim) })
 	return met
+}
+
+// splitCuts returns where a query part spelt t splits into two spellings
+// the index holds (a listed part's, or a name's parts joined), each at
+// least 2 bytes: the pseudo-parts candidates credits for a query part that
+// joins two listed parts. Only parts of at least 6 bytes are split.
+func (ix *Index) splitCuts(t string) []int32 {
+	has := func(k uint64) bool { return len(ix.tokKeys.get(k)) > 0 || len(ix.joins.get(k)) > 0 }
+	var cuts []int32
+	for cut := 2; len(t) >= 6 && cut <= len(t)-2; cut++ {
+		if has(ix.hash(keyToken, t[:cut])) && has(ix.hash(keyToken, t[cut:])) {
+			cuts = append(cuts, int32(cut))
+		}
+	}
+	return cuts
 }
 
 // partRun is a query part's run of met listed parts (s.met[lo:hi], best
