@@ -161,8 +161,8 @@ type listedRun struct {
 type mergeIndex struct {
 	runs     []listedRun // by first letter, then length of Key
 	runSkel  map[string][]int32
-	acronyms map[string][]uint32 // Key → parts an acronym of query parts may spell
-	nameForm []int32             // the form of each indexed name
+	acronyms keyTable // acronymKey(Key) → parts an acronym of query parts may spell
+	nameForm []int32  // the form of each indexed name
 }
 
 func keyOrder(a, b *names.Part) int {
@@ -173,7 +173,7 @@ func keyOrder(a, b *names.Part) int {
 }
 
 func (ix *Index) buildMergeIndex() {
-	mi := &mergeIndex{runSkel: map[string][]int32{}, acronyms: map[string][]uint32{}}
+	mi := &mergeIndex{runSkel: map[string][]int32{}}
 	for f, ni := range ix.forms {
 		ms := ix.names[ni].p.merges
 		for k := range ms {
@@ -186,12 +186,14 @@ func (ix *Index) buildMergeIndex() {
 	for k, r := range mi.runs {
 		mi.runSkel[r.p.Skel] = append(mi.runSkel[r.p.Skel], int32(k))
 	}
+	var acr []keyID
 	for id := 1; id < len(ix.tokPart); id++ {
 		x := &ix.tokPart[id]
 		if n := len(x.Key); n >= 2 && n <= 6 && (x.Tag == names.TagName || x.Tag == names.TagOrgWord) {
-			mi.acronyms[x.Key] = append(mi.acronyms[x.Key], uint32(id))
+			acr = append(acr, keyID{acronymKey(x.Key), uint32(id)})
 		}
 	}
+	mi.acronyms = newKeyTable(acr)
 	mi.nameForm = make([]int32, len(ix.names))
 	for f := range ix.forms {
 		for _, ni := range ix.formNames[ix.formStart[f]:ix.formStart[f+1]] {
@@ -199,6 +201,18 @@ func (ix *Index) buildMergeIndex() {
 		}
 	}
 	ix.merge = mi
+}
+
+// acronymKey is the key of the acronyms table for a Key k of 2 to 6 bytes:
+// its bytes and length packed (one key per Key, no hashing to collide),
+// multiplied by an odd constant (a bijection) so that keys spread over
+// the table.
+func acronymKey[T string | []byte](k T) uint64 {
+	v := uint64(len(k))
+	for i := 0; i < len(k); i++ {
+		v |= uint64(k[i]) << (8 * (i + 1))
+	}
+	return v * 0x9e3779b97f4a7c15
 }
 
 // mergeClose is mergeSplits' test of a merged run p against a part bp.
@@ -309,7 +323,7 @@ func (ix *Index) preSetup(s *scratch, qp *prepared) {
 			if n < 2 {
 				continue
 			}
-			for _, id := range ix.merge.acronyms[string(key[:n])] {
+			for _, id := range ix.merge.acronyms.get(acronymKey(key[:n])) {
 				for _, f := range ix.tokForms(id) {
 					p.esc[f] = p.gen
 				}
