@@ -423,12 +423,13 @@ func mergeCandsVia(p *prepared, runs *runCache) []mergeCand {
 // spellRun is the merge run spelt k, first written in script: what
 // mergeSplits builds of it (key "" when it spells nothing).
 func spellRun(k []byte, script string) mergeCand {
-	m := mergeCand{l: len(k), key: names.Canonical(string(k))}
+	t := string(k)
+	m := mergeCand{l: len(k), key: names.Canonical(t)}
 	if m.key == "" {
 		return m
 	}
-	t := string(k)
-	m.p = names.Part{Word: names.Word{Text: t, Orig: t, Script: script}, Key: m.key, Tag: names.TagName, Fold: names.Fold(m.key), Skel: names.Skeleton(m.key)}
+	fold := names.Fold(m.key)
+	m.p = names.Part{Word: names.Word{Text: t, Orig: t, Script: script}, Key: m.key, Tag: names.TagName, Fold: fold, Skel: names.SkeletonOfFold(fold)}
 	m.skelH = uint32(maphash.String(tokSeed, m.p.Skel))
 	return m
 }

@@ -85,10 +85,11 @@ var skeletonMap = func() [256]byte {
 // repeats collapsed. Spellings of one name across romanisations and
 // vowel-less scripts share it: Qasem, Ghasem, Kasem and قاسم (qasm) → "ksm";
 // Mohammed, Muhammad, Mohamad → "mhmd". Empty for tokens without consonants.
-func Skeleton(tok string) string { return skeletonOfFold(Fold(tok)) }
+func Skeleton(tok string) string { return SkeletonOfFold(Fold(tok)) }
 
-// skeletonOfFold is Skeleton of a token whose Fold is f.
-func skeletonOfFold(f string) string {
+// SkeletonOfFold is Skeleton of a token whose Fold is f, for a caller that
+// has the Fold already.
+func SkeletonOfFold(f string) string {
 	b := make([]byte, len(f), 2*len(f))
 	copy(b, f)
 	return string(appendSkeleton(b, 0, len(f))[len(f):])
@@ -283,7 +284,7 @@ func appendFold(dst []byte, tok string) []byte {
 	return dst[:w]
 }
 
-// appendSkeleton appends skeletonOfFold(string(dst[fs:fe])) to dst.
+// appendSkeleton appends SkeletonOfFold(string(dst[fs:fe])) to dst.
 func appendSkeleton(dst []byte, fs, fe int) []byte {
 	var last byte
 	for i := fs; i < fe; i++ {

@@ -111,7 +111,7 @@ func parseWordsSlow(ws []Word, c Class) []Part {
 			leading = false
 		}
 		p.Fold = Fold(p.Key)
-		p.Skel = skeletonOfFold(p.Fold)
+		p.Skel = SkeletonOfFold(p.Fold)
 		parts = append(parts, p)
 	}
 	return parts
