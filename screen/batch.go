@@ -116,6 +116,8 @@ type chunkOut struct {
 	rows []rowOut
 }
 
+// rowOut is what the writer needs of one screened row besides its line:
+// its number, whether it has a match, and its error when it is bad.
 type rowOut struct {
 	row int
 	hit bool
