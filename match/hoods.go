@@ -45,11 +45,12 @@ type hoodEntry struct {
 	// rar its rarity factor, so that a query looks its parts up once.
 	id  uint32
 	rar float64
-	// cuts are where the part splits into two listed parts' spellings
-	// (see splitCuts), for a retrievable part.
-	cuts []int32
-	seen atomic.Int32
-	near atomic.Pointer[nearData]
+	// splits are the key hashes of the two halves wherever the part
+	// splits into two spellings the index holds (see splits), for a
+	// retrievable part.
+	splits [][2]uint64
+	seen   atomic.Int32
+	near   atomic.Pointer[nearData]
 }
 
 func newHoodCache() *hoodCache {
@@ -73,9 +74,9 @@ func (c *hoodCache) get(x *names.Part) *hoodEntry {
 }
 
 // put records the met parts of x (which must not change afterwards) with
-// its id, rarity and split cuts (see hoodEntry). A nil cache records
+// its id, rarity and splits (see hoodEntry). A nil cache records
 // nothing.
-func (c *hoodCache) put(x *names.Part, met []metTok, id uint32, rar float64, cuts []int32) {
+func (c *hoodCache) put(x *names.Part, met []metTok, id uint32, rar float64, splits [][2]uint64) {
 	if c == nil {
 		return
 	}
@@ -84,7 +85,7 @@ func (c *hoodCache) put(x *names.Part, met []metTok, id uint32, rar float64, cut
 	if sh.m == nil || len(sh.m) >= hoodPerShard {
 		sh.m = make(map[names.Part]*hoodEntry, 64)
 	}
-	sh.m[*x] = &hoodEntry{met: met, id: id, rar: rar, cuts: cuts}
+	sh.m[*x] = &hoodEntry{met: met, id: id, rar: rar, splits: splits}
 	sh.mu.Unlock()
 }
 

@@ -454,15 +454,15 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 		}
 		joined.WriteString(x.Text)
 		lo := len(met)
-		var cuts []int32
+		var splits [][2]uint64
 		if e != nil {
 			met = append(met, e.met...)
-			cuts = e.cuts
+			splits = e.splits
 		} else {
 			met = ix.meet(s, x, i, met)
-			cuts = ix.splitCuts(x.Text)
+			splits = ix.splits(x.Text)
 			if s.sims.q != nil {
-				ix.hoods.put(x, slices.Clone(met[lo:]), qp.ids[i], ix.rarity(x.Key), cuts)
+				ix.hoods.put(x, slices.Clone(met[lo:]), qp.ids[i], ix.rarity(x.Key), splits)
 			}
 		}
 		run := met[lo:]
@@ -477,9 +477,9 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 			part++
 			setW(part, w)
 			credit(ix.joins.get(ix.hash(keyToken, x.Text)), part, w)
-			for _, cut := range cuts {
-				exact(ix.hash(keyToken, x.Text[:cut]), part+1, w/2)
-				exact(ix.hash(keyToken, x.Text[cut:]), part+2, w/2)
+			for _, k := range splits {
+				exact(k[0], part+1, w/2)
+				exact(k[1], part+2, w/2)
 			}
 			part += 2
 		}
@@ -673,19 +673,24 @@ func (ix *Index) meet(s *scratch, x *names.Part, i int, met []metTok) []metTok {
 	return met
 }
 
-// splitCuts returns where a query part spelt t splits into two spellings
-// the index holds (a listed part's, or a name's parts joined), each at
-// least 2 bytes: the pseudo-parts candidates credits for a query part that
-// joins two listed parts. Only parts of at least 6 bytes are split.
-func (ix *Index) splitCuts(t string) []int32 {
+// splits returns, wherever a query part spelt t splits into two
+// spellings the index holds (a listed part's, or a name's parts joined),
+// each at least 2 bytes, the key hashes of the two: the pseudo-parts
+// candidates credits for a query part that joins two listed parts. Only
+// parts of at least 6 bytes are split.
+func (ix *Index) splits(t string) [][2]uint64 {
 	has := func(k uint64) bool { return len(ix.tokKeys.get(k)) > 0 || len(ix.joins.get(k)) > 0 }
-	var cuts []int32
+	var out [][2]uint64
 	for cut := 2; len(t) >= 6 && cut <= len(t)-2; cut++ {
-		if has(ix.hash(keyToken, t[:cut])) && has(ix.hash(keyToken, t[cut:])) {
-			cuts = append(cuts, int32(cut))
+		ka := ix.hash(keyToken, t[:cut])
+		if !has(ka) {
+			continue
+		}
+		if kb := ix.hash(keyToken, t[cut:]); has(kb) {
+			out = append(out, [2]uint64{ka, kb})
 		}
 	}
-	return cuts
+	return out
 }
 
 // partRun is a query part's run of met listed parts (s.met[lo:hi], best
