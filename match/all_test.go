@@ -3,12 +3,13 @@ package match_test
 import (
 	"bytes"
 	"encoding/csv"
-	"github.com/vigil-screening/vigil"
-	"github.com/vigil-screening/vigil/batch"
+	"io"
 	"path/filepath"
 	"sync"
 	"testing"
 
+	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/batch"
 	"github.com/vigil-screening/vigil/eval"
 	"github.com/vigil-screening/vigil/internal/shared"
 	"github.com/vigil-screening/vigil/match"
@@ -79,7 +80,22 @@ func genRows(t testing.TB, n int) []vigil.Query {
 	if err := batch.Generate(&buf, n, 1, listed); err != nil {
 		t.Fatal(err)
 	}
-	recs, err := csv.NewReader(&buf).ReadAll()
+	return rowQueries(t, &buf)
+}
+
+// distinctRows returns n rows of batch.GenerateDistinct (names each
+// met once, of common given names and surnames) as queries.
+func distinctRows(t testing.TB, n int) []vigil.Query {
+	var buf bytes.Buffer
+	if err := batch.GenerateDistinct(&buf, n, 1); err != nil {
+		t.Fatal(err)
+	}
+	return rowQueries(t, &buf)
+}
+
+// rowQueries reads generated batch rows as queries.
+func rowQueries(t testing.TB, r io.Reader) []vigil.Query {
+	recs, err := csv.NewReader(r).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}

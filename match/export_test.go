@@ -43,6 +43,33 @@ func BoundCheck(ix *Index, qs []string) (forms, rejected int, bad []string) {
 // first query.
 func HotParts(ix *Index) { ix.hoods.nearAfter, ix.hoods.maxNears = 1, 1<<30 }
 
+// HeavyParts gives every part retrieving any form its heavy posting at its
+// first query (on), or none at all (off).
+func HeavyParts(ix *Index, on bool) {
+	if on {
+		ix.hoods.heavyAfter, ix.hoods.heavyForms = 0, 1
+	} else {
+		ix.hoods.heavyForms = 1 << 62
+	}
+}
+
+// HeavyStats returns how many parts of the hood cache have a heavy
+// posting, and how many forms those list in all.
+func HeavyStats(ix *Index) (parts, forms int) {
+	for i := range ix.hoods.shards {
+		sh := &ix.hoods.shards[i]
+		sh.mu.RLock()
+		for _, e := range sh.m {
+			if h := e.heavy.Load(); h != nil {
+				parts++
+				forms += len(h.forms)
+			}
+		}
+		sh.mu.RUnlock()
+	}
+	return parts, forms
+}
+
 // PreBoundCheck gives every part of each query its near data and checks
 // the pre-bound against compare's score (both name classes) over every
 // form the data says a query part covers, but those that escape it. It

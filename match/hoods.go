@@ -13,7 +13,8 @@ import (
 // similarity to each (a pure function of the part, and the costliest step
 // of retrieval) and, once the part has been queried often, its near data:
 // every listed part it may be aligned with and what that covers of every
-// form (see nearData). Names repeat their parts
+// form (see nearData), and from its second query, if it retrieves many
+// forms, its heavy posting (see heavyPost). Names repeat their parts
 // far more than whole names (given names, surnames), so that in a batch
 // most parts are met once. It is sharded, each shard under its own lock,
 // and bounded: a full shard is emptied.
@@ -26,6 +27,13 @@ type hoodCache struct {
 	nearAfter, maxNears int32
 	// nears counts the near data made.
 	nears atomic.Int32
+	// A part retrieving at least heavyForms forms gets its heavy posting
+	// at its heavyAfter-th query, while the postings' bytes (heavyBytes)
+	// stay under maxHeavyBytes.
+	heavyAfter    int32
+	heavyForms    int
+	heavyBytes    atomic.Int64
+	maxHeavyBytes int64
 }
 
 const (
@@ -51,10 +59,14 @@ type hoodEntry struct {
 	splits [][2]uint64
 	seen   atomic.Int32
 	near   atomic.Pointer[nearData]
+	// heavy is the part's heavy posting, once made (see heavyOf); light
+	// is set when the part retrieves too few forms to need one.
+	heavy atomic.Pointer[heavyPost]
+	light atomic.Bool
 }
 
 func newHoodCache() *hoodCache {
-	return &hoodCache{seed: maphash.MakeSeed(), nearAfter: 256, maxNears: 512}
+	return &hoodCache{seed: maphash.MakeSeed(), nearAfter: 256, maxNears: 512, heavyAfter: 2, heavyForms: 64, maxHeavyBytes: 64 << 20}
 }
 
 func (c *hoodCache) shard(x *names.Part) *hoodShard {
@@ -83,6 +95,7 @@ func (c *hoodCache) put(x *names.Part, met []metTok, id uint32, rar float64, spl
 	sh := c.shard(x)
 	sh.mu.Lock()
 	if sh.m == nil || len(sh.m) >= hoodPerShard {
+		c.dropHeavy(sh.m)
 		sh.m = make(map[names.Part]*hoodEntry, 64)
 	}
 	sh.m[*x] = &hoodEntry{met: met, id: id, rar: rar, splits: splits}
@@ -105,6 +118,51 @@ func (ix *Index) nearOf(e *hoodEntry, x *names.Part) *nearData {
 		ix.hoods.nears.Add(1)
 	}
 	return e.near.Load()
+}
+
+// dropHeavy gives back the bytes of the heavy postings of m, a shard
+// being emptied.
+func (c *hoodCache) dropHeavy(m map[names.Part]*hoodEntry) {
+	var n int64
+	for _, e := range m {
+		if h := e.heavy.Load(); h != nil {
+			n += h.size()
+		}
+	}
+	c.heavyBytes.Add(-n)
+}
+
+// heavyOf returns the heavy posting of the hood cache entry e, making it
+// at the part's heavyAfter-th query (while the postings' budget allows),
+// or nil: before then, for a part retrieving few forms, or past the
+// budget.
+func (ix *Index) heavyOf(e *hoodEntry) *heavyPost {
+	if h := e.heavy.Load(); h != nil || e.light.Load() {
+		return h
+	}
+	c := ix.hoods
+	if e.seen.Load() < c.heavyAfter && e.near.Load() == nil {
+		return nil
+	}
+	n := 0
+	for _, m := range e.met {
+		n += len(ix.tokForms(m.id))
+	}
+	if n < c.heavyForms {
+		e.light.Store(true)
+		return nil
+	}
+	h := ix.makeHeavy(e.met)
+	size := h.size()
+	if c.heavyBytes.Add(size) > c.maxHeavyBytes {
+		c.heavyBytes.Add(-size)
+		return nil
+	}
+	// Two goroutines may both make it; either serves.
+	if !e.heavy.CompareAndSwap(nil, h) {
+		c.heavyBytes.Add(-size)
+	}
+	return e.heavy.Load()
 }
 
 // entry returns the index's hood cache entry for x, making one without
@@ -133,6 +191,7 @@ func (ix *Index) ForgetParts() {
 	for i := range ix.hoods.shards {
 		sh := &ix.hoods.shards[i]
 		sh.mu.Lock()
+		ix.hoods.dropHeavy(sh.m)
 		sh.m = nil
 		sh.mu.Unlock()
 	}

@@ -16,7 +16,9 @@ import (
 type scratch struct {
 	acc     []formAcc // retrieval accumulator per form
 	touched []int32
-	keys    []uint64
+	// tbits has bit f set for each form f of touched.
+	tbits []uint64
+	keys  []uint64
 	// tokGen[id] is gen when part id was met for the current query part.
 	tokGen []uint32
 	gen    uint32
@@ -40,6 +42,9 @@ type scratch struct {
 	best    []entBest
 	entSlot []int32
 	pre     preState
+	// heavy holds the parts candidates defers, in the order credited
+	// (see heavyPost).
+	heavy []heavyState
 }
 
 // formAcc accumulates a form's retrieval evidence: c, the summed evidence
@@ -85,7 +90,7 @@ func newScratch(heads []formHead, toks []tokInfo, tokPart []names.Part, entities
 	for f := range heads {
 		acc[f].formHead = heads[f]
 	}
-	return &scratch{acc: acc, sims: newSimCache(toks, tokPart), entSlot: make([]int32, entities), tokGen: make([]uint32, len(toks)), tokCred: make([]float32, len(toks))}
+	return &scratch{acc: acc, tbits: make([]uint64, (len(heads)+63)/64), sims: newSimCache(toks, tokPart), entSlot: make([]int32, entities), tokGen: make([]uint32, len(toks)), tokCred: make([]float32, len(toks))}
 }
 
 func (s *scratch) resetBest() {
@@ -386,6 +391,7 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 	// from the 32nd on share the last bit and are not told apart.
 	s.partW = s.partW[:0]
 	clear(s.pre.parts[:])
+	s.heavy = s.heavy[:0]
 	if s.sims.q != nil && !qp.mergesSet {
 		qp.merges, qp.mergesSet = mergeCandsVia(qp, ix.runs), true
 	}
@@ -395,7 +401,7 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 		for _, f := range list {
 			a := &s.acc[f]
 			if a.mask == 0 {
-				s.touched = append(s.touched, int32(f))
+				s.touch(a, int32(f))
 			}
 			if a.mask&bit == 0 || bit == 1<<31 {
 				a.mask |= bit
@@ -468,7 +474,11 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 		run := met[lo:]
 		setW(part, w)
 		if len(run) > 0 {
-			runs = append(runs, partRun{part: part, w: w, lo: int32(lo), hi: int32(len(met)), pot: w * float32(creditUpper(float64(run[0].sim)))})
+			var heavy *heavyPost
+			if e != nil {
+				heavy = ix.heavyOf(e)
+			}
+			runs = append(runs, partRun{part: part, w: w, lo: int32(lo), hi: int32(len(met)), pot: w * float32(creditUpper(float64(run[0].sim))), heavy: heavy})
 		}
 		// A query part that joins two listed parts ("vladimirputin"):
 		// forms whose parts joined spell it, and forms holding two parts
@@ -506,6 +516,12 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 		list := met[r.lo:r.hi]
 		if rest >= top/3*(1-1e-5) || part >= 32 {
 			rest -= r.pot
+			// A part with a heavy posting is deferred (see heavyPost);
+			// not past 31 parts.
+			if r.heavy != nil && part < 32 {
+				top = max(top, s.deferHeavy(r.heavy, r.part, r.w))
+				continue
+			}
 			for _, m := range list {
 				credit(ix.tokForms(m.id), r.part, r.w*float32(creditUpper(float64(m.sim))))
 			}
@@ -539,14 +555,9 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 	s.wTab = wTab
 	keep := s.keep[:0]
 	third := top / 3
-	for _, f := range s.touched {
-		a := &s.acc[f]
-		c, mask := a.c, a.mask
-		a.c, a.mask = 0, 0
-		if c < third {
-			continue
-		}
-		h := &a.formHead
+	// weigh keeps form f, of evidence c from the parts of mask, or drops
+	// it; false when its estimate is below minEst.
+	weigh := func(f int32, c float32, mask uint32, nameW float32, env evEnv) bool {
 		var w float32
 		if m := mask &^ (1 << 31); int(m) < len(wTab) {
 			w = wTab[m]
@@ -555,14 +566,14 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 				w += s.partW[bits.TrailingZeros32(m)]
 			}
 		}
-		den := w + extraQueryPers*nonNeg(qTotal-w) + extraCandPers*nonNeg(h.nameW-w)
+		den := w + extraQueryPers*nonNeg(qTotal-w) + extraCandPers*nonNeg(nameW-w)
 		// Clearly below minEst: no need to divide.
 		if float64(c) < float64(minEst)*float64(den)*(1-1e-6) {
-			continue
+			return false
 		}
 		est := c / den
 		if est < minEst {
-			continue
+			return false
 		}
 		// With secondary evidence, each form's bar is what its
 		// entities would get (a contradicting date of birth raises it),
@@ -571,12 +582,12 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 		// those.
 		var ub float64
 		if s.hasEv {
-			if s.ev.ev.hasDOB && h.env.flags&envSlow == 0 && !s.ev.slow && est < s.minEstBase-float32(s.ev.dobUpper(h.env)) {
-				continue
+			if s.ev.ev.hasDOB && env.flags&envSlow == 0 && !s.ev.slow && est < s.minEstBase-float32(s.ev.dobUpper(env)) {
+				return true
 			}
-			ub = s.ev.bonusUpper(h.env)
+			ub = s.ev.bonusUpper(env)
 			if est < s.minEstBase-float32(ub) {
-				continue
+				return true
 			}
 		}
 		if s.pre.on {
@@ -587,7 +598,7 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 			}
 			if ix.preBelow(s, f, barLo) && !ix.mayMergeQuery(s, f) {
 				s.pre.dead = append(s.pre.dead, candWeight{f, est, 0})
-				continue
+				return true
 			}
 		}
 		var fb float64
@@ -596,6 +607,36 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 		}
 		if !s.hasEv || est >= s.minEstBase-float32(fb) {
 			keep = append(keep, candWeight{f, est, fb})
+		}
+		return true
+	}
+	// The forms only the deferred part reaches, each with that part's
+	// evidence alone: best credit first, and in each credit's group, in
+	// order of weight, only until the estimate falls below minEst (see
+	// heavyPost).
+	for _, d := range s.heavy {
+		for _, g := range d.post.groups {
+			c := float32(d.w * g.cu)
+			if c < third {
+				break
+			}
+			for _, pe := range d.post.byCredit[g.lo:g.hi] {
+				if s.tbits[pe.f>>6]&(1<<(pe.f&63)) != 0 {
+					continue // touched: weighed below
+				}
+				if !weigh(pe.f, c, d.bit, pe.nameW, pe.env) {
+					break
+				}
+			}
+		}
+	}
+	for _, f := range s.touched {
+		a := &s.acc[f]
+		c, mask := a.c, a.mask
+		a.c, a.mask = 0, 0
+		s.tbits[f>>6] = 0
+		if c >= third {
+			weigh(f, c, mask, a.nameW, a.env)
 		}
 	}
 	s.touched = s.touched[:0]
@@ -701,6 +742,7 @@ type partRun struct {
 	w      float32
 	lo, hi int32
 	pot    float32
+	heavy  *heavyPost // the part's heavy posting, or nil
 }
 
 // creditTouched credits the query part's met listed parts (best first) to
@@ -714,11 +756,17 @@ func (ix *Index) creditTouched(s *scratch, list []metTok, part int32, w float32)
 	for _, m := range list {
 		n += len(ix.tokForms(m.id))
 	}
-	if n <= 4*len(s.touched) {
+	// A form only the deferred part reaches is touched, but not in
+	// s.touched.
+	if n <= 4*len(s.touched) || len(s.heavy) > 0 {
 		for _, m := range list {
 			c := w * float32(creditUpper(float64(m.sim)))
 			for _, f := range ix.tokForms(m.id) {
-				if a := &s.acc[f]; a.mask != 0 && a.mask&bit == 0 {
+				a := &s.acc[f]
+				if a.mask == 0 && s.deferredHas(int32(f)) {
+					s.touch(a, int32(f))
+				}
+				if a.mask != 0 && a.mask&bit == 0 {
 					a.mask |= bit
 					a.c += c
 					top = max(top, a.c)

@@ -1,0 +1,68 @@
+package match_test
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+
+	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/match"
+)
+
+// TestHeavyPartsChangeNothing screens the query mix (with and without
+// date of birth, nationality and gender, at two thresholds), generated
+// batch rows and names made of common parts, on an index that defers
+// every part it retrieves forms for (see heavyPost), once with and once
+// without every part's near data, and on one that defers none: the answers
+// must be the same.
+func TestHeavyPartsChangeNothing(t *testing.T) {
+	_, entries := allIndex(t)
+	plain := match.NewIndex(entries)
+	match.HeavyParts(plain, false)
+	heavy := match.NewIndex(entries)
+	match.HeavyParts(heavy, true)
+	var qs []vigil.Query
+	for i, name := range queryMix(t, entries, 300) {
+		qs = append(qs, vigil.Query{Name: name}, vigil.Query{Name: name, DOB: fmt.Sprintf("19%02d-05-06", 40+i%60), Nationality: []string{"IR", "RU", "SY", ""}[i%4], Gender: []string{"m", "f", ""}[i%3]})
+		if i%5 == 0 {
+			qs = append(qs, vigil.Query{Name: name, Threshold: 0.6})
+		}
+	}
+	qs = append(qs, genRows(t, 300)...)
+	// Names of common given names and surnames, whose parts each reach
+	// hundreds of forms: several parts deferred at once.
+	for i, q := range distinctRows(t, 600) {
+		if i%2 == 0 {
+			q = vigil.Query{Name: q.Name}
+		}
+		qs = append(qs, q)
+	}
+	check := func(pass string) {
+		matched := 0
+		for _, q := range qs {
+			a, b := plain.Screen(q), heavy.Screen(q)
+			if !reflect.DeepEqual(a, b) {
+				t.Fatalf("%s: %+v: %v, deferring every part %v", pass, q, a, b)
+			}
+			if len(a) > 0 {
+				matched++
+			}
+		}
+		if matched < len(qs)/10 {
+			t.Errorf("%s: only %d of %d queries matched: the test compares too little", pass, matched, len(qs))
+		}
+	}
+	check("cold")
+	parts, forms := match.HeavyStats(heavy)
+	t.Logf("%d queries; %d parts deferred, listing %d forms", len(qs), parts, forms)
+	if parts < 400 || forms < 100*parts {
+		t.Errorf("only %d parts deferred, listing %d forms: the test defers too little", parts, forms)
+	}
+	if p, _ := match.HeavyStats(plain); p != 0 {
+		t.Errorf("%d parts deferred with heavy postings off", p)
+	}
+	// With every part's near data, the pre-bound weighs what is deferred.
+	match.HotParts(plain)
+	match.HotParts(heavy)
+	check("hot")
+}
