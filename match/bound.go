@@ -3,7 +3,6 @@ package match
 import (
 	"hash/maphash"
 	"math"
-	"slices"
 	"sync"
 
 	"github.com/vigil-screening/vigil/names"
@@ -339,6 +338,10 @@ type mergeCand struct {
 	skelH uint32
 	// i and n place the run: parts[i:i+n].
 	i, n int
+	// info summarises p for mergeHit, when infoSet (a query's runs get
+	// it once, from the run cache or when first needed).
+	info    tokInfo
+	infoSet bool
 }
 
 // setLongest sets p.longest.
@@ -441,7 +444,9 @@ type runCache struct {
 	seed   maphash.Seed
 	shards [hoodShards]struct {
 		mu sync.RWMutex
-		m  map[string]mergeCand // by spelling; the script is p.Script
+		// m holds runs by the hash of their spelling: p.Text is the
+		// spelling and p.Script the script.
+		m map[uint64]mergeCand
 	}
 }
 
@@ -450,20 +455,28 @@ func (c *runCache) spell(k []byte, script string) mergeCand {
 	if c == nil {
 		return spellRun(k, script)
 	}
-	sh := &c.shards[maphash.Bytes(c.seed, k)%hoodShards]
+	h := maphash.Bytes(c.seed, k)
+	sh := &c.shards[h%hoodShards]
 	sh.mu.RLock()
-	m, ok := sh.m[string(k)]
+	m, ok := sh.m[h]
 	sh.mu.RUnlock()
-	if ok && m.p.Script == script {
+	if ok && m.p.Text == string(k) && m.p.Script == script {
 		return m
 	}
 	m = spellRun(k, script)
-	m.p.Script = script // kept for runs that spell nothing, too
+	if m.key == "" {
+		m.p.Text = string(k) // kept for runs that spell nothing, too
+	}
+	m.p.Script = script
+	if m.key != "" {
+		m.info.set(&m.p)
+		m.infoSet = true
+	}
 	sh.mu.Lock()
 	if sh.m == nil || len(sh.m) >= hoodPerShard {
-		sh.m = make(map[string]mergeCand, 64)
+		sh.m = make(map[uint64]mergeCand, 64)
 	}
-	sh.m[string(k)] = m
+	sh.m[h] = m
 	sh.mu.Unlock()
 	return m
 }
@@ -546,13 +559,6 @@ func (sc *simCache) mergeHit(id uint32) bool {
 	if sc.mstamp[id] == sc.epoch {
 		return sc.mhit[id]
 	}
-	if sc.runEpoch != sc.epoch {
-		sc.runEpoch = sc.epoch
-		sc.runInfo = slices.Grow(sc.runInfo[:0], len(sc.q.merges))[:len(sc.q.merges)]
-		for i := range sc.q.merges {
-			sc.runInfo[i].set(&sc.q.merges[i].p)
-		}
-	}
 	t := &sc.toks[id]
 	hit := t.slow // too long to summarise: assume so
 	for i := 0; i < len(sc.q.merges) && !hit; i++ {
@@ -562,7 +568,11 @@ func (sc *simCache) mergeHit(id uint32) bool {
 		if t.keyLen == 0 || abs(int(t.keyLen)-len(m.p.Key)) > 3 || (byte(t.key8) != m.p.Key[0] && t.skelH != m.skelH) {
 			continue
 		}
-		if mergeBelow(&sc.runInfo[i], t) {
+		if !m.infoSet {
+			m.info.set(&m.p)
+			m.infoSet = true
+		}
+		if mergeBelow(&m.info, t) {
 			continue
 		}
 		hit = partSimFloor(&m.p, &sc.tokPart[id], 0.85) >= 0.85

@@ -370,10 +370,6 @@ type simCache struct {
 	// rows are read from them.
 	near   [maxBoundParts][]nearTok
 	nearOn bool
-	// runInfo summarises the query's merge runs (q.merges) for mergeHit,
-	// made in epoch runEpoch.
-	runInfo  []tokInfo
-	runEpoch uint32
 }
 
 func newSimCache(toks []tokInfo, tokPart []names.Part) *simCache {
