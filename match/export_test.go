@@ -1,8 +1,10 @@
 package match
 
 import (
+	"cmp"
 	"fmt"
 	"github.com/vigil-screening/vigil/names"
+	"slices"
 
 	"github.com/vigil-screening/vigil"
 )
@@ -51,6 +53,31 @@ func HeavyParts(ix *Index, on bool) {
 	} else {
 		ix.hoods.heavyForms = 1 << 62
 	}
+}
+
+// Candidates returns what Screen's retrieval keeps of q (form, estimate
+// and bonus, in form order) and what the pre-bound turns away (forms, in
+// order).
+func Candidates(ix *Index, q vigil.Query) (keep []string, dead []int32) {
+	s := ix.getScratch()
+	defer ix.putScratch(s)
+	qp := ix.prepareQuery(q.Name, q.Kind, s)
+	s.sims.reset(&qp)
+	threshold, _ := settings(q)
+	ev := parseEvidence(q)
+	minEst, cut := bars(threshold, ev.maxBonus())
+	s.setEvidence(ev, threshold)
+	s.pre.cut, s.pre.threshold = cut, threshold
+	ks := slices.Clone(ix.candidates(&qp, s, minEst))
+	slices.SortFunc(ks, func(a, b candWeight) int { return cmp.Compare(a.ni, b.ni) })
+	for _, k := range ks {
+		keep = append(keep, fmt.Sprintf("%d %v %v", k.ni, k.w, k.bonus))
+	}
+	for _, d := range s.pre.dead {
+		dead = append(dead, d.ni)
+	}
+	slices.Sort(dead)
+	return keep, dead
 }
 
 // HeavyStats returns how many parts of the hood cache have a heavy

@@ -18,7 +18,9 @@ import (
 // parts touch, and of the forms it alone reaches weighs only those whose
 // estimate can reach the bar: in each group a prefix, since the estimate
 // of a form reached by one part falls as its weight grows, and no group
-// past the first whose credit is below the cut.
+// past the first whose credit is below the cut; past the point where a
+// contradicting birth year rules a form out, it passes over the forms
+// whose birth years all contradict the query's without weighing them.
 
 // heavyPost is a hot query part's heavy posting.
 type heavyPost struct {

@@ -3,6 +3,7 @@ package match_test
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/vigil-screening/vigil"
@@ -14,7 +15,7 @@ import (
 // batch rows and names made of common parts, on an index that defers
 // every part it retrieves forms for (see heavyPost), once with and once
 // without every part's near data, and on one that defers none: the answers
-// must be the same.
+// must be the same, and so must what retrieval keeps of each.
 func TestHeavyPartsChangeNothing(t *testing.T) {
 	_, entries := allIndex(t)
 	plain := match.NewIndex(entries)
@@ -40,6 +41,13 @@ func TestHeavyPartsChangeNothing(t *testing.T) {
 	check := func(pass string) {
 		matched := 0
 		for _, q := range qs {
+			// What retrieval keeps and the pre-bound turns away, and
+			// the answers.
+			ka, da := match.Candidates(plain, q)
+			kb, db := match.Candidates(heavy, q)
+			if !slices.Equal(ka, kb) || !slices.Equal(da, db) {
+				t.Fatalf("%s: %+v: retrieval keeps %v and turns away %v; deferring every part, %v and %v", pass, q, ka, da, kb, db)
+			}
 			a, b := plain.Screen(q), heavy.Screen(q)
 			if !reflect.DeepEqual(a, b) {
 				t.Fatalf("%s: %+v: %v, deferring every part %v", pass, q, a, b)

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/vigil-screening/vigil"
@@ -555,9 +556,9 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 	s.wTab = wTab
 	keep := s.keep[:0]
 	third := top / 3
-	// weigh keeps form f, of evidence c from the parts of mask, or drops
-	// it; false when its estimate is below minEst.
-	weigh := func(f int32, c float32, mask uint32, nameW float32, env evEnv) bool {
+	// estimate is the estimate of a form of evidence c from the parts
+	// of mask, whose name weighs nameW; false when it is below minEst.
+	estimate := func(c float32, mask uint32, nameW float32) (float32, bool) {
 		var w float32
 		if m := mask &^ (1 << 31); int(m) < len(wTab) {
 			w = wTab[m]
@@ -569,64 +570,86 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 		den := w + extraQueryPers*nonNeg(qTotal-w) + extraCandPers*nonNeg(nameW-w)
 		// Clearly below minEst: no need to divide.
 		if float64(c) < float64(minEst)*float64(den)*(1-1e-6) {
-			return false
+			return 0, false
 		}
 		est := c / den
-		if est < minEst {
-			return false
+		return est, est >= minEst
+	}
+	// weigh keeps form f, of evidence c from the parts of mask, or drops
+	// it.
+	weigh := func(f int32, c float32, mask uint32, nameW float32, env evEnv) {
+		est, ok := estimate(c, mask, nameW)
+		if !ok {
+			return
 		}
 		// With secondary evidence, each form's bar is what its
 		// entities would get (a contradicting date of birth raises it),
 		// as Screen applies it after the bound. The envelope turns most
 		// forms away before formBonus, the date of birth alone most of
-		// those.
-		var ub float64
-		if s.hasEv {
-			if s.ev.ev.hasDOB && env.flags&envSlow == 0 && !s.ev.slow && est < s.minEstBase-float32(s.ev.dobUpper(env)) {
-				return true
-			}
-			ub = s.ev.bonusUpper(env)
-			if est < s.minEstBase-float32(ub) {
-				return true
-			}
-		}
-		if s.pre.on {
-			// The evidence bar is at least barLo.
-			barLo := s.pre.cut
-			if s.hasEv {
-				barLo = max(barLo, max(0.5, s.pre.threshold-ub)-1e-9)
-			}
-			if ix.preBelow(s, f, barLo) && !ix.mayMergeQuery(s, f) {
-				s.pre.dead = append(s.pre.dead, candWeight{f, est, 0})
-				return true
-			}
-		}
+		// those, and formBonus the rest before the pre-bound.
 		var fb float64
 		if s.hasEv {
+			if s.ev.ev.hasDOB && env.flags&envSlow == 0 && !s.ev.slow && est < s.minEstBase-float32(s.ev.dobUpper(env)) {
+				return
+			}
+			if est < s.minEstBase-float32(s.ev.bonusUpper(env)) {
+				return
+			}
 			fb = ix.formBonus(s, f)
+			if est < s.minEstBase-float32(fb) {
+				return
+			}
 		}
-		if !s.hasEv || est >= s.minEstBase-float32(fb) {
-			keep = append(keep, candWeight{f, est, fb})
+		// The pre-bound, at the bar Screen would set the form.
+		if s.pre.on {
+			bar := s.pre.cut
+			if s.hasEv {
+				bar = max(bar, max(0.5, s.pre.threshold-fb)-1e-9)
+			}
+			if ix.preBelow(s, f, bar) && !ix.mayMergeQuery(s, f) {
+				s.pre.dead = append(s.pre.dead, candWeight{f, est, fb})
+				return
+			}
 		}
-		return true
+		keep = append(keep, candWeight{f, est, fb})
 	}
 	// The forms only the deferred part reaches, each with that part's
 	// evidence alone: best credit first, and in each credit's group, in
 	// order of weight, only until the estimate falls below minEst (see
 	// heavyPost).
+	// From the first form whose estimate is below est3 on, a form whose
+	// entities' birth years all contradict the query's cannot pass (see
+	// weigh): it is passed over without weighing.
+	dobSkip := s.hasEv && s.ev.ev.hasDOB && !s.ev.slow
+	est3 := s.minEstBase - float32(s.ev.dobUB[3])
 	for _, d := range s.heavy {
 		for _, g := range d.post.groups {
 			c := float32(d.w * g.cu)
 			if c < third {
 				break
 			}
-			for _, pe := range d.post.byCredit[g.lo:g.hi] {
+			ents := d.post.byCredit[g.lo:g.hi]
+			// Estimates fall along the group: the first below minEst
+			// ends it.
+			end := sort.Search(len(ents), func(i int) bool {
+				_, ok := estimate(c, d.bit, ents[i].nameW)
+				return !ok
+			})
+			from3 := end
+			if dobSkip {
+				from3 = sort.Search(end, func(i int) bool {
+					est, _ := estimate(c, d.bit, ents[i].nameW)
+					return est < est3
+				})
+			}
+			for i, pe := range ents[:end] {
 				if s.tbits[pe.f>>6]&(1<<(pe.f&63)) != 0 {
 					continue // touched: weighed below
 				}
-				if !weigh(pe.f, c, d.bit, pe.nameW, pe.env) {
-					break
+				if i >= from3 && pe.env.flags&envSlow == 0 && dobClass(pe.env, s.ev.year) == 3 {
+					continue
 				}
+				weigh(pe.f, c, d.bit, pe.nameW, pe.env)
 			}
 		}
 	}
@@ -654,25 +677,13 @@ func (ix *Index) capped(s *scratch, keep []candWeight) []candWeight {
 		// The forms the pre-bound dropped cannot be matches, but they
 		// may have taken places among the best candidatesScored: choose
 		// as if they were there, then drop them.
-		n := len(keep)
+		gone := make(map[int32]bool, len(dead))
 		for _, d := range dead {
-			if !s.hasEv {
-				keep = append(keep, d)
-			} else if fb := ix.formBonus(s, d.ni); d.w >= s.minEstBase-float32(fb) {
-				d.bonus = fb
-				keep = append(keep, d)
-			}
+			gone[d.ni] = true
 		}
-		if len(keep) > candidatesScored {
-			gone := make(map[int32]bool, len(keep)-n)
-			for _, d := range keep[n:] {
-				gone[d.ni] = true
-			}
-			selectBest(keep, candidatesScored)
-			keep = slices.DeleteFunc(keep[:candidatesScored], func(k candWeight) bool { return gone[k.ni] })
-		} else {
-			keep = keep[:n]
-		}
+		keep = append(keep, dead...)
+		selectBest(keep, candidatesScored)
+		keep = slices.DeleteFunc(keep[:candidatesScored], func(k candWeight) bool { return gone[k.ni] })
 	}
 	if len(keep) > candidatesScored {
 		// Partial selection is enough: the best candidatesScored, in any
