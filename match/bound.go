@@ -338,10 +338,9 @@ type mergeCand struct {
 	skelH uint32
 	// i and n place the run: parts[i:i+n].
 	i, n int
-	// info summarises p for mergeHit, when infoSet (a query's runs get
-	// it once, from the run cache or when first needed).
-	info    tokInfo
-	infoSet bool
+	// info summarises p for mergeHit, or is nil until it is first needed
+	// (a query's runs share it from the run cache).
+	info *tokInfo
 }
 
 // setLongest sets p.longest.
@@ -409,7 +408,12 @@ func mergeCandsVia(p *prepared, runs *runCache) []mergeCand {
 			if n < 2 {
 				continue
 			}
-			m := runs.spell(k, p.parts[i].Script)
+			var m mergeCand
+			if runs != nil {
+				m = *runs.spell(k, p.parts[i].Script)
+			} else {
+				m = spellRun(k, p.parts[i].Script)
+			}
 			if m.key == "" {
 				continue
 			}
@@ -446,15 +450,13 @@ type runCache struct {
 		mu sync.RWMutex
 		// m holds runs by the hash of their spelling: p.Text is the
 		// spelling and p.Script the script.
-		m map[uint64]mergeCand
+		m map[uint64]*mergeCand
 	}
 }
 
-// spell is spellRun, remembered (and not, from a nil cache).
-func (c *runCache) spell(k []byte, script string) mergeCand {
-	if c == nil {
-		return spellRun(k, script)
-	}
+// spell is spellRun, remembered, with its summary (see mergeCand.info).
+// What it returns must not be changed.
+func (c *runCache) spell(k []byte, script string) *mergeCand {
 	h := maphash.Bytes(c.seed, k)
 	sh := &c.shards[h%hoodShards]
 	sh.mu.RLock()
@@ -463,18 +465,19 @@ func (c *runCache) spell(k []byte, script string) mergeCand {
 	if ok && m.p.Text == string(k) && m.p.Script == script {
 		return m
 	}
-	m = spellRun(k, script)
+	m = new(mergeCand)
+	*m = spellRun(k, script)
 	if m.key == "" {
 		m.p.Text = string(k) // kept for runs that spell nothing, too
 	}
 	m.p.Script = script
 	if m.key != "" {
+		m.info = new(tokInfo)
 		m.info.set(&m.p)
-		m.infoSet = true
 	}
 	sh.mu.Lock()
 	if sh.m == nil || len(sh.m) >= hoodPerShard {
-		sh.m = make(map[uint64]mergeCand, 64)
+		sh.m = make(map[uint64]*mergeCand, 64)
 	}
 	sh.m[h] = m
 	sh.mu.Unlock()
@@ -568,11 +571,11 @@ func (sc *simCache) mergeHit(id uint32) bool {
 		if t.keyLen == 0 || abs(int(t.keyLen)-len(m.p.Key)) > 3 || (byte(t.key8) != m.p.Key[0] && t.skelH != m.skelH) {
 			continue
 		}
-		if !m.infoSet {
+		if m.info == nil {
+			m.info = new(tokInfo)
 			m.info.set(&m.p)
-			m.infoSet = true
 		}
-		if mergeBelow(&m.info, t) {
+		if mergeBelow(m.info, t) {
 			continue
 		}
 		hit = partSimFloor(&m.p, &sc.tokPart[id], 0.85) >= 0.85

@@ -2,6 +2,7 @@ package match
 
 import (
 	"cmp"
+	"math/bits"
 	"slices"
 	"unsafe"
 )
@@ -30,8 +31,11 @@ type heavyPost struct {
 	// first, and met parts come best first).
 	forms []int32
 	cus   []float32
-	// bits has bit f set for each form f of forms.
+	// bits has bit f set for each form f of forms; rank[w] counts the
+	// bits set in bits[:w], so that form f is forms[rank[f/64] + the bits
+	// set below it in bits[f/64]].
 	bits []uint64
+	rank []int32
 	// byCredit holds the forms again, grouped by credit (best first),
 	// each group in order of nameW; groups are the bounds of each group.
 	byCredit []postEnt
@@ -82,6 +86,12 @@ func (ix *Index) makeHeavy(met []metTok) *heavyPost {
 		h.forms[i], h.cus[i] = x.f, x.cu
 		h.bits[x.f>>6] |= 1 << (x.f & 63)
 	}
+	h.rank = make([]int32, len(h.bits))
+	n := 0
+	for w, b := range h.bits {
+		h.rank[w] = int32(n)
+		n += bits.OnesCount64(b)
+	}
 	slices.SortFunc(all, func(a, b fc) int {
 		return cmp.Or(cmp.Compare(b.cu, a.cu), cmp.Compare(ix.heads[a.f].nameW, ix.heads[b.f].nameW), cmp.Compare(a.f, b.f))
 	})
@@ -102,13 +112,13 @@ func (h *heavyPost) has(f int32) bool { return h.bits[f>>6]&(1<<(f&63)) != 0 }
 // cu returns the credit per unit of weight of form f, which the posting
 // must hold.
 func (h *heavyPost) cu(f int32) float32 {
-	i, _ := slices.BinarySearch(h.forms, f)
-	return h.cus[i]
+	w := f >> 6
+	return h.cus[h.rank[w]+int32(bits.OnesCount64(h.bits[w]&(1<<(f&63)-1)))]
 }
 
 // size is about how many bytes the posting holds.
 func (h *heavyPost) size() int64 {
-	return int64(len(h.forms))*(4+4+int64(unsafe.Sizeof(postEnt{}))) + int64(len(h.bits))*8 + int64(len(h.groups))*int64(unsafe.Sizeof(postGroup{}))
+	return int64(len(h.forms))*(4+4+int64(unsafe.Sizeof(postEnt{}))) + int64(len(h.bits))*(8+4) + int64(len(h.groups))*int64(unsafe.Sizeof(postGroup{}))
 }
 
 // heavyState is a part candidates defers: its posting, bit and weight.
