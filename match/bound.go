@@ -385,15 +385,15 @@ func (q *prepared) keyLenIn(span uint32) bool {
 
 // mergeCands lists the runs of p that mergeSplits could join (and sets
 // p.longest), in order of their first part, then length.
-func mergeCands(p *prepared) []mergeCand { return mergeCandsVia(p, nil) }
+func mergeCands(p *prepared) []mergeCand { return mergeCandsVia(p, nil, nil) }
 
 // mergeCandsVia is mergeCands taking each run's spelling from runs when
-// not nil (the same for the same text and script).
-func mergeCandsVia(p *prepared, runs *runCache) []mergeCand {
+// not nil (the same for the same text and script), appending to out (a
+// query's scratch buffer) when not nil.
+func mergeCandsVia(p *prepared, runs *runCache, out []mergeCand) []mergeCand {
 	p.setLongest()
 	// At most two runs begin at each part: one allocation.
-	var out []mergeCand
-	if len(p.parts) > 1 {
+	if out == nil && len(p.parts) > 1 {
 		out = make([]mergeCand, 0, 2*len(p.parts)-3)
 	}
 	var buf [64]byte

@@ -43,6 +43,9 @@ type scratch struct {
 	best    []entBest
 	entSlot []int32
 	pre     preState
+	// merges is the buffer of the query's merge runs (prepared.merges),
+	// which live as long as the query holds the scratch.
+	merges []mergeCand
 	// heavy holds the parts candidates defers, in the order credited
 	// (see heavyPost).
 	heavy []heavyState
@@ -394,7 +397,8 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 	clear(s.pre.parts[:])
 	s.heavy = s.heavy[:0]
 	if s.sims.q != nil && !qp.mergesSet {
-		qp.merges, qp.mergesSet = mergeCandsVia(qp, ix.runs), true
+		qp.merges, qp.mergesSet = mergeCandsVia(qp, ix.runs, s.merges[:0]), true
+		s.merges = qp.merges
 	}
 	var top float32
 	credit := func(list []uint32, part int32, c float32) {
