@@ -58,50 +58,63 @@ type postGroup struct {
 }
 
 // makeHeavy makes the heavy posting of a query part that met the listed
-// parts met (best first).
+// parts met (best first). It sorts only within each credit's group: met
+// parts come best first, so credit falls along them.
 func (ix *Index) makeHeavy(met []metTok) *heavyPost {
-	type fc struct {
-		f  int32
+	type ent struct {
+		pe postEnt
 		cu float32
-		at int32 // the position credit reaches the form first
 	}
-	var all []fc
+	n := 0
+	for _, m := range met {
+		n += len(ix.tokForms(m.id))
+	}
+	h := &heavyPost{bits: make([]uint64, (len(ix.forms)+63)/64)}
+	// The forms in the order credit reaches them, each the first time
+	// only: a form met through several listed parts keeps the credit of
+	// the first, as credit gives it.
+	all := make([]ent, 0, n)
 	for _, m := range met {
 		cu := float32(creditUpper(float64(m.sim)))
 		for _, f := range ix.tokForms(m.id) {
-			all = append(all, fc{int32(f), cu, int32(len(all))})
+			if h.has(int32(f)) {
+				continue
+			}
+			h.bits[f>>6] |= 1 << (f & 63)
+			hd := &ix.heads[f]
+			all = append(all, ent{postEnt{int32(f), hd.nameW, hd.env}, cu})
 		}
 	}
-	// A form met through several listed parts keeps the credit of the
-	// first it is reached through, as credit does.
-	slices.SortFunc(all, func(a, b fc) int { return cmp.Or(cmp.Compare(a.f, b.f), cmp.Compare(a.at, b.at)) })
-	all = slices.CompactFunc(all, func(a, b fc) bool { return a.f == b.f })
-	h := &heavyPost{
-		forms:    make([]int32, len(all)),
-		cus:      make([]float32, len(all)),
-		bits:     make([]uint64, (len(ix.forms)+63)/64),
-		byCredit: make([]postEnt, len(all)),
-	}
-	for i, x := range all {
-		h.forms[i], h.cus[i] = x.f, x.cu
-		h.bits[x.f>>6] |= 1 << (x.f & 63)
-	}
 	h.rank = make([]int32, len(h.bits))
-	n := 0
+	k := int32(0)
 	for w, b := range h.bits {
-		h.rank[w] = int32(n)
-		n += bits.OnesCount64(b)
+		h.rank[w] = k
+		k += int32(bits.OnesCount64(b))
 	}
-	slices.SortFunc(all, func(a, b fc) int {
-		return cmp.Or(cmp.Compare(b.cu, a.cu), cmp.Compare(ix.heads[a.f].nameW, ix.heads[b.f].nameW), cmp.Compare(a.f, b.f))
-	})
+	h.forms, h.cus = make([]int32, len(all)), make([]float32, len(all))
+	for _, x := range all {
+		r := h.at(x.pe.f)
+		h.forms[r], h.cus[r] = x.pe.f, x.cu
+	}
+	byCredit := func(a, b ent) int {
+		return cmp.Or(cmp.Compare(b.cu, a.cu), cmp.Compare(a.pe.nameW, b.pe.nameW), cmp.Compare(a.pe.f, b.pe.f))
+	}
+	if !slices.IsSortedFunc(all, func(a, b ent) int { return cmp.Compare(b.cu, a.cu) }) {
+		slices.SortFunc(all, byCredit) // met out of order: never so far
+	}
+	h.byCredit = make([]postEnt, len(all))
 	for i, x := range all {
-		hd := &ix.heads[x.f]
-		h.byCredit[i] = postEnt{x.f, hd.nameW, hd.env}
 		if i == 0 || x.cu != all[i-1].cu {
 			h.groups = append(h.groups, postGroup{cu: x.cu, lo: int32(i)})
 		}
 		h.groups[len(h.groups)-1].hi = int32(i + 1)
+	}
+	for _, g := range h.groups {
+		grp := all[g.lo:g.hi]
+		slices.SortFunc(grp, byCredit)
+		for i, x := range grp {
+			h.byCredit[int(g.lo)+i] = x.pe
+		}
 	}
 	return h
 }
@@ -111,9 +124,12 @@ func (h *heavyPost) has(f int32) bool { return h.bits[f>>6]&(1<<(f&63)) != 0 }
 
 // cu returns the credit per unit of weight of form f, which the posting
 // must hold.
-func (h *heavyPost) cu(f int32) float32 {
+func (h *heavyPost) cu(f int32) float32 { return h.cus[h.at(f)] }
+
+// at is the index in forms of form f, which the posting must hold.
+func (h *heavyPost) at(f int32) int32 {
 	w := f >> 6
-	return h.cus[h.rank[w]+int32(bits.OnesCount64(h.bits[w]&(1<<(f&63)-1)))]
+	return h.rank[w] + int32(bits.OnesCount64(h.bits[w]&(1<<(f&63)-1)))
 }
 
 // size is about how many bytes the posting holds.

@@ -66,7 +66,7 @@ type hoodEntry struct {
 }
 
 func newHoodCache() *hoodCache {
-	return &hoodCache{seed: maphash.MakeSeed(), nearAfter: 256, maxNears: 512, heavyAfter: 2, heavyForms: 64, maxHeavyBytes: 64 << 20}
+	return &hoodCache{seed: maphash.MakeSeed(), nearAfter: 256, maxNears: 512, heavyAfter: 8, heavyForms: 64, maxHeavyBytes: 64 << 20}
 }
 
 func (c *hoodCache) shard(x *names.Part) *hoodShard {
