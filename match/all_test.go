@@ -3,6 +3,7 @@ package match_test
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"io"
 	"path/filepath"
 	"sync"
@@ -69,6 +70,20 @@ func queryMix(t testing.TB, entries []match.Entry, n int) []string {
 		qs = append(qs, p.Name)
 	}
 	return qs
+}
+
+// evidenceMix returns the query mix of n names, each without and with a
+// date of birth, nationality and gender, every fifth also at threshold
+// 0.6, then n generated batch rows.
+func evidenceMix(t testing.TB, entries []match.Entry, n int) []vigil.Query {
+	var qs []vigil.Query
+	for i, name := range queryMix(t, entries, n) {
+		qs = append(qs, vigil.Query{Name: name}, vigil.Query{Name: name, DOB: fmt.Sprintf("19%02d-05-06", 40+i%60), Nationality: []string{"IR", "RU", "SY", ""}[i%4], Gender: []string{"m", "f", ""}[i%3]})
+		if i%5 == 0 {
+			qs = append(qs, vigil.Query{Name: name, Threshold: 0.6})
+		}
+	}
+	return append(qs, genRows(t, n)...)
 }
 
 // genRows returns n generated batch rows (batch.Generate: names across

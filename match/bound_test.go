@@ -1,8 +1,6 @@
 package match_test
 
 import (
-	"fmt"
-	"github.com/vigil-screening/vigil"
 	"reflect"
 	"testing"
 
@@ -56,14 +54,7 @@ func TestHotPartsChangeNothing(t *testing.T) {
 	ix, entries := allIndex(t)
 	hot := match.NewIndex(entries)
 	match.HotParts(hot)
-	var qs []vigil.Query
-	for i, name := range queryMix(t, entries, 400) {
-		qs = append(qs, vigil.Query{Name: name}, vigil.Query{Name: name, DOB: fmt.Sprintf("19%02d-05-06", 40+i%60), Nationality: []string{"IR", "RU", "SY", ""}[i%4], Gender: []string{"m", "f", ""}[i%3]})
-		if i%5 == 0 {
-			qs = append(qs, vigil.Query{Name: name, Threshold: 0.6})
-		}
-	}
-	qs = append(qs, genRows(t, 400)...)
+	qs := evidenceMix(t, entries, 400)
 	matched := 0
 	for _, q := range qs {
 		a, b := ix.Screen(q), hot.Screen(q)

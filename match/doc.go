@@ -28,8 +28,12 @@
 // what those cover of every form. When every part of a query has it, the
 // part similarities are read from it, and a cheaper, conflict-aware bound
 // from it (the pre-bound) drops the forms that cannot reach their bar
-// before they are weighed one by one. None of this changes what a query
-// finds: it only spares work on forms that could not have matched.
+// before they are weighed one by one. A common part queried often gets its
+// heavy posting too: its forms once each, grouped by credit and ordered by
+// weight, so that retrieval credits it only to the forms other parts
+// reach and, of the hundreds it alone reaches, weighs only those whose
+// estimate can pass. None of this changes what a query finds: it only
+// spares work on forms that could not have matched.
 //
 // A Memo screens as the index does, for runs of queries that repeat names
 // with other evidence (batch files): from a name's second query on it keeps

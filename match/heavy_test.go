@@ -1,7 +1,6 @@
 package match_test
 
 import (
-	"fmt"
 	"reflect"
 	"slices"
 	"testing"
@@ -22,14 +21,7 @@ func TestHeavyPartsChangeNothing(t *testing.T) {
 	match.HeavyParts(plain, false)
 	heavy := match.NewIndex(entries)
 	match.HeavyParts(heavy, true)
-	var qs []vigil.Query
-	for i, name := range queryMix(t, entries, 300) {
-		qs = append(qs, vigil.Query{Name: name}, vigil.Query{Name: name, DOB: fmt.Sprintf("19%02d-05-06", 40+i%60), Nationality: []string{"IR", "RU", "SY", ""}[i%4], Gender: []string{"m", "f", ""}[i%3]})
-		if i%5 == 0 {
-			qs = append(qs, vigil.Query{Name: name, Threshold: 0.6})
-		}
-	}
-	qs = append(qs, genRows(t, 300)...)
+	qs := evidenceMix(t, entries, 300)
 	// Names of common given names and surnames, whose parts each reach
 	// hundreds of forms: several parts deferred at once.
 	for i, q := range distinctRows(t, 600) {

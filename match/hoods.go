@@ -13,7 +13,7 @@ import (
 // similarity to each (a pure function of the part, and the costliest step
 // of retrieval) and, once the part has been queried often, its near data:
 // every listed part it may be aligned with and what that covers of every
-// form (see nearData), and from its second query, if it retrieves many
+// form (see nearData), and from its eighth query, if it retrieves many
 // forms, its heavy posting (see heavyPost). Names repeat their parts
 // far more than whole names (given names, surnames), so that in a batch
 // most parts are met once. It is sharded, each shard under its own lock,
