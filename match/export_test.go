@@ -80,6 +80,13 @@ func Candidates(ix *Index, q vigil.Query) (keep []string, dead []int32) {
 	return keep, dead
 }
 
+// HeavyBudget sets the bytes heavy postings may hold, and returns how
+// many they hold and how many postings were made so far.
+func HeavyBudget(ix *Index, max int64) (held, made int64) {
+	ix.hoods.maxHeavyBytes = max
+	return ix.hoods.heavyBytes.Load(), ix.hoods.heavyMade.Load()
+}
+
 // HeavyStats returns how many parts of the hood cache have a heavy
 // posting, and how many forms those list in all.
 func HeavyStats(ix *Index) (parts, forms int) {

@@ -137,6 +137,12 @@ func (h *heavyPost) size() int64 {
 	return int64(len(h.forms))*(4+4+int64(unsafe.Sizeof(postEnt{}))) + int64(len(h.bits))*(8+4) + int64(len(h.groups))*int64(unsafe.Sizeof(postGroup{}))
 }
 
+// heavySize is at least the size of a heavy posting of n forms (or
+// fewer) of an index of forms forms.
+func heavySize(n, forms int) int64 {
+	return int64(n)*(4+4+int64(unsafe.Sizeof(postEnt{}))+int64(unsafe.Sizeof(postGroup{}))) + int64((forms+63)/64)*(8+4)
+}
+
 // heavyState is a part candidates defers: its posting, bit and weight.
 type heavyState struct {
 	post *heavyPost

@@ -66,3 +66,34 @@ func TestHeavyPartsChangeNothing(t *testing.T) {
 	match.HotParts(heavy)
 	check("hot")
 }
+
+// TestHeavyBudget fills the heavy postings' budget: the postings must stay
+// within it, none may be made past it only to be dropped (a second pass
+// over the same rows makes none), and forgetting the parts gives it back.
+func TestHeavyBudget(t *testing.T) {
+	_, entries := allIndex(t)
+	ix := match.NewIndex(entries)
+	match.HeavyParts(ix, true)
+	const budget = 1 << 20
+	match.HeavyBudget(ix, budget)
+	qs := distinctRows(t, 600)
+	for _, q := range qs {
+		ix.Screen(q)
+	}
+	held, made := match.HeavyBudget(ix, budget)
+	parts, _ := match.HeavyStats(ix)
+	t.Logf("%d postings made, %d kept, %d bytes", made, parts, held)
+	if held > budget || made == 0 || int64(parts) != made {
+		t.Fatalf("%d bytes held of %d, %d postings made, %d kept", held, budget, made, parts)
+	}
+	for _, q := range qs {
+		ix.Screen(q)
+	}
+	if _, again := match.HeavyBudget(ix, budget); again != made {
+		t.Errorf("%d postings made past the budget", again-made)
+	}
+	ix.ForgetParts()
+	if held, _ := match.HeavyBudget(ix, budget); held != 0 {
+		t.Errorf("%d bytes still held once the parts are forgotten", held)
+	}
+}

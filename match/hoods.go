@@ -34,6 +34,8 @@ type hoodCache struct {
 	heavyForms    int
 	heavyBytes    atomic.Int64
 	maxHeavyBytes int64
+	// heavyMade counts the heavy postings made.
+	heavyMade atomic.Int64
 }
 
 const (
@@ -152,12 +154,17 @@ func (ix *Index) heavyOf(e *hoodEntry) *heavyPost {
 		e.light.Store(true)
 		return nil
 	}
-	h := ix.makeHeavy(e.met)
-	size := h.size()
-	if c.heavyBytes.Add(size) > c.maxHeavyBytes {
-		c.heavyBytes.Add(-size)
+	// The budget is taken before the posting is made (at most the size
+	// of n forms), so that past it no query makes one in vain.
+	most := heavySize(n, len(ix.heads))
+	if c.heavyBytes.Add(most) > c.maxHeavyBytes {
+		c.heavyBytes.Add(-most)
 		return nil
 	}
+	h := ix.makeHeavy(e.met)
+	c.heavyMade.Add(1)
+	size := h.size()
+	c.heavyBytes.Add(size - most)
 	// Two goroutines may both make it; either serves.
 	if !e.heavy.CompareAndSwap(nil, h) {
 		c.heavyBytes.Add(-size)
