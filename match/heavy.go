@@ -158,14 +158,16 @@ type heavyState struct {
 func (s *scratch) deferHeavy(h *heavyPost, part int32, w float32) float32 {
 	bit := uint32(1) << (part - 1)
 	top := float32(w * h.groups[0].cu)
-	for _, f := range s.touched {
-		if !h.has(f) {
-			continue
-		}
-		if a := &s.acc[f]; a.mask&bit == 0 {
+	add := func(a *formAcc, f int32) {
+		if a.mask&bit == 0 {
 			a.mask |= bit
 			a.c += float32(w * h.cu(f))
 			top = max(top, a.c)
+		}
+	}
+	for _, f := range s.touched {
+		if h.has(f) {
+			add(&s.acc[f], f)
 		}
 	}
 	// The forms h shares with a deferred part: walk the smaller posting
@@ -183,11 +185,7 @@ func (s *scratch) deferHeavy(h *heavyPost, part int32, w float32) float32 {
 			if a.mask == 0 {
 				s.touch(a, f)
 			}
-			if a.mask&bit == 0 {
-				a.mask |= bit
-				a.c += float32(w * h.cu(f))
-				top = max(top, a.c)
-			}
+			add(a, f)
 		}
 	}
 	s.heavy = append(s.heavy, heavyState{h, bit, w})

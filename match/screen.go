@@ -617,13 +617,12 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 		}
 		keep = append(keep, candWeight{f, est, fb})
 	}
-	// The forms only the deferred part reaches, each with that part's
+	// The forms only a deferred part reaches, each with that part's
 	// evidence alone: best credit first, and in each credit's group, in
 	// order of weight, only until the estimate falls below minEst (see
-	// heavyPost).
-	// From the first form whose estimate is below est3 on, a form whose
-	// entities' birth years all contradict the query's cannot pass (see
-	// weigh): it is passed over without weighing.
+	// heavyPost). From the first whose estimate is below est3 on, a form
+	// whose entities' birth years all contradict the query's cannot pass
+	// (see weigh): it is passed over without weighing.
 	dobSkip := s.hasEv && s.ev.ev.hasDOB && !s.ev.slow
 	est3 := s.minEstBase - float32(s.ev.dobUB[3])
 	for _, d := range s.heavy {
