@@ -55,6 +55,11 @@ func HeavyParts(ix *Index, on bool) {
 	}
 }
 
+// BonusNow makes retrieval weigh every form's evidence before the
+// pre-bound (on), as it did before it put that off for the forms the
+// pre-bound turns away (see settleDead).
+func BonusNow(ix *Index, on bool) { ix.bonusNow = on }
+
 // Candidates returns what Screen's retrieval keeps of q (form, estimate
 // and bonus, in form order) and what the pre-bound turns away (forms, in
 // order).
@@ -73,6 +78,7 @@ func Candidates(ix *Index, q vigil.Query) (keep []string, dead []int32) {
 	for _, k := range ks {
 		keep = append(keep, fmt.Sprintf("%d %v %v", k.ni, k.w, k.bonus))
 	}
+	ix.settleDead(s)
 	for _, d := range s.pre.dead {
 		dead = append(dead, d.ni)
 	}

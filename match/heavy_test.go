@@ -13,12 +13,14 @@ import (
 // date of birth, nationality and gender, at two thresholds), generated
 // batch rows and names made of common parts, on an index that defers
 // every part it retrieves forms for (see heavyPost), once with and once
-// without every part's near data, and on one that defers none: the answers
+// without every part's near data, and on one that defers none and weighs
+// every form's evidence before the pre-bound (see settleDead): the answers
 // must be the same, and so must what retrieval keeps of each.
 func TestHeavyPartsChangeNothing(t *testing.T) {
 	_, entries := allIndex(t)
 	plain := match.NewIndex(entries)
 	match.HeavyParts(plain, false)
+	match.BonusNow(plain, true)
 	heavy := match.NewIndex(entries)
 	match.HeavyParts(heavy, true)
 	qs := evidenceMix(t, entries, 300)

@@ -120,6 +120,9 @@ type Index struct {
 	// queries' merge runs.
 	merge *mergeIndex
 	runs  *runCache
+	// bonusNow makes retrieval weigh every dead form's bonus at once
+	// (see settleDead): for tests.
+	bonusNow bool
 }
 
 // NewIndex builds the index over entries.

@@ -273,6 +273,9 @@ type preState struct {
 	wq    [maxBoundParts]float64
 	subst [maxBoundParts]bool
 	dead  []candWeight
+	// unweighed counts the forms of dead whose bonus is put off (see
+	// settleDead).
+	unweighed int
 }
 
 // preSetup readies the pre-bound for query qp (its evidence in s.ev,
@@ -280,7 +283,7 @@ type preState struct {
 func (ix *Index) preSetup(s *scratch, qp *prepared) {
 	p := &s.pre
 	ev := &s.ev.ev
-	p.on, p.dead = false, p.dead[:0]
+	p.on, p.dead, p.unweighed = false, p.dead[:0], 0
 	if s.sims.q == nil || len(qp.parts) == 0 {
 		return
 	}

@@ -589,14 +589,26 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 		// With secondary evidence, each form's bar is what its
 		// entities would get (a contradicting date of birth raises it),
 		// as Screen applies it after the bound. The envelope turns most
-		// forms away before formBonus, the date of birth alone most of
-		// those, and formBonus the rest before the pre-bound.
+		// forms away (the date of birth alone most of those), the
+		// pre-bound at the envelope's bar most of the rest (their bonus
+		// put off), and formBonus and the pre-bound at the form's own
+		// bar the others.
 		var fb float64
 		if s.hasEv {
 			if s.ev.ev.hasDOB && env.flags&envSlow == 0 && !s.ev.slow && est < s.minEstBase-float32(s.ev.dobUpper(env)) {
 				return
 			}
-			if est < s.minEstBase-float32(s.ev.bonusUpper(env)) {
+			ub := s.ev.bonusUpper(env)
+			if est < s.minEstBase-float32(ub) {
+				return
+			}
+			// A form the pre-bound turns away at the bar of the most
+			// its evidence can add (a lower bar) is turned away at its
+			// own bar, or dropped for its bonus: which, only capping
+			// asks (see settleDead).
+			if s.pre.on && !ix.bonusNow && ix.preBelow(s, f, max(s.pre.cut, max(0.5, s.pre.threshold-ub)-1e-9)) && !ix.mayMergeQuery(s, f) {
+				s.pre.dead = append(s.pre.dead, candWeight{f, est, math.NaN()})
+				s.pre.unweighed++
 				return
 			}
 			fb = ix.formBonus(s, f)
@@ -667,7 +679,31 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 	}
 	s.touched = s.touched[:0]
 	s.keep = keep
+	if len(keep)+len(s.pre.dead) > candidatesScored {
+		ix.settleDead(s)
+	}
 	return keep
+}
+
+// settleDead weighs the bonus of the pre-bound's dead forms whose bonus
+// weigh put off (NaN), dropping those it would have dropped, so that
+// s.pre.dead is what it would have been. Only capping reads the dead, and
+// only when with keep they are more than candidatesScored: candidates
+// settles them then.
+func (ix *Index) settleDead(s *scratch) {
+	if s.pre.unweighed == 0 {
+		return
+	}
+	dead := s.pre.dead[:0]
+	for _, d := range s.pre.dead {
+		if math.IsNaN(d.bonus) {
+			if d.bonus = ix.formBonus(s, d.ni); d.w < s.minEstBase-float32(d.bonus) {
+				continue
+			}
+		}
+		dead = append(dead, d)
+	}
+	s.pre.dead, s.pre.unweighed = dead, 0
 }
 
 // capped keeps of candidates' forms (keep, with the pre-bound's dead ones
