@@ -15,7 +15,11 @@ import (
 
 // scratch holds per-query accumulators, reused through the index free list.
 type scratch struct {
-	acc     []formAcc // retrieval accumulator per form
+	acc []formAcc // retrieval accumulator per form
+	// pending holds the forms candidates bounds once it knows them all;
+	// sink sums what it reads of them ahead, so that the reads stay.
+	pending []pendForm
+	sink    uint32
 	touched []int32
 	// tbits has bit f set for each form f of touched.
 	tbits []uint64
@@ -49,6 +53,13 @@ type scratch struct {
 	// heavy holds the parts candidates defers, in the order credited
 	// (see heavyPost).
 	heavy []heavyState
+}
+
+// pendForm is a form candidates bounds later (see bound).
+type pendForm struct {
+	f   int32
+	est float32
+	ub  float64
 }
 
 // formAcc accumulates a form's retrieval evidence: c, the summed evidence
@@ -589,24 +600,42 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 		// With secondary evidence, each form's bar is what its
 		// entities would get (a contradicting date of birth raises it),
 		// as Screen applies it after the bound. The envelope turns most
-		// forms away (the date of birth alone most of those), the
-		// pre-bound at the envelope's bar most of the rest (their bonus
-		// put off), and formBonus and the pre-bound at the form's own
-		// bar the others.
-		var fb float64
+		// forms away (the date of birth alone most of those); with the
+		// pre-bound on, the rest are bounded once all are known (see
+		// bound).
+		ub := math.NaN()
 		if s.hasEv {
 			if s.ev.ev.hasDOB && env.flags&envSlow == 0 && !s.ev.slow && est < s.minEstBase-float32(s.ev.dobUpper(env)) {
 				return
 			}
-			ub := s.ev.bonusUpper(env)
-			if est < s.minEstBase-float32(ub) {
+			if ub = s.ev.bonusUpper(env); est < s.minEstBase-float32(ub) {
 				return
 			}
+		}
+		if s.pre.on {
+			s.pending = append(s.pending, pendForm{f, est, ub})
+			return
+		}
+		var fb float64
+		if s.hasEv {
+			if fb = ix.formBonus(s, f); est < s.minEstBase-float32(fb) {
+				return
+			}
+		}
+		keep = append(keep, candWeight{f, est, fb})
+	}
+	// bound keeps form f, of estimate est and bonus at most ub (NaN
+	// without evidence), or drops it, or finds it dead: the pre-bound at
+	// the envelope's bar turns most away (their bonus put off), formBonus
+	// and the pre-bound at the form's own bar the others.
+	bound := func(f int32, est float32, ub float64) {
+		var fb float64
+		if s.hasEv {
 			// A form the pre-bound turns away at the bar of the most
 			// its evidence can add (a lower bar) is turned away at its
 			// own bar, or dropped for its bonus: which, only capping
 			// asks (see settleDead).
-			if s.pre.on && !ix.bonusNow && ix.preBelow(s, f, max(s.pre.cut, max(0.5, s.pre.threshold-ub)-1e-9)) && !ix.mayMergeQuery(s, f) {
+			if !ix.bonusNow && ix.preBelow(s, f, max(s.pre.cut, max(0.5, s.pre.threshold-ub)-1e-9)) && !ix.mayMergeQuery(s, f) {
 				s.pre.dead = append(s.pre.dead, candWeight{f, est, math.NaN()})
 				s.pre.unweighed++
 				return
@@ -617,15 +646,13 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 			}
 		}
 		// The pre-bound, at the bar Screen would set the form.
-		if s.pre.on {
-			bar := s.pre.cut
-			if s.hasEv {
-				bar = max(bar, max(0.5, s.pre.threshold-fb)-1e-9)
-			}
-			if ix.preBelow(s, f, bar) && !ix.mayMergeQuery(s, f) {
-				s.pre.dead = append(s.pre.dead, candWeight{f, est, fb})
-				return
-			}
+		bar := s.pre.cut
+		if s.hasEv {
+			bar = max(bar, max(0.5, s.pre.threshold-fb)-1e-9)
+		}
+		if ix.preBelow(s, f, bar) && !ix.mayMergeQuery(s, f) {
+			s.pre.dead = append(s.pre.dead, candWeight{f, est, fb})
+			return
 		}
 		keep = append(keep, candWeight{f, est, fb})
 	}
@@ -678,6 +705,29 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 		}
 	}
 	s.touched = s.touched[:0]
+	if len(s.pending) > 0 {
+		// What the pre-bound reads of each form, read first in one
+		// pass whose reads do not wait on one another, so that their
+		// cache misses overlap; then the forms in order.
+		var sink uint32
+		p := &s.pre
+		nq := len(s.sims.q.parts)
+		for _, pf := range s.pending {
+			f := pf.f
+			sink += p.esc[f] + uint32(s.acc[f].long)
+			if k := ix.fOff[f]; k < ix.fOff[f+1] {
+				sink += uint32(ix.fParts[k].keyLen) // mayMergeQuery's
+			}
+			for _, nd := range p.parts[:nq] {
+				sink += uint32(nd.cov[f])
+			}
+		}
+		s.sink += sink
+		for _, pf := range s.pending {
+			bound(pf.f, pf.est, pf.ub)
+		}
+		s.pending = s.pending[:0]
+	}
 	s.keep = keep
 	if len(keep)+len(s.pre.dead) > candidatesScored {
 		ix.settleDead(s)
