@@ -3,7 +3,7 @@ package match
 import (
 	"hash/maphash"
 	"math"
-	"sync"
+	"sync/atomic"
 
 	"github.com/vigil-screening/vigil/names"
 )
@@ -442,30 +442,29 @@ func spellRun(k []byte, script string) mergeCand {
 }
 
 // runCache remembers spellRun across queries: the runs of a batch's
-// names (a given name and a surname run together) repeat. It is sharded
-// and bounded like hoodCache.
+// names (a given name and a surname run together) repeat. It is a
+// direct-mapped table: a run lives in the slot its hash picks until
+// another run takes the slot, so it is bounded, and read without a lock.
+// A hand-written table rather than a map: a query looks up several runs,
+// and a map's lookup, under its lock, cost more than spelling the run
+// when the runs no longer fit in the processor's caches.
 type runCache struct {
-	seed   maphash.Seed
-	shards [hoodShards]struct {
-		mu sync.RWMutex
-		// m holds runs by the hash of their spelling: p.Text is the
-		// spelling and p.Script the script.
-		m map[uint64]*mergeCand
-	}
+	seed  maphash.Seed
+	slots [runSlots]atomic.Pointer[mergeCand]
 }
+
+// runSlots is the size of runCache, as many runs as the sharded map it
+// replaced held: about 50 MB at most.
+const runSlots = 1 << 17
 
 // spell is spellRun, remembered, with its summary (see mergeCand.info).
 // What it returns must not be changed.
 func (c *runCache) spell(k []byte, script string) *mergeCand {
-	h := maphash.Bytes(c.seed, k)
-	sh := &c.shards[h%hoodShards]
-	sh.mu.RLock()
-	m, ok := sh.m[h]
-	sh.mu.RUnlock()
-	if ok && m.p.Text == string(k) && m.p.Script == script {
+	slot := &c.slots[maphash.Bytes(c.seed, k)%runSlots]
+	if m := slot.Load(); m != nil && m.p.Text == string(k) && m.p.Script == script {
 		return m
 	}
-	m = new(mergeCand)
+	m := new(mergeCand)
 	*m = spellRun(k, script)
 	if m.key == "" {
 		m.p.Text = string(k) // kept for runs that spell nothing, too
@@ -475,13 +474,50 @@ func (c *runCache) spell(k []byte, script string) *mergeCand {
 		m.info = new(tokInfo)
 		m.info.set(&m.p)
 	}
-	sh.mu.Lock()
-	if sh.m == nil || len(sh.m) >= hoodPerShard {
-		sh.m = make(map[uint64]*mergeCand, 64)
-	}
-	sh.m[h] = m
-	sh.mu.Unlock()
+	slot.Store(m)
 	return m
+}
+
+// warm reads ahead what spell reads of the runs of p: the slots, then
+// the runs they hold, then their spellings, each pass's reads not waiting
+// on one another, so that their cache misses overlap. It returns a sum of
+// what it read, for the caller to keep (else the reads could be dropped).
+func (c *runCache) warm(p *prepared) uint32 {
+	var ms [32]*mergeCand
+	n := 0
+	var buf [64]byte
+	for i := range p.parts {
+		k := buf[:0]
+		for j := i; j < i+3 && j < len(p.parts) && n < len(ms); j++ {
+			if p.parts[j].Tag == names.TagNumber {
+				break
+			}
+			k = append(k, p.parts[j].Text...)
+			if j > i {
+				ms[n] = c.slots[maphash.Bytes(c.seed, k)%runSlots].Load()
+				n++
+			}
+		}
+	}
+	var sink uint32
+	for _, m := range ms[:n] {
+		if m != nil {
+			sink += uint32(len(m.p.Text))
+		}
+	}
+	for _, m := range ms[:n] {
+		if m != nil && m.p.Text != "" {
+			sink += uint32(m.p.Text[0])
+		}
+	}
+	return sink
+}
+
+// forget empties the cache.
+func (c *runCache) forget() {
+	for i := range c.slots {
+		c.slots[i].Store(nil)
+	}
 }
 
 // mayMerge reports whether mergeSplits(a, b) might change a: it checks the

@@ -203,10 +203,5 @@ func (ix *Index) ForgetParts() {
 		sh.mu.Unlock()
 	}
 	ix.hoods.nears.Store(0)
-	for i := range ix.runs.shards {
-		sh := &ix.runs.shards[i]
-		sh.mu.Lock()
-		sh.m = nil
-		sh.mu.Unlock()
-	}
+	ix.runs.forget()
 }

@@ -408,6 +408,7 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 	clear(s.pre.parts[:])
 	s.heavy = s.heavy[:0]
 	if s.sims.q != nil && !qp.mergesSet {
+		s.sink += ix.runs.warm(qp)
 		qp.merges, qp.mergesSet = mergeCandsVia(qp, ix.runs, s.merges[:0]), true
 		s.merges = qp.merges
 	}
