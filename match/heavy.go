@@ -55,6 +55,9 @@ type postEnt struct {
 type postGroup struct {
 	cu     float32
 	lo, hi int32
+	// minW is the least nameW of the forms of this group and the later
+	// ones.
+	minW float32
 }
 
 // makeHeavy makes the heavy posting of a query part that met the listed
@@ -114,6 +117,13 @@ func (ix *Index) makeHeavy(met []metTok) *heavyPost {
 		slices.SortFunc(grp, byCredit)
 		for i, x := range grp {
 			h.byCredit[int(g.lo)+i] = x.pe
+		}
+	}
+	for i := len(h.groups) - 1; i >= 0; i-- {
+		g := &h.groups[i]
+		g.minW = h.byCredit[g.lo].nameW
+		if i+1 < len(h.groups) {
+			g.minW = min(g.minW, h.groups[i+1].minW)
 		}
 	}
 	return h

@@ -671,9 +671,18 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 			if c < third {
 				break
 			}
+			// Estimates fall as credit falls and as weight grows: when
+			// the least weight from this group on cannot pass, no form
+			// of it or of a later group can; when its first form
+			// cannot, none of it can.
+			if _, ok := estimate(c, d.bit, g.minW); !ok {
+				break
+			}
 			ents := d.post.byCredit[g.lo:g.hi]
-			// Estimates fall along the group: the first below minEst
-			// ends it.
+			if _, ok := estimate(c, d.bit, ents[0].nameW); !ok {
+				continue
+			}
+			// The first below minEst ends the group.
 			end := sort.Search(len(ents), func(i int) bool {
 				_, ok := estimate(c, d.bit, ents[i].nameW)
 				return !ok
