@@ -32,8 +32,12 @@
 // heavy posting too: its forms once each, grouped by credit and ordered by
 // weight, so that retrieval credits it only to the forms other parts
 // reach and, of the hundreds it alone reaches, weighs only those whose
-// estimate can pass. None of this changes what a query finds: it only
-// spares work on forms that could not have matched.
+// estimate can pass. The forms that pass the evidence envelope are bounded
+// once all are known, after one pass that reads what the pre-bound reads
+// of each, so that their cache misses overlap; a form the pre-bound turns
+// away at the envelope's bar has its exact evidence weighed only if
+// capping asks. None of this changes what a query finds: it only spares
+// work on forms that could not have matched.
 //
 // A Memo screens as the index does, for runs of queries that repeat names
 // with other evidence (batch files): from a name's second query on it keeps

@@ -192,5 +192,16 @@ func MemoStats(m *Memo) (works, some, capped int) {
 }
 
 // KeepCold makes m keep a name's work from its second query on, whether
-// or not its parts have their near data.
-func KeepCold(m *Memo) { m.cold = 1 }
+// or not its parts have their near data and keeping pays.
+func KeepCold(m *Memo) { m.cold, m.fixed = 1, true }
+
+// KeepNearless makes m keep a name's work whether or not its parts have
+// their near data.
+func KeepNearless(m *Memo) { m.cold = 1 }
+
+// SmallIndex is smallIndex, for the external tests.
+func SmallIndex() *Index { return smallIndex() }
+
+// MemoNeed is how often m asks a name to have been met before it keeps
+// its work.
+func MemoNeed(m *Memo) uint64 { return m.need() }

@@ -33,8 +33,10 @@ type Memo struct {
 	// slot its hash picks, the last met winning: a lossy filter of fixed
 	// size, so that files of distinct names cost no map entry per row.
 	seen []atomic.Uint64
-	// cold is memoCold (tests lower it).
-	cold uint64
+	// cold is memoCold (tests lower it); fixed makes the memo keep a
+	// name's work from its second query on whatever (see need), for tests.
+	cold  uint64
+	fixed bool
 }
 
 const (
@@ -50,12 +52,18 @@ const (
 	// kept while some of its parts lack their near data: without the
 	// pre-bound the work costs several queries (a file's first rows).
 	memoCold = 4
+	// memoLearn is how many names' work the memo keeps before it asks
+	// whether keeping pays (see need).
+	memoLearn = 256
 )
 
 type memoShard struct {
 	mu    sync.RWMutex
 	m     map[memoKey]*nameWork
 	bytes int
+	// made counts the works kept in this shard, used the queries they
+	// served, for need.
+	made, used atomic.Int64
 }
 
 // memoKey is what the name-level work depends on.
@@ -129,6 +137,7 @@ func (m *Memo) work(name string, k vigil.Kind, threshold float64) *nameWork {
 	w := sh.m[key]
 	sh.mu.RUnlock()
 	if w != nil {
+		sh.used.Add(1)
 		return w
 	}
 	// How often the name was met before, as far as m.seen knows.
@@ -137,8 +146,8 @@ func (m *Memo) work(name string, k vigil.Kind, threshold float64) *nameWork {
 	if v := e.Load(); v&^7 == h&^7 {
 		met = v & 7
 	}
-	if met == 0 {
-		e.Store(h&^7 | 1)
+	if met == 0 || (met == 1 && m.need() > 1) {
+		e.Store(h&^7 | (met + 1))
 		return nil
 	}
 	// Two goroutines may both do it; either serves.
@@ -157,8 +166,31 @@ func (m *Memo) work(name string, k vigil.Kind, threshold float64) *nameWork {
 	// A copy of the name, which may lie in a larger buffer of the caller.
 	key.name = strings.Clone(name)
 	sh.m[key] = w
+	sh.made.Add(1)
 	sh.bytes += int(unsafe.Sizeof(*w)+unsafe.Sizeof(key)) + len(w.cands)*int(unsafe.Sizeof(workCand{})) + len(name) + 64
 	return w
+}
+
+// need is how often a name must have been met before its work is kept:
+// once, unless the work kept so far has served fewer than twice as many
+// queries as names (once memoLearn names are kept), then twice. Keeping a
+// name's work costs about two queries of it and saves most of each later
+// one: in a file where names are met once or twice (customers mostly
+// distinct, some with two accounts) it costs more than it saves, and the
+// memo waits for a name's third query.
+func (m *Memo) need() uint64 {
+	if m.fixed {
+		return 1
+	}
+	var made, used int64
+	for i := range m.shards {
+		made += m.shards[i].made.Load()
+		used += m.shards[i].used.Load()
+	}
+	if made >= memoLearn && used < 2*made {
+		return 2
+	}
+	return 1
 }
 
 // nameWork does the name-level work of screening name, of kind k, at

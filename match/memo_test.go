@@ -62,3 +62,43 @@ func TestMemoChangesNothing(t *testing.T) {
 		t.Errorf("the test compares too little: %d of %d queries matched; %d names kept, %d with forms, %d capped", matched, 2*len(qs), works, some, capped)
 	}
 }
+
+// TestMemoNeed runs a memo over names met twice each, then over names met
+// twenty times each: past memoLearn names, keeping their work stops paying
+// in the first run, and the memo waits for a name's third query; in the
+// second it pays again (the counts are over the whole run, so it takes
+// some names). The answers stay the index's.
+func TestMemoNeed(t *testing.T) {
+	ix := match.SmallIndex()
+	m := ix.Memo()
+	match.KeepNearless(m)
+	syl := []string{"ka", "lo", "mi", "ne", "ru", "sa", "to", "vi", "ze", "po"}
+	name := func(i int) string {
+		return syl[i%10] + syl[i/10%10] + syl[i/100%10] + " " + syl[i/1000%10] + syl[(i+3)%10] + "ter"
+	}
+	screen := func(q vigil.Query) {
+		if a, b := ix.Screen(q), m.Screen(q); !reflect.DeepEqual(a, b) {
+			t.Fatalf("%+v: %v, through the memo %v", q, a, b)
+		}
+	}
+	if n := match.MemoNeed(m); n != 1 {
+		t.Fatalf("a new memo needs %d queries of a name", n)
+	}
+	for i := 0; i < 600; i++ {
+		for j := 0; j < 2; j++ {
+			screen(vigil.Query{Name: name(i), DOB: fmt.Sprintf("19%02d", 40+j)})
+		}
+	}
+	works, _, _ := match.MemoStats(m)
+	if n := match.MemoNeed(m); n != 2 || works > 300 {
+		t.Errorf("names met twice: the memo needs %d queries of a name and kept %d names' work; want 2, and about 256", n, works)
+	}
+	for i := 1000; i < 1100; i++ {
+		for j := 0; j < 20; j++ {
+			screen(vigil.Query{Name: name(i), DOB: fmt.Sprintf("19%02d", 40+j)})
+		}
+	}
+	if n := match.MemoNeed(m); n != 1 {
+		t.Errorf("names met twenty times: the memo needs %d queries of a name; want 1", n)
+	}
+}
