@@ -40,9 +40,10 @@
 // work on forms that could not have matched.
 //
 // A Memo screens as the index does, for runs of queries that repeat names
-// with other evidence (batch files): from a name's second query on it keeps
-// what retrieval found for the name with every kind of evidence present
-// (the lowest bars), the estimate of each form and the name score of those
-// that may reach a bar, so that a later query of the name only weighs its
-// own evidence against them. Its answers are the index's.
+// with other evidence (batch files): from a name's second query on (its
+// third while the work it keeps seldom serves again) it keeps what
+// retrieval found for the name with every kind of evidence present (the
+// lowest bars), the estimate of each form and the name score of those that
+// may reach a bar, so that a later query of the name only weighs its own
+// evidence against them. Its answers are the index's.
 package match

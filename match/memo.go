@@ -17,7 +17,8 @@ import (
 // a family, a common name), while each row's date of birth, nationality and
 // gender differ. What a name retrieves, the estimate of each form and its
 // name score are kept from its second query on (its fourth while some of
-// its parts lack their near data); each later query weighs only its own
+// its parts lack their near data; its third while the work kept so far
+// has seldom served again, see need); each later query weighs only its own
 // evidence against the few forms that may reach the threshold, and only
 // the names of the matches it returns are compared again, for their
 // explanations. A query carrying a listed identity document is screened
