@@ -872,11 +872,16 @@ func (ix *Index) creditTouched(s *scratch, list []metTok, part int32, w float32)
 		for _, m := range list {
 			c := w * float32(creditUpper(float64(m.sim)))
 			for _, f := range ix.tokForms(m.id) {
-				a := &s.acc[f]
-				if a.mask == 0 && s.deferredHas(int32(f)) {
-					s.touch(a, int32(f))
+				// Most of these forms are untouched: the bitmap says
+				// so without reading their accumulators (a form is
+				// touched when its mask is not 0).
+				if s.tbits[f>>6]&(1<<(f&63)) == 0 {
+					if !s.deferredHas(int32(f)) {
+						continue
+					}
+					s.touch(&s.acc[f], int32(f))
 				}
-				if a.mask != 0 && a.mask&bit == 0 {
+				if a := &s.acc[f]; a.mask != 0 && a.mask&bit == 0 {
 					a.mask |= bit
 					a.c += c
 					top = max(top, a.c)
