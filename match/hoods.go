@@ -55,10 +55,9 @@ type hoodEntry struct {
 	// rar its rarity factor, so that a query looks its parts up once.
 	id  uint32
 	rar float64
-	// splits are the key hashes of the two halves wherever the part
-	// splits into two spellings the index holds (see splits), for a
-	// retrievable part.
-	splits [][2]uint64
+	// pseudo is what the part retrieves as pseudo-parts (see pseudoOf),
+	// for a retrievable part.
+	pseudo pseudo
 	seen   atomic.Int32
 	near   atomic.Pointer[nearData]
 	// heavy is the part's heavy posting, once made (see heavyOf); light
@@ -88,9 +87,9 @@ func (c *hoodCache) get(x *names.Part) *hoodEntry {
 }
 
 // put records the met parts of x (which must not change afterwards) with
-// its id, rarity and splits (see hoodEntry). A nil cache records
+// its id, rarity and pseudo-parts (see hoodEntry). A nil cache records
 // nothing.
-func (c *hoodCache) put(x *names.Part, met []metTok, id uint32, rar float64, splits [][2]uint64) {
+func (c *hoodCache) put(x *names.Part, met []metTok, id uint32, rar float64, ps pseudo) {
 	if c == nil {
 		return
 	}
@@ -100,7 +99,7 @@ func (c *hoodCache) put(x *names.Part, met []metTok, id uint32, rar float64, spl
 		c.dropHeavy(sh.m)
 		sh.m = make(map[names.Part]*hoodEntry, 64)
 	}
-	sh.m[*x] = &hoodEntry{met: met, id: id, rar: rar, splits: splits}
+	sh.m[*x] = &hoodEntry{met: met, id: id, rar: rar, pseudo: ps}
 	sh.mu.Unlock()
 }
 
@@ -184,7 +183,7 @@ func (ix *Index) entry(x *names.Part) *hoodEntry {
 		return nil // retrieval meets it first
 	}
 	id, rar := ix.partFacts(x)
-	c.put(x, nil, id, rar, nil)
+	c.put(x, nil, id, rar, pseudo{})
 	return c.get(x)
 }
 

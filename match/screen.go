@@ -436,14 +436,14 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 		}
 		s.partW[part-1] = w
 	}
-	// exact credits the forms holding a part spelt k, or whose parts
-	// joined spell it.
-	exact := func(k uint64, part int32, c float32) {
+	// exact credits the forms holding a part spelt as key h says, or
+	// whose parts joined spell it.
+	exact := func(h keyHit, part int32, c float32) {
 		setW(part, c)
-		for _, id := range ix.tokKeys.get(k) {
+		for _, id := range h.ids {
 			credit(ix.tokForms(id), part, c)
 		}
-		credit(ix.joins.get(k), part, c)
+		credit(h.joins, part, c)
 	}
 	// First the listed parts each query part meets (runs), crediting the
 	// pseudo-parts (joins and splits) at once.
@@ -477,15 +477,15 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 		}
 		joined.WriteString(x.Text)
 		lo := len(met)
-		var splits [][2]uint64
+		var ps pseudo
 		if e != nil {
 			met = append(met, e.met...)
-			splits = e.splits
+			ps = e.pseudo
 		} else {
 			met = ix.meet(s, x, i, met)
-			splits = ix.splits(x.Text)
+			ps = ix.pseudoOf(x.Text)
 			if s.sims.q != nil {
-				ix.hoods.put(x, slices.Clone(met[lo:]), qp.ids[i], ix.rarity(x.Key), splits)
+				ix.hoods.put(x, slices.Clone(met[lo:]), qp.ids[i], ix.rarity(x.Key), ps)
 			}
 		}
 		run := met[lo:]
@@ -503,10 +503,10 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 		if len(x.Text) >= 6 {
 			part++
 			setW(part, w)
-			credit(ix.joins.get(ix.hash(keyToken, x.Text)), part, w)
-			for _, k := range splits {
-				exact(k[0], part+1, w/2)
-				exact(k[1], part+2, w/2)
+			credit(ps.joins, part, w)
+			for _, h := range ps.splits {
+				exact(h[0], part+1, w/2)
+				exact(h[1], part+2, w/2)
 			}
 			part += 2
 		}
@@ -516,7 +516,7 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 	ix.preSetup(s, qp)
 	if part > 1 {
 		part++
-		exact(ix.hash(keyToken, joined.String()), part, 1)
+		exact(ix.keyHit(ix.hash(keyToken, joined.String())), part, 1)
 	}
 	// Then the runs, the most each can add first. Once what the runs left
 	// can add to a form falls below a third of the best evidence so far,
@@ -824,24 +824,40 @@ func (ix *Index) meet(s *scratch, x *names.Part, i int, met []metTok) []metTok {
 	return met
 }
 
-// splits returns, wherever a query part spelt t splits into two
+// keyHit is what a retrieval key finds: the listed parts spelt so (token
+// ids) and the forms whose parts joined spell it.
+type keyHit struct{ ids, joins []uint32 }
+
+func (ix *Index) keyHit(k uint64) keyHit { return keyHit{ix.tokKeys.get(k), ix.joins.get(k)} }
+
+// pseudo is what a query part of at least 6 bytes retrieves as
+// pseudo-parts (see pseudoOf).
+type pseudo struct {
+	joins  []uint32
+	splits [][2]keyHit
+}
+
+// pseudoOf returns, for a query part spelt t of at least 6 bytes, the
+// forms whose parts joined spell it and, wherever t splits into two
 // spellings the index holds (a listed part's, or a name's parts joined),
-// each at least 2 bytes, the key hashes of the two: the pseudo-parts
-// candidates credits for a query part that joins two listed parts. Only
-// parts of at least 6 bytes are split.
-func (ix *Index) splits(t string) [][2]uint64 {
-	has := func(k uint64) bool { return len(ix.tokKeys.get(k)) > 0 || len(ix.joins.get(k)) > 0 }
-	var out [][2]uint64
-	for cut := 2; len(t) >= 6 && cut <= len(t)-2; cut++ {
-		ka := ix.hash(keyToken, t[:cut])
-		if !has(ka) {
+// each at least 2 bytes, what the two find: the pseudo-parts candidates
+// credits for a query part that joins two listed parts.
+func (ix *Index) pseudoOf(t string) pseudo {
+	var p pseudo
+	if len(t) < 6 {
+		return p
+	}
+	p.joins = ix.joins.get(ix.hash(keyToken, t))
+	for cut := 2; cut <= len(t)-2; cut++ {
+		a := ix.keyHit(ix.hash(keyToken, t[:cut]))
+		if len(a.ids) == 0 && len(a.joins) == 0 {
 			continue
 		}
-		if kb := ix.hash(keyToken, t[cut:]); has(kb) {
-			out = append(out, [2]uint64{ka, kb})
+		if b := ix.keyHit(ix.hash(keyToken, t[cut:])); len(b.ids) > 0 || len(b.joins) > 0 {
+			p.splits = append(p.splits, [2]keyHit{a, b})
 		}
 	}
-	return out
+	return p
 }
 
 // partRun is a query part's run of met listed parts (s.met[lo:hi], best
