@@ -848,13 +848,16 @@ func (ix *Index) pseudoOf(t string) pseudo {
 		return p
 	}
 	p.joins = ix.joins.get(ix.hash(keyToken, t))
+	// Whether a key finds anything, from its parts first: most cuts
+	// find nothing on one side, and their other lists are not needed.
+	has := func(k uint64) bool { return len(ix.tokKeys.get(k)) > 0 || len(ix.joins.get(k)) > 0 }
 	for cut := 2; cut <= len(t)-2; cut++ {
-		a := ix.keyHit(ix.hash(keyToken, t[:cut]))
-		if len(a.ids) == 0 && len(a.joins) == 0 {
+		ka := ix.hash(keyToken, t[:cut])
+		if !has(ka) {
 			continue
 		}
-		if b := ix.keyHit(ix.hash(keyToken, t[cut:])); len(b.ids) > 0 || len(b.joins) > 0 {
-			p.splits = append(p.splits, [2]keyHit{a, b})
+		if kb := ix.hash(keyToken, t[cut:]); has(kb) {
+			p.splits = append(p.splits, [2]keyHit{ix.keyHit(ka), ix.keyHit(kb)})
 		}
 	}
 	return p
