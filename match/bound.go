@@ -389,40 +389,74 @@ func mergeCands(p *prepared) []mergeCand { return mergeCandsVia(p, nil, nil) }
 
 // mergeCandsVia is mergeCands taking each run's spelling from runs when
 // not nil (the same for the same text and script), appending to out (a
-// query's scratch buffer) when not nil.
+// query's scratch buffer) when not nil. From runs it reads each run's
+// slot, then the run the slot holds, then its spelling, in three passes
+// over all the runs whose reads do not wait on one another, so that their
+// cache misses overlap.
 func mergeCandsVia(p *prepared, runs *runCache, out []mergeCand) []mergeCand {
 	p.setLongest()
 	// At most two runs begin at each part: one allocation.
 	if out == nil && len(p.parts) > 1 {
 		out = make([]mergeCand, 0, 2*len(p.parts)-3)
 	}
-	var buf [64]byte
+	// Each run is parts[i:i+n], spelt text[lo:hi]; from runs, its slot,
+	// what the slot held, and whether that may be it.
+	type run struct {
+		i, n, lo, hi int
+		slot         *atomic.Pointer[mergeCand]
+		m            *mergeCand
+		may          bool
+	}
+	var rbuf [32]run
+	var tbuf [192]byte
+	rs, text := rbuf[:0], tbuf[:0]
 	for i := range p.parts {
-		k := buf[:0]
+		lo := len(text)
 		for n := 1; n <= 3 && i+n <= len(p.parts); n++ {
 			x := &p.parts[i+n-1]
 			if x.Tag == names.TagNumber {
 				break
 			}
-			k = append(k, x.Text...)
-			if n < 2 {
-				continue
+			text = append(text, x.Text...)
+			if n >= 2 {
+				rs = append(rs, run{i: i, n: n, lo: lo, hi: len(text)})
 			}
-			var m mergeCand
-			if runs != nil {
-				m = *runs.spell(k, p.parts[i].Script)
-			} else {
-				m = spellRun(k, p.parts[i].Script)
-			}
-			if m.key == "" {
-				continue
-			}
-			m.i, m.n = i, n
-			if sk := p.parts[i].Skel; sk != "" {
-				m.skel0 = sk[0]
-			}
-			out = append(out, m)
 		}
+	}
+	if runs != nil {
+		for j := range rs {
+			r := &rs[j]
+			r.slot = runs.slot(text[r.lo:r.hi])
+			r.m = r.slot.Load()
+		}
+		for j := range rs {
+			r := &rs[j]
+			r.may = r.m != nil && len(r.m.p.Text) == r.hi-r.lo
+		}
+		for j := range rs {
+			r := &rs[j]
+			r.may = r.may && (r.hi == r.lo || r.m.p.Text[0] == text[r.lo])
+		}
+	}
+	for _, r := range rs {
+		k, script := text[r.lo:r.hi], p.parts[r.i].Script
+		var m mergeCand
+		if runs != nil {
+			if !r.may || r.m.p.Text != string(k) || r.m.p.Script != script {
+				r.m = runs.spell(r.slot, k, script)
+			}
+			m = *r.m
+		} else {
+			m = spellRun(k, script)
+		}
+		if m.key == "" {
+			continue
+		}
+		m.i, m.n = r.i, r.n
+		if sk := p.parts[r.i].Skel; sk != "" {
+			m.skel0 = sk[0]
+		}
+		out = append(out, m)
 	}
 	return out
 }
@@ -457,13 +491,14 @@ type runCache struct {
 // replaced held: about 50 MB at most.
 const runSlots = 1 << 17
 
-// spell is spellRun, remembered, with its summary (see mergeCand.info).
-// What it returns must not be changed.
-func (c *runCache) spell(k []byte, script string) *mergeCand {
-	slot := &c.slots[maphash.Bytes(c.seed, k)%runSlots]
-	if m := slot.Load(); m != nil && m.p.Text == string(k) && m.p.Script == script {
-		return m
-	}
+// slot returns the slot of the run spelt k.
+func (c *runCache) slot(k []byte) *atomic.Pointer[mergeCand] {
+	return &c.slots[maphash.Bytes(c.seed, k)%runSlots]
+}
+
+// spell is spellRun, with its summary (see mergeCand.info), remembered in
+// slot, the slot of k. What it returns must not be changed.
+func (c *runCache) spell(slot *atomic.Pointer[mergeCand], k []byte, script string) *mergeCand {
 	m := new(mergeCand)
 	*m = spellRun(k, script)
 	if m.key == "" {
@@ -476,41 +511,6 @@ func (c *runCache) spell(k []byte, script string) *mergeCand {
 	}
 	slot.Store(m)
 	return m
-}
-
-// warm reads ahead what spell reads of the runs of p: the slots, then
-// the runs they hold, then their spellings, each pass's reads not waiting
-// on one another, so that their cache misses overlap. It returns a sum of
-// what it read, for the caller to keep (else the reads could be dropped).
-func (c *runCache) warm(p *prepared) uint32 {
-	var ms [32]*mergeCand
-	n := 0
-	var buf [64]byte
-	for i := range p.parts {
-		k := buf[:0]
-		for j := i; j < i+3 && j < len(p.parts) && n < len(ms); j++ {
-			if p.parts[j].Tag == names.TagNumber {
-				break
-			}
-			k = append(k, p.parts[j].Text...)
-			if j > i {
-				ms[n] = c.slots[maphash.Bytes(c.seed, k)%runSlots].Load()
-				n++
-			}
-		}
-	}
-	var sink uint32
-	for _, m := range ms[:n] {
-		if m != nil {
-			sink += uint32(len(m.p.Text))
-		}
-	}
-	for _, m := range ms[:n] {
-		if m != nil && m.p.Text != "" {
-			sink += uint32(m.p.Text[0])
-		}
-	}
-	return sink
 }
 
 // forget empties the cache.

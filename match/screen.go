@@ -408,7 +408,6 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 	clear(s.pre.parts[:])
 	s.heavy = s.heavy[:0]
 	if s.sims.q != nil && !qp.mergesSet {
-		s.sink += ix.runs.warm(qp)
 		qp.merges, qp.mergesSet = mergeCandsVia(qp, ix.runs, s.merges[:0]), true
 		s.merges = qp.merges
 	}
@@ -630,13 +629,20 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 	// the envelope's bar turns most away (their bonus put off), formBonus
 	// and the pre-bound at the form's own bar the others.
 	bound := func(f int32, est float32, ub float64) {
+		// bar is the bar Screen would set a form of bonus fb.
+		bar := func(fb float64) float64 {
+			if s.hasEv {
+				return max(s.pre.cut, max(0.5, s.pre.threshold-fb)-1e-9)
+			}
+			return s.pre.cut
+		}
 		var fb float64
 		if s.hasEv {
 			// A form the pre-bound turns away at the bar of the most
 			// its evidence can add (a lower bar) is turned away at its
 			// own bar, or dropped for its bonus: which, only capping
 			// asks (see settleDead).
-			if !ix.bonusNow && ix.preBelow(s, f, max(s.pre.cut, max(0.5, s.pre.threshold-ub)-1e-9)) && !ix.mayMergeQuery(s, f) {
+			if !ix.bonusNow && ix.preBelow(s, f, bar(ub)) && !ix.mayMergeQuery(s, f) {
 				s.pre.dead = append(s.pre.dead, candWeight{f, est, math.NaN()})
 				s.pre.unweighed++
 				return
@@ -647,11 +653,7 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 			}
 		}
 		// The pre-bound, at the bar Screen would set the form.
-		bar := s.pre.cut
-		if s.hasEv {
-			bar = max(bar, max(0.5, s.pre.threshold-fb)-1e-9)
-		}
-		if ix.preBelow(s, f, bar) && !ix.mayMergeQuery(s, f) {
+		if ix.preBelow(s, f, bar(fb)) && !ix.mayMergeQuery(s, f) {
 			s.pre.dead = append(s.pre.dead, candWeight{f, est, fb})
 			return
 		}
