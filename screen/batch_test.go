@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/batch"
 )
 
@@ -236,6 +238,141 @@ func TestBatchChunksKeepOrder(t *testing.T) {
 			if fmt.Sprintf("%+v", lines[i]) != fmt.Sprintf("%+v", ref[i]) {
 				t.Fatalf("%+v: line %d = %+v, want %+v", opt, i, lines[i], ref[i])
 			}
+		}
+	}
+}
+
+func TestNameKey(t *testing.T) {
+	key := func(name string) blockKey { return nameKey(name) }
+	same := [][2]string{
+		{"Qasem Soleimani", "QASEM  SOLEIMANI"},
+		{"Qasem Soleimani", "qasem Reza Soleimani"}, // middle words do not count
+		{"Qasem Soleimani", " Qasem, Soleimani. "},
+	}
+	for _, p := range same {
+		if key(p[0]) != key(p[1]) {
+			t.Errorf("nameKey(%q) != nameKey(%q)", p[0], p[1])
+		}
+	}
+	differ := [][2]string{
+		{"Qasem Soleimani", "Qasem Suleimani"},
+		{"Qasem Soleimani", "Qassem Soleimani"},
+		{"Ali Abdulrahman", "Ali Abdulrahim"}, // the same first 8 bytes
+		{"Ali Soleimani", "Soleimani Ali"},
+		{"", "Ali"},
+	}
+	for _, p := range differ {
+		if key(p[0]) == key(p[1]) {
+			t.Errorf("nameKey(%q) == nameKey(%q)", p[0], p[1])
+		}
+	}
+	// Last words sharing a beginning sort next to one another, before
+	// the first word counts.
+	a, b, c := key("Zoe Ivanov"), key("Anna Ivanova"), key("Anna Ivanovb")
+	if !(a.last < b.last && b.last < c.last) {
+		t.Errorf("last words out of order: %x %x %x", a.last, b.last, c.last)
+	}
+}
+
+// orderMatcher records the names it is asked to screen, in order.
+type orderMatcher struct {
+	Matcher
+	mu    sync.Mutex
+	names []string
+}
+
+func (m *orderMatcher) Screen(q vigil.Query) []vigil.Match {
+	m.mu.Lock()
+	m.names = append(m.names, q.Name)
+	m.mu.Unlock()
+	return m.Matcher.Screen(q)
+}
+
+// TestBatchScreensNamesTogether checks that Batch screens the rows of a
+// block with the same last and first words one after another, whatever
+// their order in the file, and still writes them in input order.
+func TestBatchScreensNamesTogether(t *testing.T) {
+	firsts := []string{"Maria", "Ivan", "Qasem", "Tomas"}
+	lasts := []string{"Lindqvist", "Sidorenko", "Soleimani", "Berg", "Zelenko"}
+	var buf bytes.Buffer
+	buf.WriteString("id,name\n")
+	n := 0
+	for rep := range 6 {
+		for _, l := range lasts {
+			for _, f := range firsts {
+				n++
+				fmt.Fprintf(&buf, "r%d,%s %c. %s\n", n, f, 'A'+rep, l)
+			}
+		}
+	}
+	for _, opt := range []BatchOptions{{Workers: 1}, {Workers: 1, Window: 2 * n}} {
+		rd, err := batch.Open(bytes.NewReader(buf.Bytes()), "names.csv", batch.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := &orderMatcher{Matcher: fixtureIndex()}
+		var out bytes.Buffer
+		if _, err := Batch(context.Background(), m, rd, &out, opt); err != nil {
+			t.Fatal(err)
+		}
+		// Each (first, last) pair is met in one run of 6 rows.
+		runs, prev := 0, ""
+		for _, name := range m.names {
+			w := strings.Fields(name)
+			if k := w[0] + " " + w[2]; k != prev {
+				runs, prev = runs+1, k
+			}
+		}
+		if len(m.names) != n || runs != len(firsts)*len(lasts) {
+			t.Errorf("%+v: %d names screened in %d runs of the same words, want %d in %d", opt, len(m.names), runs, n, len(firsts)*len(lasts))
+		}
+		sc := bufio.NewScanner(&out)
+		for i := 1; sc.Scan(); i++ {
+			var l BatchLine
+			if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+				t.Fatal(err)
+			}
+			if l.ID != fmt.Sprintf("r%d", i) {
+				t.Fatalf("%+v: line %d is %s", opt, i, l.ID)
+			}
+		}
+	}
+}
+
+// failingReader returns the records of rd until n are read, then an I/O
+// error.
+type failingReader struct {
+	batch.Reader
+	n int
+}
+
+func (f *failingReader) Next() (batch.Record, error) {
+	if f.n == 0 {
+		return batch.Record{}, errors.New("disk on fire")
+	}
+	f.n--
+	return f.Reader.Next()
+}
+
+// TestBatchReadError checks that the rows read before an I/O error are
+// screened and written, and the error returned.
+func TestBatchReadError(t *testing.T) {
+	var buf bytes.Buffer
+	if err := batch.Generate(&buf, 5000, 3, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, opt := range []BatchOptions{{Workers: 2}, {Workers: 3, Window: 100}} {
+		rd, err := batch.Open(bytes.NewReader(buf.Bytes()), "gen.csv", batch.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		sum, err := Batch(context.Background(), fixtureIndex(), &failingReader{rd, 1234}, &out, opt)
+		if err == nil || !strings.Contains(err.Error(), "reading input after 1234 rows: disk on fire") {
+			t.Errorf("%+v: err = %v", opt, err)
+		}
+		if lines := bytes.Count(out.Bytes(), []byte{'\n'}); sum.Rows != 1234 || lines != 1234 {
+			t.Errorf("%+v: %d rows in the summary, %d lines written; want 1234", opt, sum.Rows, lines)
 		}
 	}
 }
