@@ -36,8 +36,8 @@ type BatchOptions struct {
 	// OnRowError, when set, is called in input order for each bad row.
 	OnRowError func(row int, err error)
 	// Progress, when set, is called with the number of rows written,
-	// once per 1024 rows (as chunks are written) and at the end; calls
-	// do not overlap.
+	// once per 1024 rows (in bursts, as blocks are written) and at the
+	// end; calls do not overlap.
 	Progress func(rows int64)
 	// NoMemo screens every row in full. Otherwise, when the matcher is
 	// a *match.Index, rows are screened through its Memo, which does the
@@ -56,14 +56,6 @@ type BatchLine struct {
 	// none.
 	Matches []vigil.Match `json:"matches,omitempty"`
 	Error   string        `json:"error,omitempty"`
-}
-
-// goodLine is BatchLine for a screened row: matches always present.
-type goodLine struct {
-	Row     int               `json:"row"`
-	ID      string            `json:"id,omitempty"`
-	Input   map[string]string `json:"input"`
-	Matches []vigil.Match     `json:"matches"`
 }
 
 // BatchSummary counts what Batch did.
@@ -299,7 +291,7 @@ func (b *rowBlock) add(rec batch.Record) {
 	} else {
 		in := rec.Input
 		if in == nil {
-			in = map[string]string{} // "input":{}, as goodLine has it
+			in = map[string]string{} // "input":{}, never null
 		}
 		b.head = appendLineHead(b.head, rec.Row, rec.ID, in)
 	}
@@ -344,7 +336,7 @@ func nameKey(name string) (k blockKey) {
 	)
 	var pre uint64
 	var h, firstH, lastH uint32 = offset, 0, 0
-	n, words := 0, 0
+	n, firstDone := 0, false
 	for i := 0; i <= len(name); i++ {
 		var c byte
 		if i < len(name) {
@@ -364,11 +356,10 @@ func nameKey(name string) (k blockKey) {
 		if n == 0 {
 			continue
 		}
-		if words == 0 {
-			k.first, firstH = pre, h
+		if !firstDone {
+			k.first, firstH, firstDone = pre, h, true
 		}
 		k.last, lastH = pre, h
-		words++
 		pre, h, n = 0, offset, 0
 	}
 	k.hash = uint64(lastH)<<32 | uint64(firstH)
@@ -536,17 +527,14 @@ func screenTail(b []byte, ix Matcher, q *vigil.Query, threshold float64) ([]byte
 	return appendLineTail(b, ms), len(ms) > 0
 }
 
-// appendGoodLine appends l's output line, the bytes a json.Encoder with
-// HTML escaping off writes for it. The row, id and input are written here
-// rather than through encoding/json: its reflection over the struct and
-// the input map took about 15% of a batch's time, most rows having no
-// match; the matches go through encoding/json. TestGoodLineAsEncodingJSON
-// and FuzzGoodLine hold the two to the same bytes.
-func appendGoodLine(b []byte, l *goodLine) []byte {
-	return appendLineTail(appendLineHead(b, l.Row, l.ID, l.Input), l.Matches)
-}
-
-// appendLineHead appends a good row's output line up to its matches.
+// appendLineHead appends a good row's output line up to its matches, and
+// appendLineTail the rest: together, the bytes a json.Encoder with HTML
+// escaping off writes for the row's line. The row, id and input are
+// written here rather than through encoding/json: its reflection over the
+// struct and the input map took about 15% of a batch's time, most rows
+// having no match; the matches go through encoding/json.
+// TestGoodLineAsEncodingJSON and FuzzGoodLine hold the two to the same
+// bytes.
 func appendLineHead(b []byte, row int, id string, input map[string]string) []byte {
 	b = appendRowID(b, row, id)
 	b = append(b, `,"input":`...)

@@ -16,6 +16,20 @@ type badLine struct {
 	Error string `json:"error"`
 }
 
+// goodLine is BatchLine for a screened row as Batch writes it, matches
+// always present: what appendLineHead and appendLineTail are held to.
+type goodLine struct {
+	Row     int               `json:"row"`
+	ID      string            `json:"id,omitempty"`
+	Input   map[string]string `json:"input"`
+	Matches []vigil.Match     `json:"matches"`
+}
+
+// appendGoodLine appends l's output line as Batch writes it.
+func appendGoodLine(b []byte, l *goodLine) []byte {
+	return appendLineTail(appendLineHead(b, l.Row, l.ID, l.Input), l.Matches)
+}
+
 // encodingJSON is what a json.Encoder with HTML escaping off writes for v.
 func encodingJSON(t testing.TB, v any) []byte {
 	var buf bytes.Buffer
