@@ -1,6 +1,7 @@
 package text
 
 import (
+	"context"
 	"encoding/binary"
 	"slices"
 	"sort"
@@ -65,21 +66,61 @@ type candidate struct {
 // is safe for concurrent use. The matches' explanations, measures and
 // programs are shared with the Scanner's cache: treat them as read-only.
 func (s *Scanner) Scan(text string) []Mention {
+	r, _ := s.ScanContext(context.Background(), text, Limits{}) // no deadline, no limit: no error
+	return r.Mentions
+}
+
+// Limits bound the work of one scan; a zero field sets no bound.
+type Limits struct {
+	// MaxQueries is the most span texts one scan may ask the matching core
+	// about (answers from the cache do not count): the bulk of a scan's
+	// work, about a millisecond each.
+	MaxQueries int
+	// MaxMentions is the most mentions one scan returns.
+	MaxMentions int
+}
+
+// Result is what a scan found.
+type Result struct {
+	Mentions []Mention `json:"mentions"`
+	// Truncated is set when a limit stopped the scan before the end of the
+	// text: the mentions are those of text[:ScreenedTo] only.
+	Truncated bool `json:"truncated"`
+	// ScreenedTo is the byte offset up to which the mentions are complete:
+	// len(text) unless Truncated.
+	ScreenedTo int `json:"screened_to"`
+}
+
+// ScanContext is Scan within limits: it stops when ctx ends (returning
+// ctx's error) and, when a limit is reached, returns the mentions of the
+// text up to there with Truncated set.
+func (s *Scanner) ScanContext(ctx context.Context, text string, lim Limits) (Result, error) {
 	toks := Tokenize(text)
 	spans := nameSpans(toks)
+	wins := windows(spans, maxRun)
 	st := &scanState{forms: map[string][]wordInfo{}, spelling: map[string]int32{}, similar: map[uint64]bool{}}
-	words := make([][]word, len(spans))
-	for i, sp := range spans {
+	words := make([][]word, len(wins))
+	for i, sp := range wins {
+		if i%1024 == 0 && ctx.Err() != nil {
+			return Result{}, ctx.Err()
+		}
 		words[i] = s.spanWords(toks, sp, st)
 	}
-	cands := s.candidates(spans, words, st)
+	cands := s.candidates(wins, words, st)
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
 	lower := lowerWords(toks, cands)
 	var ms []Mention
 	local := map[string][]vigil.Match{} // this scan's answers, without locking
 	var qb strings.Builder
-	for _, c := range cands {
+	cut, queries := len(text), 0
+	for i, c := range cands {
 		if len(c.entities) == 0 {
 			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return Result{}, err
 		}
 		if c.first == c.last && lower[strings.ToLower(toks[c.first].Text)] {
 			// A single word also written in lower case in this text is a
@@ -87,7 +128,20 @@ func (s *Scanner) Scan(text string) []Mention {
 			continue
 		}
 		start, end := toks[c.first].Start, toks[c.last].End
-		got := s.screen(c.kind, spaced(&qb, text[start:end]), local)
+		q := spaced(&qb, text[start:end])
+		if lim.MaxMentions > 0 && len(ms) >= lim.MaxMentions ||
+			lim.MaxQueries > 0 && queries >= lim.MaxQueries && !s.known(c.kind, q, local) {
+			// Candidates come span by span, not strictly in text order:
+			// the mentions are complete up to the first one left.
+			for _, d := range cands[i:] {
+				cut = min(cut, toks[d.first].Start)
+			}
+			break
+		}
+		got, asked := s.screen(c.kind, q, local)
+		if asked {
+			queries++
+		}
 		var keep []vigil.Match
 		for _, m := range got {
 			if m.Score >= s.threshold && c.entities[s.entityIndex(m.EntityID)] {
@@ -98,33 +152,89 @@ func (s *Scanner) Scan(text string) []Mention {
 			ms = append(ms, Mention{Start: start, End: end, Text: text[start:end], Matches: keep})
 		}
 	}
+	if cut < len(text) {
+		ms = slices.DeleteFunc(ms, func(m Mention) bool { return m.End > cut })
+	}
 	ms = resolveOverlaps(ms)
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Start < ms[j].Start })
-	ms = append(ms, s.coreference(text, toks, spans, ms)...)
+	budget := -1
+	if lim.MaxMentions > 0 {
+		budget = lim.MaxMentions // the cap below keeps the first in text order
+	}
+	coref, cut := s.coreference(text, toks, spans, ms, cut, budget)
+	ms = append(ms, coref...)
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Start < ms[j].Start })
-	return ms
+	if lim.MaxMentions > 0 && len(ms) > lim.MaxMentions {
+		// Mentions do not overlap: those kept end before the first cut off.
+		cut = min(cut, ms[lim.MaxMentions].Start)
+		ms = ms[:lim.MaxMentions]
+	}
+	for len(ms) > 0 && ms[len(ms)-1].End > cut {
+		ms = ms[:len(ms)-1]
+	}
+	return Result{Mentions: ms, Truncated: cut < len(text), ScreenedTo: cut}, nil
+}
+
+// maxRun is the most tokens of a run of name-like words that candidates()
+// takes as one span, since its work grows with the square of a span's
+// words. A longer run (a pasted list of names, a text in capitals) is cut
+// into windows of maxRun tokens, each overlapping the next by half, so that
+// every stretch of up to maxRun/2+1 tokens lies wholly in one window; the
+// longest listed name in the shared lists is 27 tokens, and news prose
+// never has such runs.
+const maxRun = 64
+
+// windows returns spans with each span longer than n tokens cut into
+// windows of n tokens overlapping by half.
+func windows(spans [][2]int, n int) [][2]int {
+	out := make([][2]int, 0, len(spans))
+	for _, sp := range spans {
+		if sp[1]-sp[0] < n {
+			out = append(out, sp)
+			continue
+		}
+		for a := sp[0]; ; a += n / 2 {
+			b := min(a+n-1, sp[1])
+			out = append(out, [2]int{a, b})
+			if b == sp[1] {
+				break
+			}
+		}
+	}
+	return out
 }
 
 // screen asks the matcher about a span text of a kind once per scan and,
 // through the Scanner's LRU cache, once across scans. The answers are
-// shared: callers copy matches before changing them.
-func (s *Scanner) screen(kind vigil.Kind, q string, local map[string][]vigil.Match) []vigil.Match {
+// shared: callers copy matches before changing them. asked reports whether
+// the matching core was asked.
+func (s *Scanner) screen(kind vigil.Kind, q string, local map[string][]vigil.Match) (got []vigil.Match, asked bool) {
 	key := string(kind) + "\x00" + q
 	if got, ok := local[key]; ok {
-		return got
+		return got, false
 	}
 	if s.screened != nil {
 		if got, ok := s.screened.Get(key); ok {
 			local[key] = got
-			return got
+			return got, false
 		}
 	}
-	got := s.sc.Screen(vigil.Query{Name: q, Kind: kind, Threshold: s.threshold, Limit: maxMatches})
+	got = s.sc.Screen(vigil.Query{Name: q, Kind: kind, Threshold: s.threshold, Limit: maxMatches})
 	local[key] = got
 	if s.screened != nil {
 		s.screened.Add(key, got)
 	}
-	return got
+	return got, true
+}
+
+// known reports whether screen would answer a span text of a kind without
+// asking the matching core.
+func (s *Scanner) known(kind vigil.Kind, q string, local map[string][]vigil.Match) bool {
+	key := string(kind) + "\x00" + q
+	if _, ok := local[key]; ok {
+		return true
+	}
+	return s.screened != nil && s.screened.Contains(key)
 }
 
 // spaced returns q with every run of white space (a line break inside a
