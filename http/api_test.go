@@ -131,7 +131,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestNotReady(t *testing.T) {
-	s := New(Options{Store: newMemStore()})
+	s := New(Options{Store: newMemStore(), NoAuth: true})
 	if res, _ := do(t, s.Handler(), "GET", "/readyz", ""); res.StatusCode != 503 {
 		t.Errorf("readyz before load: %d", res.StatusCode)
 	}
@@ -358,14 +358,6 @@ func testManifest(r io.Reader) ([]Traveller, error) {
 		out = append(out, Traveller{Label: name, Query: vigil.Query{Name: name, DOB: dob}})
 	}
 	return out, nil
-}
-
-func testScanText(_ context.Context, idx vigil.Screener, text string) ([]Mention, error) {
-	i := strings.Index(text, "Ivan Petrov")
-	if i < 0 {
-		return nil, nil
-	}
-	return []Mention{{Start: i, End: i + 11, Text: "Ivan Petrov", Matches: idx.Screen(vigil.Query{Name: "Ivan Petrov"})}}, nil
 }
 
 func testMRZ(lines ...string) (vigil.Query, any, error) {

@@ -143,6 +143,9 @@ func (s *Server) handleDiff(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, d)
 }
 
+// handleRefresh refreshes the lists. A request while a refresh runs joins
+// it rather than queueing another reload: with wait, it waits for that
+// refresh's outcome; without, it answers 202 with status "running".
 func (s *Server) handleRefresh(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Reload == nil {
 		writeError(w, http.StatusNotImplemented, "%v", ErrNoReloader)
@@ -160,10 +163,15 @@ func (s *Server) handleRefresh(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "done", "refresh": s.LastRefresh()})
 		return
 	}
+	c, start := s.beginRefresh()
+	if !start {
+		writeJSON(w, http.StatusAccepted, map[string]string{"status": "running"})
+		return
+	}
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
-		_ = s.Refresh(ctx) // logged and recorded by Refresh
+		s.runRefresh(ctx, c) // logged and recorded by runRefresh
 	}()
 	writeJSON(w, http.StatusAccepted, map[string]string{"status": "started"})
 }

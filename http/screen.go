@@ -2,10 +2,13 @@ package http
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -197,10 +200,15 @@ func (s *Server) recordScreen(ctx context.Context, action string, snap *Snapshot
 	for _, q := range qs {
 		rec.Subjects = append(rec.Subjects, q.Name)
 	}
+	s.audit(ctx, rec)
+}
+
+// audit writes an audit record, counting and logging a failure.
+func (s *Server) audit(ctx context.Context, rec AuditRecord) {
 	// The audit write must outlive a client that hangs up.
 	if err := s.opts.Audit.Audit(context.WithoutCancel(ctx), rec); err != nil {
 		s.metrics.auditErrors.Inc()
-		s.log.Error("writing the audit record", "action", action, "err", err)
+		s.log.Error("writing the audit record", "action", rec.Action, "err", err)
 	}
 }
 
@@ -213,18 +221,51 @@ type Mention struct {
 	Matches []vigil.Match `json:"matches"`
 }
 
-// TextScanner finds the names in a text and screens each with idx.
-type TextScanner func(ctx context.Context, idx vigil.Screener, text string) ([]Mention, error)
+// DefaultMaxTextBytes is the largest text /v1/text and the console's
+// article page screen by default: a long report is a few hundred KiB.
+const DefaultMaxTextBytes = 1 << 20
+
+// TextLimits bound the work of scanning one text.
+type TextLimits struct {
+	// MaxQueries is the most candidate names sent to the matcher, about a
+	// millisecond each (a 1 MB news text needs some 600; a pasted list of
+	// listed names two or three per name).
+	MaxQueries int
+	// MaxMentions is the most mentions returned.
+	MaxMentions int
+}
+
+// DefaultTextLimits are the text limits when Options set none.
+var DefaultTextLimits = TextLimits{MaxQueries: 2000, MaxMentions: 1000}
+
+// TextScan is what a TextScanner found: the mentions, in text order, and
+// whether a limit stopped the scan after the first ScreenedTo bytes.
+type TextScan struct {
+	Mentions   []Mention
+	Truncated  bool
+	ScreenedTo int
+	// Why says which limits stopped a truncated scan, for people.
+	Why string
+}
+
+// TextScanner finds the names in a text and screens each with idx, within
+// lim; it stops with ctx's error when ctx ends.
+type TextScanner func(ctx context.Context, idx vigil.Screener, text string, lim TextLimits) (TextScan, error)
 
 // TextRequest is the JSON body of POST /v1/text (a text/plain body works too).
 type TextRequest struct {
 	Text string `json:"text"`
 }
 
-// TextResponse lists the mentions found in a text.
+// TextResponse lists the mentions found in a text. When Truncated, a limit
+// on the work of one request stopped the scan: the mentions are those of
+// the text's first ScreenedTo bytes, and Message says so.
 type TextResponse struct {
-	Mentions []Mention `json:"mentions"`
-	Lists    []string  `json:"lists"`
+	Mentions   []Mention `json:"mentions"`
+	Lists      []string  `json:"lists"`
+	Truncated  bool      `json:"truncated"`
+	ScreenedTo int       `json:"screened_to"`
+	Message    string    `json:"message,omitempty"`
 }
 
 // readText returns the text of a JSON {"text"} body or of a plain body.
@@ -257,7 +298,19 @@ func (s *Server) handleText(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotImplemented, "text screening is not available on this server")
 		return
 	}
-	text, err := readText(w, r, s.opts.MaxUploadBytes, "text")
+	// JSON escapes may take six bytes for one: the text's own size is
+	// checked once decoded.
+	limit := s.opts.MaxTextBytes
+	if strings.Contains(strings.ToLower(r.Header.Get("Content-Type")), "json") {
+		limit = 6*limit + 1024
+	}
+	text, err := readText(w, r, limit, "text")
+	var mb *http.MaxBytesError
+	if errors.As(err, &mb) || err == nil && int64(len(text)) > s.opts.MaxTextBytes {
+		s.writeErr(w, r, &requestError{http.StatusRequestEntityTooLarge,
+			fmt.Sprintf("the text is larger than the limit of %d bytes; screen it in parts", s.opts.MaxTextBytes)})
+		return
+	}
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
@@ -270,21 +323,87 @@ func (s *Server) handleText(w http.ResponseWriter, r *http.Request) {
 	if snap == nil {
 		return
 	}
-	ms, err := s.opts.ScanText(r.Context(), snap.Index, text)
+	res, err := s.scanText(r.Context(), snap, text)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
-	if ms == nil {
-		ms = []Mention{}
+	out := TextResponse{Mentions: res.Mentions, Lists: labels(snap), Truncated: res.Truncated, ScreenedTo: res.ScreenedTo}
+	if res.Truncated {
+		out.Message = fmt.Sprintf("only the first %d of %d bytes were screened: %s; screen the rest separately", res.ScreenedTo, len(text), res.Why)
 	}
-	qs := make([]vigil.Query, len(ms))
-	found := make([][]vigil.Match, len(ms))
-	for i, m := range ms {
-		qs[i], found[i] = vigil.Query{Name: m.Text}, m.Matches
+	writeJSON(w, http.StatusOK, out)
+}
+
+// scanText scans a text within the server's limits and audits a summary
+// of it.
+func (s *Server) scanText(ctx context.Context, snap *Snapshot, text string) (TextScan, error) {
+	lim := s.opts.TextLimits
+	res, err := s.opts.ScanText(ctx, snap.Index, text, lim)
+	if err != nil {
+		return res, err
 	}
-	s.recordScreen(r.Context(), "text", snap, qs, found)
-	writeJSON(w, http.StatusOK, TextResponse{ms, labels(snap)})
+	if res.Mentions == nil {
+		res.Mentions = []Mention{}
+	}
+	if res.Truncated && res.Why == "" {
+		res.Why = fmt.Sprintf("one request screens at most %d candidate names and returns at most %d mentions", lim.MaxQueries, lim.MaxMentions)
+	}
+	slices.SortFunc(res.Mentions, func(a, b Mention) int { return a.Start - b.Start })
+	s.recordText(ctx, snap, res)
+	return res, nil
+}
+
+// An audit record of a text keeps a summary, never the text: the distinct
+// names that matched and the distinct entities matched, at most
+// maxAuditNames and maxAuditIDs of them, then a last entry saying how many
+// more there were.
+const (
+	maxAuditNames = 100
+	maxAuditIDs   = 1000
+)
+
+// recordText counts a text's mentions and matches and audits a summary.
+func (s *Server) recordText(ctx context.Context, snap *Snapshot, res TextScan) {
+	var names, ids []string
+	seen := map[string]bool{}
+	n := 0
+	for _, m := range res.Mentions {
+		n += len(m.Matches)
+		if len(m.Matches) == 0 {
+			continue
+		}
+		if name := "name:" + strings.Join(strings.Fields(m.Text), " "); !seen[name] {
+			seen[name] = true
+			names = append(names, name[5:])
+		}
+		for _, x := range m.Matches {
+			if !seen["id:"+x.EntityID] {
+				seen["id:"+x.EntityID] = true
+				ids = append(ids, x.EntityID)
+			}
+		}
+	}
+	s.metrics.queries.WithLabelValues("text").Add(float64(len(res.Mentions)))
+	s.metrics.matches.WithLabelValues("text").Add(float64(n))
+	if s.opts.Audit == nil {
+		return
+	}
+	rec := AuditRecord{Time: time.Now().UTC(), Action: "text", Queries: len(res.Mentions), Matches: n, Lists: labels(snap),
+		Subjects: capList(names, maxAuditNames, "names"), MatchIDs: capList(ids, maxAuditIDs, "entities")}
+	if k := keyFrom(ctx); k != nil {
+		rec.KeyID = k.ID
+	}
+	s.audit(ctx, rec)
+}
+
+// capList returns the first max of ss and, when there were more, a last
+// entry "… and N more what".
+func capList(ss []string, max int, what string) []string {
+	if len(ss) <= max {
+		return ss
+	}
+	return append(ss[:max:max], fmt.Sprintf("… and %d more %s", len(ss)-max, what))
 }
 
 // Traveller is one person a manifest names: a label for people ("2. DOE

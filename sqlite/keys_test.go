@@ -1,0 +1,213 @@
+package sqlite
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	vigil "github.com/vigil-screening/vigil"
+)
+
+func TestAPIKeys(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	k, secret, err := s.CreateKey(ctx, " ops laptop ", "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(secret, "vgl_") || len(secret) != 4+43 || !strings.HasPrefix(k.ID, "key_") || k.Name != "ops laptop" || k.Created.IsZero() {
+		t.Errorf("key %+v secret %q", k, secret)
+	}
+	k2, secret2, _ := s.CreateKey(ctx, "airline", "screen")
+	if secret2 == secret || k2.ID == k.ID {
+		t.Error("keys not unique")
+	}
+	for _, bad := range []struct{ name, role string }{{"x", ""}, {"", "admin"}, {"  ", "admin"}} {
+		if _, _, err := s.CreateKey(ctx, bad.name, bad.role); err == nil {
+			t.Errorf("key %q with role %q accepted", bad.name, bad.role)
+		}
+	}
+
+	// Only the hash is stored.
+	var stored []byte
+	if err := s.db.QueryRow("SELECT hash FROM api_keys WHERE id = ?", k.ID).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if h := sha256.Sum256([]byte(secret)); string(stored) != string(h[:]) {
+		t.Error("stored hash is not SHA-256 of the secret")
+	}
+	var n int
+	s.db.QueryRow("SELECT COUNT(*) FROM api_keys WHERE name = ? OR role = ? OR id = ?", secret, secret, secret).Scan(&n)
+	if n != 0 {
+		t.Error("secret stored in clear")
+	}
+
+	got, err := s.LookupKey(ctx, secret)
+	if err != nil || got.ID != k.ID || got.Name != "ops laptop" || got.Role != "admin" || got.Created.IsZero() || !got.Revoked.IsZero() {
+		t.Errorf("LookupKey = %+v, %v", got, err)
+	}
+	for _, bad := range []string{"", "vgl_", secret + "x", strings.TrimPrefix(secret, "vgl_")} {
+		if _, err := s.LookupKey(ctx, bad); !errors.Is(err, vigil.ErrNotFound) {
+			t.Errorf("LookupKey(%q) err = %v", bad, err)
+		}
+	}
+	rk, err := s.RevokeKey(ctx, k.ID)
+	if err != nil || rk.ID != k.ID || rk.Revoked.IsZero() {
+		t.Fatalf("RevokeKey = %+v, %v", rk, err)
+	}
+	if again, err := s.RevokeKey(ctx, k.ID); !errors.Is(err, vigil.ErrRevoked) || again.ID != k.ID || !strings.Contains(err.Error(), "revoked on") {
+		t.Errorf("second revoke: %+v, %v; want ErrRevoked with the key", again, err)
+	}
+	if _, err := s.RevokeKey(ctx, "key_nope"); !errors.Is(err, vigil.ErrNotFound) {
+		t.Errorf("revoking an unknown key: %v", err)
+	}
+	if _, err := s.LookupKey(ctx, secret); !errors.Is(err, vigil.ErrNotFound) {
+		t.Errorf("revoked key still valid: %v", err)
+	}
+	keys, err := s.ListKeys(ctx)
+	if err != nil || len(keys) != 2 {
+		t.Fatalf("ListKeys = %+v, %v", keys, err)
+	}
+	for _, x := range keys {
+		if (x.ID == k.ID) == x.Revoked.IsZero() {
+			t.Errorf("key %s revoked = %v", x.ID, x.Revoked)
+		}
+	}
+}
+
+// TestHadKeys checks that "this store has had keys" is recorded when the
+// first key is created and survives revoking every key and reopening the
+// store, and that the migration records it for a store that had keys
+// before it.
+func TestHadKeys(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTemp(t)
+	k, _, _ := s.CreateKey(ctx, "only", "admin")
+	steps := []struct {
+		name string
+		do   func() error
+		want bool
+	}{
+		{"new store", func() error { return nil }, true},
+		{"every key revoked", func() error { _, err := s.RevokeKey(ctx, k.ID); return err }, true},
+		{"reopened", func() error {
+			s.Close()
+			var err error
+			s, err = Open(path)
+			return err
+		}, true},
+	}
+	fresh, _ := openTemp(t)
+	if had, err := fresh.HadKeys(ctx); err != nil || had {
+		t.Errorf("a store without keys: HadKeys = %v, %v", had, err)
+	}
+	for _, st := range steps {
+		if err := st.do(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if had, err := s.HadKeys(ctx); err != nil || had != st.want {
+			t.Errorf("%s: HadKeys = %v, %v; want %v", st.name, had, err, st.want)
+		}
+	}
+	s.Close()
+
+	// A store at schema 1 whose only key was revoked: migrating records
+	// that it had keys.
+	old := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite", old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{migrations[0], "PRAGMA user_version = 1",
+		"INSERT INTO api_keys (id, name, role, hash, created, revoked) VALUES ('key_1', 'a', 'admin', x'00', '2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z')"} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	m, err := Open(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if had, err := m.HadKeys(ctx); err != nil || !had {
+		t.Errorf("migrated store with a revoked key: HadKeys = %v, %v", had, err)
+	}
+}
+
+// TestSessions checks console sessions: stored hashed, found while live,
+// gone when ended, expired, or when their key is revoked.
+func TestSessions(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	k, keySecret, _ := s.CreateKey(ctx, "analyst", "screen")
+	other, _, _ := s.CreateKey(ctx, "other", "screen")
+	later := time.Now().Add(time.Hour)
+
+	live, err := s.CreateSession(ctx, k.ID, later)
+	if err != nil || !strings.HasPrefix(live, SessionPrefix) {
+		t.Fatalf("CreateSession = %q, %v", live, err)
+	}
+	ended, _ := s.CreateSession(ctx, k.ID, later)
+	if err := s.EndSession(ctx, ended); err != nil {
+		t.Fatal(err)
+	}
+	expired, _ := s.CreateSession(ctx, k.ID, time.Now().Add(-time.Second))
+	otherS, _ := s.CreateSession(ctx, other.ID, later)
+
+	for _, tc := range []struct {
+		name, secret string
+		key          string // "" when not found
+	}{
+		{"live", live, k.ID},
+		{"other key's", otherS, other.ID},
+		{"ended", ended, ""},
+		{"expired", expired, ""},
+		{"unknown", SessionPrefix + "x", ""},
+		{"a key's secret", keySecret, ""},
+		{"empty", "", ""},
+	} {
+		got, err := s.LookupSession(ctx, tc.secret)
+		if tc.key == "" {
+			if !errors.Is(err, vigil.ErrNotFound) {
+				t.Errorf("%s: LookupSession = %+v, %v; want ErrNotFound", tc.name, got, err)
+			}
+			continue
+		}
+		if err != nil || got.Key.ID != tc.key || got.Key.Role != "screen" || !got.Expires.After(time.Now()) {
+			t.Errorf("%s: LookupSession = %+v, %v", tc.name, got, err)
+		}
+	}
+
+	// Only the hash is stored.
+	var n int
+	h := sha256.Sum256([]byte(live))
+	s.db.QueryRow("SELECT COUNT(*) FROM sessions WHERE hash = ?", h[:]).Scan(&n)
+	if n != 1 {
+		t.Errorf("%d sessions stored under the secret's hash", n)
+	}
+
+	// Revoking the key ends its sessions, not the other key's; a revoked
+	// key gets no new session.
+	if _, err := s.RevokeKey(ctx, k.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LookupSession(ctx, live); !errors.Is(err, vigil.ErrNotFound) {
+		t.Errorf("session of a revoked key: %v", err)
+	}
+	s.db.QueryRow("SELECT COUNT(*) FROM sessions WHERE key_id = ?", k.ID).Scan(&n)
+	if n != 0 {
+		t.Errorf("%d sessions left for the revoked key", n)
+	}
+	if _, err := s.LookupSession(ctx, otherS); err != nil {
+		t.Errorf("another key's session ended too: %v", err)
+	}
+	if _, err := s.CreateSession(ctx, k.ID, later); !errors.Is(err, vigil.ErrNotFound) {
+		t.Errorf("session for a revoked key: %v", err)
+	}
+}
