@@ -1,6 +1,7 @@
 package text
 
 import (
+	"context"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -70,10 +71,10 @@ func benchScan(b *testing.B, s *Scanner, text string, cold bool) {
 	}
 }
 
-func seedText(b *testing.B) string {
-	raw, err := os.ReadFile(shared.Path(b, "seed/000_abbe799f5147f5ba.txt"))
+func seedText(tb testing.TB) string {
+	raw, err := os.ReadFile(shared.Path(tb, "seed/000_abbe799f5147f5ba.txt"))
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	return string(raw)
 }
@@ -157,5 +158,27 @@ func BenchmarkScanListedRun(b *testing.B) {
 			s := realLists(b)
 			benchScan(b, s, listedRun(s, n), false)
 		})
+	}
+}
+
+// BenchmarkScanHostile1MB scans 1 MB of listed names in capitals within
+// the server's default limits (1,000 queries, 1,000 mentions), cold: what
+// one hostile request to /v1/text costs (go test -run XXX -bench
+// ScanHostile ./text/).
+func BenchmarkScanHostile1MB(b *testing.B) {
+	s := realLists(b)
+	text := listedRun(s, 1<<20)
+	lim := Limits{MaxQueries: 1000, MaxMentions: 1000}
+	b.SetBytes(int64(len(text)))
+	b.ResetTimer()
+	cpu := cpuTime()
+	defer reportCPU(b, cpu)
+	for b.Loop() {
+		b.StopTimer()
+		s.screened.Purge()
+		b.StartTimer()
+		if _, err := s.ScanContext(context.Background(), text, lim); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -169,3 +169,31 @@ func TestWindows(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchesChangeNothing checks that working a text through in batches
+// of spans finds what one pass over all its spans finds.
+func TestBatchesChangeNothing(t *testing.T) {
+	check := func(t *testing.T, base *Scanner, texts []string) {
+		for _, text := range texts {
+			var want []string
+			for _, batch := range []int{1 << 30, 1, 3, 64, batchTokens} {
+				s := *base
+				s.batch = batch
+				got := found(text, s.Scan(text))
+				if want == nil {
+					want = got
+					continue
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("batches of %d tokens: %d mentions %.300q, want %d: %.300q", batch, len(got), got, len(want), want)
+				}
+			}
+		}
+	}
+	long := strings.Repeat("Qasem Soleimani met Kim Jong Un. ", 50) + strings.Repeat("SERGEI BORISOVICH IVANOV NORTHERN LIGHTS SHIPPING ", 40) + "Soleimani left."
+	check(t, fixture(t), []string{limitsText, long})
+	t.Run("real lists", func(t *testing.T) {
+		s := realLists(t)
+		check(t, s, []string{newsText(seedText(t), 64<<10), listedRun(s, 16<<10)})
+	})
+}
