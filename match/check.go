@@ -47,9 +47,9 @@ func checkQuery(q vigil.Query, now time.Time) (vigil.Query, []vigil.QueryProblem
 		ps = append(ps, vigil.QueryProblem{Field: field, Value: value, Reason: fmt.Sprintf(reason, args...)})
 	}
 	if n := strings.TrimSpace(q.Name); n == "" {
-		add("name", q.Name, "is empty: there is nothing to screen")
+		add("name", q.Name, "is empty (nothing to screen)")
 	} else if !names.HasWords(n) {
-		add("name", q.Name, "has no letter or digit: there is nothing to screen")
+		add("name", q.Name, "has no letter or digit (nothing to screen)")
 	}
 	if d := strings.TrimSpace(q.DOB); d != "" {
 		if why := dobProblem(d, now); why != "" {
@@ -65,7 +65,7 @@ func checkQuery(q vigil.Query, now time.Time) (vigil.Query, []vigil.QueryProblem
 		if c := lists.Country(n); c != "" {
 			q.Nationality = c
 		} else {
-			add("nationality", q.Nationality, "is not a country: want an ISO code (IR, IRN), a country name or a nationality")
+			add("nationality", q.Nationality, "is not a country (want an ISO code such as IR or IRN, a country name or a nationality)")
 			q.Nationality = ""
 		}
 	} else {
@@ -97,11 +97,11 @@ func checkQuery(q vigil.Query, now time.Time) (vigil.Query, []vigil.QueryProblem
 func dobProblem(s string, now time.Time) string {
 	d, ok := lists.ParseDate(s)
 	if !ok || d.Year == 0 {
-		return "is not a date: want YYYY, YYYY-MM or YYYY-MM-DD"
+		return "is not a date (want YYYY, YYYY-MM or YYYY-MM-DD)"
 	}
 	if d.Month != 0 && d.Day != 0 {
 		if last := time.Date(d.Year, time.Month(d.Month)+1, 0, 0, 0, 0, 0, time.UTC).Day(); d.Day > last {
-			return fmt.Sprintf("is not a date: %s %d has %d days", time.Month(d.Month), d.Year, last)
+			return fmt.Sprintf("is not a date (%s %d has %d days)", time.Month(d.Month), d.Year, last)
 		}
 	}
 	// The first day the date may mean must not be after today.

@@ -56,7 +56,7 @@ func exitCode(err error) int {
 func TestBatchCommand(t *testing.T) {
 	db := fixtureDB(t)
 	in := filepath.Join(t.TempDir(), "in.csv")
-	csv := "id,name,dob\nr1,Anna Berg,1980-01-01\nr2,,1970\nr3,Qasem Soleimani,1957-03-11\nr4,Tom Li,1999-99-99\n"
+	csv := "id,name,dob\nr1,Anna Berg,1980-01-01\nr2,,1970\nr3,Qasem Soleimani,1957-03-11\nr4,Tom Li,1999-99-99\nr5,Qasem Soleimani,1957-31-03\n"
 	if err := os.WriteFile(in, []byte(csv), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -65,32 +65,34 @@ func TestBatchCommand(t *testing.T) {
 		t.Fatal(err, errOut)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 4 {
+	if len(lines) != 5 {
 		t.Fatalf("output:\n%s", out)
 	}
-	var got []struct {
-		Row     int           `json:"row"`
-		ID      string        `json:"id"`
-		Error   string        `json:"error"`
-		Matches []vigil.Match `json:"matches"`
+	type line struct {
+		Row      int           `json:"row"`
+		ID       string        `json:"id"`
+		Error    string        `json:"error"`
+		Problems []string      `json:"problems"`
+		Matches  []vigil.Match `json:"matches"`
 	}
+	var got []line
 	for _, l := range lines {
-		var x struct {
-			Row     int           `json:"row"`
-			ID      string        `json:"id"`
-			Error   string        `json:"error"`
-			Matches []vigil.Match `json:"matches"`
-		}
+		var x line
 		if err := json.Unmarshal([]byte(l), &x); err != nil {
 			t.Fatal(err)
 		}
 		got = append(got, x)
 	}
 	if got[0].Row != 2 || got[1].Error != "missing name" || got[2].ID != "r3" || len(got[2].Matches) == 0 ||
-		got[2].Matches[0].EntityID != "fx:1" || !strings.Contains(got[3].Error, "bad date") || len(got[0].Matches) != 0 {
+		got[2].Matches[0].EntityID != "fx:1" || got[3].Error != "" || len(got[3].Problems) != 1 || len(got[0].Matches) != 0 {
 		t.Errorf("lines = %+v", got)
 	}
-	for _, want := range []string{"row 3: missing name", "row 5: bad date of birth", "4 rows, 1 with matches, 2 bad rows"} {
+	// A listed person with a mistyped date of birth is screened without it.
+	if l := got[4]; len(l.Matches) == 0 || l.Matches[0].EntityID != "fx:1" || len(l.Problems) != 1 || !strings.Contains(l.Problems[0], `dob "1957-31-03" is not a date`) {
+		t.Errorf("row 6 = %+v", l)
+	}
+	for _, want := range []string{"row 3: missing name", `row 5: dob "1999-99-99" is not a date`, "; screened without it", `row 6: dob "1957-31-03"`,
+		"5 rows, 2 with matches, 2 screened with problems, 1 bad rows"} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}
