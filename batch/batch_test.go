@@ -294,4 +294,3 @@ func TestGenerateDistinct(t *testing.T) {
 		seen[r.Query.Name] = r.Row
 	}
 }
-
