@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -49,28 +50,60 @@ type BatchResponse struct {
 
 var dobRE = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
 
-// checkQuery validates q and normalises its kind; where names the query in
-// messages ("" or "queries[3]: ").
-func checkQuery(q *vigil.Query, where string) error {
+// checkLimits validates what every screening request must hold: a name of
+// at most 300 characters, a threshold and a limit in range; where names
+// the query in messages ("" or "queries[3]: ").
+func checkLimits(q *vigil.Query, where string) error {
 	q.Name = strings.TrimSpace(q.Name)
 	switch {
 	case q.Name == "":
 		return badRequest("%sfield \"name\" is required", where)
 	case utf8.RuneCountInString(q.Name) > 300:
 		return badRequest("%sfield \"name\" is longer than 300 characters", where)
-	case q.DOB != "" && !dobRE.MatchString(q.DOB):
-		return badRequest("%sfield \"dob\" must be YYYY, YYYY-MM or YYYY-MM-DD, not %q", where, q.DOB)
 	case q.Threshold < 0 || q.Threshold > 1:
 		return badRequest("%sfield \"threshold\" must be between 0 and 1", where)
 	case q.Limit < 0 || q.Limit > maxLimit:
 		return badRequest("%sfield \"limit\" must be between 0 and %d", where, maxLimit)
 	}
-	k, ok := vigil.ParseKind(string(q.Kind))
-	if !ok {
+	return nil
+}
+
+// checkQuery validates an API query's form: checkLimits, a date of birth
+// written YYYY, YYYY-MM or YYYY-MM-DD, and a kind.
+func checkQuery(q *vigil.Query, where string) error {
+	if err := checkLimits(q, where); err != nil {
+		return err
+	}
+	if q.DOB != "" && !dobRE.MatchString(q.DOB) {
+		return badRequest("%sfield \"dob\" must be YYYY, YYYY-MM or YYYY-MM-DD, not %q", where, q.DOB)
+	}
+	if _, ok := vigil.ParseKind(string(q.Kind)); !ok {
 		return badRequest("%sfield \"kind\" must be person, organization, vessel or aircraft, not %q", where, q.Kind)
 	}
-	q.Kind = k
 	return nil
+}
+
+// checkValues replaces q with the query ix screens, and refuses it when
+// it holds a value ix cannot use (a date that is no date, a country that
+// is none, …): screening without it, and echoing it back, would let the
+// client believe it was weighed. The error names every such field.
+func checkValues(ix Index, q *vigil.Query, where string) error {
+	checked, ps := ix.CheckQuery(*q)
+	if len(ps) > 0 {
+		return badRequest("%s%s", where, describeProblems(ps))
+	}
+	*q = checked
+	return nil
+}
+
+// describeProblems says what is wrong with each field, e.g. `field "dob":
+// "1957-02-30" is not a date (February 1957 has 28 days)`.
+func describeProblems(ps []vigil.QueryProblem) string {
+	msgs := make([]string, len(ps))
+	for i, p := range ps {
+		msgs[i] = fmt.Sprintf("field %q: %q %s", p.Field, p.Value, p.Reason)
+	}
+	return strings.Join(msgs, "; ")
 }
 
 // screenAll screens qs on up to GOMAXPROCS goroutines, stopping early when
@@ -157,6 +190,16 @@ func (s *Server) handleScreen(w http.ResponseWriter, r *http.Request) {
 	snap := s.ready(w)
 	if snap == nil {
 		return
+	}
+	for i := range qs {
+		where := ""
+		if batch {
+			where = "queries[" + strconv.Itoa(i) + "]: "
+		}
+		if err := checkValues(snap.Index, &qs[i], where); err != nil {
+			s.writeErr(w, r, err)
+			return
+		}
 	}
 	ms, err := screenAll(r.Context(), snap.Index, qs)
 	if err != nil {
