@@ -58,28 +58,43 @@ func screenCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			q.Name = strings.Join(args, " ")
 			if kind != "" {
-				k, ok := vigil.ParseKind(kind)
-				if !ok {
+				if _, ok := vigil.ParseKind(kind); !ok {
 					return fmt.Errorf("--kind %q: want person, organization, vessel or aircraft", kind)
 				}
-				q.Kind = k
+				q.Kind = vigil.Kind(kind)
+			}
+			// A value the matcher cannot use is left out and named, on
+			// stderr and in the JSON: never screened without a word.
+			checked, ps := match.CheckQuery(q)
+			var problems []string
+			for _, p := range ps {
+				if p.Field == "name" {
+					return fmt.Errorf("%s", p)
+				}
+				problems = append(problems, p.String()+"; screened without it")
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: --%s %q %s; screened without it\n", p.Field, p.Value, p.Reason)
 			}
 			ix, err := loadIndex(cmd.Context(), db)
 			if err != nil {
 				return err
 			}
-			ms := ix.Screen(q)
+			ms := ix.Screen(checked)
 			if ms == nil {
 				ms = []vigil.Match{}
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {
 				return writeJSON(out, struct {
-					Query   vigil.Query   `json:"query"`
-					Matches []vigil.Match `json:"matches"`
-				}{q, ms})
+					Query    vigil.Query   `json:"query"`
+					Problems []string      `json:"problems,omitempty"`
+					Matches  []vigil.Match `json:"matches"`
+				}{checked, problems, ms})
 			}
 			if len(ms) == 0 {
+				if len(problems) > 0 {
+					fmt.Fprintln(out, "no match on the values that could be used (see the warnings)")
+					return nil
+				}
 				fmt.Fprintln(out, "no match")
 				return nil
 			}

@@ -53,6 +53,45 @@ func exitCode(err error) int {
 	return 0
 }
 
+// TestScreenCommandProblems: vigil screen names on stderr, and in the
+// JSON's "problems", each value it could not use, and screens on the rest
+// (the JSON's query is the one screened); a name with nothing to screen
+// is an error.
+func TestScreenCommandProblems(t *testing.T) {
+	db := fixtureDB(t)
+	out, errOut, err := run(t, "screen", "--db", db, "--json", "--dob", "1957-02-30", "--nationality", "Narnia", "--gender", "q", "Qasem Soleimani")
+	var res struct {
+		Query    vigil.Query   `json:"query"`
+		Problems []string      `json:"problems"`
+		Matches  []vigil.Match `json:"matches"`
+	}
+	if err != nil || json.Unmarshal([]byte(out), &res) != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	if res.Query != (vigil.Query{Name: "Qasem Soleimani"}) || len(res.Problems) != 3 || len(res.Matches) == 0 || res.Matches[0].EntityID != "fx:1" {
+		t.Errorf("json: %s", out)
+	}
+	for _, want := range []string{`warning: --dob "1957-02-30" is not a date (February 1957 has 28 days); screened without it`,
+		`warning: --nationality "Narnia" is not a country`, `warning: --gender "q" is not male or female`} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	out, errOut, err = run(t, "screen", "--db", db, "--dob", "1957-02-30", "Nobody Known")
+	if err != nil || !strings.Contains(out, "no match on the values that could be used") || !strings.Contains(errOut, "warning: --dob") {
+		t.Errorf("%v %s %s", err, out, errOut)
+	}
+	out, errOut, err = run(t, "screen", "--db", db, "--json", "--dob", "11 March 1957", "--nationality", "Iran", "--gender", "m", "Qasem Soleimani")
+	res.Problems = nil
+	if err != nil || errOut != "" || json.Unmarshal([]byte(out), &res) != nil || res.Problems != nil ||
+		res.Query != (vigil.Query{Name: "Qasem Soleimani", DOB: "11 March 1957", Nationality: "IR", Gender: "male"}) {
+		t.Errorf("%v %s %s", err, out, errOut)
+	}
+	if _, _, err = run(t, "screen", "--db", db, "--", "-- ."); err == nil || !strings.Contains(err.Error(), `name "-- ." has no letter or digit`) {
+		t.Errorf("a name with nothing to screen: %v", err)
+	}
+}
+
 func TestBatchCommand(t *testing.T) {
 	db := fixtureDB(t)
 	in := filepath.Join(t.TempDir(), "in.csv")
