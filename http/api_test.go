@@ -436,11 +436,11 @@ func testScanText(_ context.Context, idx vigil.Screener, text string) ([]Mention
 	return []Mention{{Start: i, End: i + 11, Text: "Ivan Petrov", Matches: idx.Screen(vigil.Query{Name: "Ivan Petrov"})}}, nil
 }
 
-func testMRZ(lines ...string) (vigil.Query, any, error) {
+func testMRZ(lines ...string) (Traveller, any, error) {
 	if len(lines) != 2 {
-		return vigil.Query{}, nil, errors.New("a passport MRZ has 2 lines")
+		return Traveller{}, nil, errors.New("a passport MRZ has 2 lines")
 	}
-	return vigil.Query{Name: "Ivan Petrov", DOB: "1970-01-01"}, map[string]string{"type": "P"}, nil
+	return Traveller{Label: "Ivan Petrov", Query: vigil.Query{Name: "Ivan Petrov", DOB: "1970-01-01"}}, map[string]string{"type": "P"}, nil
 }
 
 func TestTextManifestMRZ(t *testing.T) {

@@ -330,16 +330,28 @@ func (s *Server) handleText(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, TextResponse{ms, labels(snap)})
 }
 
-// Traveller is one person a manifest names: a label for people ("2. DOE
-// JOHN, seat 12A"), the fields as the manifest states them, and the query
-// screened for them.
+// Traveller is one person a manifest names, or the holder of a document:
+// a label for people ("2. DOE JOHN, seat 12A"), the fields as the manifest
+// states them, the query screened for them, and what of them could not be
+// read or checked.
 type Traveller struct {
 	Label  string            `json:"label"`
 	Fields map[string]string `json:"fields,omitempty"`
 	Query  vigil.Query       `json:"query"`
+	// Problems are what of the person could not be read, used or checked
+	// (a value dropped, an expired document, a failed check digit); the
+	// Assessor makes each verdict with problems at least refer.
+	Problems []string `json:"problems,omitempty"`
+	// NotScreened marks a record that could not be read at all: its Query
+	// has no name, and a traveller it may hold was not screened.
+	NotScreened bool `json:"not_screened,omitempty"`
+	// Misread marks data that may be misread (failed check digits): the
+	// Assessor refers what it would deny.
+	Misread bool `json:"-"`
 }
 
-// ManifestParser reads a passenger manifest (UN/EDIFACT PAXLST).
+// ManifestParser reads a passenger manifest (UN/EDIFACT PAXLST): its
+// travellers, and a NotScreened entry for each record it could not read.
 type ManifestParser func(r io.Reader) ([]Traveller, error)
 
 // Verdict is a recommendation for a traveller or document holder.
@@ -351,9 +363,10 @@ type Verdict struct {
 	Deciding string `json:"deciding,omitempty"`
 }
 
-// Assessor screens a traveller's query and recommends what to do, returning
-// the matches it rests on.
-type Assessor func(ix Index, q vigil.Query) (Verdict, []vigil.Match)
+// Assessor screens a traveller or document holder and recommends what to
+// do, returning the matches it rests on: at least refer when t has
+// problems or is not screened.
+type Assessor func(ix Index, t Traveller) (Verdict, []vigil.Match)
 
 // ManifestResult is one traveller, their matches and, where the server
 // assesses travellers, the recommendation.
@@ -367,8 +380,13 @@ type ManifestResult struct {
 type ManifestResponse struct {
 	Travellers []ManifestResult `json:"travellers"`
 	// Hits counts the travellers with at least one match.
-	Hits  int      `json:"hits"`
-	Lists []string `json:"lists"`
+	Hits int `json:"hits"`
+	// NotScreened counts the records that could not be read.
+	NotScreened int `json:"not_screened"`
+	// Recommendation is the strongest of the travellers' verdicts (deny,
+	// refer, clear), where the server assesses travellers.
+	Recommendation string   `json:"recommendation,omitempty"`
+	Lists          []string `json:"lists"`
 }
 
 func (s *Server) handleManifest(w http.ResponseWriter, r *http.Request) {
@@ -415,13 +433,17 @@ func (s *Server) screenManifest(ctx context.Context, text string) (*ManifestResp
 	var ms [][]vigil.Match
 	if s.opts.Assess != nil {
 		ms = make([][]vigil.Match, len(ts))
+		rank := map[string]int{"clear": 1, "refer": 2, "deny": 3}
 		for i, t := range ts {
 			if err := ctx.Err(); err != nil {
 				return nil, nil, err
 			}
-			v, m := s.opts.Assess(snap.Index, t.Query)
+			v, m := s.opts.Assess(snap.Index, t)
 			ms[i] = nonNil(m)
 			res.Travellers[i].Verdict = &v
+			if rank[v.Recommendation] > rank[res.Recommendation] {
+				res.Recommendation = v.Recommendation
+			}
 		}
 	} else {
 		var err error
@@ -436,13 +458,18 @@ func (s *Server) screenManifest(ctx context.Context, text string) (*ManifestResp
 		if len(ms[i]) > 0 {
 			res.Hits++
 		}
+		if t.NotScreened {
+			res.NotScreened++
+		}
 	}
 	return res, snap, nil
 }
 
 // MRZParser reads the machine-readable zone of a travel document, returning
-// the query for its holder and the decoded document (shown as is).
-type MRZParser func(lines ...string) (vigil.Query, any, error)
+// its holder (the query, and what could not be read or checked: failed
+// check digits, an expired document) and the decoded document (shown as
+// is).
+type MRZParser func(lines ...string) (Traveller, any, error)
 
 // MRZRequest is the body of POST /v1/mrz: the zone's lines, either as an
 // array or as one string with line breaks.
@@ -453,8 +480,10 @@ type MRZRequest struct {
 
 // MRZResponse answers POST /v1/mrz.
 type MRZResponse struct {
-	Document any           `json:"document"`
-	Query    vigil.Query   `json:"query"`
+	Document any         `json:"document"`
+	Query    vigil.Query `json:"query"`
+	// Problems are what of the zone could not be read or checked.
+	Problems []string      `json:"problems,omitempty"`
 	Matches  []vigil.Match `json:"matches"`
 	Verdict  *Verdict      `json:"verdict,omitempty"`
 	Lists    []string      `json:"lists"`
@@ -482,7 +511,7 @@ func (s *Server) handleMRZ(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, badRequest("field \"mrz\" or \"lines\" is required"))
 		return
 	}
-	q, doc, err := s.opts.ParseMRZ(lines...)
+	holder, doc, err := s.opts.ParseMRZ(lines...)
 	if err != nil {
 		s.writeErr(w, r, badRequest("the MRZ cannot be read: %v", err))
 		return
@@ -491,14 +520,15 @@ func (s *Server) handleMRZ(w http.ResponseWriter, r *http.Request) {
 	if snap == nil {
 		return
 	}
+	q := holder.Query
 	var verdict *Verdict
 	var ms []vigil.Match
 	if s.opts.Assess != nil {
-		v, m := s.opts.Assess(snap.Index, q)
+		v, m := s.opts.Assess(snap.Index, holder)
 		verdict, ms = &v, nonNil(m)
 	} else {
 		ms = nonNil(snap.Index.Screen(q))
 	}
 	s.recordScreen(r.Context(), "mrz", snap, []vigil.Query{q}, [][]vigil.Match{ms})
-	writeJSON(w, http.StatusOK, MRZResponse{doc, q, ms, verdict, labels(snap)})
+	writeJSON(w, http.StatusOK, MRZResponse{doc, q, holder.Problems, ms, verdict, labels(snap)})
 }

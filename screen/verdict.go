@@ -2,6 +2,7 @@ package screen
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/vigil-screening/vigil"
@@ -39,9 +40,64 @@ type Verdict struct {
 	Deciding string `json:"deciding,omitempty"`
 }
 
+// Subject is a person to screen: the query, and what of them could not be
+// read, used or checked.
+type Subject struct {
+	Query vigil.Query `json:"query"`
+	// Problems each make the recommendation at least refer, and come
+	// first among its reasons: a record read in part, a value dropped, a
+	// document expired.
+	Problems []string `json:"problems,omitempty"`
+	// Misread marks data that may be misread (an MRZ whose check digits
+	// fail): a deny resting on it is referred too.
+	Misread bool `json:"misread,omitempty"`
+}
+
 // Assess screens q and recommends deny, refer or clear. threshold <= 0
-// means match.DefaultThreshold (q.Threshold, when set, wins).
+// means match.DefaultThreshold (q.Threshold, when set, wins). It is
+// AssessSubject of q with no problems: a value of q the matcher cannot use
+// still makes it refer.
 func Assess(ix Matcher, q vigil.Query, threshold float64) Verdict {
+	return AssessSubject(ix, Subject{Query: q}, threshold)
+}
+
+// AssessSubject screens s.Query (see Assess) and makes the verdict at
+// least refer when anything could not be read, used or checked: each of
+// s.Problems, and each value of the query the matcher cannot use (which is
+// screened without it), comes first among the reasons. A clear becomes
+// refer; a deny stays deny unless s.Misread. A query whose name has
+// nothing to screen is not screened: refer.
+func AssessSubject(ix Matcher, s Subject, threshold float64) Verdict {
+	q, ps := match.CheckQuery(s.Query)
+	problems := slices.Clone(s.Problems)
+	for _, p := range ps {
+		if p.Field == "name" {
+			why := p.String() + ": not screened; an officer decides"
+			if strings.TrimSpace(p.Value) == "" {
+				why = "no name to screen: not screened; an officer decides"
+			}
+			return Verdict{Recommendation: Refer, Matches: []vigil.Match{}, Reasons: append(problems, why)}
+		}
+		problems = append(problems, p.String()+"; screened without it")
+	}
+	v := assess(ix, q, threshold)
+	if len(problems) == 0 {
+		return v
+	}
+	switch {
+	case v.Recommendation == Deny && s.Misread:
+		v.Recommendation = Refer
+		v.Reasons = append(v.Reasons, "would be deny, but the data may be misread: an officer decides")
+	case v.Recommendation == Clear:
+		v.Recommendation = Refer
+		v.Reasons = append(v.Reasons, "would be clear, but not everything could be read or checked: an officer decides")
+	}
+	v.Reasons = append(problems, v.Reasons...)
+	return v
+}
+
+// assess is Assess of a checked query.
+func assess(ix Matcher, q vigil.Query, threshold float64) Verdict {
 	if q.Threshold <= 0 {
 		q.Threshold = threshold
 	}

@@ -180,18 +180,41 @@ func TestManifestCommand(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
+	// A record not read, and a traveller read in part: refer (exit 2),
+	// each named.
 	out, _, err = run(t, "manifest", "--db", db, "--json", "../../paxlst/testdata/broken_traveller.edi")
-	if exitCode(err) != 0 {
-		t.Errorf("exit %d (%v)", exitCode(err), err)
+	if exitCode(err) != exitRefer {
+		t.Errorf("exit %d (%v), want %d", exitCode(err), err, exitRefer)
 	}
 	var res struct {
-		Problems   []struct{ Segment int } `json:"problems"`
-		Travellers []struct {
+		Problems    []struct{ Segment int } `json:"problems"`
+		NotScreened []struct{ Segment int } `json:"not_screened"`
+		Travellers  []struct {
 			Recommendation string `json:"recommendation"`
 		} `json:"travellers"`
+		Counts struct {
+			NotScreened int `json:"not_screened"`
+		} `json:"counts"`
 	}
-	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Problems) != 5 || len(res.Travellers) != 3 || res.Travellers[0].Recommendation != "clear" {
+	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Problems) != 5 || len(res.Travellers) != 3 || res.Travellers[0].Recommendation != "clear" ||
+		res.Travellers[1].Recommendation != "refer" || len(res.NotScreened) != 1 || res.NotScreened[0].Segment != 15 || res.Counts.NotScreened != 1 {
 		t.Errorf("json: %v %+v", err, res)
+	}
+	out, _, err = run(t, "manifest", "--db", db, "../../paxlst/testdata/broken_traveller.edi")
+	for _, want := range []string{"3 travellers: 0 deny, 1 refer, 2 clear, and 1 record NOT SCREENED",
+		"NOT SCREENED  segment 15 NAD\n         - segment 15 NAD: traveller without a name: record skipped: a traveller this record may hold was not screened",
+		"REFER  BADDATE, PERSON", `- segment 21 DTM: date of birth "71AB01" cannot be read; screened without it`} {
+		if exitCode(err) != exitRefer || !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	// An expired passport: refer; a listed holder's: deny.
+	out, _, err = run(t, "manifest", "--db", db, "../../paxlst/testdata/expired.edi")
+	for _, want := range []string{"REFER  EXPIRED, PASSPORT", "- passport FR1111111 expired on 2030-02-28, before the departure of XX0450 on 2030-03-01",
+		"CLEAR  LASTDAY, VALID", "DENY   SOLEIMANI, QASEM"} {
+		if exitCode(err) != exitDeny || !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
 	}
 	_, _, err = run(t, "manifest", "--db", db, "../../paxlst/testdata/truncated.edi")
 	if err == nil || exitCode(err) != 1 || !strings.Contains(err.Error(), "segment 21 NAD") {
