@@ -348,6 +348,8 @@ type Traveller struct {
 	// Misread marks data that may be misread (failed check digits): the
 	// Assessor refers what it would deny.
 	Misread bool `json:"-"`
+	// OtherIDs are document numbers besides Query.ID, screened too.
+	OtherIDs []string `json:"other_ids,omitempty"`
 }
 
 // ManifestParser reads a passenger manifest (UN/EDIFACT PAXLST): its

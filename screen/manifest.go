@@ -2,6 +2,7 @@ package screen
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -95,7 +96,8 @@ func NotScreenedReason(p paxlst.Problem) string {
 
 // TravellerSubject is traveller i of m as a Subject: the query from what
 // the manifest gives (name, date of birth, nationality, gender, document
-// number), and as problems each value of the traveller's record that could
+// number; the traveller's other documents' numbers in OtherIDs), and as
+// problems each value of the traveller's record that could
 // not be read (the traveller is screened without it), and each document
 // but a visa that expires before the date of travel: the departure of the
 // traveller's flight (from the airport they embark at, where stated), else
@@ -103,6 +105,11 @@ func NotScreenedReason(p paxlst.Problem) string {
 func TravellerSubject(m *paxlst.Message, i int, today time.Time) Subject {
 	t := &m.Travellers[i]
 	s := Subject{Query: t.Query()}
+	for _, d := range t.Documents {
+		if d.Number != s.Query.ID && !slices.Contains(s.OtherIDs, d.Number) {
+			s.OtherIDs = append(s.OtherIDs, d.Number)
+		}
+	}
 	for _, p := range t.Problems {
 		s.Problems = append(s.Problems, fmt.Sprintf("%s; screened without it", p))
 	}

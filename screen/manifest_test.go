@@ -1,6 +1,7 @@
 package screen
 
 import (
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -136,5 +137,27 @@ func TestManifestUnreadableNationality(t *testing.T) {
 	res := Manifest(fixtureIndex(), m, Options{})
 	if tr := res.Travellers[1]; tr.Recommendation != Refer || tr.Query.Nationality != "" || !strings.Contains(tr.Reasons[0], `"QQ" names no country`) {
 		t.Errorf("%s %+v %q", tr.Recommendation, tr.Query, tr.Reasons)
+	}
+}
+
+// TestManifestScreensEveryDocument: each of a traveller's documents is
+// screened, not only the passport: a listed identity card number finds
+// its listing whatever the name (refer), and agrees for a deny.
+func TestManifestScreensEveryDocument(t *testing.T) {
+	segs := []string{"UNH+D1+PAXLST:D:05B:UN:IATA", "BGM+745", "TDT+20+XX1+++XX", "LOC+125+AAA", "DTM+189:3003011010:201", "LOC+87+BBB",
+		"NAD+FL+++DOE:JOHN", "DOC+P+XX9999999", "DTM+36:350101", "DOC+I+RU7654321", "DTM+36:350101",
+		"NAD+FL+++SOLEIMANI:QASEM", "DOC+P+AB0000001", "DTM+36:350101", "DOC+I+008827", "DTM+36:350101"}
+	segs = append(segs, fmt.Sprintf("UNT+%d+D1", len(segs)+1))
+	m, err := paxlst.Parse(strings.NewReader("UNB+UNOA:4+A+B+300301:0800+9'" + strings.Join(segs, "'") + "'UNZ+1+9'"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := Manifest(fixtureIndex(), m, Options{})
+	doe, sol := res.Travellers[0], res.Travellers[1]
+	if doe.Recommendation != Refer || doe.Deciding != "fx:2" {
+		t.Errorf("DOE, whose identity card is listed: %s on %q, %q", doe.Recommendation, doe.Deciding, doe.Reasons)
+	}
+	if sol.Recommendation != Deny || sol.Deciding != "fx:1" || !strings.Contains(strings.Join(sol.Reasons, "\n"), "passport number 008827 is listed") {
+		t.Errorf("SOLEIMANI, whose identity card number is a listed passport's: %s on %q, %q", sol.Recommendation, sol.Deciding, sol.Reasons)
 	}
 }

@@ -2,6 +2,7 @@ package screen
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/vigil-screening/vigil"
@@ -38,7 +39,9 @@ type MRZResult struct {
 	Verdict
 }
 
-// MRZSubject is the holder of a parsed zone as a Subject. Its problems: a
+// MRZSubject is the holder of a parsed zone as a Subject, the optional
+// data of six characters or more among its other document numbers (they
+// often hold a personal number). Its problems: a
 // failed check digit (the zone is misread or the document altered), a
 // warning of the parser (an impossible date, digits in the name), a
 // nationality code that names no country, and, for a passport or card
@@ -47,6 +50,13 @@ type MRZResult struct {
 // would rest on data that may be wrong.
 func MRZSubject(m *mrz.MRZ, today time.Time) Subject {
 	s := Subject{Query: m.Query()}
+	// The optional data often hold the holder's personal (national
+	// identity) number, which a listing may name instead of the passport.
+	for _, o := range []string{m.Optional, m.Optional2} {
+		if o = strings.ReplaceAll(o, " ", ""); len(o) >= 6 && o != s.Query.ID {
+			s.OtherIDs = append(s.OtherIDs, o)
+		}
+	}
 	for _, c := range m.Failed() {
 		s.Problems = append(s.Problems, fmt.Sprintf("check digit failed: %s; the zone is misread or the document altered", c))
 		s.Misread = true

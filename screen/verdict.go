@@ -1,6 +1,7 @@
 package screen
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -51,6 +52,9 @@ type Subject struct {
 	// Misread marks data that may be misread (an MRZ whose check digits
 	// fail): a deny resting on it is referred too.
 	Misread bool `json:"misread,omitempty"`
+	// OtherIDs are document numbers besides Query.ID (an identity card
+	// beside the passport), each screened too: a listing may name any.
+	OtherIDs []string `json:"other_ids,omitempty"`
 }
 
 // Assess screens q and recommends deny, refer or clear. threshold <= 0
@@ -80,7 +84,7 @@ func AssessSubject(ix Matcher, s Subject, threshold float64) Verdict {
 		}
 		problems = append(problems, p.String()+"; screened without it")
 	}
-	v := assess(ix, q, threshold)
+	v := assess(ix, q, s.OtherIDs, threshold)
 	if len(problems) == 0 {
 		return v
 	}
@@ -96,18 +100,17 @@ func AssessSubject(ix Matcher, s Subject, threshold float64) Verdict {
 	return v
 }
 
-// assess is Assess of a checked query.
-func assess(ix Matcher, q vigil.Query, threshold float64) Verdict {
+// assess is Assess of a checked query, screened with each of its other
+// document numbers too.
+func assess(ix Matcher, q vigil.Query, otherIDs []string, threshold float64) Verdict {
 	if q.Threshold <= 0 {
 		q.Threshold = threshold
 	}
 	if q.Threshold <= 0 {
 		q.Threshold = match.DefaultThreshold
 	}
-	ms := ix.Screen(q)
-	if ms == nil {
-		ms = []vigil.Match{}
-	}
+	ms := screenIDs(ix, q, otherIDs)
+	ids := append([]string{q.ID}, otherIDs...)
 	v := Verdict{Recommendation: Clear, Matches: ms}
 	if len(ms) == 0 {
 		v.Reasons = []string{fmt.Sprintf("no listing scores %.2f or more", q.Threshold)}
@@ -127,8 +130,10 @@ func assess(ix Matcher, q vigil.Query, threshold float64) Verdict {
 		if s := dobAgrees(q.DOB, e.BirthDates); s != "" {
 			agree = append(agree, s)
 		}
-		if s := docAgrees(q.ID, e.Documents); s != "" {
-			agree = append(agree, s)
+		for _, id := range ids {
+			if s := docAgrees(id, e.Documents); s != "" {
+				agree = append(agree, s)
+			}
 		}
 		if len(agree) == 0 {
 			continue
@@ -167,6 +172,51 @@ func assess(ix Matcher, q vigil.Query, threshold float64) Verdict {
 		v.Reasons = append(v.Reasons, s)
 	}
 	return v
+}
+
+// screenIDs screens q, and q with each of ids as its document number, and
+// returns each entity's best match, best first (then by entity id), at most
+// q.Limit (or the matcher's default); never nil.
+func screenIDs(ix Matcher, q vigil.Query, ids []string) []vigil.Match {
+	ms := slices.Clone(ix.Screen(q))
+	if len(ids) == 0 {
+		if ms == nil {
+			ms = []vigil.Match{}
+		}
+		return ms
+	}
+	at := map[string]int{}
+	for i, m := range ms {
+		at[m.EntityID] = i
+	}
+	for _, id := range ids {
+		qq := q
+		qq.ID = id
+		for _, m := range ix.Screen(qq) {
+			if i, ok := at[m.EntityID]; ok {
+				if m.Score > ms[i].Score {
+					ms[i] = m
+				}
+				continue
+			}
+			at[m.EntityID] = len(ms)
+			ms = append(ms, m)
+		}
+	}
+	slices.SortStableFunc(ms, func(a, b vigil.Match) int {
+		if a.Score != b.Score {
+			return cmp.Compare(b.Score, a.Score)
+		}
+		return strings.Compare(a.EntityID, b.EntityID)
+	})
+	limit := q.Limit
+	if limit <= 0 {
+		limit = match.DefaultLimit
+	}
+	if ms == nil {
+		ms = []vigil.Match{}
+	}
+	return ms[:min(len(ms), limit)]
 }
 
 // others names the matches other than the deciding one.

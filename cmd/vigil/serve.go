@@ -394,7 +394,7 @@ func parseManifest(r io.Reader) ([]vhttp.Traveller, error) {
 			fields["debark"] = t.Debark
 		}
 		s := screen.TravellerSubject(m, i, today)
-		out = append(out, vhttp.Traveller{Label: label, Fields: fields, Query: s.Query, Problems: s.Problems})
+		out = append(out, vhttp.Traveller{Label: label, Fields: fields, Query: s.Query, Problems: s.Problems, OtherIDs: s.OtherIDs})
 	}
 	for _, p := range m.Dropped() {
 		out = append(out, vhttp.Traveller{Label: fmt.Sprintf("record at segment %d (%s), not read", p.Segment, p.Tag),
@@ -412,7 +412,7 @@ func parseMRZ(lines ...string) (vhttp.Traveller, any, error) {
 		return vhttp.Traveller{}, nil, err
 	}
 	s := screen.MRZSubject(m, time.Now())
-	return vhttp.Traveller{Label: m.Name(), Query: s.Query, Problems: s.Problems, Misread: s.Misread}, m, nil
+	return vhttp.Traveller{Label: m.Name(), Query: s.Query, Problems: s.Problems, Misread: s.Misread, OtherIDs: s.OtherIDs}, m, nil
 }
 
 func loadtestCmd() *cobra.Command {
@@ -450,6 +450,6 @@ func loadtestCmd() *cobra.Command {
 // assess recommends deny, refer or clear for a traveller or document holder,
 // as vigil manifest and vigil mrz do.
 func assess(ix vhttp.Index, t vhttp.Traveller) (vhttp.Verdict, []vigil.Match) {
-	v := screen.AssessSubject(ix, screen.Subject{Query: t.Query, Problems: t.Problems, Misread: t.Misread}, match.DefaultThreshold)
+	v := screen.AssessSubject(ix, screen.Subject{Query: t.Query, Problems: t.Problems, Misread: t.Misread, OtherIDs: t.OtherIDs}, match.DefaultThreshold)
 	return vhttp.Verdict{Recommendation: string(v.Recommendation), Reasons: v.Reasons, Deciding: v.Deciding}, v.Matches
 }
