@@ -91,7 +91,7 @@ func (c Counts) Worst() Recommendation {
 
 // NotScreenedReason says why a dropped record makes its manifest refer.
 func NotScreenedReason(p paxlst.Problem) string {
-	return fmt.Sprintf("%s: a traveller this record may hold was not screened; an officer decides", p)
+	return fmt.Sprintf("%s; a traveller this record may hold was not screened: an officer decides", p)
 }
 
 // TravellerSubject is traveller i of m as a Subject: the query from what

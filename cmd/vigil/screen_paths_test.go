@@ -202,7 +202,7 @@ func TestManifestCommand(t *testing.T) {
 	}
 	out, _, err = run(t, "manifest", "--db", db, "../../paxlst/testdata/broken_traveller.edi")
 	for _, want := range []string{"3 travellers: 0 deny, 1 refer, 2 clear, and 1 record NOT SCREENED",
-		"NOT SCREENED  segment 15 NAD\n         - segment 15 NAD: traveller without a name: record skipped: a traveller this record may hold was not screened",
+		"NOT SCREENED  segment 15 NAD\n         - segment 15 NAD: traveller without a name: record skipped; a traveller this record may hold was not screened",
 		"REFER  BADDATE, PERSON", `- segment 21 DTM: date of birth "71AB01" cannot be read; screened without it`} {
 		if exitCode(err) != exitRefer || !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
