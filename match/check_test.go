@@ -114,3 +114,15 @@ func FuzzCheckQuery(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkCheckQuery checks a batch row's query as screen.Batch does for
+// every row.
+func BenchmarkCheckQuery(b *testing.B) {
+	q := vigil.Query{Name: "Maria José Fernández", DOB: "1979-06-01", Nationality: "United Kingdom", Gender: "F", ID: "X1234567"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ps := CheckQuery(q); len(ps) > 0 {
+			b.Fatal(ps)
+		}
+	}
+}
