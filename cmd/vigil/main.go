@@ -44,9 +44,11 @@ func newRoot() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "vigil",
 		Short:         "Sanctions and travel-ban screening",
+		Version:       buildVersion(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("vigil {{.Version}}\n")
 	for _, f := range subcommands {
 		root.AddCommand(f())
 	}

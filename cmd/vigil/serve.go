@@ -104,7 +104,7 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 		Logger:         log,
 		RateLimit:      rate.Limit(c.rate),
 		MatchThreshold: match.DefaultThreshold,
-		Version:        "dev",
+		Version:        buildVersion(),
 	})
 
 	ln, err := net.Listen("tcp", c.addr)
