@@ -65,5 +65,5 @@ func defaultDB() string {
 
 // dbFlag adds the --db flag to a command.
 func dbFlag(cmd *cobra.Command, p *string) {
-	cmd.Flags().StringVar(p, "db", defaultDB(), "store file (default $VIGIL_DB or vigil.db)")
+	cmd.Flags().StringVar(p, "db", defaultDB(), "the store: a SQLite file (the default comes from $VIGIL_DB when set)")
 }

@@ -71,3 +71,18 @@ func TestCompareGoesOnPastBadRows(t *testing.T) {
 		}
 	}
 }
+
+func TestDBFlagHelpSaysDefaultOnce(t *testing.T) {
+	out, _, err := run(t, "screen", "--help")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "--db") && strings.Count(line, "default") > 2 {
+			t.Errorf("the --db help repeats its default: %q", line)
+		}
+		if strings.Contains(line, "--db") && strings.Count(line, "(default") != 1 {
+			t.Errorf("the --db help should show one default: %q", line)
+		}
+	}
+}
