@@ -183,7 +183,9 @@ type WebhookStore interface {
 	EnqueueDeliveries(ctx context.Context, limit int, now time.Time) (events, deliveries int, err error)
 	// ClaimDeliveries claims up to limit pending deliveries due at now
 	// (oldest due first) of active webhooks, counting a try for each and
-	// leasing them until leaseEnd.
+	// leasing them until leaseEnd. A delivery whose previous claim ended
+	// without a result is marked Interrupted, and that try is logged as
+	// such.
 	ClaimDeliveries(ctx context.Context, now, leaseEnd time.Time, limit int) ([]DeliveryClaim, error)
 	// FinishDelivery records a claim's outcome; ErrStaleLease when the
 	// delivery has been claimed again since (the attempt is still logged).

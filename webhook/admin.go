@@ -233,3 +233,14 @@ func (a *Admin) audit(ctx context.Context, who, action string, details map[strin
 
 // ErrNoIdentity refuses a change whose author is unknown.
 var ErrNoIdentity = errors.New("webhook changes are refused: who asks is unknown, and they are audited")
+
+// List returns the active webhooks (and the removed ones when removed is
+// true). Secrets are never part of them.
+func (a *Admin) List(ctx context.Context, removed bool) ([]vigil.Webhook, error) {
+	return a.Store.Webhooks(ctx, removed)
+}
+
+// Deliveries returns deliveries from the log, newest first.
+func (a *Admin) Deliveries(ctx context.Context, f vigil.DeliveryFilter) ([]vigil.Delivery, error) {
+	return a.Store.Deliveries(ctx, f)
+}
