@@ -99,6 +99,7 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 		Keys:           storeKeys{st},
 		Audit:          storeAudit{st},
 		Reload:         ld.reload,
+		Webhooks:       newWebhookAdmin(st, webhookKeyPath(c.webhookKey, c.db)),
 		ScanText:       ld.scanText,
 		ParseManifest:  parseManifest,
 		ParseMRZ:       parseMRZ,

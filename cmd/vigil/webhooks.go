@@ -52,6 +52,12 @@ func (a storeAuditor) Audit(ctx context.Context, who, action string, details any
 	return a.st.Audit(ctx, sqlite.AuditRecord{Key: who, Action: action, Query: b})
 }
 
+// newWebhookAdmin administers the store's webhooks, sealing secrets under
+// keyFile and auditing in the store.
+func newWebhookAdmin(st *sqlite.Store, keyFile string) *webhook.Admin {
+	return &webhook.Admin{Store: st, Keys: &webhook.KeyFile{Path: keyFile}, Audit: storeAuditor{st}}
+}
+
 // startWebhooks runs the webhook dispatcher until ctx ends or stop is
 // called; stop waits for the tries under way to be recorded.
 func startWebhooks(ctx context.Context, st *sqlite.Store, keyFile string, log *slog.Logger) (stop func()) {
@@ -86,8 +92,7 @@ same file. Every change is recorded in the audit log as --by.`,
 	// admin opens the store and returns an Admin over it.
 	withAdmin := func(fn func(cmd *cobra.Command, args []string, a *webhook.Admin) error) func(*cobra.Command, []string) error {
 		return withStore(&db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
-			a := &webhook.Admin{Store: st, Keys: &webhook.KeyFile{Path: webhookKeyPath(keyFile, db)}, Audit: storeAuditor{st}}
-			return fn(cmd, args, a)
+			return fn(cmd, args, newWebhookAdmin(st, webhookKeyPath(keyFile, db)))
 		})
 	}
 
