@@ -270,10 +270,12 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseEnd time.Time, li
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		// SQLite's write lock already makes this select-then-update
 		// exclusive; the PostgreSQL store selects with FOR UPDATE SKIP
-		// LOCKED instead.
+		// LOCKED instead. Without INDEXED BY the planner picks the state
+		// index and sorts every pending delivery on each claim.
 		rows, err := tx.QueryContext(ctx, `
 SELECT d.id, d.webhook_id, d.event_id, d.sending, d.created
-FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id AND w.removed = 0
+FROM webhook_deliveries d INDEXED BY webhook_deliveries_due
+JOIN webhooks w ON w.id = d.webhook_id AND w.removed = 0
 WHERE d.state = 'pending' AND d.next_at <= ?
 ORDER BY d.next_at, d.id LIMIT ?`, ms(now), limit)
 		if err != nil {

@@ -283,7 +283,7 @@ func (d *Dispatcher) Send(ctx context.Context, c vigil.DeliveryClaim) {
 
 func (d *Dispatcher) finish(ctx context.Context, log *slog.Logger, res vigil.DeliveryResult) {
 	if err := d.store.FinishDelivery(ctx, res); errors.Is(err, vigil.ErrStaleLease) {
-		log.Warn("webhooks: the delivery was claimed again while this try ran; its outcome is logged but not applied")
+		log.Warn("webhooks: the delivery changed while this try ran (claimed again after its lease, or its webhook removed); the try is logged, its outcome not applied")
 	} else if err != nil {
 		log.Error("webhooks: recording the outcome", "err", err)
 	}

@@ -41,7 +41,7 @@ type received struct {
 // signatures with its own implementation of the scheme (not
 // webhook.Verify), and answers as respond says.
 type receiver struct {
-	t       *testing.T
+	t       testing.TB
 	addr    string
 	srv     *httptest.Server
 	mu      sync.Mutex
@@ -52,7 +52,7 @@ type receiver struct {
 	respond func(w http.ResponseWriter, r *http.Request, n int)
 }
 
-func newReceiver(t *testing.T) *receiver {
+func newReceiver(t testing.TB) *receiver {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -204,7 +204,7 @@ func (a storeAudit) Audit(ctx context.Context, who, action string, details any) 
 	return a.st.Audit(ctx, sqlite.AuditRecord{Key: who, Action: action, Query: b})
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	dir := t.TempDir()
 	e := &env{dir: dir, db: filepath.Join(dir, "vigil.db"), logs: &syncBuffer{}}
 	var err error

@@ -55,6 +55,7 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_at) WHERE state = 'pending';
 CREATE INDEX webhook_deliveries_state ON webhook_deliveries (state, id);
+CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, id);
 
 -- Every try of every delivery.
 CREATE TABLE webhook_attempts (
