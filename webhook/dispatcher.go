@@ -36,7 +36,8 @@ type Opener interface {
 // Options configure a Dispatcher; zero fields take the defaults.
 type Options struct {
 	// MaxTries is how many tries a delivery gets before it is dead
-	// (default 12: with the default backoff, about 10 to 15 hours).
+	// (default 12: with the default backoff, the last comes 7 to 15 hours
+	// after the first).
 	MaxTries int
 	// Backoff spaces the tries (default 30 s doubling up to 6 h).
 	Backoff Backoff

@@ -422,3 +422,28 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// TestLostKeyFileRecovery follows docs/webhooks.md: with the key file lost,
+// a rotation (which makes a new key file) and --finish restore deliveries.
+func TestLostKeyFileRecovery(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	rc := newReceiver(t)
+	w := e.add(t, rc.url(), secretA, vigil.EventAlertOpened)
+	os.Remove(e.keys.Path)
+	e.keys = &webhook.KeyFile{Path: e.keys.Path}
+	e.admin.Keys = e.keys
+	made, _, err := e.admin.Rotate(ctx, "test", w.ID, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.admin.FinishRotation(ctx, "test", w.ID); err != nil {
+		t.Fatal(err)
+	}
+	rc.setSecrets(made)
+	e.events(t, vigil.EventAlertOpened)
+	step(t, e.dispatcher(webhook.Options{}))
+	if got := rc.requests(); len(got) != 1 || !slices.Equal(got[0].Verified, []int{0}) {
+		t.Fatalf("after the recovery: %+v", got)
+	}
+}
