@@ -222,3 +222,23 @@ func TestAdminRefusesAndAudits(t *testing.T) {
 		t.Errorf("audit log %q, want %q", got, want)
 	}
 }
+
+// FuzzCheckURL: whatever CheckURL accepts without insecure is https, or
+// http to a loopback host, and holds no user name or password.
+func FuzzCheckURL(f *testing.F) {
+	for _, s := range []string{"https://hooks.example.com/vigil?token=x", "http://127.0.0.1:9000/hook", "http://[::1]/", "http://user@localhost/", "HTTP://LOCALHOST/x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		u, err := webhook.CheckURL(raw, false)
+		if err != nil {
+			return
+		}
+		if u.User != nil || u.Hostname() == "" {
+			t.Fatalf("%q accepted: %+v", raw, u)
+		}
+		if u.Scheme != "https" && !(u.Scheme == "http" && webhook.IsLoopback(u.Hostname())) {
+			t.Fatalf("%q accepted with scheme %q, host %q", raw, u.Scheme, u.Hostname())
+		}
+	})
+}
