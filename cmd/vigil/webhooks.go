@@ -85,7 +85,7 @@ Secrets are sealed under the key file (--webhook-key); vigil serve needs the
 same file. Every change is recorded in the audit log as --by.`,
 	}
 	pf := cmd.PersistentFlags()
-	pf.StringVar(&db, "db", defaultDB(), "store file (default $VIGIL_DB or vigil.db)")
+	pf.StringVar(&db, "db", defaultDB(), "the store: a SQLite file (the default comes from $VIGIL_DB when set)")
 	pf.StringVar(&keyFile, "webhook-key", "", "key file sealing webhook secrets (default $VIGIL_WEBHOOK_KEY_FILE, else the store's path + .webhook-key)")
 	pf.StringVar(&by, "by", cliUser(), "who makes the change, for the audit log")
 
