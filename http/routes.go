@@ -61,6 +61,12 @@ func (s *Server) routeTable() []route {
 		api("POST", "/v1/lists/refresh", RoleAdmin, s.handleRefresh),
 		api("GET", "/v1/audit", RoleReview, s.handleAudit),
 		api("POST", "/match/{dataset}", RoleScreen, s.handleYenteMatch),
+		api("GET", "/v1/webhooks", RoleAdmin, s.handleWebhooks),
+		api("POST", "/v1/webhooks", RoleAdmin, s.handleAddWebhook),
+		api("DELETE", "/v1/webhooks/{id}", RoleAdmin, s.handleRemoveWebhook),
+		api("POST", "/v1/webhooks/{id}/rotate", RoleAdmin, s.handleRotateWebhook),
+		api("GET", "/v1/webhooks/deliveries", RoleAdmin, s.handleDeliveries),
+		api("POST", "/v1/webhooks/deliveries/{id}/retry", RoleAdmin, s.handleRetryDelivery),
 
 		page("GET", "/{$}", RoleScreen, c.search),
 		page("GET", "/entities/{id}", RoleScreen, c.entity),

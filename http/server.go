@@ -54,6 +54,8 @@ type Options struct {
 	Keys   Keys    // nil: no API keys, every route is open
 	Audit  Auditor // nil: screening is not audited and /v1/audit answers 501
 	Reload Reloader
+	// Webhooks, when set, serves /v1/webhooks (admin keys only).
+	Webhooks Webhooks
 
 	ScanText      TextScanner
 	ParseManifest ManifestParser

@@ -36,6 +36,7 @@ func init() {
 // serveConfig holds the flags of vigil serve.
 type serveConfig struct {
 	db, addr, listsDir, archive, logFormat string
+	webhookKey                             string
 	refresh                                time.Duration
 	rate                                   float64
 	allowRemote                            bool
@@ -68,6 +69,7 @@ needs one.`,
 	f.Float64Var(&c.rate, "rate", 1000, "requests per second allowed per API key (negative: unlimited)")
 	f.StringVar(&c.logFormat, "log", "text", "log format: text or json")
 	f.BoolVar(&c.allowRemote, "allow-remote", false, "allow --addr to bind a non-loopback address")
+	webhookKeyFlag(cmd, &c.webhookKey)
 	return cmd
 }
 
@@ -97,6 +99,7 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 		Keys:           storeKeys{st},
 		Audit:          storeAudit{st},
 		Reload:         ld.reload,
+		Webhooks:       newWebhookAdmin(st, webhookKeyPath(c.webhookKey, c.db)),
 		ScanText:       ld.scanText,
 		ParseManifest:  parseManifest,
 		ParseMRZ:       parseMRZ,
@@ -115,6 +118,7 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	defer startWebhooks(ctx, st, webhookKeyPath(c.webhookKey, c.db), log)() // stops, recording the tries under way
 	go func() {
 		if err := ld.initial(ctx); err != nil {
 			cancel(err)
