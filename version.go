@@ -92,6 +92,23 @@ type ListVersion struct {
 // Label is the version's audit label, "LIST@VERSION" (e.g. "un@3").
 func (v ListVersion) Label() string { return v.List + "@" + strconv.Itoa(v.Version) }
 
+// Status says where the version stands in its list, whose current version
+// is cur: "current", "superseded" (it was current), "historical", "withdrawn"
+// or "partial".
+func (v ListVersion) Status(cur ListVersion) string {
+	switch {
+	case v.Withdrawn != nil:
+		return "withdrawn"
+	case v.List == cur.List && v.Version == cur.Version:
+		return "current"
+	case v.Historical:
+		return "historical"
+	case v.Partial:
+		return "partial"
+	}
+	return "superseded"
+}
+
 // Ref names the version as screening answers cite it.
 func (v ListVersion) Ref() VersionRef {
 	return VersionRef{Version: v.Label(), InForceFrom: v.InForceFrom}

@@ -83,6 +83,8 @@ type Result struct {
 	// Refused marks a file Vigil refuses by design (an OFAC CSV set without
 	// its primary file): reported, but not a failure.
 	Refused bool `json:"refused,omitempty"`
+	// last marks the last complete dataset of its list in the run.
+	last bool
 }
 
 // Failed reports whether the result is a failure: an error that is not a
@@ -113,7 +115,7 @@ func (r *Result) Message() string {
 		}
 		return msg + "; import it with --force to make it current again"
 	case vigil.OutcomeDuplicate:
-		if c.Version != 0 && c.Version != v.Version && c.Hash != v.Hash && !v.Partial {
+		if r.last && c.Version != 0 && c.Version != v.Version && c.Hash != v.Hash && !v.Partial {
 			return fmt.Sprintf("already imported as %s: nothing added; the current version is %d (to make this content current again: vigil lists rollback %s %d)",
 				v.Label(), c.Version, v.List, v.Version)
 		}
@@ -188,7 +190,8 @@ func effective(ds *Dataset, opt Options) time.Time {
 // for each that would become current. A dataset imported before adds
 // nothing, except the last complete dataset of its list in the run, which
 // makes its content current again when it is not current and not older
-// than the current version (and not withdrawn, unless opt.Force).
+// than the current version (and not withdrawn, unless opt.Force). The
+// guard compares with the list's current version from before the run.
 func ImportAll(ctx context.Context, st vigil.Store, dss []*Dataset, opt Options) []Result {
 	now := time.Now
 	if opt.Now != nil {
@@ -217,6 +220,24 @@ func ImportAll(ctx context.Context, st vigil.Store, dss []*Dataset, opt Options)
 			last[ds.Meta.List] = ds
 		}
 	}
+	// The guard compares with what was current before the run: versions
+	// the run itself added were never served, and in a run over a list's
+	// history (2014, 2018, 2025 snapshots) the years between snapshots
+	// are no sign of a broken file.
+	before := map[string]vigil.ListVersion{}
+	cur, err := st.Current(ctx)
+	if err != nil {
+		out := make([]Result, len(order))
+		for i, ds := range order {
+			out[i] = Result{List: ds.Meta.List, Files: ds.Files, Err: err, Error: err.Error()}
+		}
+		return out
+	}
+	for _, v := range cur {
+		if !v.Partial {
+			before[v.List] = v
+		}
+	}
 	out := make([]Result, 0, len(order))
 	for _, ds := range order {
 		v := ds.Version()
@@ -233,10 +254,11 @@ func ImportAll(ctx context.Context, st vigil.Store, dss []*Dataset, opt Options)
 		}
 		iopt := vigil.ImportOptions{Restore: last[ds.Meta.List] == ds, Force: opt.Force}
 		if !opt.Force {
-			iopt.Guard = Guard
+			prev := before[ds.Meta.List]
+			iopt.Guard = func(_, next vigil.ListVersion) error { return Guard(prev, next) }
 		}
 		res, err := st.ImportWith(ctx, v, ds.Entities, iopt)
-		r := Result{List: v.List, Files: ds.Files, ImportResult: res, Warnings: v.Warnings}
+		r := Result{List: v.List, Files: ds.Files, ImportResult: res, Warnings: v.Warnings, last: iopt.Restore}
 		if err != nil && !errors.Is(err, vigil.ErrDuplicate) {
 			r.Err = fmt.Errorf("%s: %w", ds.Files[0], err)
 			r.Error = r.Err.Error()
