@@ -56,7 +56,7 @@ type ListVersion struct {
 	PublishedGiven bool      `json:"published_given,omitempty"`
 	Imported       time.Time `json:"imported"`
 	// InForceFrom is the instant from which the version is in force: its
-	// Published date, else its import time. A version that restores earlier
+	// Published date, else (or when that is in the future) its import time. A version that restores earlier
 	// content (Restores) is in force from when it was restored, or, for a
 	// rollback, from when the version it withdrew was.
 	InForceFrom time.Time `json:"in_force_from"`

@@ -450,7 +450,8 @@ func (s *Store) Import(ctx context.Context, v vigil.ListVersion, entities []vigi
 
 // ImportWith stores entities as a new version of v.List under the rules of
 // the list timeline (see vigil.Store). It assigns Version, Imported (when
-// zero), InForceFrom (when zero: Published, else Imported), Entities,
+// zero), InForceFrom (when zero: Published, else or when Published is in
+// the future Imported), Entities,
 // ByKind and the diff counts; v.List and v.Hash are required. Entity ids
 // must be non-empty and unique within the import.
 //
@@ -493,8 +494,9 @@ func (s *Store) ImportWith(ctx context.Context, v vigil.ListVersion, entities []
 	}
 	v.Imported = v.Imported.UTC().Round(0)
 	if v.InForceFrom.IsZero() {
+		// The publication date, unless none or in the future.
 		v.InForceFrom = v.Published
-		if v.InForceFrom.IsZero() {
+		if v.InForceFrom.IsZero() || v.InForceFrom.After(v.Imported) {
 			v.InForceFrom = v.Imported
 		}
 	}
@@ -665,27 +667,21 @@ func (s *Store) importTx(ctx context.Context, tx *sql.Tx, v vigil.ListVersion, e
 // first): nothing is added, unless opt.Restore brings the content back.
 func (s *Store) duplicate(ctx context.Context, tx *sql.Tx, v vigil.ListVersion, dups, rows []row, cur row, hasCur bool,
 	opt vigil.ImportOptions) (vigil.ImportResult, error) {
-	res := vigil.ImportResult{Outcome: vigil.OutcomeDuplicate, Version: dups[len(dups)-1].ListVersion, Current: cur.ListVersion}
-	var src row
-	found := false
+	// The newest version with this content speaks for it: when it was
+	// withdrawn, so is the content (until an import with Force restores it).
+	src := dups[len(dups)-1]
+	res := vigil.ImportResult{Outcome: vigil.OutcomeDuplicate, Version: src.ListVersion, Current: cur.ListVersion}
 	for _, d := range dups {
 		if hasCur && d.Version == cur.Version {
 			res.Version = d.ListVersion
 			return res, vigil.ErrDuplicate
 		}
-		if d.Withdrawn == nil {
-			src, found = d, true
-		}
 	}
-	if found {
-		res.Version = src.ListVersion
-	} else {
-		// Every stored version with this content was withdrawn.
+	if src.Withdrawn != nil {
 		res.Outcome = vigil.OutcomeWithdrawnDuplicate
 		if !opt.Force {
 			return res, vigil.ErrDuplicate
 		}
-		src = dups[len(dups)-1]
 	}
 	if !opt.Restore || src.Partial || (hasCur && !cur.Partial && v.InForceFrom.Before(cur.InForceFrom)) {
 		return res, vigil.ErrDuplicate

@@ -272,7 +272,7 @@ func (l *listLoader) update(ctx context.Context, only []string) (loadState, erro
 		}
 		return st, nil
 	}
-	for _, r := range load.ImportPaths(ctx, l.st, []string{l.dir}, load.Options{}) {
+	report := func(r load.Result) {
 		path := ""
 		if len(r.Files) > 0 {
 			path = r.Files[0]
@@ -294,6 +294,7 @@ func (l *listLoader) update(ctx context.Context, only []string) (loadState, erro
 			l.log.Warn("file skipped", "list", r.List, "path", path, "reason", r.Message())
 		}
 	}
+	load.ImportPaths(ctx, l.st, []string{l.dir}, load.Options{Report: report})
 	slices.Sort(st.configured)
 	return st, nil
 }

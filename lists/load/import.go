@@ -37,6 +37,9 @@ type Options struct {
 	Published time.Time
 	// Now stamps the versions' import time; time.Now when nil.
 	Now func() time.Time
+	// Report, when set, receives each result as soon as it is known: a
+	// run over a large folder takes a while.
+	Report func(Result)
 }
 
 // Guard is the shrink guard, run (by the store, inside the import) for a
@@ -159,6 +162,9 @@ func ImportPaths(ctx context.Context, st vigil.Store, paths []string, opt Option
 			if errors.As(e, &fe) {
 				r.List, r.Files, r.Refused = fe.List, []string{fe.Path}, fe.Refused
 			}
+			if opt.Report != nil {
+				opt.Report(r)
+			}
 			out = append(out, r)
 		}
 	}
@@ -249,6 +255,13 @@ func ImportAll(ctx context.Context, st vigil.Store, dss []*Dataset, opt Options)
 				v.Warnings = append(v.Warnings, fmt.Sprintf("--published %s ignored: the file states %s", day(opt.Published), day(v.Published)))
 			}
 		}
+		if v.Published.After(v.Imported) {
+			// A version in force from the future would make every later
+			// file historical: it is in force from its import instead.
+			v.InForceFrom = v.Imported
+			v.Warnings = append(v.Warnings, fmt.Sprintf("the publication date %s is in the future: in force from the import time instead",
+				v.Published.UTC().Format(time.RFC3339)))
+		}
 		if len(v.Warnings) > maxWarnings {
 			v.Warnings = append(v.Warnings[:maxWarnings-1], fmt.Sprintf("… and %d more warnings", len(v.Warnings)-maxWarnings+1))
 		}
@@ -262,6 +275,9 @@ func ImportAll(ctx context.Context, st vigil.Store, dss []*Dataset, opt Options)
 		if err != nil && !errors.Is(err, vigil.ErrDuplicate) {
 			r.Err = fmt.Errorf("%s: %w", ds.Files[0], err)
 			r.Error = r.Err.Error()
+		}
+		if opt.Report != nil {
+			opt.Report(r)
 		}
 		out = append(out, r)
 	}
