@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -334,6 +335,74 @@ func FuzzParseAsOf(f *testing.F) {
 		}
 		if d, err := time.Parse(time.DateOnly, strings.TrimSpace(s)); err == nil && !at.Equal(d.Add(24*time.Hour-time.Nanosecond)) {
 			t.Errorf("%q means %v, want the end of the day", s, at)
+		}
+	})
+}
+
+// BenchmarkScreenAsOf measures one as_of query against a set of versions
+// not kept (the index is built: "build") and kept ("kept"), over the OFAC
+// 2021 SDN, the 2022 US CSL and the UK 2018 list in force on 2023-01-01.
+func BenchmarkScreenAsOf(b *testing.B) {
+	ctx := context.Background()
+	st, err := sqlite.Open(b.TempDir() + "/v.db")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	for _, c := range []struct{ path, date string }{
+		{"ofac/sdn_2021-07-07", "2021-07-07"}, {"ofac/sdn_2024-05-03", "2024-05-03"},
+		{"us_csl/consolidated.csv.gz", "2022-05-01"}, {"uk", ""},
+	} {
+		var pub time.Time
+		if c.date != "" {
+			pub, _ = time.Parse(time.DateOnly, c.date)
+		}
+		for _, r := range load.ImportPaths(ctx, st, []string{shared.Lists(b, c.path)}, load.Options{Published: pub}) {
+			if r.Failed() {
+				b.Fatal(r.Err)
+			}
+		}
+	}
+	body := `{"name":"Qasem Soleimani","dob":"1957-03-11","as_of":"2023-01-01"}`
+	newServer := func() *Server {
+		s := New(Options{Store: st, RateLimit: -1, MatchThreshold: match.DefaultThreshold,
+			Reload: func(context.Context) (*Snapshot, error) { return &Snapshot{Index: &testIndex{}}, nil },
+			BuildIndex: func(ctx context.Context, vs []vigil.ListVersion) (Index, error) {
+				return buildIndex(ctx, st, vs)
+			}})
+		if err := s.Refresh(ctx); err != nil {
+			b.Fatal(err)
+		}
+		return s
+	}
+	b.Run("build", func(b *testing.B) {
+		var kept uint64
+		for b.Loop() {
+			b.StopTimer()
+			s := newServer()
+			var m0, m1 runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&m0)
+			b.StartTimer()
+			if res, out := do(b, s.Handler(), "POST", "/v1/screen", body); res.StatusCode != 200 || !strings.Contains(out, "ofac:10481") {
+				b.Fatalf("%d %s", res.StatusCode, out)
+			}
+			b.StopTimer()
+			runtime.GC()
+			runtime.ReadMemStats(&m1)
+			kept = m1.HeapAlloc - m0.HeapAlloc // the index the server keeps
+			runtime.KeepAlive(s)
+			b.StartTimer()
+		}
+		b.ReportMetric(float64(kept)/(1<<20), "kept-MB")
+	})
+	b.Run("kept", func(b *testing.B) {
+		s := newServer()
+		do(b, s.Handler(), "POST", "/v1/screen", body)
+		for b.Loop() {
+			if res, out := do(b, s.Handler(), "POST", "/v1/screen", body); res.StatusCode != 200 || !strings.Contains(out, "ofac:10481") {
+				b.Fatalf("%d %s", res.StatusCode, out)
+			}
 		}
 	})
 }

@@ -39,6 +39,7 @@ type serveConfig struct {
 	refresh                                time.Duration
 	rate                                   float64
 	allowRemote                            bool
+	asOfIndexes                            int
 }
 
 func serveCmd() *cobra.Command {
@@ -48,10 +49,13 @@ func serveCmd() *cobra.Command {
 		Short: "Run the screening service: JSON API, yente-compatible /match and the web console",
 		Long: `Serve the API and web console from an in-memory index of the current lists.
 
-On an empty store the lists are imported from --lists, or downloaded from the
-official sites. Every --refresh the lists are re-read (or re-downloaded),
-imported, and the index is swapped atomically; a failed or suspicious update
-keeps the last good version and is reported in /v1/lists and the log.
+At start the lists are imported from --lists (files imported before add
+nothing), or, for lists with no complete version, downloaded from the official
+sites: an import that a crash cut short is finished before the server says
+ready, and /readyz answers 503 while a configured list has no complete
+version. Every --refresh the lists are re-read (or re-downloaded), imported,
+and the index is swapped atomically; a failed or suspicious update keeps the
+last good version and is reported in /v1/lists, /metrics and the log.
 
 The server binds to loopback unless --addr names another address. With any
 API key created (vigil keys create), every route but /healthz and /readyz
@@ -68,6 +72,7 @@ needs one.`,
 	f.Float64Var(&c.rate, "rate", 1000, "requests per second allowed per API key (negative: unlimited)")
 	f.StringVar(&c.logFormat, "log", "text", "log format: text or json")
 	f.BoolVar(&c.allowRemote, "allow-remote", false, "allow --addr to bind a non-loopback address")
+	f.IntVar(&c.asOfIndexes, "as-of-indexes", 2, "how many indexes built to screen as of a date (as_of) to keep; each holds its lists in memory")
 	return cmd
 }
 
@@ -99,6 +104,7 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 		Reload:         ld.reload,
 		Rebuild:        ld.rebuild,
 		BuildIndex:     ld.buildIndex,
+		AsOfIndexes:    c.asOfIndexes,
 		ScanText:       ld.scanText,
 		ParseManifest:  parseManifest,
 		ParseMRZ:       parseMRZ,
