@@ -7,6 +7,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -342,4 +343,26 @@ type Store interface {
 	// Diff returns the diff between two versions of a list.
 	Diff(ctx context.Context, list string, from, to int) (Diff, error)
 	Close() error
+}
+
+// ParseAsOf reads the date of an as-of question: YYYY-MM-DD means the end of
+// that day (UTC), so that every version in force at any time that day
+// counts; an RFC 3339 instant means that instant. A date after now is
+// refused: the versions in force then are not known yet.
+func ParseAsOf(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if d, err := time.Parse(time.DateOnly, s); err == nil {
+		if d.After(now) {
+			return time.Time{}, errors.New("it is in the future")
+		}
+		return d.Add(24*time.Hour - time.Nanosecond), nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, errors.New("want a date YYYY-MM-DD or an RFC 3339 time")
+	}
+	if t.After(now) {
+		return time.Time{}, errors.New("it is in the future")
+	}
+	return t.UTC(), nil
 }

@@ -2,7 +2,6 @@ package http
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -10,29 +9,6 @@ import (
 
 	"github.com/vigil-screening/vigil"
 )
-
-// ParseAsOf reads an as-of date: YYYY-MM-DD means the end of that day (UTC),
-// so that every version in force at any time that day counts; an RFC 3339
-// instant means that instant. A date after today is refused.
-func ParseAsOf(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	var t time.Time
-	if d, err := time.Parse(time.DateOnly, s); err == nil {
-		t = d.Add(24*time.Hour - time.Nanosecond)
-		if d.After(time.Now().UTC()) {
-			return time.Time{}, errors.New("it is in the future")
-		}
-		return t, nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, errors.New("want a date YYYY-MM-DD or an RFC 3339 time")
-	}
-	if t.After(time.Now()) {
-		return time.Time{}, errors.New("it is in the future")
-	}
-	return t.UTC(), nil
-}
 
 // asOfIndexes keeps the last few indexes built to screen as of a date,
 // keyed by the set of list versions in force then, most recently used
@@ -131,7 +107,7 @@ func (s *Server) indexAsOf(ctx context.Context, snap *Snapshot, asOf string) (In
 	if asOf == "" {
 		return snap.Index, snap.Versions, nil
 	}
-	t, err := ParseAsOf(asOf)
+	t, err := vigil.ParseAsOf(asOf, time.Now())
 	if err != nil {
 		return nil, nil, badRequest("field \"as_of\" %q: %v", asOf, err)
 	}

@@ -316,29 +316,6 @@ func TestRealAsOfPutin(t *testing.T) {
 	}
 }
 
-// FuzzParseAsOf: as_of is parsed without panics; what it accepts is not in
-// the future, and a date means the end of that day.
-func FuzzParseAsOf(f *testing.F) {
-	for _, s := range []string{"2024-06-01", "2022-01-01T12:00:00Z", "2999-01-01", "yesterday", "", "2024-02-30", "2024-06-01T00:00:00+14:00"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		at, err := ParseAsOf(s)
-		if err != nil {
-			return
-		}
-		if at.After(time.Now()) && !strings.Contains(s, "T") {
-			// A date of today means its end, which may be ahead.
-			if d, err := time.Parse(time.DateOnly, strings.TrimSpace(s)); err != nil || d.After(time.Now()) {
-				t.Errorf("%q accepted as %v, in the future", s, at)
-			}
-		}
-		if d, err := time.Parse(time.DateOnly, strings.TrimSpace(s)); err == nil && !at.Equal(d.Add(24*time.Hour-time.Nanosecond)) {
-			t.Errorf("%q means %v, want the end of the day", s, at)
-		}
-	})
-}
-
 // BenchmarkScreenAsOf measures one as_of query against a set of versions
 // not kept (the index is built: "build") and kept ("kept"), over the OFAC
 // 2021 SDN, the 2022 US CSL and the UK 2018 list in force on 2023-01-01.

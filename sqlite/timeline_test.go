@@ -339,21 +339,11 @@ func TestAsOf(t *testing.T) {
 		if !slices.Equal(got, c.want) {
 			t.Errorf("AsOf(%s) = %v, want %v", c.at.Format(time.DateOnly), got, c.want)
 		}
-		es, err := s.EntitiesAsOf(ctx, c.at)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := 0
 		for _, v := range vs {
-			n += v.Entities
+			if es, err := s.Entities(ctx, v.List, v.Version); err != nil || len(es) != v.Entities {
+				t.Errorf("Entities(%s) = %d entities, %v; want %d", v.Label(), len(es), err, v.Entities)
+			}
 		}
-		if len(es) != n {
-			t.Errorf("EntitiesAsOf(%s): %d entities, want %d", c.at.Format(time.DateOnly), len(es), n)
-		}
-	}
-	es, _ := s.EntitiesAsOf(ctx, day(14))
-	if len(es) != 3 || es[0].Version.Label() != "t@2" || es[0].Entity.ID != "t:000000" {
-		t.Errorf("EntitiesAsOf(day 14) = %+v", es)
 	}
 }
 

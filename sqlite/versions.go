@@ -1028,28 +1028,6 @@ WHERE s.list = ? AND s.last = ? ORDER BY s.id`, []any{v.List, openSpan}
 	return out, nil
 }
 
-// EntitiesAsOf loads every entity of the versions in force at t (AsOf), as
-// CurrentEntities does for the current versions.
-func (s *Store) EntitiesAsOf(ctx context.Context, t time.Time) ([]Entry, error) {
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	rows, err := allRows(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	var vs []row
-	for _, rs := range byList(rows) {
-		v, ok := vigil.VersionAt(versionsOf(rs), t)
-		if r, ok := pick(rs, v, ok); ok {
-			vs = append(vs, r)
-		}
-	}
-	return entriesOf(ctx, tx, vs, nil)
-}
-
 // holding is one row of an entity's storage: a span of versions of a list
 // (explicit false: first..last) or one explicit version (first == last).
 type holding struct {

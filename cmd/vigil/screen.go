@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vigil-screening/vigil"
-	vhttp "github.com/vigil-screening/vigil/http"
 	"github.com/vigil-screening/vigil/match"
 )
 
@@ -99,7 +98,7 @@ func screenCmd() *cobra.Command {
 			var vs []vigil.ListVersion
 			var err error
 			if asOf != "" {
-				t, perr := vhttp.ParseAsOf(asOf)
+				t, perr := vigil.ParseAsOf(asOf, time.Now())
 				if perr != nil {
 					return fmt.Errorf("--as-of %q: %v", asOf, perr)
 				}
