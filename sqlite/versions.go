@@ -766,15 +766,17 @@ func (s *Store) advanceSpans(ctx context.Context, tx *sql.Tx, v vigil.ListVersio
 		return err
 	}
 	defer addSpan.Close()
-	for id, m := range open {
-		if n, ok := next[id]; ok && n.hash == m.hash {
+	// Rows are written in key order: B-tree inserts in order are cheaper.
+	for _, id := range sortedKeys(open) {
+		if n, ok := next[id]; ok && n.hash == open[id].hash {
 			continue
 		}
 		if _, err := closeSpan.ExecContext(ctx, v.Version-1, v.List, id, openSpan); err != nil {
 			return err
 		}
 	}
-	for id, n := range next {
+	for _, id := range sortedKeys(next) {
+		n := next[id]
 		if m, ok := open[id]; ok && m.hash == n.hash {
 			continue
 		}
@@ -785,6 +787,16 @@ func (s *Store) advanceSpans(ctx context.Context, tx *sql.Tx, v vigil.ListVersio
 	return nil
 }
 
+// sortedKeys returns a membership's ids in order.
+func sortedKeys(m map[string]member) []string {
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
 // writeMembers stores the explicit membership of a partial or historical
 // version.
 func writeMembers(ctx context.Context, tx *sql.Tx, v vigil.ListVersion, next map[string]member) error {
@@ -793,8 +805,8 @@ func writeMembers(ctx context.Context, tx *sql.Tx, v vigil.ListVersion, next map
 		return err
 	}
 	defer add.Close()
-	for id, m := range next {
-		if _, err := add.ExecContext(ctx, v.List, v.Version, id, m.blob); err != nil {
+	for _, id := range sortedKeys(next) {
+		if _, err := add.ExecContext(ctx, v.List, v.Version, id, next[id].blob); err != nil {
 			return err
 		}
 	}
