@@ -3,6 +3,7 @@ package http
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"html/template"
 	"io"
 	"io/fs"
@@ -41,6 +42,34 @@ func newConsole(s *Server) *console {
 				return "—"
 			}
 			return t.UTC().Format("2006-01-02 15:04")
+		},
+		"day": func(t time.Time) string {
+			if t.IsZero() {
+				return "—"
+			}
+			return t.UTC().Format("2006-01-02")
+		},
+		"deref": func(p any) any {
+			switch v := p.(type) {
+			case *float64:
+				return *v
+			case *time.Time:
+				return *v
+			}
+			return p
+		},
+		"rawJSON": func(b json.RawMessage) string {
+			if b == nil {
+				return "—"
+			}
+			return string(b)
+		},
+		"fieldNames": func(cs []vigil.FieldChange) string {
+			names := make([]string, len(cs))
+			for i, c := range cs {
+				names[i] = c.Field
+			}
+			return strings.Join(names, ", ")
 		},
 		"measure": func(m vigil.Measure) string { return strings.ReplaceAll(string(m), "_", " ") },
 		"join":    strings.Join,
@@ -176,10 +205,23 @@ func (c *console) entity(w http.ResponseWriter, r *http.Request) {
 	c.render(w, r, http.StatusOK, "entity", page{Title: info.Entity.PrimaryName(), Data: info})
 }
 
-// listsData is the lists page: what is served and every version of each.
+// listsData is the lists page: what is served and every version of each
+// list, newest first.
 type listsData struct {
 	Status   ListsResponse
-	Versions map[string][]vigil.ListVersion
+	Versions []listVersions
+}
+
+type listVersions struct {
+	List string
+	Rows []versionRow
+}
+
+// versionRow is a version with its place in its list.
+type versionRow struct {
+	vigil.ListVersion
+	// Status is current, superseded, historical, withdrawn or partial.
+	Status string
 }
 
 func (c *console) lists(w http.ResponseWriter, r *http.Request) {
@@ -187,12 +229,18 @@ func (c *console) lists(w http.ResponseWriter, r *http.Request) {
 	if snap == nil {
 		return
 	}
-	d := listsData{Status: c.s.listStatus(snap), Versions: map[string][]vigil.ListVersion{}}
+	d := listsData{Status: c.s.listStatus(snap)}
 	for _, l := range d.Status.Lists {
-		if vs, err := c.s.versions(r.Context(), l.List); err == nil {
-			slices.Reverse(vs)
-			d.Versions[l.List] = vs
+		vs, err := c.s.versions(r.Context(), l.List)
+		if err != nil {
+			continue
 		}
+		cur, _ := vigil.CurrentVersion(vs)
+		lv := listVersions{List: l.List}
+		for i := len(vs) - 1; i >= 0; i-- {
+			lv.Rows = append(lv.Rows, versionRow{vs[i], vs[i].Status(cur)})
+		}
+		d.Versions = append(d.Versions, lv)
 	}
 	c.render(w, r, http.StatusOK, "lists", page{Title: "Lists", Nav: "lists", Data: &d})
 }

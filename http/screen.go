@@ -26,6 +26,10 @@ const maxLimit = 500
 type ScreenRequest struct {
 	vigil.Query
 	Queries []vigil.Query `json:"queries,omitempty"`
+	// AsOf screens against the list versions in force on that date
+	// (YYYY-MM-DD, the whole day) or at that instant (RFC 3339) instead of
+	// the current ones.
+	AsOf string `json:"as_of,omitempty"`
 }
 
 // ScreenResult is one query and the matches the matcher found for it.
@@ -39,12 +43,18 @@ type ScreenResult struct {
 type ScreenResponse struct {
 	ScreenResult
 	Lists []string `json:"lists"`
+	// ListVersions are the versions screened against, with when each came
+	// into force; AsOf echoes the request's as_of.
+	ListVersions []vigil.VersionRef `json:"list_versions"`
+	AsOf         string             `json:"as_of,omitempty"`
 }
 
 // BatchResponse answers a batch, results in query order.
 type BatchResponse struct {
-	Results []ScreenResult `json:"results"`
-	Lists   []string       `json:"lists"`
+	Results      []ScreenResult     `json:"results"`
+	Lists        []string           `json:"lists"`
+	ListVersions []vigil.VersionRef `json:"list_versions"`
+	AsOf         string             `json:"as_of,omitempty"`
 }
 
 var dobRE = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
@@ -112,9 +122,11 @@ func nonNil(m []vigil.Match) []vigil.Match {
 	return m
 }
 
-func labels(snap *Snapshot) []string {
-	out := make([]string, 0, len(snap.Versions))
-	for _, v := range snap.Versions {
+func labels(snap *Snapshot) []string { return versionLabels(snap.Versions) }
+
+func versionLabels(vs []vigil.ListVersion) []string {
+	out := make([]string, 0, len(vs))
+	for _, v := range vs {
 		out = append(out, v.Label())
 	}
 	return out
@@ -158,21 +170,26 @@ func (s *Server) handleScreen(w http.ResponseWriter, r *http.Request) {
 	if snap == nil {
 		return
 	}
-	ms, err := screenAll(r.Context(), snap.Index, qs)
+	ix, vs, err := s.indexAsOf(r.Context(), snap, req.AsOf)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
-	s.recordScreen(r.Context(), "screen", snap, qs, ms)
+	ms, err := screenAll(r.Context(), ix, qs)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	s.recordScreen(r.Context(), "screen", &Snapshot{Versions: vs}, qs, ms)
 	if !batch {
-		writeJSON(w, http.StatusOK, ScreenResponse{ScreenResult{qs[0], ms[0]}, labels(snap)})
+		writeJSON(w, http.StatusOK, ScreenResponse{ScreenResult{qs[0], ms[0]}, versionLabels(vs), vigil.Refs(vs), req.AsOf})
 		return
 	}
 	res := make([]ScreenResult, len(qs))
 	for i := range qs {
 		res[i] = ScreenResult{qs[i], ms[i]}
 	}
-	writeJSON(w, http.StatusOK, BatchResponse{res, labels(snap)})
+	writeJSON(w, http.StatusOK, BatchResponse{res, versionLabels(vs), vigil.Refs(vs), req.AsOf})
 }
 
 // recordScreen counts queries and matches and writes an audit record.

@@ -7,9 +7,13 @@
 // its SHA-256), and a span table records, per list and entity id, which blob
 // the entity had over a run of complete versions (first..last). Importing a
 // list of 15,000 entities a hundred times with a few dozen changes each time
-// adds a few dozen span and blob rows per version, not 15,000. Partial
-// versions (filtered excerpts, which never replace a complete version) are
-// small and rare and are stored as explicit membership rows instead.
+// adds a few dozen span and blob rows per version, not 15,000. Spans hold
+// the versions that became current when imported; partial versions
+// (filtered excerpts, which never replace a complete version) and
+// historical ones (older snapshots imported after a newer one, which never
+// become current) are rare and are stored as explicit membership rows
+// instead. A version restoring earlier content (a re-imported file, a
+// rollback) is a new span version pointing to the same blobs.
 package sqlite
 
 import (

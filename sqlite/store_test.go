@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -200,6 +201,14 @@ func TestDiffAcrossVersions(t *testing.T) {
 		Added:   []string{"t:000009"},
 		Removed: []string{"t:000003"},
 		Changed: []vigil.Change{{ID: "t:000001", Fields: []string{"remarks"}}, {ID: "t:000002", Fields: []string{"names", "programs"}}},
+	}
+	// Old and new values come with each changed field.
+	if c := d.Changed[0].Changes; len(c) != 1 || c[0].Field != "remarks" || string(c[0].New) != `"amended"` ||
+		!strings.HasPrefix(string(c[0].Old), `"Synthetic record`) {
+		t.Errorf("Diff(1,2) values of t:000001 = %s", c)
+	}
+	for i := range d.Changed {
+		d.Changed[i].Changes = nil
 	}
 	if !reflect.DeepEqual(d, want) {
 		t.Errorf("Diff(1,2) = %+v\nwant %+v", d, want)
@@ -422,7 +431,7 @@ func TestFailedImportLeavesNothing(t *testing.T) {
 	s, _ := openTemp(t)
 	mustImport(t, s, lv("t", "h1"), synthList("t", 5))
 	before := map[string]int{}
-	tables := []string{"versions", "blobs", "spans", "partial_members"}
+	tables := []string{"versions", "blobs", "spans", "members"}
 	for _, tb := range tables {
 		before[tb] = count(t, s, tb)
 	}
