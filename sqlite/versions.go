@@ -492,12 +492,34 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	if err != nil {
 		return v, fmt.Errorf("sqlite: import %s: %w", v.List, err)
 	}
+	if err := auditTx(ctx, tx, vigil.AuditImport, importAuditQuery{v.List, v.Format, v.Hash, nonNil(v.Files), v.Published, v.Partial},
+		importAuditResult{v.Label(), v.Entities, v.Added, v.Removed, v.Changed}); err != nil {
+		return v, fmt.Errorf("sqlite: import %s: audit: %w", v.List, err)
+	}
 	if importHook != nil {
 		if err := importHook(); err != nil {
 			return v, err
 		}
 	}
 	return v, nil
+}
+
+// importAuditQuery and importAuditResult are an import's audit record.
+type importAuditQuery struct {
+	List      string    `json:"list"`
+	Format    string    `json:"format"`
+	Hash      string    `json:"sha256"`
+	Files     []string  `json:"files"`
+	Published time.Time `json:"published,omitzero"`
+	Partial   bool      `json:"partial,omitempty"`
+}
+
+type importAuditResult struct {
+	Version  string `json:"version"`
+	Entities int    `json:"entities"`
+	Added    int    `json:"added"`
+	Removed  int    `json:"removed"`
+	Changed  int    `json:"changed"`
 }
 
 // writeSpans updates the spans for a new complete version: the open spans
