@@ -113,4 +113,3 @@ func TestAPIKeys(t *testing.T) {
 		t.Errorf("who = %q, want cli:alice", recs[0].Who)
 	}
 }
-
