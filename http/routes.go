@@ -168,20 +168,11 @@ func (s *Server) wrap(r route) http.Handler {
 		// the client's address on a service without keys.
 		who := "anon:" + clientAddr(req)
 		if key != nil {
-			ctx = context.WithValue(ctx, keyCtx{}, key)
 			who = "key:" + key.ID
 		}
 		ctx = vigil.WithActor(ctx, who)
 		r.h(rec, req.WithContext(ctx))
 	})
-}
-
-type keyCtx struct{}
-
-// keyFrom returns the API key that authenticated the request, or nil.
-func keyFrom(ctx context.Context) *KeyInfo {
-	k, _ := ctx.Value(keyCtx{}).(*KeyInfo)
-	return k
 }
 
 // statusWriter records the status and size of a response.

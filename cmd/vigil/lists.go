@@ -133,14 +133,18 @@ type importResult struct {
 }
 
 func importCmd() *cobra.Command {
-	var db string
+	var db, by string
 	var asJSON, force bool
 	cmd := &cobra.Command{
 		Use:   "import PATH...",
 		Short: "Import list files or folders as new list versions",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
-			results, failed := importPaths(cmd.Context(), st, args, force)
+			ctx, err := actorContext(cmd.Context(), by)
+			if err != nil {
+				return err
+			}
+			results, failed := importPaths(ctx, st, args, force)
 			if asJSON {
 				if err := writeJSON(cmd.OutOrStdout(), map[string]any{"imports": results}); err != nil {
 					return err
@@ -158,6 +162,7 @@ func importCmd() *cobra.Command {
 		}),
 	}
 	dbFlag(cmd, &db)
+	byFlag(cmd, &by)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().BoolVar(&force, "force", false, "import even a version that shrank by more than 20%")
 	return cmd

@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"hash"
 	"strings"
 	"text/tabwriter"
 
@@ -10,19 +13,10 @@ import (
 
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/match"
+	"github.com/vigil-screening/vigil/sqlite"
 )
 
 func init() { subcommands = append(subcommands, screenCmd) }
-
-// loadIndex builds the match index over the current version of every list in
-// the store.
-func loadIndex(ctx context.Context, db string) (*match.Index, error) {
-	entries, err := currentEntries(ctx, db)
-	if err != nil {
-		return nil, err
-	}
-	return match.NewIndex(entries), nil
-}
 
 // currentEntries reads the current version of every list in the store, or
 // says that the store holds none.
@@ -32,22 +26,79 @@ func currentEntries(ctx context.Context, db string) ([]match.Entry, error) {
 		return nil, err
 	}
 	defer st.Close()
+	entries, _, err := readCurrent(ctx, st, db)
+	return entries, err
+}
+
+// readCurrent reads the current version of every list and their labels.
+func readCurrent(ctx context.Context, st *sqlite.Store, db string) ([]match.Entry, []string, error) {
 	cur, err := st.CurrentEntities(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("reading current entities: %w", err)
+		return nil, nil, fmt.Errorf("reading current entities: %w", err)
 	}
 	if len(cur) == 0 {
-		return nil, errNoLists(db)
+		return nil, nil, errNoLists(db)
 	}
 	entries := make([]match.Entry, len(cur))
 	for i := range cur {
 		entries[i] = match.Entry{Entity: &cur[i].Entity, Version: cur[i].Version.Label()}
 	}
-	return entries, nil
+	vs, err := st.Current(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	lists := make([]string, len(vs))
+	for i, v := range vs {
+		lists[i] = v.Label()
+	}
+	return entries, lists, nil
+}
+
+// screening is what a screening command needs: who runs it, the store (kept
+// open for the audit log), the current entries and their list versions.
+type screening struct {
+	who     string
+	st      *sqlite.Store
+	entries []match.Entry
+	lists   []string
+}
+
+// openScreening finds who runs the command (--by, or the OS user; it
+// refuses when it cannot tell), opens the store and reads the current
+// lists. Close the screening when done.
+func openScreening(ctx context.Context, db, by string) (*screening, error) {
+	who, err := actor(by)
+	if err != nil {
+		return nil, err
+	}
+	st, err := openStore(db)
+	if err != nil {
+		return nil, err
+	}
+	entries, lists, err := readCurrent(ctx, st, db)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &screening{who: who, st: st, entries: entries, lists: lists}, nil
+}
+
+func (s *screening) index() *match.Index { return match.NewIndex(s.entries) }
+
+func (s *screening) Close() error { return s.st.Close() }
+
+// audit appends the screening's record. A command whose record cannot be
+// written fails without printing its result: a screening that leaves no
+// trace would fail open.
+func (s *screening) audit(ctx context.Context, action string, q vigil.ScreeningQuery, res vigil.ScreeningResult) error {
+	if err := vigil.Audit(context.WithoutCancel(ctx), s.st, s.who, action, q, res); err != nil {
+		return fmt.Errorf("writing the audit record (the result is withheld): %w", err)
+	}
+	return nil
 }
 
 func screenCmd() *cobra.Command {
-	var db string
+	var db, by string
 	var q vigil.Query
 	var kind string
 	var asJSON bool
@@ -64,13 +115,18 @@ func screenCmd() *cobra.Command {
 				}
 				q.Kind = k
 			}
-			ix, err := loadIndex(cmd.Context(), db)
+			sc, err := openScreening(cmd.Context(), db, by)
 			if err != nil {
 				return err
 			}
-			ms := ix.Screen(q)
+			defer sc.Close()
+			ms := sc.index().Screen(q)
 			if ms == nil {
 				ms = []vigil.Match{}
+			}
+			if err := sc.audit(cmd.Context(), vigil.AuditScreen, vigil.ScreeningQuery{Queries: []vigil.Query{q}},
+				vigil.NewScreeningResult(sc.lists, [][]vigil.Match{ms})); err != nil {
+				return err
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {
@@ -101,6 +157,7 @@ func screenCmd() *cobra.Command {
 		},
 	}
 	dbFlag(cmd, &db)
+	byFlag(cmd, &by)
 	f := cmd.Flags()
 	f.StringVar(&q.DOB, "dob", "", "date of birth: YYYY, YYYY-MM or YYYY-MM-DD")
 	f.StringVar(&q.Nationality, "nationality", "", "nationality: ISO alpha-2 code or country name")
@@ -117,4 +174,24 @@ func screenCmd() *cobra.Command {
 // fill it; screening an empty store must not look like "no match".
 func errNoLists(db string) error {
 	return fmt.Errorf("the store %s holds no lists: import some first (vigil lists import --db %s PATH..., or vigil lists update --db %s)", db, db, db)
+}
+
+// digest counts and hashes the bytes written to it: an input read through
+// io.TeeReader or an output written through io.MultiWriter, for the audit
+// record to identify without keeping it.
+type digest struct {
+	h hash.Hash
+	n int64
+}
+
+func newDigest() *digest { return &digest{h: sha256.New()} }
+
+func (d *digest) Write(p []byte) (int, error) {
+	d.n += int64(len(p))
+	return d.h.Write(p)
+}
+
+// input describes what passed through, under name.
+func (d *digest) input(name string) *vigil.AuditInput {
+	return &vigil.AuditInput{Name: name, Bytes: d.n, SHA256: hex.EncodeToString(d.h.Sum(nil))}
 }

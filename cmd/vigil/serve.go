@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +38,8 @@ type serveConfig struct {
 	refresh                                time.Duration
 	rate                                   float64
 	allowRemote                            bool
+	// noAudit turns the audit log off, to measure what it costs (hidden).
+	noAudit bool
 }
 
 func serveCmd() *cobra.Command {
@@ -68,6 +69,8 @@ needs one.`,
 	f.Float64Var(&c.rate, "rate", 1000, "requests per second allowed per API key (negative: unlimited)")
 	f.StringVar(&c.logFormat, "log", "text", "log format: text or json")
 	f.BoolVar(&c.allowRemote, "allow-remote", false, "allow --addr to bind a non-loopback address")
+	f.BoolVar(&c.noAudit, "no-audit", false, "do not audit screenings: only to measure what the audit log costs")
+	_ = f.MarkHidden("no-audit")
 	return cmd
 }
 
@@ -92,10 +95,15 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 	ld := &listLoader{st: st, dir: c.listsDir, archive: c.archive, log: log}
 	var srv *vhttp.Server
 	ld.current = func() *vhttp.Snapshot { return srv.Snapshot() }
+	var audit vhttp.Auditor = st
+	if c.noAudit {
+		audit = nil
+		log.Warn("the audit log is OFF (--no-audit): screenings are answered without a record; use this only to measure")
+	}
 	srv = vhttp.New(vhttp.Options{
 		Store:          st,
 		Keys:           storeKeys{st},
-		Audit:          storeAudit{st},
+		Audit:          audit,
 		Reload:         ld.reload,
 		ScanText:       ld.scanText,
 		ParseManifest:  parseManifest,
@@ -115,6 +123,9 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	// The service's own imports (the first fill, scheduled refreshes) are
+	// audited as the service's.
+	ctx = vigil.WithActor(ctx, "vigil")
 	go func() {
 		if err := ld.initial(ctx); err != nil {
 			cancel(err)
@@ -331,43 +342,6 @@ func (k storeKeys) Lookup(ctx context.Context, secret string) (vhttp.KeyInfo, er
 		return vhttp.KeyInfo{}, fmt.Errorf("key %s has an unknown role %q", key.ID, key.Role)
 	}
 	return vhttp.KeyInfo{ID: key.ID, Name: key.Name, Role: role}, nil
-}
-
-// storeAudit adapts the store's audit log to the server.
-type storeAudit struct{ st *sqlite.Store }
-
-type auditQuery struct {
-	Subjects []string `json:"subjects"`
-	Queries  int      `json:"queries"`
-}
-
-type auditResult struct {
-	Matches  int      `json:"matches"`
-	MatchIDs []string `json:"match_ids"`
-	Lists    []string `json:"lists"`
-}
-
-func (a storeAudit) Audit(ctx context.Context, r vhttp.AuditRecord) error {
-	q, _ := json.Marshal(auditQuery{r.Subjects, r.Queries})
-	res, _ := json.Marshal(auditResult{r.Matches, r.MatchIDs, r.Lists})
-	return a.st.Audit(ctx, sqlite.AuditRecord{Time: r.Time, Key: r.KeyID, Action: r.Action, Query: q, Result: res})
-}
-
-func (a storeAudit) AuditLog(ctx context.Context, limit int) ([]vhttp.AuditRecord, error) {
-	recs, err := a.st.AuditLog(ctx, limit)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]vhttp.AuditRecord, len(recs))
-	for i, r := range recs {
-		var q auditQuery
-		var res auditResult
-		_ = json.Unmarshal(r.Query, &q) // records written by other tools may differ
-		_ = json.Unmarshal(r.Result, &res)
-		out[i] = vhttp.AuditRecord{Time: r.Time, KeyID: r.Key, Action: r.Action, Subjects: q.Subjects, Queries: q.Queries,
-			Matches: res.Matches, MatchIDs: res.MatchIDs, Lists: res.Lists}
-	}
-	return out, nil
 }
 
 // parseManifest reads a PAXLST message into travellers.

@@ -48,7 +48,7 @@ func sources(config, mirror string, only []string) ([]download.Source, error) {
 }
 
 func updateCmd() *cobra.Command {
-	var db, dir, config, mirror string
+	var db, by, dir, config, mirror string
 	var only []string
 	var force, asJSON bool
 	cmd := &cobra.Command{
@@ -61,6 +61,10 @@ than 20% fewer entities than the last good version (unless --force) leaves
 that version in force.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, err := actorContext(cmd.Context(), by)
+			if err != nil {
+				return err
+			}
 			srcs, err := sources(config, mirror, only)
 			if err != nil {
 				return err
@@ -74,7 +78,7 @@ that version in force.`,
 				dir = archiveDir(db)
 			}
 			d := &download.Downloader{Dir: dir}
-			outs := load.Update(cmd.Context(), st, d, srcs, load.Options{Force: force})
+			outs := load.Update(ctx, st, d, srcs, load.Options{Force: force})
 			failed := 0
 			for _, o := range outs {
 				if o.Err != nil {
@@ -107,6 +111,7 @@ that version in force.`,
 		},
 	}
 	dbFlag(cmd, &db)
+	byFlag(cmd, &by)
 	cmd.Flags().StringVar(&dir, "dir", "", "archive folder for downloaded files (default: beside the store, DB-downloads)")
 	cmd.Flags().StringVar(&config, "config", "", "JSON file overriding the download table")
 	cmd.Flags().StringVar(&mirror, "mirror", "", "fetch every file from BASE/LIST/NAME instead of the official sites")
