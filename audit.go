@@ -76,18 +76,25 @@ const auditFormat = "vigil-audit-1"
 // that order. Seq and Hash are not hashed. r should be normalised
 // (NormalizeAudit); the hash is over the bytes as they are.
 func AuditHash(r AuditRecord) string {
-	h := sha256.New()
-	var num [20]byte
-	for _, f := range [...][]byte{
-		[]byte(auditFormat), []byte(r.Prev), []byte(r.Time.UTC().Format(AuditTimeFormat)),
-		[]byte(r.Who), []byte(r.Action), r.Query, r.Result,
-	} {
-		h.Write(strconv.AppendInt(num[:0], int64(len(f)), 10))
-		h.Write([]byte{':'})
-		h.Write(f)
-		h.Write([]byte{','})
+	// The whole encoding in one buffer and one Sum256: hashing is on the
+	// path of every screening.
+	buf := make([]byte, 0, 160+len(r.Who)+len(r.Action)+len(r.Query)+len(r.Result))
+	field := func(f []byte) {
+		buf = strconv.AppendInt(buf, int64(len(f)), 10)
+		buf = append(buf, ':')
+		buf = append(buf, f...)
+		buf = append(buf, ',')
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	field([]byte(auditFormat))
+	field([]byte(r.Prev))
+	var t [len(AuditTimeFormat)]byte
+	field(r.Time.UTC().AppendFormat(t[:0], AuditTimeFormat))
+	field([]byte(r.Who))
+	field([]byte(r.Action))
+	field(r.Query)
+	field(r.Result)
+	sum := sha256.Sum256(buf)
+	return hex.EncodeToString(sum[:])
 }
 
 // NormalizeAudit checks a record before it is appended and returns it in
@@ -126,13 +133,10 @@ func compactJSON(field string, js json.RawMessage) (json.RawMessage, error) {
 	if len(js) == 0 {
 		return json.RawMessage("null"), nil
 	}
-	if !utf8.Valid(js) || !json.Valid(js) {
-		return nil, fmt.Errorf("audit record: %s is not valid UTF-8 JSON", field)
-	}
+	// Compact checks the JSON as it goes.
 	var b bytes.Buffer
-	b.Grow(len(js))
-	if err := json.Compact(&b, js); err != nil {
-		return nil, fmt.Errorf("audit record: %s: %w", field, err)
+	if !utf8.Valid(js) || json.Compact(&b, js) != nil {
+		return nil, fmt.Errorf("audit record: %s is not valid UTF-8 JSON", field)
 	}
 	return b.Bytes(), nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
 
@@ -22,8 +23,12 @@ import (
 //
 // AppendAudit hands records to one writer goroutine, which takes whatever
 // has queued up while it was committing and writes it in one transaction
-// (group commit). Its connection runs with synchronous=FULL, so that a
-// record is on disk, not only in the OS cache, before AppendAudit returns.
+// (group commit), and returns once that transaction has committed. Like
+// every write of the store (WAL, synchronous=NORMAL) a commit survives a
+// crash of the process; an OS crash or power cut may lose the last commits
+// before a checkpoint. synchronous=FULL would fsync every commit: on this
+// machine's shared disk a commit then took 15-60 ms, and 64 clients waiting
+// for it got half the throughput (docs/performance.md).
 
 var _ vigil.AuditLog = (*Store)(nil)
 
@@ -44,10 +49,11 @@ type auditReq struct {
 // a request is either taken by the writer (which then always answers it) or
 // refused when quit is closed.
 type auditWriter struct {
-	reqs chan *auditReq
-	quit chan struct{}
-	done chan struct{}
-	conn *sql.Conn // the writer's own connection, synchronous=FULL
+	reqs  chan *auditReq
+	quit  chan struct{}
+	done  chan struct{}
+	conn  *sql.Conn         // the writer's own connection
+	stmts map[int]*sql.Stmt // its INSERT statements by row count
 }
 
 func (s *Store) startAuditWriter() {
@@ -61,7 +67,7 @@ func (s *Store) stopAuditWriter() {
 		close(s.aw.quit)
 		<-s.aw.done
 		if s.aw.conn != nil {
-			s.aw.conn.Close()
+			s.closeAuditConn()
 		}
 	})
 }
@@ -76,13 +82,23 @@ func (s *Store) runAuditWriter() {
 		case <-s.aw.quit:
 			return
 		}
-	more:
+		// While records keep coming, let the goroutines that are ready run
+		// first (some are about to append), then take what they appended.
+		// Without load the yield returns at once and nothing has come.
 		for len(batch) < maxAuditBatch {
-			select {
-			case r := <-s.aw.reqs:
-				batch = append(batch, r)
-			default:
-				break more
+			runtime.Gosched()
+			n := len(batch)
+		drain:
+			for len(batch) < maxAuditBatch {
+				select {
+				case r := <-s.aw.reqs:
+					batch = append(batch, r)
+				default:
+					break drain
+				}
+			}
+			if len(batch) == n {
+				break
 			}
 		}
 		err := s.writeAuditBatch(batch)
@@ -100,15 +116,9 @@ func (s *Store) writeAuditBatch(batch []*auditReq) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.aw.conn == nil {
-		conn, err := s.db.Conn(ctx)
-		if err != nil {
+		if err := s.openAuditConn(ctx); err != nil {
 			return fmt.Errorf("sqlite: audit: %w", err)
 		}
-		if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = FULL"); err != nil {
-			conn.Close()
-			return fmt.Errorf("sqlite: audit: %w", err)
-		}
-		s.aw.conn = conn
 	}
 	err := func() error {
 		tx, err := s.aw.conn.BeginTx(ctx, nil)
@@ -120,7 +130,7 @@ func (s *Store) writeAuditBatch(batch []*auditReq) error {
 		for i, r := range batch {
 			recs[i] = r.rec
 		}
-		if err := appendAuditTx(ctx, tx, recs); err != nil {
+		if err := appendAuditTx(ctx, tx, recs, s.aw.stmts); err != nil {
 			return err
 		}
 		if err := tx.Commit(); err != nil {
@@ -133,11 +143,37 @@ func (s *Store) writeAuditBatch(batch []*auditReq) error {
 	}()
 	if err != nil {
 		// Start the next batch on a fresh connection.
-		s.aw.conn.Close()
-		s.aw.conn = nil
+		s.closeAuditConn()
 		return fmt.Errorf("sqlite: audit: %w", err)
 	}
 	return nil
+}
+
+// openAuditConn takes the writer's connection from the pool and prepares
+// its INSERT statements.
+func (s *Store) openAuditConn(ctx context.Context) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	s.aw.conn, s.aw.stmts = conn, map[int]*sql.Stmt{}
+	for _, n := range auditChunks {
+		st, err := conn.PrepareContext(ctx, auditInsert(n))
+		if err != nil {
+			s.closeAuditConn()
+			return err
+		}
+		s.aw.stmts[n] = st
+	}
+	return nil
+}
+
+func (s *Store) closeAuditConn() {
+	for _, st := range s.aw.stmts {
+		st.Close()
+	}
+	s.aw.conn.Close()
+	s.aw.conn, s.aw.stmts = nil, nil
 }
 
 // AppendAudit appends rec to the chain and returns it with Seq, Prev and
@@ -160,30 +196,64 @@ func (s *Store) AppendAudit(ctx context.Context, rec vigil.AuditRecord) (vigil.A
 	return r.rec, r.err
 }
 
+// auditChunks are the row counts of the multi-row INSERT statements a
+// batch is written with, largest first: one statement per chunk instead of
+// one per record.
+var auditChunks = [...]int{64, 16, 4, 1}
+
+// auditInsert returns the INSERT statement for n records.
+func auditInsert(n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO audit (seq, time, who, action, query, result, prev, hash) VALUES ")
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	return b.String()
+}
+
 // appendAuditTx appends normalised records through tx: it reads the head,
 // chains the records to it and writes them and the new head. recs get their
-// Seq, Prev and Hash.
-func appendAuditTx(ctx context.Context, tx *sql.Tx, recs []vigil.AuditRecord) error {
+// Seq, Prev and Hash. stmts, when not nil, holds the INSERT statements of
+// auditChunks prepared on tx's connection.
+func appendAuditTx(ctx context.Context, tx *sql.Tx, recs []vigil.AuditRecord, stmts map[int]*sql.Stmt) error {
 	var seq int64
 	var prev string
 	if err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&seq, &prev); err != nil {
 		return fmt.Errorf("reading the audit head: %w", err)
 	}
-	ins, err := tx.PrepareContext(ctx, "INSERT INTO audit (seq, time, who, action, query, result, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-	if err != nil {
-		return err
-	}
-	defer ins.Close()
 	for i := range recs {
 		r := &recs[i]
 		seq++
 		r.Seq, r.Prev = seq, prev
 		r.Hash = vigil.AuditHash(*r)
-		if _, err := ins.ExecContext(ctx, r.Seq, r.Time.Format(vigil.AuditTimeFormat), r.Who, r.Action,
-			string(r.Query), string(r.Result), r.Prev, r.Hash); err != nil {
-			return fmt.Errorf("writing audit record %d: %w", r.Seq, err)
-		}
 		prev = r.Hash
+	}
+	args := make([]any, 0, 8*min(len(recs), auditChunks[0]))
+	for rest := recs; len(rest) > 0; {
+		n := auditChunks[len(auditChunks)-1]
+		for _, c := range auditChunks {
+			if c <= len(rest) {
+				n = c
+				break
+			}
+		}
+		args = args[:0]
+		for _, r := range rest[:n] {
+			args = append(args, r.Seq, r.Time.Format(vigil.AuditTimeFormat), r.Who, r.Action, string(r.Query), string(r.Result), r.Prev, r.Hash)
+		}
+		var err error
+		if st := stmts[n]; st != nil {
+			_, err = tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, auditInsert(n), args...)
+		}
+		if err != nil {
+			return fmt.Errorf("writing audit records %d to %d: %w", rest[0].Seq, rest[n-1].Seq, err)
+		}
+		rest = rest[n:]
 	}
 	if _, err := tx.ExecContext(ctx, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", seq, prev); err != nil {
 		return fmt.Errorf("writing the audit head: %w", err)
@@ -207,7 +277,7 @@ func auditTx(ctx context.Context, tx *sql.Tx, action string, query, result any) 
 	if err != nil {
 		return err
 	}
-	return appendAuditTx(ctx, tx, []vigil.AuditRecord{rec})
+	return appendAuditTx(ctx, tx, []vigil.AuditRecord{rec}, nil)
 }
 
 const auditCols = "seq, time, who, action, query, result, prev, hash"
@@ -419,7 +489,7 @@ func (s *Store) chainUnchained(ctx context.Context) error {
 	if len(recs) == 0 {
 		return nil
 	}
-	if err := appendAuditTx(ctx, tx, recs); err != nil {
+	if err := appendAuditTx(ctx, tx, recs, nil); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, "DELETE FROM audit_unchained"); err != nil {

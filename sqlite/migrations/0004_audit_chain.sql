@@ -13,7 +13,6 @@ CREATE TABLE audit (
 	prev   TEXT NOT NULL,       -- hex SHA-256 of the record before
 	hash   TEXT NOT NULL        -- hex SHA-256 of this record
 );
-CREATE INDEX audit_hash ON audit (hash);
 CREATE INDEX audit_action ON audit (action, seq);
 
 -- The chain's head: the seq and hash of the last record, updated in the
