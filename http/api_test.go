@@ -13,6 +13,7 @@ import (
 
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/match"
+	"github.com/vigil-screening/vigil/sqlite"
 )
 
 func TestScreenSingle(t *testing.T) {
@@ -164,7 +165,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestNotReady(t *testing.T) {
-	s := New(Options{Store: newMemStore()})
+	s := New(Options{Store: tempStore(t)})
 	if res, _ := do(t, s.Handler(), "GET", "/readyz", ""); res.StatusCode != 503 {
 		t.Errorf("readyz before load: %d", res.StatusCode)
 	}
@@ -187,14 +188,27 @@ func TestEntityRoute(t *testing.T) {
 	if got.Entity.ID != "un:IRi.039" || len(got.Entity.Names) != 3 || got.ListVersion != "un@2" {
 		t.Fatalf("entity = %+v", got)
 	}
-	// Version 2 changed the programmes; version 1 first listed it.
-	if len(got.History) != 2 || got.History[0].Change != "changed" || got.History[0].Fields[0] != "programs" ||
-		got.History[1].Label != "un@1" || got.History[1].Change != "added" {
-		t.Errorf("history = %+v", got.History)
+	// Version 1 listed it; version 2 changed the programmes, old and new
+	// values given.
+	if len(got.History) != 1 || got.History[0].List != "un" || !got.History[0].Listed {
+		t.Fatalf("history = %+v", got.History)
+	}
+	ev := got.History[0].Events
+	if len(ev) != 2 || ev[0].Version != "un@1" || ev[0].Change != "listed" || ev[1].Change != "changed" ||
+		len(ev[1].Changes) != 1 || ev[1].Changes[0].Field != "programs" || ev[1].Changes[0].Old != nil || string(ev[1].Changes[0].New) != `["IRAN"]` {
+		t.Errorf("events = %+v", ev)
 	}
 	_, body = do(t, s.Handler(), "GET", "/v1/entities/un:TEST.9", "")
-	if h := decode[EntityResponse](t, body).History; len(h) != 1 || h[0].Label != "un@2" || h[0].Change != "added" {
+	if h := decode[EntityResponse](t, body).History; len(h) != 1 || len(h[0].Events) != 1 || h[0].Events[0].Version != "un@2" || h[0].Events[0].Change != "listed" {
 		t.Errorf("history of an entity added in v2 = %+v", h)
+	}
+	// The history route answers for the id, and 404 for one never listed.
+	res, body = do(t, s.Handler(), "GET", "/v1/entities/un:TEST.9/history", "")
+	if h := decode[vigil.EntityHistory](t, body); res.StatusCode != 200 || h.ID != "un:TEST.9" || len(h.Lists) != 1 || h.Entity == nil {
+		t.Errorf("history route: %d %s", res.StatusCode, body)
+	}
+	if res, _ := do(t, s.Handler(), "GET", "/v1/entities/un:NOBODY/history", ""); res.StatusCode != 404 {
+		t.Errorf("history of an unknown id: %d", res.StatusCode)
 	}
 }
 
@@ -303,14 +317,14 @@ func TestYenteMatchWeighsEveryValue(t *testing.T) {
 
 func TestRefreshKeepsLastGood(t *testing.T) {
 	var fail atomic.Bool
-	var st *memStore
+	var st *sqlite.Store
 	var s *Server
 	s, st = newTestServer(t, Options{Reload: func(ctx context.Context) (*Snapshot, error) {
 		if fail.Load() {
 			return nil, errors.New("download of un failed: connection refused")
 		}
 		snap := snapshotOf(t, st)
-		snap.Problems = map[string]string{"eu": "the new file holds 12 entities, 98% fewer than the last: kept version 3"}
+		snap.Problems = []Problem{{List: "eu", Path: "eu/new.xml", Kind: ProblemError, Message: "the new file holds 12 entities, 98% fewer than the last: kept version 3"}}
 		return snap, nil
 	}})
 	before := s.Snapshot()
@@ -333,7 +347,8 @@ func TestRefreshKeepsLastGood(t *testing.T) {
 	}
 	_, body = do(t, s.Handler(), "GET", "/v1/lists", "")
 	ls = decode[ListsResponse](t, body)
-	if len(ls.Lists) != 2 || ls.Lists[0].List != "eu" || !strings.Contains(ls.Lists[0].Problem, "kept version 3") || ls.Refresh.Error != "" {
+	if len(ls.Lists) != 2 || ls.Lists[0].List != "eu" || len(ls.Lists[0].Problems) != 1 ||
+		!strings.Contains(ls.Lists[0].Problems[0].Message, "kept version 3") || ls.Refresh.Error != "" {
 		t.Errorf("lists after a refresh with a problem = %+v", ls)
 	}
 }

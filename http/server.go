@@ -39,9 +39,34 @@ type Snapshot struct {
 	Index    Index
 	Versions []vigil.ListVersion
 	Built    time.Time
-	// Problems names, per list key, why the newest download or import of
-	// that list was not used (the last good version is served instead).
-	Problems map[string]string
+	// Problems are the files and downloads whose lists were not updated
+	// from them, keyed by list and path (the last good version is served
+	// instead), and the files Vigil refuses by design.
+	Problems []Problem
+	// Missing names the configured lists (found in the lists folder, or
+	// download sources) that have no complete version: /readyz answers 503
+	// until they do.
+	Missing []string
+}
+
+// Problem kinds.
+const (
+	// ProblemError: a file or download that could not be used; the list's
+	// last good version stays in force.
+	ProblemError = "error"
+	// ProblemRefused: a file Vigil refuses by design (an OFAC CSV set
+	// without its sdn.csv), not a failure of the service.
+	ProblemRefused = "refused"
+)
+
+// Problem is one file or download whose list was not updated from it.
+type Problem struct {
+	// List is the list the file holds or would hold ("" when its format
+	// was not recognised); Path the file, folder or download.
+	List    string `json:"list,omitempty"`
+	Path    string `json:"path,omitempty"`
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
 }
 
 // Reloader builds a fresh Snapshot, typically by downloading or re-reading
@@ -56,6 +81,18 @@ type Options struct {
 	Keys   Keys    // nil: no API keys, every route is open
 	Audit  Auditor // nil: screening is not audited and /v1/audit answers 501
 	Reload Reloader
+	// Webhooks, when set, serves /v1/webhooks (admin keys only).
+	Webhooks Webhooks
+	// Rebuild builds a Snapshot from what the store holds, without reading
+	// or downloading lists (after a rollback); nil leaves the served index
+	// until the next refresh.
+	Rebuild Reloader
+	// BuildIndex builds an index over the given list versions, for
+	// screening as of a date (as_of); nil makes as_of answer 501.
+	BuildIndex func(ctx context.Context, vs []vigil.ListVersion) (Index, error)
+	// AsOfIndexes is how many as-of indexes are kept (default 2; each
+	// holds its lists in memory, ~160 MB for 25,000 entities).
+	AsOfIndexes int
 
 	ScanText      TextScanner
 	ParseManifest ManifestParser
@@ -100,6 +137,7 @@ type Server struct {
 	limits   limiters
 	keys     keyCache
 	console  *console
+	asOf     *asOfIndexes
 }
 
 // RefreshStatus is the outcome of the last list refresh.
@@ -136,7 +174,10 @@ func New(opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{opts: opts, log: opts.Logger}
+	if opts.AsOfIndexes <= 0 {
+		opts.AsOfIndexes = 2
+	}
+	s := &Server{opts: opts, log: opts.Logger, asOf: &asOfIndexes{max: opts.AsOfIndexes}}
 	s.metrics = newMetrics(s)
 	s.console = newConsole(s)
 	s.routes = s.routeTable()
@@ -173,10 +214,15 @@ func (s *Server) Refresh(ctx context.Context) error {
 	if s.opts.Reload == nil {
 		return ErrNoReloader
 	}
+	return s.refreshWith(ctx, s.opts.Reload)
+}
+
+// refreshWith runs Refresh with the given reloader.
+func (s *Server) refreshWith(ctx context.Context, reload Reloader) error {
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
 	start := time.Now()
-	snap, err := s.opts.Reload(ctx)
+	snap, err := reload(ctx)
 	st := &RefreshStatus{At: start, Duration: time.Since(start).Round(time.Millisecond).String()}
 	if err == nil && (snap == nil || snap.Index == nil) {
 		err = errors.New("reload built no index")
@@ -191,8 +237,15 @@ func (s *Server) Refresh(ctx context.Context) error {
 	s.Swap(snap)
 	s.refresh.Store(st)
 	s.metrics.refreshes.WithLabelValues("ok").Inc()
-	for list, p := range snap.Problems {
-		s.log.Warn("list kept at its last good version", "list", list, "problem", p)
+	for _, p := range snap.Problems {
+		if p.Kind == ProblemRefused {
+			s.log.Info("file refused", "list", p.List, "path", p.Path, "reason", p.Message)
+			continue
+		}
+		s.log.Warn("list kept at its last good version", "list", p.List, "path", p.Path, "problem", p.Message)
+	}
+	if len(snap.Missing) > 0 {
+		s.log.Error("configured lists have no complete version: not ready", "missing", snap.Missing)
 	}
 	s.log.Info("lists refreshed", "lists", len(snap.Versions), "took", st.Duration)
 	return nil
