@@ -11,7 +11,8 @@ import (
 // are Added, ids only in old are Removed, and ids in both whose content
 // differs are Changed, each with the Entity JSON field names that differ (in
 // the order Entity declares them). Added, Removed and Changed are sorted by
-// id and never nil. When an id occurs more than once in a slice, the last
+// id and never nil; each change holds the old and new values of its fields.
+// When an id occurs more than once in a slice, the last
 // occurrence wins (readers are expected to emit unique ids).
 //
 // Slice fields are compared as multisets: the lists do not give their order
@@ -35,8 +36,8 @@ func DiffEntities(list string, from, to int, old, new []Entity) Diff {
 			d.Added = append(d.Added, id)
 			continue
 		}
-		if fields := changedFields(o, n); len(fields) > 0 {
-			d.Changed = append(d.Changed, Change{ID: id, Fields: fields})
+		if c, ok := EntityChange(o, n); ok {
+			d.Changed = append(d.Changed, c)
 		}
 	}
 	for id := range oldByID {
@@ -77,6 +78,46 @@ var entityFields = func() []struct {
 	}
 	return fs
 }()
+
+// EntityChange compares two states of one entity with the rules of
+// DiffEntities and returns the fields that differ with their old and new
+// values; ok is false when nothing differs.
+func EntityChange(old, new *Entity) (c Change, ok bool) {
+	fields := changedFields(old, new)
+	if len(fields) == 0 {
+		return Change{ID: new.ID}, false
+	}
+	c = Change{ID: new.ID, Fields: fields, Changes: make([]FieldChange, len(fields))}
+	vo, vn := reflect.ValueOf(old).Elem(), reflect.ValueOf(new).Elem()
+	for i, name := range fields {
+		f := entityField(name)
+		c.Changes[i] = FieldChange{Field: name, Old: fieldJSON(vo.Field(f)), New: fieldJSON(vn.Field(f))}
+	}
+	return c, true
+}
+
+// entityField returns the index of the Entity field with a JSON name.
+func entityField(name string) int {
+	for _, f := range entityFields {
+		if f.name == name {
+			return f.index
+		}
+	}
+	panic("vigil: no Entity field " + name)
+}
+
+// fieldJSON encodes a field's value, or nil for an empty one. Fields are
+// plain data, so encoding cannot fail; should it, the error stands in.
+func fieldJSON(v reflect.Value) json.RawMessage {
+	if v.IsZero() || (v.Kind() == reflect.Slice && v.Len() == 0) {
+		return nil
+	}
+	b, err := json.Marshal(v.Interface())
+	if err != nil {
+		b, _ = json.Marshal("!" + err.Error())
+	}
+	return b
+}
 
 // changedFields returns the JSON names of the fields that differ between a
 // and b, in declaration order, with the comparison rules of DiffEntities.
@@ -135,4 +176,40 @@ func elementKeys(v reflect.Value) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// Elements returns, for a field holding a list (names, addresses, …), the
+// elements only in the old value and those only in the new one, compared as
+// multisets; ok is false for a field that is not a list.
+func (c FieldChange) Elements() (removed, added []json.RawMessage, ok bool) {
+	var o, n []json.RawMessage
+	if (c.Old != nil && json.Unmarshal(c.Old, &o) != nil) || (c.New != nil && json.Unmarshal(c.New, &n) != nil) {
+		return nil, nil, false
+	}
+	if c.Old == nil && c.New == nil {
+		return nil, nil, false
+	}
+	left := map[string]int{}
+	for _, e := range n {
+		left[string(e)]++
+	}
+	for _, e := range o {
+		if left[string(e)] > 0 {
+			left[string(e)]--
+			continue
+		}
+		removed = append(removed, e)
+	}
+	seen := map[string]int{}
+	for _, e := range o {
+		seen[string(e)]++
+	}
+	for _, e := range n {
+		if seen[string(e)] > 0 {
+			seen[string(e)]--
+			continue
+		}
+		added = append(added, e)
+	}
+	return removed, added, true
 }

@@ -35,7 +35,9 @@ var ErrRevoked = errors.New("already revoked")
 // go by the hash of the secret presented. Implementations: sqlite.
 type KeyStore interface {
 	// CreateKey creates an active key for name (not empty) and role, and
-	// returns it with its secret. From then on HadKeys is true.
+	// returns it with its secret. From then on HadKeys is true. The
+	// change is audited (AuditKeyCreate, for ActorFrom(ctx)) in the same
+	// transaction: no record, no key.
 	CreateKey(ctx context.Context, name, role string) (Key, string, error)
 	// LookupKey returns the active key whose secret this is, or
 	// ErrNotFound (for a revoked key too).
@@ -44,7 +46,8 @@ type KeyStore interface {
 	ListKeys(ctx context.Context) ([]Key, error)
 	// RevokeKey revokes a key and ends its sessions, returning the key as
 	// revoked; ErrNotFound when no key has that id, ErrRevoked (with the
-	// key) when it was revoked before.
+	// key) when it was revoked before. Like CreateKey, the change is
+	// audited (AuditKeyRevoke) in its own transaction.
 	RevokeKey(ctx context.Context, id string) (Key, error)
 	// HadKeys reports whether a key was ever created in this store. It is
 	// recorded when the first key is created, not derived from the active

@@ -12,39 +12,18 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/vigil-screening/vigil"
 )
-
-// testAudit keeps audit records in memory.
-type testAudit struct {
-	mu   sync.Mutex
-	recs []AuditRecord
-}
-
-func (a *testAudit) Audit(_ context.Context, r AuditRecord) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.recs = append(a.recs, r)
-	return nil
-}
-
-func (a *testAudit) AuditLog(_ context.Context, limit int) ([]AuditRecord, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	var out []AuditRecord
-	for i := len(a.recs) - 1; i >= 0 && len(out) < limit; i-- {
-		out = append(out, a.recs[i])
-	}
-	return out, nil
-}
 
 func bearer(k string) []string { return []string{"Authorization", "Bearer " + k} }
 
 func TestAuth(t *testing.T) {
 	ks := newKeyStore(t)
-	_, screen := createKey(t, ks, "screener", "screen")
+	screenKey, screen := createKey(t, ks, "screener", "screen")
 	_, review := createKey(t, ks, "reviewer", "review")
 	_, admin := createKey(t, ks, "admin", "admin")
-	audit := &testAudit{}
+	audit := auditStore(t)
 	s, _ := newTestServer(t, Options{Keys: ks, Audit: audit, KeyCacheTTL: -1})
 	h := s.Handler()
 	for _, tc := range []struct {
@@ -94,12 +73,9 @@ func TestAuth(t *testing.T) {
 	// The audit log names the key id of the screening, never its secret.
 	_, body := do(t, h, "GET", "/v1/audit", "", bearer(review)...)
 	recs := decode[AuditResponse](t, body).Records
-	if len(recs) != 2 || recs[1].Action != "screen" || recs[1].Subjects[0] != "Ivan Petrov" ||
-		recs[1].Matches != 1 || recs[1].MatchIDs[0] != "un:TEST.9" || recs[1].Lists[0] != "un@2" {
+	if len(recs) != 2 || recs[1].Who != "key:"+screenKey.ID || recs[1].Action != "screen" || string(recs[1].Query) != `{"queries":[{"name":"Ivan Petrov"}]}` ||
+		string(recs[1].Result) != `{"lists":["un@2"],"hits":[[{"entity_id":"un:TEST.9","score":1}]]}` {
 		t.Errorf("audit = %+v", recs)
-	}
-	if k, _ := ks.LookupKey(context.Background(), screen); recs[1].KeyID != k.ID {
-		t.Errorf("audit key id %q, want %q", recs[1].KeyID, k.ID)
 	}
 	if strings.Contains(body, screen) {
 		t.Error("the audit log holds a key secret")
@@ -150,7 +126,7 @@ func TestKeysStayRequired(t *testing.T) {
 	}
 	// Without a key store and without NoAuth, nothing that needs a key is
 	// served.
-	st := newMemStore()
+	st := tempStore(t)
 	s := New(Options{Store: st})
 	s.Swap(snapshotOf(t, st))
 	if res, body := do(t, s.Handler(), "POST", "/v1/screen", `{"name":"x"}`); res.StatusCode != 503 || !strings.Contains(body, "--no-auth") {
@@ -166,12 +142,11 @@ func TestKeysStayRequired(t *testing.T) {
 // the default cache), and errors are clear.
 func TestKeyRoutes(t *testing.T) {
 	ks := newKeyStore(t)
-	_, admin := createKey(t, ks, "admin", "admin")
+	adminKey, admin := createKey(t, ks, "admin", "admin")
 	_, screen := createKey(t, ks, "screener", "screen")
-	audit := &testAudit{}
 	var logs bytes.Buffer
 	var mu sync.Mutex
-	s, _ := newTestServer(t, Options{Keys: ks, Audit: audit, Logger: slog.New(slog.NewJSONHandler(&lockedWriter{&logs, &mu}, nil))})
+	s, _ := newTestServer(t, Options{Keys: ks, Audit: ks, Logger: slog.New(slog.NewJSONHandler(&lockedWriter{&logs, &mu}, nil))})
 	h := s.Handler()
 
 	res, body := do(t, h, "POST", "/v1/keys", `{"name":"airline","role":"screen"}`, bearer(admin)...)
@@ -213,14 +188,26 @@ func TestKeyRoutes(t *testing.T) {
 	if res, _ := do(t, h, "POST", "/v1/screen", `{"name":"x"}`, bearer(created.Secret)...); res.StatusCode != 401 {
 		t.Errorf("revoked key right after DELETE: %d", res.StatusCode)
 	}
-	audit.mu.Lock()
-	var actions []string
-	for _, r := range audit.recs {
-		actions = append(actions, r.Action)
+	// The store audited the creation and the revocation, each in its own
+	// transaction, for the admin key that asked; the refused requests left
+	// no record, and no record holds a secret.
+	recs, err := ks.AuditLog(context.Background(), vigil.AuditFilter{Who: "key:" + adminKey.ID})
+	if err != nil {
+		t.Fatal(err)
 	}
-	audit.mu.Unlock()
-	if got := strings.Join(actions, " "); !strings.Contains(got, "key.create") || !strings.Contains(got, "key.revoke") {
-		t.Errorf("audited %q", got)
+	var got []string
+	for _, r := range recs {
+		got = append(got, r.Action+" "+string(r.Query)+" "+string(r.Result))
+		if strings.Contains(string(r.Query)+string(r.Result), strings.TrimPrefix(created.Secret, "vgl_")) {
+			t.Errorf("audit record %d holds the secret", r.Seq)
+		}
+	}
+	want := []string{
+		`key.revoke {"id":"` + created.Key.ID + `"} null`,
+		`key.create {"name":"airline","role":"screen"} {"id":"` + created.Key.ID + `"}`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("audited by the admin key:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	mu.Lock()
 	defer mu.Unlock()

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/vigil-screening/vigil/sqlite"
 )
 
 // chromiumPath returns the browser for the console tests ($VIGIL_CHROMIUM,
@@ -143,7 +145,7 @@ func TestBrowserCSRF(t *testing.T) {
 	_, attackerKey := createKey(t, ks, "attacker", "screen")
 	var reloads atomic.Int64
 	var s *Server
-	var st *memStore
+	var st *sqlite.Store
 	s, st = newTestServer(t, Options{Keys: ks, ScanText: testScanText, Reload: func(context.Context) (*Snapshot, error) {
 		reloads.Add(1)
 		return snapshotOf(t, st), nil
@@ -225,5 +227,36 @@ func TestBrowserCSRF(t *testing.T) {
 	attack(fresh, "/login")
 	if signedIn(fresh) {
 		t.Error("another site signed the browser in with its key")
+	}
+}
+
+// TestBrowserWarnsOfUnusedValues: in real Chromium, a search with a value
+// it could not use shows the warning, above the results and visible.
+func TestBrowserWarnsOfUnusedValues(t *testing.T) {
+	s, _ := newTestServer(t, Options{})
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	ctx := browser(t)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/?name=Soleimani&dob=1957-02-30&nationality=Narnia"),
+		chromedp.WaitVisible(chromedp.CSS(`#problems`)),
+	)
+	var warning, results string
+	if err == nil {
+		warning, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#problems`)))
+	}
+	if err == nil {
+		results, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`table.results`)))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Not used in this search", `dob "1957-02-30" is not a date (February 1957 has 28 days)`, `nationality "Narnia" is not a country`} {
+		if !strings.Contains(warning, want) {
+			t.Errorf("warning lacks %q: %q", want, warning)
+		}
+	}
+	if !strings.Contains(results, "Qasem Soleimani") {
+		t.Errorf("results %q", results)
 	}
 }

@@ -3,12 +3,12 @@ package http
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"errors"
 	"html/template"
 	"io"
 	"io/fs"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,6 +42,34 @@ func newConsole(s *Server) *console {
 				return "—"
 			}
 			return t.UTC().Format("2006-01-02 15:04")
+		},
+		"day": func(t time.Time) string {
+			if t.IsZero() {
+				return "—"
+			}
+			return t.UTC().Format("2006-01-02")
+		},
+		"deref": func(p any) any {
+			switch v := p.(type) {
+			case *float64:
+				return *v
+			case *time.Time:
+				return *v
+			}
+			return p
+		},
+		"rawJSON": func(b json.RawMessage) string {
+			if b == nil {
+				return "—"
+			}
+			return string(b)
+		},
+		"fieldNames": func(cs []vigil.FieldChange) string {
+			names := make([]string, len(cs))
+			for i, c := range cs {
+				names[i] = c.Field
+			}
+			return strings.Join(names, ", ")
 		},
 		"measure": func(m vigil.Measure) string { return strings.ReplaceAll(string(m), "_", " ") },
 		"join":    strings.Join,
@@ -121,11 +149,14 @@ func (c *console) notReady(w http.ResponseWriter, r *http.Request, title, nav st
 	return snap
 }
 
-// searchData is the search page's form and results.
+// searchData is the search page's form and results. Problems name the
+// values of the form the search could not use: it ran without them, and
+// the page says so above the results.
 type searchData struct {
 	Q        vigil.Query
 	Kinds    []vigil.Kind
 	Searched bool
+	Problems []string
 	Matches  []vigil.Match
 	Lists    []string
 }
@@ -149,7 +180,7 @@ func (c *console) search(w http.ResponseWriter, r *http.Request) {
 		d.Q.Threshold = f
 	}
 	q := d.Q
-	if err := checkQuery(&q, ""); err != nil {
+	if err := checkLimits(&q, ""); err != nil {
 		p.Error = err.Error()
 		c.render(w, r, http.StatusBadRequest, "search", p)
 		return
@@ -158,10 +189,25 @@ func (c *console) search(w http.ResponseWriter, r *http.Request) {
 	if snap == nil {
 		return
 	}
-	d.Searched = true
-	d.Matches = nonNil(snap.Index.Screen(q))
-	d.Lists = labels(snap)
-	c.s.recordScreen(r.Context(), "console", snap, []vigil.Query{q}, [][]vigil.Match{d.Matches})
+	// The search runs on the values it can use; the page names the others
+	// above the results, and the audit record carries the query as
+	// screened.
+	q, ps := snap.Index.CheckQuery(q)
+	for _, x := range ps {
+		if x.Field == "name" {
+			p.Error = "The name " + strconv.Quote(x.Value) + " " + x.Reason + "."
+			c.render(w, r, http.StatusBadRequest, "search", p)
+			return
+		}
+		d.Problems = append(d.Problems, x.String())
+	}
+	matches := nonNil(snap.Index.Screen(q))
+	if err := c.s.recordScreen(r.Context(), vigil.AuditConsoleScreen, snap, vigil.ScreeningQuery{Queries: []vigil.Query{q}}, [][]vigil.Match{matches}, nil); err != nil {
+		p.Error = errNotAudited.msg
+		c.render(w, r, errNotAudited.status, "search", p)
+		return
+	}
+	d.Searched, d.Matches, d.Lists = true, matches, labels(snap)
 	p.Title = "Search: " + q.Name
 	c.render(w, r, http.StatusOK, "search", p)
 }
@@ -180,10 +226,23 @@ func (c *console) entity(w http.ResponseWriter, r *http.Request) {
 	c.render(w, r, http.StatusOK, "entity", page{Title: info.Entity.PrimaryName(), Data: info})
 }
 
-// listsData is the lists page: what is served and every version of each.
+// listsData is the lists page: what is served and every version of each
+// list, newest first.
 type listsData struct {
 	Status   ListsResponse
-	Versions map[string][]vigil.ListVersion
+	Versions []listVersions
+}
+
+type listVersions struct {
+	List string
+	Rows []versionRow
+}
+
+// versionRow is a version with its place in its list.
+type versionRow struct {
+	vigil.ListVersion
+	// Status is current, superseded, historical, withdrawn or partial.
+	Status string
 }
 
 func (c *console) lists(w http.ResponseWriter, r *http.Request) {
@@ -191,12 +250,18 @@ func (c *console) lists(w http.ResponseWriter, r *http.Request) {
 	if snap == nil {
 		return
 	}
-	d := listsData{Status: c.s.listStatus(snap), Versions: map[string][]vigil.ListVersion{}}
+	d := listsData{Status: c.s.listStatus(snap)}
 	for _, l := range d.Status.Lists {
-		if vs, err := c.s.versions(r.Context(), l.List); err == nil {
-			slices.Reverse(vs)
-			d.Versions[l.List] = vs
+		vs, err := c.s.versions(r.Context(), l.List)
+		if err != nil {
+			continue
 		}
+		cur, _ := vigil.CurrentVersion(vs)
+		lv := listVersions{List: l.List}
+		for i := len(vs) - 1; i >= 0; i-- {
+			lv.Rows = append(lv.Rows, versionRow{vs[i], vs[i].Status(cur)})
+		}
+		d.Versions = append(d.Versions, lv)
 	}
 	c.render(w, r, http.StatusOK, "lists", page{Title: "Lists", Nav: "lists", Data: &d})
 }
@@ -286,8 +351,13 @@ func (c *console) textResult(w http.ResponseWriter, r *http.Request) {
 	if snap == nil {
 		return
 	}
-	res, err := c.s.scanText(r.Context(), snap, d.Text)
-	if err != nil {
+	res, err := c.s.scanText(r.Context(), vigil.AuditConsoleText, snap, d.Text)
+	switch {
+	case errors.Is(err, errNotAudited):
+		p.Error = errNotAudited.msg
+		c.render(w, r, errNotAudited.status, "text", p)
+		return
+	case err != nil:
 		p.Error = "The text could not be screened: " + err.Error()
 		status := http.StatusBadRequest
 		if r.Context().Err() != nil {
@@ -352,8 +422,11 @@ func (c *console) manifestResult(w http.ResponseWriter, r *http.Request) {
 	if strings.TrimSpace(text) == "" {
 		text = r.FormValue("manifest")
 	}
-	res, snap, err := c.s.screenManifest(r.Context(), text)
+	res, snap, err := c.s.screenManifest(r.Context(), vigil.AuditConsoleManifest, text)
 	switch {
+	case errors.Is(err, errNotAudited):
+		p.Error = errNotAudited.msg
+		c.render(w, r, errNotAudited.status, "manifest", p)
 	case err != nil:
 		p.Error = err.Error()
 		c.render(w, r, http.StatusBadRequest, "manifest", p)

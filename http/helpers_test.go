@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/match"
 	"github.com/vigil-screening/vigil/sqlite"
 	"github.com/vigil-screening/vigil/text"
 )
@@ -74,6 +74,12 @@ func (x *testIndex) Entity(id string) (*vigil.Entity, string, bool) {
 	return nil, "", false
 }
 
+// CheckQuery is the real matcher's: which values a query may hold does
+// not depend on the index.
+func (x *testIndex) CheckQuery(q vigil.Query) (vigil.Query, []vigil.QueryProblem) {
+	return match.CheckQuery(q)
+}
+
 // testEntities are invented entities (one modelled on a well-known UN
 // listing) in several scripts.
 func testEntities() []vigil.Entity {
@@ -94,78 +100,20 @@ func testEntities() []vigil.Entity {
 	}
 }
 
-// memStore is an in-memory vigil.Store for handler tests.
-type memStore struct {
-	mu       sync.Mutex
-	versions map[string][]vigil.ListVersion
-	entities map[string][][]vigil.Entity
-}
-
-func newMemStore() *memStore {
-	return &memStore{versions: map[string][]vigil.ListVersion{}, entities: map[string][][]vigil.Entity{}}
-}
-
-func (m *memStore) Import(_ context.Context, v vigil.ListVersion, es []vigil.Entity) (vigil.ListVersion, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	vs := m.versions[v.List]
-	v.Version = len(vs) + 1
-	v.Imported = time.Now()
-	v.Entities = len(es)
-	if len(vs) > 0 {
-		d := vigil.DiffEntities(v.List, len(vs), v.Version, m.entities[v.List][len(vs)-1], es)
-		v.Added, v.Removed, v.Changed = len(d.Added), len(d.Removed), len(d.Changed)
-	}
-	m.versions[v.List] = append(vs, v)
-	m.entities[v.List] = append(m.entities[v.List], es)
-	return v, nil
-}
-
-func (m *memStore) Current(context.Context) ([]vigil.ListVersion, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []vigil.ListVersion
-	for _, vs := range m.versions {
-		out = append(out, vs[len(vs)-1])
-	}
-	return out, nil
-}
-
-func (m *memStore) Versions(_ context.Context, list string) ([]vigil.ListVersion, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return slices.Clone(m.versions[list]), nil
-}
-
-func (m *memStore) Entities(_ context.Context, list string, v int) ([]vigil.Entity, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if v < 1 || v > len(m.entities[list]) {
-		return nil, vigil.ErrNotFound
-	}
-	return m.entities[list][v-1], nil
-}
-
-func (m *memStore) Entity(context.Context, string) (vigil.Entity, vigil.ListVersion, error) {
-	return vigil.Entity{}, vigil.ListVersion{}, errors.New("not used")
-}
-
-func (m *memStore) Diff(ctx context.Context, list string, from, to int) (vigil.Diff, error) {
-	a, err := m.Entities(ctx, list, from)
+// tempStore opens a SQLite store in a temporary folder: handler tests use
+// the real store.
+func tempStore(t testing.TB) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "vigil.db"))
 	if err != nil {
-		return vigil.Diff{}, err
+		t.Fatal(err)
 	}
-	b, err := m.Entities(ctx, list, to)
-	if err != nil {
-		return vigil.Diff{}, err
-	}
-	return vigil.DiffEntities(list, from, to, a, b), nil
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
-func (m *memStore) Close() error { return nil }
-
-// snapshotOf indexes the current versions of a memStore.
-func snapshotOf(t testing.TB, st *memStore) *Snapshot {
+// snapshotOf indexes the current versions of a store with testIndex.
+func snapshotOf(t testing.TB, st vigil.Store) *Snapshot {
 	t.Helper()
 	cur, _ := st.Current(context.Background())
 	slices.SortFunc(cur, func(a, b vigil.ListVersion) int { return strings.Compare(a.List, b.List) })
@@ -181,14 +129,15 @@ func snapshotOf(t testing.TB, st *memStore) *Snapshot {
 
 // newTestServer returns a server over two versions of an invented "un" list
 // (version 2 adds Ivan Petrov and changes Soleimani's programmes).
-func newTestServer(t testing.TB, opts Options) (*Server, *memStore) {
+func newTestServer(t testing.TB, opts Options) (*Server, *sqlite.Store) {
 	t.Helper()
-	st := newMemStore()
+	st := tempStore(t)
 	es := testEntities()
 	v1 := slices.Clone(es[:2])
 	v1[0].Programs = nil
 	ctx := context.Background()
-	if _, err := st.Import(ctx, vigil.ListVersion{List: "un", Source: "un", Format: "un_xml", Hash: "h1"}, v1); err != nil {
+	if _, err := st.Import(ctx, vigil.ListVersion{List: "un", Source: "un", Format: "un_xml", Hash: "h1",
+		Published: time.Now().Add(-72 * time.Hour)}, v1); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.Import(ctx, vigil.ListVersion{List: "un", Source: "un", Format: "un_xml", Hash: "h2",
@@ -197,7 +146,7 @@ func newTestServer(t testing.TB, opts Options) (*Server, *memStore) {
 	}
 	opts.Store = st
 	if opts.Keys == nil && !opts.NoAuth {
-		opts.Keys = newKeyStore(t) // no key yet: open, as a new installation
+		opts.Keys = st // no key yet: open, as a new installation
 	}
 	if opts.Reload == nil {
 		opts.Reload = func(context.Context) (*Snapshot, error) { return snapshotOf(t, st), nil }

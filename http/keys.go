@@ -95,6 +95,8 @@ func (s *Server) handleCreateKey(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, badRequest("field \"role\" must be screen, review or admin, not %q", req.Role))
 		return
 	}
+	// The store audits the change in its own transaction, for the actor
+	// wrap put in the context (key:<id of the admin key>).
 	k, secret, err := ks.CreateKey(r.Context(), req.Name, role.String())
 	if err != nil {
 		s.writeErr(w, r, err)
@@ -103,13 +105,11 @@ func (s *Server) handleCreateKey(w http.ResponseWriter, r *http.Request) {
 	s.ForgetKeys()
 	by := keyFrom(r.Context())
 	s.log.Info("API key created", "key_id", k.ID, "role", k.Role, "by", by.ID)
-	if s.opts.Audit != nil {
-		s.audit(r.Context(), AuditRecord{Time: time.Now().UTC(), KeyID: by.ID, Action: "key.create", Subjects: []string{k.ID}})
-	}
 	writeJSON(w, http.StatusCreated, CreatedKeyResponse{Key: keyResponse(k), Secret: secret})
 }
 
-// handleRevokeKey revokes a key and ends its console sessions. The cache
+// handleRevokeKey revokes a key and ends its console sessions, audited by
+// the store in the same transaction (as handleCreateKey). The cache
 // of this server forgets every key at once, so that the key is refused from
 // the next request on.
 func (s *Server) handleRevokeKey(w http.ResponseWriter, r *http.Request) {
@@ -133,8 +133,5 @@ func (s *Server) handleRevokeKey(w http.ResponseWriter, r *http.Request) {
 	s.ForgetKeys()
 	by := keyFrom(r.Context())
 	s.log.Info("API key revoked", "key_id", k.ID, "by", by.ID)
-	if s.opts.Audit != nil {
-		s.audit(r.Context(), AuditRecord{Time: time.Now().UTC(), KeyID: by.ID, Action: "key.revoke", Subjects: []string{k.ID}})
-	}
 	writeJSON(w, http.StatusOK, map[string]KeyResponse{"key": keyResponse(k)})
 }

@@ -14,14 +14,16 @@ import (
 	"time"
 
 	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/sqlite"
 )
 
 // TestTextBounds checks the bounds of /v1/text and the article page: the
 // text's size (413 beyond it, naming the limit), the mentions returned
 // (flagged truncated, with where the screened part ends), and an audit
-// record that keeps a summary, never the text.
+// record of what was screened (the names and the text's hash, never the
+// text) that says the scan stopped.
 func TestTextBounds(t *testing.T) {
-	audit := &testAudit{}
+	audit := auditStore(t)
 	s, _ := newTestServer(t, Options{ScanText: testScanText, Audit: audit, MaxTextBytes: 1000,
 		TextLimits: TextLimits{MaxMentions: 3, MaxQueries: 100}})
 	h := s.Handler()
@@ -65,32 +67,31 @@ func TestTextBounds(t *testing.T) {
 		t.Errorf("article page, truncated: %d %.500s", res.StatusCode, body)
 	}
 
-	// The audit record: distinct names and entities, never the text.
-	audit.mu.Lock()
-	rec := audit.recs[len(audit.recs)-2] // the API's, before the page's
-	audit.mu.Unlock()
-	raw, _ := json.Marshal(rec)
-	if rec.Action != "text" || rec.Queries != 3 || strings.Join(rec.Subjects, "|") != "Ivan Petrov|Qasem Soleimani" ||
-		strings.Join(rec.MatchIDs, "|") != "un:TEST.9|un:IRi.039" || strings.Contains(string(raw), "met") {
-		t.Errorf("audit record %s", raw)
+	// The audit records, the API's before the page's: every name screened
+	// with its matches, the text's size and hash, never the text, and how
+	// much of it was screened.
+	recs, err := audit.AuditLog(context.Background(), vigil.AuditFilter{Limit: 2})
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("audit log: %v %v", recs, err)
 	}
-}
-
-func TestCapList(t *testing.T) {
-	for _, tc := range []struct {
-		n, max int
-		want   string
-	}{
-		{0, 2, ""},
-		{2, 2, "a0|a1"},
-		{5, 2, "a0|a1|… and 3 more names"},
-	} {
-		var ss []string
-		for i := range tc.n {
-			ss = append(ss, fmt.Sprint("a", i))
+	for i, action := range []string{"console.text", "text"} {
+		rec := recs[i]
+		var q vigil.ScreeningQuery
+		var r vigil.ScreeningResult
+		json.Unmarshal(rec.Query, &q)
+		json.Unmarshal(rec.Result, &r)
+		var names, hits []string
+		for j, x := range q.Queries {
+			names = append(names, x.Name)
+			for _, h := range r.Hits[j] {
+				hits = append(hits, h.EntityID)
+			}
 		}
-		if got := strings.Join(capList(ss, tc.max, "names"), "|"); got != tc.want {
-			t.Errorf("capList(%d, %d) = %q, want %q", tc.n, tc.max, got, tc.want)
+		want := fmt.Sprintf("only the first %d of %d bytes were screened", tr.ScreenedTo, len(text))
+		if rec.Action != action || strings.Join(names, "|") != "Ivan Petrov|Qasem Soleimani|Ivan Petrov" ||
+			strings.Join(hits, "|") != "un:TEST.9|un:IRi.039|un:TEST.9" || q.Input == nil || q.Input.Bytes != int64(len(text)) ||
+			!strings.HasPrefix(r.Error, want) || strings.Contains(string(rec.Query)+string(rec.Result), "met") {
+			t.Errorf("audit record %s %s %s; want %s truncated at %d", rec.Action, rec.Query, rec.Result, action, tr.ScreenedTo)
 		}
 	}
 }
@@ -150,7 +151,7 @@ func (x *gateIndex) Screen(q vigil.Query) []vigil.Match {
 	return x.testIndex.Screen(q)
 }
 
-func gated(t *testing.T, s *Server, st *memStore) *gateIndex {
+func gated(t *testing.T, s *Server, st *sqlite.Store) *gateIndex {
 	base := snapshotOf(t, st)
 	g := &gateIndex{testIndex: base.Index.(*testIndex), gate: make(chan struct{})}
 	s.Swap(&Snapshot{Index: g, Versions: base.Versions})
@@ -287,7 +288,7 @@ func TestConnLimit(t *testing.T) {
 func TestRefreshCoalesced(t *testing.T) {
 	release := make(chan struct{})
 	var calls atomic.Int64
-	var st *memStore
+	var st *sqlite.Store
 	s, st := newTestServer(t, Options{Reload: func(ctx context.Context) (*Snapshot, error) {
 		if calls.Add(1) == 1 {
 			<-release

@@ -1,8 +1,11 @@
 package http
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -12,30 +15,41 @@ import (
 	"github.com/vigil-screening/vigil"
 )
 
-// ListStatus is one list as served: its current version, its age, and any
-// problem with its newest download.
+// ListStatus is one list as served: its current version, how old it is,
+// and the problems with its newest files or downloads.
 type ListStatus struct {
 	vigil.ListVersion
-	// AgeSeconds is the time since the version was published (or, when the
-	// file states no date, imported).
-	AgeSeconds float64 `json:"age_seconds"`
-	Problem    string  `json:"problem,omitempty"`
+	// AgeSeconds is the time since the version came into force
+	// (InForceFrom); PublishedAgeSeconds since its publication date, when
+	// known; ImportedAgeSeconds since it was imported.
+	AgeSeconds          float64   `json:"age_seconds"`
+	PublishedAgeSeconds *float64  `json:"published_age_seconds,omitempty"`
+	ImportedAgeSeconds  float64   `json:"imported_age_seconds"`
+	Problems            []Problem `json:"problems,omitempty"`
+	// Missing marks a configured list with no complete version.
+	Missing bool `json:"missing,omitempty"`
 }
 
 // ListsResponse answers GET /v1/lists.
 type ListsResponse struct {
 	Lists []ListStatus `json:"lists"`
+	// Problems are those of files whose list is not known (a file in no
+	// format Vigil reads).
+	Problems []Problem `json:"problems,omitempty"`
+	// Missing names the configured lists with no complete version (then
+	// /readyz answers 503).
+	Missing []string `json:"missing,omitempty"`
 	// Built is when the served index was built; Refresh the outcome of the
 	// last refresh, if any.
 	Built   time.Time      `json:"built"`
 	Refresh *RefreshStatus `json:"refresh,omitempty"`
 }
 
-// listAge is the age of a list version at now.
+// listAge is the age of a list version at now: since it came into force.
 func listAge(v vigil.ListVersion, now time.Time) time.Duration {
-	t := v.Published
+	t := v.InForceFrom
 	if t.IsZero() {
-		t = v.Imported
+		t = cmp.Or(v.Published, v.Imported)
 	}
 	if t.IsZero() {
 		return 0
@@ -45,16 +59,36 @@ func listAge(v vigil.ListVersion, now time.Time) time.Duration {
 
 func (s *Server) listStatus(snap *Snapshot) ListsResponse {
 	now := time.Now()
-	res := ListsResponse{Lists: []ListStatus{}, Built: snap.Built, Refresh: s.LastRefresh()}
-	seen := map[string]bool{}
+	res := ListsResponse{Lists: []ListStatus{}, Missing: snap.Missing, Built: snap.Built, Refresh: s.LastRefresh()}
+	byList := map[string]int{}
 	for _, v := range snap.Versions {
-		seen[v.List] = true
-		res.Lists = append(res.Lists, ListStatus{v, listAge(v, now).Seconds(), snap.Problems[v.List]})
-	}
-	for list, p := range snap.Problems {
-		if !seen[list] {
-			res.Lists = append(res.Lists, ListStatus{ListVersion: vigil.ListVersion{List: list}, Problem: p})
+		st := ListStatus{ListVersion: v, AgeSeconds: listAge(v, now).Seconds(), ImportedAgeSeconds: now.Sub(v.Imported).Seconds()}
+		if !v.Published.IsZero() {
+			a := now.Sub(v.Published).Seconds()
+			st.PublishedAgeSeconds = &a
 		}
+		byList[v.List] = len(res.Lists)
+		res.Lists = append(res.Lists, st)
+	}
+	entry := func(list string) *ListStatus {
+		i, ok := byList[list]
+		if !ok {
+			i = len(res.Lists)
+			byList[list] = i
+			res.Lists = append(res.Lists, ListStatus{ListVersion: vigil.ListVersion{List: list}})
+		}
+		return &res.Lists[i]
+	}
+	for _, p := range snap.Problems {
+		if p.List == "" {
+			res.Problems = append(res.Problems, p)
+			continue
+		}
+		e := entry(p.List)
+		e.Problems = append(e.Problems, p)
+	}
+	for _, l := range snap.Missing {
+		entry(l).Missing = true
 	}
 	slices.SortFunc(res.Lists, func(a, b ListStatus) int { return strings.Compare(a.List, b.List) })
 	return res
@@ -122,9 +156,17 @@ func (s *Server) diffFor(ctx context.Context, list, fromS, toS string) (vigil.Di
 	if err != nil {
 		return vigil.Diff{}, err
 	}
-	from, err := num("from", fromS, max(to-1, vs[0].Version))
-	if err != nil {
-		return vigil.Diff{}, err
+	// By default a version is compared with the one it was imported on top
+	// of (its base; for the first version, the empty list).
+	base := 0
+	if i := slices.IndexFunc(vs, func(x vigil.ListVersion) bool { return x.Version == to }); i >= 0 {
+		base = vs[i].Base
+	}
+	from := base
+	if fromS != "" {
+		if from, err = num("from", fromS, base); err != nil {
+			return vigil.Diff{}, err
+		}
 	}
 	d, err := s.opts.Store.Diff(ctx, list, from, to)
 	if errors.Is(err, vigil.ErrNotFound) {
@@ -169,37 +211,25 @@ func (s *Server) handleRefresh(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		// Detached from the request, but keeping who asked (for the
+		// audit records of what the refresh imports).
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 10*time.Minute)
 		defer cancel()
 		s.runRefresh(ctx, c) // logged and recorded by runRefresh
 	}()
 	writeJSON(w, http.StatusAccepted, map[string]string{"status": "started"})
 }
 
-// AuditRecord is one screening action as the audit log keeps it.
-type AuditRecord struct {
-	Time   time.Time `json:"time"`
-	KeyID  string    `json:"key_id,omitempty"`
-	Action string    `json:"action"` // screen, text, manifest, mrz, match
-	// Subjects are the names screened; MatchIDs the entities matched.
-	Subjects []string `json:"subjects,omitempty"`
-	Queries  int      `json:"queries"`
-	Matches  int      `json:"matches"`
-	MatchIDs []string `json:"match_ids,omitempty"`
-	// Lists are the list version labels screened against.
-	Lists []string `json:"lists,omitempty"`
-}
-
-// Auditor keeps the audit log; cmd/vigil adapts the sqlite store to it.
+// Auditor keeps the audit log: the part of vigil.AuditLog the server uses
+// (the sqlite store implements it).
 type Auditor interface {
-	Audit(ctx context.Context, rec AuditRecord) error
-	// AuditLog returns the newest records first, at most limit of them.
-	AuditLog(ctx context.Context, limit int) ([]AuditRecord, error)
+	AppendAudit(ctx context.Context, rec vigil.AuditRecord) (vigil.AuditRecord, error)
+	AuditLog(ctx context.Context, f vigil.AuditFilter) ([]vigil.AuditRecord, error)
 }
 
 // AuditResponse answers GET /v1/audit.
 type AuditResponse struct {
-	Records []AuditRecord `json:"records"`
+	Records []vigil.AuditRecord `json:"records"`
 }
 
 func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
@@ -207,33 +237,35 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotImplemented, "no audit log is configured on this server")
 		return
 	}
-	limit := 100
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 10000 {
-			s.writeErr(w, r, badRequest("parameter \"limit\" must be a number from 1 to 10000, not %q", v))
+	p := r.URL.Query()
+	for k := range p {
+		switch k {
+		case "limit", "action", "who", "before":
+		default:
+			s.writeErr(w, r, badRequest("unknown parameter %q; use limit, action, who or before", k))
 			return
 		}
-		limit = n
 	}
-	recs, err := s.opts.Audit.AuditLog(r.Context(), limit)
+	limit, err := intParam(p.Get("limit"), "limit", 100, 1, 10000)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	before, err := intParam(p.Get("before"), "before", 0, 1, math.MaxInt)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	f := vigil.AuditFilter{Action: p.Get("action"), Who: p.Get("who"), Before: int64(before), Limit: limit}
+	recs, err := s.opts.Audit.AuditLog(r.Context(), f)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
 	if recs == nil {
-		recs = []AuditRecord{}
+		recs = []vigil.AuditRecord{}
 	}
 	writeJSON(w, http.StatusOK, AuditResponse{recs})
-}
-
-// HistoryEntry is one version of a list in which an entity was added,
-// changed or removed.
-type HistoryEntry struct {
-	Label    string    `json:"label"`
-	Imported time.Time `json:"imported"`
-	Change   string    `json:"change"` // "added", "removed" or "changed"
-	Fields   []string  `json:"fields,omitempty"`
 }
 
 // EntityResponse answers GET /v1/entities/{id}.
@@ -243,19 +275,17 @@ type EntityResponse struct {
 	// Related are the entries of other sources that the matcher finds for
 	// this entity's primary name and birth date: likely the same person.
 	Related []vigil.Match `json:"related"`
-	// History lists the recent versions of the entity's list that changed it.
-	History []HistoryEntry `json:"history"`
+	// History is the entity's history on each list that held it (see GET
+	// /v1/entities/{id}/history).
+	History []vigil.ListHistory `json:"history"`
 }
-
-// historyDepth is how many recent versions the entity history looks at.
-const historyDepth = 12
 
 func (s *Server) entityInfo(ctx context.Context, snap *Snapshot, id string) (*EntityResponse, bool) {
 	e, label, ok := snap.Index.Entity(id)
 	if !ok {
 		return nil, false
 	}
-	res := &EntityResponse{Entity: e, ListVersion: label, Related: []vigil.Match{}, History: []HistoryEntry{}}
+	res := &EntityResponse{Entity: e, ListVersion: label, Related: []vigil.Match{}, History: []vigil.ListHistory{}}
 	q := vigil.Query{Name: e.PrimaryName(), Kind: e.Kind, Limit: 10}
 	for _, d := range e.BirthDates {
 		if d.Year != 0 && d.ToYear == 0 && !d.Approx {
@@ -270,51 +300,99 @@ func (s *Server) entityInfo(ctx context.Context, snap *Snapshot, id string) (*En
 			}
 		}
 	}
-	list, _, _ := strings.Cut(label, "@")
-	if s.opts.Store != nil && list != "" {
-		res.History = s.history(ctx, list, id)
+	// History is a courtesy on this page: a store error leaves it empty.
+	if h, err := s.entityHistory(ctx, id); err == nil {
+		res.History = h.Lists
 	}
 	return res, true
 }
 
-// history returns the recent versions of list that added, changed or
-// removed id, newest first. Store errors end it early: history is a courtesy.
-func (s *Server) history(ctx context.Context, list, id string) []HistoryEntry {
-	out := []HistoryEntry{}
-	vs, err := s.opts.Store.Versions(ctx, list)
+// entityHistory reads an entity's history from the store.
+func (s *Server) entityHistory(ctx context.Context, id string) (vigil.EntityHistory, error) {
+	if s.opts.Store == nil {
+		return vigil.EntityHistory{}, errors.New("no store configured")
+	}
+	states, err := s.opts.Store.EntityStates(ctx, id)
+	if errors.Is(err, vigil.ErrNotFound) {
+		return vigil.EntityHistory{}, &requestError{http.StatusNotFound, "no version of any list holds the id " + strconv.Quote(id)}
+	}
 	if err != nil {
-		return out
+		return vigil.EntityHistory{}, err
 	}
-	for i := len(vs) - 1; i >= 0 && i >= len(vs)-historyDepth; i-- {
-		v := vs[i]
-		if i == 0 {
-			// Walking back from a current entity without meeting its
-			// addition means the first version already held it.
-			if len(out) == 0 || out[len(out)-1].Change != "added" {
-				out = append(out, HistoryEntry{Label: v.Label(), Imported: v.Imported, Change: "added"})
-			}
-			break
-		}
-		d, err := s.opts.Store.Diff(ctx, list, vs[i-1].Version, v.Version)
-		if err != nil {
-			break
-		}
-		h := HistoryEntry{Label: v.Label(), Imported: v.Imported}
-		switch {
-		case slices.Contains(d.Added, id):
-			h.Change = "added"
-		case slices.Contains(d.Removed, id):
-			h.Change = "removed"
-		default:
-			if j := slices.IndexFunc(d.Changed, func(c vigil.Change) bool { return c.ID == id }); j >= 0 {
-				h.Change, h.Fields = "changed", d.Changed[j].Fields
-			}
-		}
-		if h.Change != "" {
-			out = append(out, h)
-		}
+	return vigil.HistoryOf(id, states), nil
+}
+
+func (s *Server) handleEntityHistory(w http.ResponseWriter, r *http.Request) {
+	h, err := s.entityHistory(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
 	}
-	return out
+	writeJSON(w, http.StatusOK, h)
+}
+
+// RollbackRequest is the body of POST /v1/lists/{list}/rollback.
+type RollbackRequest struct {
+	// Version is the version whose content becomes current again; 0 (or
+	// absent) means the version in force before the current one.
+	Version int `json:"version,omitempty"`
+	// Reason is required: it is recorded on the withdrawn version.
+	Reason string `json:"reason"`
+	// Force allows rolling back to a withdrawn version.
+	Force bool `json:"force,omitempty"`
+}
+
+// RollbackResponse answers POST /v1/lists/{list}/rollback.
+type RollbackResponse struct {
+	vigil.ImportResult
+	// Refresh is the outcome of rebuilding the served index.
+	Refresh *RefreshStatus `json:"refresh,omitempty"`
+}
+
+func (s *Server) handleRollback(w http.ResponseWriter, r *http.Request) {
+	var req RollbackRequest
+	if err := decodeJSON(w, r, s.opts.MaxBodyBytes, &req); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	if strings.TrimSpace(req.Reason) == "" {
+		s.writeErr(w, r, badRequest("field \"reason\" is required: it is recorded on the withdrawn version"))
+		return
+	}
+	if req.Version < 0 {
+		s.writeErr(w, r, badRequest("field \"version\" must be a version number (1, 2, …)"))
+		return
+	}
+	if s.opts.Store == nil {
+		writeError(w, http.StatusNotImplemented, "no store is configured on this server")
+		return
+	}
+	by := "anonymous (no API key: " + vigil.ActorFrom(r.Context()) + ")"
+	if k := keyFrom(r.Context()); k != nil {
+		by = fmt.Sprintf("%s (key %s)", k.Name, k.ID)
+	}
+	list := r.PathValue("list")
+	ctx := context.WithoutCancel(r.Context()) // once started, the rollback completes
+	res, err := s.opts.Store.Rollback(ctx, vigil.Rollback{List: list, To: req.Version, Force: req.Force,
+		Withdrawal: vigil.Withdrawal{By: by, Reason: req.Reason}})
+	switch {
+	case errors.Is(err, vigil.ErrNotFound):
+		s.writeErr(w, r, &requestError{http.StatusNotFound, err.Error()})
+		return
+	case err != nil:
+		s.writeErr(w, r, &requestError{http.StatusConflict, err.Error()})
+		return
+	}
+	s.log.Warn("list rolled back", "list", list, "withdrawn", res.Withdrawn.Label(), "restores", res.Version.Restores,
+		"new", res.Version.Label(), "by", by, "reason", req.Reason)
+	out := RollbackResponse{ImportResult: res}
+	if s.opts.Rebuild != nil {
+		rctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+		defer cancel()
+		_ = s.refreshWith(rctx, s.opts.Rebuild) // recorded in LastRefresh
+		out.Refresh = s.LastRefresh()
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) handleEntity(w http.ResponseWriter, r *http.Request) {

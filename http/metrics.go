@@ -1,6 +1,7 @@
 package http
 
 import (
+	"cmp"
 	"net/http"
 	"strconv"
 	"time"
@@ -73,7 +74,9 @@ var (
 	listEntitiesDesc = prometheus.NewDesc("vigil_list_entities", "Entities in the served version of each list.", []string{"list"}, nil)
 	listAgeDesc      = prometheus.NewDesc("vigil_list_age_seconds", "Age of the served version of each list (since publication, else import).", []string{"list"}, nil)
 	listVersionDesc  = prometheus.NewDesc("vigil_list_version", "Served version number of each list.", []string{"list"}, nil)
-	listProblemDesc  = prometheus.NewDesc("vigil_list_problem", "1 when the newest download of a list was not used.", []string{"list"}, nil)
+	listProblemDesc  = prometheus.NewDesc("vigil_list_problem",
+		"Files or downloads of each list not used at the last refresh, by kind: error (the last good version stays in force), "+
+			"refused (refused by design), missing (a configured list with no complete version).", []string{"list", "kind"}, nil)
 )
 
 // listCollector reports the served snapshot's lists at scrape time.
@@ -92,14 +95,23 @@ func (c listCollector) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	now := time.Now()
+	type key struct{ list, kind string }
+	problems := map[key]int{}
 	for _, v := range snap.Versions {
 		ch <- prometheus.MustNewConstMetric(listEntitiesDesc, prometheus.GaugeValue, float64(v.Entities), v.List)
 		ch <- prometheus.MustNewConstMetric(listAgeDesc, prometheus.GaugeValue, listAge(v, now).Seconds(), v.List)
 		ch <- prometheus.MustNewConstMetric(listVersionDesc, prometheus.GaugeValue, float64(v.Version), v.List)
-		p := 0.0
-		if snap.Problems[v.List] != "" {
-			p = 1
-		}
-		ch <- prometheus.MustNewConstMetric(listProblemDesc, prometheus.GaugeValue, p, v.List)
+		problems[key{v.List, ProblemError}] += 0
+		problems[key{v.List, ProblemRefused}] += 0
+		problems[key{v.List, "missing"}] += 0
+	}
+	for _, p := range snap.Problems {
+		problems[key{cmp.Or(p.List, "unknown"), p.Kind}]++
+	}
+	for _, l := range snap.Missing {
+		problems[key{l, "missing"}] = 1
+	}
+	for k, n := range problems {
+		ch <- prometheus.MustNewConstMetric(listProblemDesc, prometheus.GaugeValue, float64(n), k.list, k.kind)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/vigil-screening/vigil"
 )
 
 // route is one registered endpoint.
@@ -73,15 +75,23 @@ func (s *Server) routeTable() []route {
 		api("POST", "/v1/manifest", RoleScreen, s.handleManifest),
 		api("POST", "/v1/mrz", RoleScreen, s.handleMRZ),
 		api("GET", "/v1/entities/{id}", RoleScreen, s.handleEntity),
+		api("GET", "/v1/entities/{id}/history", RoleScreen, s.handleEntityHistory),
 		api("GET", "/v1/lists", RoleScreen, s.handleLists),
 		api("GET", "/v1/lists/{list}/versions", RoleScreen, s.handleVersions),
 		api("GET", "/v1/lists/{list}/diff", RoleScreen, s.handleDiff),
 		api("POST", "/v1/lists/refresh", RoleAdmin, s.handleRefresh),
+		api("POST", "/v1/lists/{list}/rollback", RoleAdmin, s.handleRollback),
 		api("GET", "/v1/audit", RoleReview, s.handleAudit),
 		api("GET", "/v1/keys", RoleAdmin, s.handleKeys),
 		api("POST", "/v1/keys", RoleAdmin, s.handleCreateKey),
 		api("DELETE", "/v1/keys/{id}", RoleAdmin, s.handleRevokeKey),
 		api("POST", "/match/{dataset}", RoleScreen, s.handleYenteMatch),
+		api("GET", "/v1/webhooks", RoleAdmin, s.handleWebhooks),
+		api("POST", "/v1/webhooks", RoleAdmin, s.handleAddWebhook),
+		api("DELETE", "/v1/webhooks/{id}", RoleAdmin, s.handleRemoveWebhook),
+		api("POST", "/v1/webhooks/{id}/rotate", RoleAdmin, s.handleRotateWebhook),
+		api("GET", "/v1/webhooks/deliveries", RoleAdmin, s.handleDeliveries),
+		api("POST", "/v1/webhooks/deliveries/{id}/retry", RoleAdmin, s.handleRetryDelivery),
 
 		page("GET", "/{$}", RoleScreen, c.search),
 		page("GET", "/entities/{id}", RoleScreen, c.entity),
@@ -214,6 +224,13 @@ func (s *Server) wrap(r route) http.Handler {
 		}
 		ctx, cancel := context.WithTimeout(req.Context(), s.opts.RequestTimeout)
 		defer cancel()
+		// Who acts, for the audit log: the key's id (never its secret), or
+		// the client's address on a service without keys.
+		who := "anon:" + clientAddr(req)
+		if key != nil {
+			who = "key:" + key.ID
+		}
+		ctx = vigil.WithActor(ctx, who)
 		if key != nil {
 			ctx = context.WithValue(ctx, keyCtx{}, key)
 		}
@@ -295,6 +312,12 @@ func (s *Server) handleReadyz(w http.ResponseWriter, _ *http.Request) {
 	snap := s.Snapshot()
 	if snap == nil {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "loading", "error": "the lists are not loaded yet"})
+		return
+	}
+	if len(snap.Missing) > 0 {
+		w.Header().Set("Retry-After", "30")
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "incomplete", "missing": snap.Missing,
+			"error": "no complete version of the configured lists " + strings.Join(snap.Missing, ", ") + " (see /v1/lists)"})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "lists": len(snap.Versions), "built": snap.Built})

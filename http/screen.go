@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 	"unicode/utf8"
 
 	"github.com/vigil-screening/vigil"
@@ -29,6 +29,10 @@ const maxLimit = 500
 type ScreenRequest struct {
 	vigil.Query
 	Queries []vigil.Query `json:"queries,omitempty"`
+	// AsOf screens against the list versions in force on that date
+	// (YYYY-MM-DD, the whole day) or at that instant (RFC 3339) instead of
+	// the current ones.
+	AsOf string `json:"as_of,omitempty"`
 }
 
 // ScreenResult is one query and the matches the matcher found for it.
@@ -42,38 +46,76 @@ type ScreenResult struct {
 type ScreenResponse struct {
 	ScreenResult
 	Lists []string `json:"lists"`
+	// ListVersions are the versions screened against, with when each came
+	// into force; AsOf echoes the request's as_of.
+	ListVersions []vigil.VersionRef `json:"list_versions"`
+	AsOf         string             `json:"as_of,omitempty"`
 }
 
 // BatchResponse answers a batch, results in query order.
 type BatchResponse struct {
-	Results []ScreenResult `json:"results"`
-	Lists   []string       `json:"lists"`
+	Results      []ScreenResult     `json:"results"`
+	Lists        []string           `json:"lists"`
+	ListVersions []vigil.VersionRef `json:"list_versions"`
+	AsOf         string             `json:"as_of,omitempty"`
 }
 
 var dobRE = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
 
-// checkQuery validates q and normalises its kind; where names the query in
-// messages ("" or "queries[3]: ").
-func checkQuery(q *vigil.Query, where string) error {
+// checkLimits validates what every screening request must hold: a name of
+// at most 300 characters, a threshold and a limit in range; where names
+// the query in messages ("" or "queries[3]: ").
+func checkLimits(q *vigil.Query, where string) error {
 	q.Name = strings.TrimSpace(q.Name)
 	switch {
 	case q.Name == "":
 		return badRequest("%sfield \"name\" is required", where)
 	case utf8.RuneCountInString(q.Name) > 300:
 		return badRequest("%sfield \"name\" is longer than 300 characters", where)
-	case q.DOB != "" && !dobRE.MatchString(q.DOB):
-		return badRequest("%sfield \"dob\" must be YYYY, YYYY-MM or YYYY-MM-DD, not %q", where, q.DOB)
 	case q.Threshold < 0 || q.Threshold > 1:
 		return badRequest("%sfield \"threshold\" must be between 0 and 1", where)
 	case q.Limit < 0 || q.Limit > maxLimit:
 		return badRequest("%sfield \"limit\" must be between 0 and %d", where, maxLimit)
 	}
-	k, ok := vigil.ParseKind(string(q.Kind))
-	if !ok {
+	return nil
+}
+
+// checkQuery validates an API query's form: checkLimits, a date of birth
+// written YYYY, YYYY-MM or YYYY-MM-DD, and a kind.
+func checkQuery(q *vigil.Query, where string) error {
+	if err := checkLimits(q, where); err != nil {
+		return err
+	}
+	if q.DOB != "" && !dobRE.MatchString(q.DOB) {
+		return badRequest("%sfield \"dob\" must be YYYY, YYYY-MM or YYYY-MM-DD, not %q", where, q.DOB)
+	}
+	if _, ok := vigil.ParseKind(string(q.Kind)); !ok {
 		return badRequest("%sfield \"kind\" must be person, organization, vessel or aircraft, not %q", where, q.Kind)
 	}
-	q.Kind = k
 	return nil
+}
+
+// checkValues replaces q with the query ix screens, and refuses it when
+// it holds a value ix cannot use (a date that is no date, a country that
+// is none, …): screening without it, and echoing it back, would let the
+// client believe it was weighed. The error names every such field.
+func checkValues(ix Index, q *vigil.Query, where string) error {
+	checked, ps := ix.CheckQuery(*q)
+	if len(ps) > 0 {
+		return badRequest("%s%s", where, describeProblems(ps))
+	}
+	*q = checked
+	return nil
+}
+
+// describeProblems says what is wrong with each field, e.g. `field "dob":
+// "1957-02-30" is not a date (February 1957 has 28 days)`.
+func describeProblems(ps []vigil.QueryProblem) string {
+	msgs := make([]string, len(ps))
+	for i, p := range ps {
+		msgs[i] = fmt.Sprintf("field %q: %q %s", p.Field, p.Value, p.Reason)
+	}
+	return strings.Join(msgs, "; ")
 }
 
 // screenAll screens qs on up to GOMAXPROCS goroutines, stopping early when
@@ -115,9 +157,11 @@ func nonNil(m []vigil.Match) []vigil.Match {
 	return m
 }
 
-func labels(snap *Snapshot) []string {
-	out := make([]string, 0, len(snap.Versions))
-	for _, v := range snap.Versions {
+func labels(snap *Snapshot) []string { return versionLabels(snap.Versions) }
+
+func versionLabels(vs []vigil.ListVersion) []string {
+	out := make([]string, 0, len(vs))
+	for _, v := range vs {
 		out = append(out, v.Label())
 	}
 	return out
@@ -161,55 +205,86 @@ func (s *Server) handleScreen(w http.ResponseWriter, r *http.Request) {
 	if snap == nil {
 		return
 	}
-	ms, err := screenAll(r.Context(), snap.Index, qs)
+	// The values are checked before an as-of index is built: a request
+	// refused must not cost a build. Checking needs no list.
+	for i := range qs {
+		where := ""
+		if batch {
+			where = "queries[" + strconv.Itoa(i) + "]: "
+		}
+		if err := checkValues(snap.Index, &qs[i], where); err != nil {
+			s.writeErr(w, r, err)
+			return
+		}
+	}
+	ix, vs, err := s.indexAsOf(r.Context(), snap, req.AsOf)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
-	s.recordScreen(r.Context(), "screen", snap, qs, ms)
+	ms, err := screenAll(r.Context(), ix, qs)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	if err := s.recordScreen(r.Context(), vigil.AuditScreen, &Snapshot{Versions: vs}, vigil.ScreeningQuery{Queries: qs, AsOf: req.AsOf}, ms, nil); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
 	if !batch {
-		writeJSON(w, http.StatusOK, ScreenResponse{ScreenResult{qs[0], ms[0]}, labels(snap)})
+		writeJSON(w, http.StatusOK, ScreenResponse{ScreenResult{qs[0], ms[0]}, versionLabels(vs), vigil.Refs(vs), req.AsOf})
 		return
 	}
 	res := make([]ScreenResult, len(qs))
 	for i := range qs {
 		res[i] = ScreenResult{qs[i], ms[i]}
 	}
-	writeJSON(w, http.StatusOK, BatchResponse{res, labels(snap)})
+	writeJSON(w, http.StatusOK, BatchResponse{res, versionLabels(vs), vigil.Refs(vs), req.AsOf})
 }
 
-// recordScreen counts queries and matches and writes an audit record.
-func (s *Server) recordScreen(ctx context.Context, action string, snap *Snapshot, qs []vigil.Query, ms [][]vigil.Match) {
+// errNotAudited answers a screening whose audit record could not be
+// written: an answer that leaves no trace would fail open.
+var errNotAudited = &requestError{http.StatusServiceUnavailable,
+	"the screening could not be written to the audit log, so its result is withheld; try again shortly"}
+
+// recordScreen counts queries and matches and appends the screening's audit
+// record (the queries, and per query the entities found; verdicts where
+// the path recommends), for the actor the request context names. It
+// returns errNotAudited when the record could not be written: the caller
+// must not answer.
+func (s *Server) recordScreen(ctx context.Context, action string, snap *Snapshot, q vigil.ScreeningQuery, ms [][]vigil.Match, verdicts []string) error {
+	return s.recordResult(ctx, action, snap, q, ms, func(res *vigil.ScreeningResult) { res.Verdicts = verdicts })
+}
+
+// recordResult is recordScreen, with edit completing the result before it
+// is written.
+func (s *Server) recordResult(ctx context.Context, action string, snap *Snapshot, q vigil.ScreeningQuery, ms [][]vigil.Match, edit func(*vigil.ScreeningResult)) error {
 	n := 0
-	var ids []string
 	for _, m := range ms {
 		n += len(m)
-		for _, x := range m {
-			ids = append(ids, x.EntityID)
-		}
 	}
-	s.metrics.queries.WithLabelValues(action).Add(float64(len(qs)))
+	s.metrics.queries.WithLabelValues(action).Add(float64(len(ms)))
 	s.metrics.matches.WithLabelValues(action).Add(float64(n))
 	if s.opts.Audit == nil {
-		return
+		return nil
 	}
-	rec := AuditRecord{Time: time.Now().UTC(), Action: action, Queries: len(qs), Matches: n, Lists: labels(snap), MatchIDs: ids}
-	if k := keyFrom(ctx); k != nil {
-		rec.KeyID = k.ID
+	res := vigil.NewScreeningResult(labels(snap), ms)
+	edit(&res)
+	qj, err := json.Marshal(q)
+	if err == nil {
+		var rj []byte
+		if rj, err = json.Marshal(res); err == nil {
+			// The record must outlive a client that hangs up.
+			_, err = s.opts.Audit.AppendAudit(context.WithoutCancel(ctx),
+				vigil.AuditRecord{Who: vigil.ActorFrom(ctx), Action: action, Query: qj, Result: rj})
+		}
 	}
-	for _, q := range qs {
-		rec.Subjects = append(rec.Subjects, q.Name)
-	}
-	s.audit(ctx, rec)
-}
-
-// audit writes an audit record, counting and logging a failure.
-func (s *Server) audit(ctx context.Context, rec AuditRecord) {
-	// The audit write must outlive a client that hangs up.
-	if err := s.opts.Audit.Audit(context.WithoutCancel(ctx), rec); err != nil {
+	if err != nil {
 		s.metrics.auditErrors.Inc()
-		s.log.Error("writing the audit record", "action", rec.Action, "err", err)
+		s.log.Error("writing the audit record; the screening is not answered", "action", action, "err", err)
+		return errNotAudited
 	}
+	return nil
 }
 
 // Mention is one stretch of a text that may name a listed entity: byte
@@ -327,21 +402,23 @@ func (s *Server) handleText(w http.ResponseWriter, r *http.Request) {
 	if snap == nil {
 		return
 	}
-	res, err := s.scanText(r.Context(), snap, text)
+	res, err := s.scanText(r.Context(), vigil.AuditText, snap, text)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
 	out := TextResponse{Mentions: res.Mentions, Lists: labels(snap), Truncated: res.Truncated, ScreenedTo: res.ScreenedTo}
 	if res.Truncated {
-		out.Message = fmt.Sprintf("only the first %d of %d bytes were screened: %s; screen the rest separately", res.ScreenedTo, len(text), res.Why)
+		out.Message = truncatedMessage(res, len(text))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
-// scanText scans a text within the server's limits and audits a summary
-// of it.
-func (s *Server) scanText(ctx context.Context, snap *Snapshot, text string) (TextScan, error) {
+// scanText scans a text within the server's limits and appends its audit
+// record (action names the path: the API or the console). It returns
+// errNotAudited when the record could not be written: the caller must not
+// answer.
+func (s *Server) scanText(ctx context.Context, action string, snap *Snapshot, text string) (TextScan, error) {
 	lim := s.opts.TextLimits
 	res, err := s.opts.ScanText(ctx, snap.Index, text, lim)
 	if err != nil {
@@ -354,72 +431,59 @@ func (s *Server) scanText(ctx context.Context, snap *Snapshot, text string) (Tex
 		res.Why = fmt.Sprintf("one request screens at most %d candidate names and returns at most %d mentions", lim.MaxQueries, lim.MaxMentions)
 	}
 	slices.SortFunc(res.Mentions, func(a, b Mention) int { return a.Start - b.Start })
-	s.recordText(ctx, snap, res)
+	if err := s.recordText(ctx, action, snap, text, res); err != nil {
+		return res, err
+	}
 	return res, nil
 }
 
-// An audit record of a text keeps a summary, never the text: the distinct
-// names that matched and the distinct entities matched, at most
-// maxAuditNames and maxAuditIDs of them, then a last entry saying how many
-// more there were.
-const (
-	maxAuditNames = 100
-	maxAuditIDs   = 1000
-)
-
-// recordText counts a text's mentions and matches and audits a summary.
-func (s *Server) recordText(ctx context.Context, snap *Snapshot, res TextScan) {
-	var names, ids []string
-	seen := map[string]bool{}
-	n := 0
-	for _, m := range res.Mentions {
-		n += len(m.Matches)
-		if len(m.Matches) == 0 {
-			continue
-		}
-		if name := "name:" + strings.Join(strings.Fields(m.Text), " "); !seen[name] {
-			seen[name] = true
-			names = append(names, name[5:])
-		}
-		for _, x := range m.Matches {
-			if !seen["id:"+x.EntityID] {
-				seen["id:"+x.EntityID] = true
-				ids = append(ids, x.EntityID)
-			}
-		}
+// recordText audits a text screened: the text's size and SHA-256 (not the
+// text), the name screened for each mention and what it matched, and, when
+// a limit stopped the scan, how much of the text was screened (in Error).
+func (s *Server) recordText(ctx context.Context, action string, snap *Snapshot, text string, scan TextScan) error {
+	ms := scan.Mentions
+	q := vigil.ScreeningQuery{Queries: make([]vigil.Query, len(ms)), Input: vigil.NewAuditInput("text", []byte(text))}
+	found := make([][]vigil.Match, len(ms))
+	for i, m := range ms {
+		q.Queries[i], found[i] = vigil.Query{Name: m.Text}, m.Matches
 	}
-	s.metrics.queries.WithLabelValues("text").Add(float64(len(res.Mentions)))
-	s.metrics.matches.WithLabelValues("text").Add(float64(n))
-	if s.opts.Audit == nil {
-		return
-	}
-	rec := AuditRecord{Time: time.Now().UTC(), Action: "text", Queries: len(res.Mentions), Matches: n, Lists: labels(snap),
-		Subjects: capList(names, maxAuditNames, "names"), MatchIDs: capList(ids, maxAuditIDs, "entities")}
-	if k := keyFrom(ctx); k != nil {
-		rec.KeyID = k.ID
-	}
-	s.audit(ctx, rec)
+	return s.recordResult(ctx, action, snap, q, found, func(res *vigil.ScreeningResult) {
+		if scan.Truncated {
+			res.Error = truncatedMessage(scan, len(text))
+		}
+	})
 }
 
-// capList returns the first max of ss and, when there were more, a last
-// entry "… and N more what".
-func capList(ss []string, max int, what string) []string {
-	if len(ss) <= max {
-		return ss
-	}
-	return append(ss[:max:max], fmt.Sprintf("… and %d more %s", len(ss)-max, what))
+// truncatedMessage says how much of a text of n bytes a stopped scan
+// screened, and why.
+func truncatedMessage(scan TextScan, n int) string {
+	return fmt.Sprintf("only the first %d of %d bytes were screened: %s; screen the rest separately", scan.ScreenedTo, n, scan.Why)
 }
 
-// Traveller is one person a manifest names: a label for people ("2. DOE
-// JOHN, seat 12A"), the fields as the manifest states them, and the query
-// screened for them.
+// Traveller is one person a manifest names, or the holder of a document:
+// a label for people ("2. DOE JOHN, seat 12A"), the fields as the manifest
+// states them, the query screened for them, and what of them could not be
+// read or checked.
 type Traveller struct {
 	Label  string            `json:"label"`
 	Fields map[string]string `json:"fields,omitempty"`
 	Query  vigil.Query       `json:"query"`
+	// Problems are what of the person could not be read, used or checked
+	// (a value dropped, an expired document, a failed check digit); the
+	// Assessor makes each verdict with problems at least refer.
+	Problems []string `json:"problems,omitempty"`
+	// NotScreened marks a record that could not be read at all: its Query
+	// has no name, and a traveller it may hold was not screened.
+	NotScreened bool `json:"not_screened,omitempty"`
+	// Misread marks data that may be misread (failed check digits): the
+	// Assessor refers what it would deny.
+	Misread bool `json:"-"`
+	// OtherIDs are document numbers besides Query.ID, screened too.
+	OtherIDs []string `json:"other_ids,omitempty"`
 }
 
-// ManifestParser reads a passenger manifest (UN/EDIFACT PAXLST).
+// ManifestParser reads a passenger manifest (UN/EDIFACT PAXLST): its
+// travellers, and a NotScreened entry for each record it could not read.
 type ManifestParser func(r io.Reader) ([]Traveller, error)
 
 // Verdict is a recommendation for a traveller or document holder.
@@ -431,9 +495,10 @@ type Verdict struct {
 	Deciding string `json:"deciding,omitempty"`
 }
 
-// Assessor screens a traveller's query and recommends what to do, returning
-// the matches it rests on.
-type Assessor func(ix Index, q vigil.Query) (Verdict, []vigil.Match)
+// Assessor screens a traveller or document holder and recommends what to
+// do, returning the matches it rests on: at least refer when t has
+// problems or is not screened.
+type Assessor func(ix Index, t Traveller) (Verdict, []vigil.Match)
 
 // ManifestResult is one traveller, their matches and, where the server
 // assesses travellers, the recommendation.
@@ -447,8 +512,13 @@ type ManifestResult struct {
 type ManifestResponse struct {
 	Travellers []ManifestResult `json:"travellers"`
 	// Hits counts the travellers with at least one match.
-	Hits  int      `json:"hits"`
-	Lists []string `json:"lists"`
+	Hits int `json:"hits"`
+	// NotScreened counts the records that could not be read.
+	NotScreened int `json:"not_screened"`
+	// Recommendation is the strongest of the travellers' verdicts (deny,
+	// refer, clear), where the server assesses travellers.
+	Recommendation string   `json:"recommendation,omitempty"`
+	Lists          []string `json:"lists"`
 }
 
 func (s *Server) handleManifest(w http.ResponseWriter, r *http.Request) {
@@ -461,7 +531,7 @@ func (s *Server) handleManifest(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, err)
 		return
 	}
-	res, snap, err := s.screenManifest(r.Context(), text)
+	res, snap, err := s.screenManifest(r.Context(), vigil.AuditManifest, text)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
@@ -473,9 +543,9 @@ func (s *Server) handleManifest(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
-// screenManifest parses and screens a manifest; a nil snapshot means the
-// lists are not loaded.
-func (s *Server) screenManifest(ctx context.Context, text string) (*ManifestResponse, *Snapshot, error) {
+// screenManifest parses, screens and audits (as action) a manifest; a nil
+// snapshot means the lists are not loaded.
+func (s *Server) screenManifest(ctx context.Context, action, text string) (*ManifestResponse, *Snapshot, error) {
 	if strings.TrimSpace(text) == "" {
 		return nil, nil, badRequest("the manifest is empty")
 	}
@@ -487,21 +557,28 @@ func (s *Server) screenManifest(ctx context.Context, text string) (*ManifestResp
 	if snap == nil {
 		return nil, nil, nil
 	}
+	// qs are the queries as screened (without the values the matcher
+	// cannot use, which the Assessor names as problems): what the audit
+	// record carries.
 	qs := make([]vigil.Query, len(ts))
 	for i, t := range ts {
-		qs[i] = t.Query
+		qs[i], _ = snap.Index.CheckQuery(t.Query)
 	}
 	res := &ManifestResponse{Travellers: make([]ManifestResult, len(ts)), Lists: labels(snap)}
 	var ms [][]vigil.Match
 	if s.opts.Assess != nil {
 		ms = make([][]vigil.Match, len(ts))
+		rank := map[string]int{"clear": 1, "refer": 2, "deny": 3}
 		for i, t := range ts {
 			if err := ctx.Err(); err != nil {
 				return nil, nil, err
 			}
-			v, m := s.opts.Assess(snap.Index, t.Query)
+			v, m := s.opts.Assess(snap.Index, t)
 			ms[i] = nonNil(m)
 			res.Travellers[i].Verdict = &v
+			if rank[v.Recommendation] > rank[res.Recommendation] {
+				res.Recommendation = v.Recommendation
+			}
 		}
 	} else {
 		var err error
@@ -509,20 +586,35 @@ func (s *Server) screenManifest(ctx context.Context, text string) (*ManifestResp
 			return nil, nil, err
 		}
 	}
-	s.recordScreen(ctx, "manifest", snap, qs, ms)
+	var verdicts []string
+	if s.opts.Assess != nil {
+		verdicts = make([]string, len(ts))
+		for i := range ts {
+			verdicts[i] = res.Travellers[i].Verdict.Recommendation
+		}
+	}
+	aq := vigil.ScreeningQuery{Queries: qs, Input: vigil.NewAuditInput("manifest", []byte(text))}
+	if err := s.recordScreen(ctx, action, snap, aq, ms, verdicts); err != nil {
+		return nil, nil, err
+	}
 	for i, t := range ts {
 		res.Travellers[i].Traveller = t
 		res.Travellers[i].Matches = ms[i]
 		if len(ms[i]) > 0 {
 			res.Hits++
 		}
+		if t.NotScreened {
+			res.NotScreened++
+		}
 	}
 	return res, snap, nil
 }
 
 // MRZParser reads the machine-readable zone of a travel document, returning
-// the query for its holder and the decoded document (shown as is).
-type MRZParser func(lines ...string) (vigil.Query, any, error)
+// its holder (the query, and what could not be read or checked: failed
+// check digits, an expired document) and the decoded document (shown as
+// is).
+type MRZParser func(lines ...string) (Traveller, any, error)
 
 // MRZRequest is the body of POST /v1/mrz: the zone's lines, either as an
 // array or as one string with line breaks.
@@ -533,8 +625,10 @@ type MRZRequest struct {
 
 // MRZResponse answers POST /v1/mrz.
 type MRZResponse struct {
-	Document any           `json:"document"`
-	Query    vigil.Query   `json:"query"`
+	Document any         `json:"document"`
+	Query    vigil.Query `json:"query"`
+	// Problems are what of the zone could not be read or checked.
+	Problems []string      `json:"problems,omitempty"`
 	Matches  []vigil.Match `json:"matches"`
 	Verdict  *Verdict      `json:"verdict,omitempty"`
 	Lists    []string      `json:"lists"`
@@ -562,7 +656,7 @@ func (s *Server) handleMRZ(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, badRequest("field \"mrz\" or \"lines\" is required"))
 		return
 	}
-	q, doc, err := s.opts.ParseMRZ(lines...)
+	holder, doc, err := s.opts.ParseMRZ(lines...)
 	if err != nil {
 		s.writeErr(w, r, badRequest("the MRZ cannot be read: %v", err))
 		return
@@ -571,14 +665,25 @@ func (s *Server) handleMRZ(w http.ResponseWriter, r *http.Request) {
 	if snap == nil {
 		return
 	}
+	q := holder.Query
+	// checked is the query as screened, which the audit record carries.
+	checked, _ := snap.Index.CheckQuery(q)
 	var verdict *Verdict
 	var ms []vigil.Match
 	if s.opts.Assess != nil {
-		v, m := s.opts.Assess(snap.Index, q)
+		v, m := s.opts.Assess(snap.Index, holder)
 		verdict, ms = &v, nonNil(m)
 	} else {
-		ms = nonNil(snap.Index.Screen(q))
+		ms = nonNil(snap.Index.Screen(checked))
 	}
-	s.recordScreen(r.Context(), "mrz", snap, []vigil.Query{q}, [][]vigil.Match{ms})
-	writeJSON(w, http.StatusOK, MRZResponse{doc, q, ms, verdict, labels(snap)})
+	var verdicts []string
+	if verdict != nil {
+		verdicts = []string{verdict.Recommendation}
+	}
+	aq := vigil.ScreeningQuery{Queries: []vigil.Query{checked}, Input: vigil.NewAuditInput("mrz", []byte(strings.Join(lines, "\n")))}
+	if err := s.recordScreen(r.Context(), vigil.AuditMRZ, snap, aq, [][]vigil.Match{ms}, verdicts); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, MRZResponse{doc, q, holder.Problems, ms, verdict, labels(snap)})
 }

@@ -34,10 +34,12 @@ import (
 
 // Index is the in-memory screening index a Snapshot serves from; *match.Index
 // implements it. Entity returns an entity and the label of the list version
-// it came from.
+// it came from. CheckQuery returns a query as the index screens it and the
+// values it cannot use (see match.CheckQuery), which the API refuses.
 type Index interface {
 	vigil.Screener
 	Entity(id string) (*vigil.Entity, string, bool)
+	CheckQuery(q vigil.Query) (vigil.Query, []vigil.QueryProblem)
 }
 
 // Snapshot is one consistent state of the lists: the index built from them
@@ -46,9 +48,34 @@ type Snapshot struct {
 	Index    Index
 	Versions []vigil.ListVersion
 	Built    time.Time
-	// Problems names, per list key, why the newest download or import of
-	// that list was not used (the last good version is served instead).
-	Problems map[string]string
+	// Problems are the files and downloads whose lists were not updated
+	// from them, keyed by list and path (the last good version is served
+	// instead), and the files Vigil refuses by design.
+	Problems []Problem
+	// Missing names the configured lists (found in the lists folder, or
+	// download sources) that have no complete version: /readyz answers 503
+	// until they do.
+	Missing []string
+}
+
+// Problem kinds.
+const (
+	// ProblemError: a file or download that could not be used; the list's
+	// last good version stays in force.
+	ProblemError = "error"
+	// ProblemRefused: a file Vigil refuses by design (an OFAC CSV set
+	// without its sdn.csv), not a failure of the service.
+	ProblemRefused = "refused"
+)
+
+// Problem is one file or download whose list was not updated from it.
+type Problem struct {
+	// List is the list the file holds or would hold ("" when its format
+	// was not recognised); Path the file, folder or download.
+	List    string `json:"list,omitempty"`
+	Path    string `json:"path,omitempty"`
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
 }
 
 // Reloader builds a fresh Snapshot, typically by downloading or re-reading
@@ -73,6 +100,18 @@ type Options struct {
 	MetricsToken string
 	Audit        Auditor // nil: screening is not audited and /v1/audit answers 501
 	Reload       Reloader
+	// Webhooks, when set, serves /v1/webhooks (admin keys only).
+	Webhooks Webhooks
+	// Rebuild builds a Snapshot from what the store holds, without reading
+	// or downloading lists (after a rollback); nil leaves the served index
+	// until the next refresh.
+	Rebuild Reloader
+	// BuildIndex builds an index over the given list versions, for
+	// screening as of a date (as_of); nil makes as_of answer 501.
+	BuildIndex func(ctx context.Context, vs []vigil.ListVersion) (Index, error)
+	// AsOfIndexes is how many as-of indexes are kept (default 2; each
+	// holds its lists in memory, ~160 MB for 25,000 entities).
+	AsOfIndexes int
 
 	ScanText      TextScanner
 	ParseManifest ManifestParser
@@ -137,8 +176,11 @@ type Server struct {
 	keys     keyCache
 	console  *console
 	inflight chan struct{}
+	asOf     *asOfIndexes
 
-	// refreshing is the reload running, which further refreshes join.
+	// reloadMu runs one reload or rebuild at a time; refreshing is the
+	// refresh running, which further refreshes join.
+	reloadMu   sync.Mutex
 	refreshMu  sync.Mutex
 	refreshing *refreshCall
 }
@@ -209,7 +251,10 @@ func New(opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{opts: opts, log: opts.Logger, inflight: make(chan struct{}, opts.MaxInFlight)}
+	if opts.AsOfIndexes <= 0 {
+		opts.AsOfIndexes = 2
+	}
+	s := &Server{opts: opts, log: opts.Logger, inflight: make(chan struct{}, opts.MaxInFlight), asOf: &asOfIndexes{max: opts.AsOfIndexes}}
 	s.limits.limit, s.limits.burst = opts.RateLimit, opts.RateBurst
 	s.failures.limit, s.failures.burst = rate.Every(failedEvery), failedBurst
 	s.metrics = newMetrics(s)
@@ -282,8 +327,17 @@ func (s *Server) runRefresh(ctx context.Context, c *refreshCall) {
 		s.refreshMu.Unlock()
 		close(c.done)
 	}()
+	c.err = s.refreshWith(ctx, s.opts.Reload)
+}
+
+// refreshWith runs reload and swaps in the snapshot it builds, one reload
+// or rebuild at a time. On failure the current snapshot stays in service
+// and the error is recorded for /v1/lists.
+func (s *Server) refreshWith(ctx context.Context, reload Reloader) error {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
 	start := time.Now()
-	snap, err := s.opts.Reload(ctx)
+	snap, err := reload(ctx)
 	st := &RefreshStatus{At: start, Duration: time.Since(start).Round(time.Millisecond).String()}
 	if err == nil && (snap == nil || snap.Index == nil) {
 		err = errors.New("reload built no index")
@@ -293,16 +347,23 @@ func (s *Server) runRefresh(ctx context.Context, c *refreshCall) {
 		s.refresh.Store(st)
 		s.metrics.refreshes.WithLabelValues("error").Inc()
 		s.log.Error("list refresh failed; keeping the current lists", "err", err)
-		c.err = err
-		return
+		return err
 	}
 	s.Swap(snap)
 	s.refresh.Store(st)
 	s.metrics.refreshes.WithLabelValues("ok").Inc()
-	for list, p := range snap.Problems {
-		s.log.Warn("list kept at its last good version", "list", list, "problem", p)
+	for _, p := range snap.Problems {
+		if p.Kind == ProblemRefused {
+			s.log.Info("file refused", "list", p.List, "path", p.Path, "reason", p.Message)
+			continue
+		}
+		s.log.Warn("list kept at its last good version", "list", p.List, "path", p.Path, "problem", p.Message)
+	}
+	if len(snap.Missing) > 0 {
+		s.log.Error("configured lists have no complete version: not ready", "missing", snap.Missing)
 	}
 	s.log.Info("lists refreshed", "lists", len(snap.Versions), "took", st.Duration)
+	return nil
 }
 
 // RunRefresher refreshes the lists every interval until ctx ends.

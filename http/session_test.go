@@ -8,11 +8,14 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/sqlite"
+	"github.com/vigil-screening/vigil/webhook"
 )
 
 // webClient is an HTTP client with a cookie jar that does not follow
@@ -266,5 +269,104 @@ func TestCSRF(t *testing.T) {
 	}
 	if res, _ := fresh.get("/lists"); res.StatusCode != 303 {
 		t.Errorf("the browser was signed in by another site: %d", res.StatusCode)
+	}
+}
+
+// TestAdminRoutesSessionRules checks that the admin routes beside the key
+// routes (webhooks, rollback) keep the service's rules: they take a key
+// from the headers only, never the console's cookie; a browser's
+// cross-origin request is refused even with a key; a refused request
+// changes nothing and leaves no record; key and webhook changes need a key
+// to be audited under, even with --no-auth; and a key revoked over the API
+// ends its console sessions at once.
+func TestAdminRoutesSessionRules(t *testing.T) {
+	ctx := context.Background()
+	var st *sqlite.Store
+	var s *Server
+	s, st = newTestServer(t, Options{Rebuild: func(context.Context) (*Snapshot, error) { return snapshotOf(t, st), nil }})
+	wh := &webhook.Admin{Store: st, Keys: &webhook.KeyFile{Path: filepath.Join(t.TempDir(), "webhook-key")}, Audit: webhookAuditor{st}}
+	s.opts.Webhooks = wh
+	adminK, admin := createKey(t, st, "ops", "admin")
+	analystK, analyst := createKey(t, st, "analyst", "screen")
+	browser := newClient(t, s)
+	browser.signIn(admin)
+
+	records := func() int {
+		recs, err := st.AuditLog(ctx, vigil.AuditFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(recs)
+	}
+	const hook = `{"url":"http://127.0.0.1:1/hook","events":["alert.opened"]}`
+	routes := []struct{ method, path, body string }{
+		{"GET", "/v1/keys", ""},
+		{"POST", "/v1/keys", `{"name":"x","role":"admin"}`},
+		{"DELETE", "/v1/keys/" + analystK.ID, ""},
+		{"GET", "/v1/webhooks", ""},
+		{"POST", "/v1/webhooks", hook},
+		{"POST", "/v1/lists/un/rollback", `{"reason":"test"}`},
+	}
+	before := records()
+	for _, r := range routes {
+		req, _ := http.NewRequest(r.method, browser.base+r.path, strings.NewReader(r.body))
+		req.Header.Set("Content-Type", "application/json")
+		if res, body := browser.send(req); res.StatusCode != 401 {
+			t.Errorf("%s %s with the admin's console cookie: %d %s", r.method, r.path, res.StatusCode, body)
+		}
+		if r.method == "GET" {
+			continue // safe methods pass the origin check
+		}
+		hdr := append(bearer(admin), "Sec-Fetch-Site", "cross-site")
+		if res, body := do(t, s.Handler(), r.method, r.path, r.body, hdr...); res.StatusCode != 403 || !strings.Contains(body, "cross-origin") {
+			t.Errorf("%s %s cross-site with the admin key: %d %s", r.method, r.path, res.StatusCode, body)
+		}
+	}
+	if n := records(); n != before {
+		t.Errorf("refused requests left %d audit records", n-before)
+	}
+	if ws, _ := wh.List(ctx, true); len(ws) != 0 {
+		t.Errorf("a refused request added webhooks: %+v", ws)
+	}
+	if vs, _ := st.Versions(ctx, "un"); len(vs) != 2 {
+		t.Errorf("a refused request rolled back: %d versions", len(vs))
+	}
+
+	// With the key in the header, from no browser, they work and are
+	// audited under the admin's key.
+	if res, body := do(t, s.Handler(), "POST", "/v1/webhooks", hook, bearer(admin)...); res.StatusCode != 201 {
+		t.Fatalf("add a webhook: %d %s", res.StatusCode, body)
+	}
+	if res, body := do(t, s.Handler(), "POST", "/v1/lists/un/rollback", `{"reason":"test"}`, bearer(admin)...); res.StatusCode != 200 {
+		t.Fatalf("rollback: %d %s", res.StatusCode, body)
+	}
+	analystBrowser := newClient(t, s)
+	analystBrowser.signIn(analyst)
+	if res, body := do(t, s.Handler(), "DELETE", "/v1/keys/"+analystK.ID, "", bearer(admin)...); res.StatusCode != 200 {
+		t.Fatalf("revoke: %d %s", res.StatusCode, body)
+	}
+	if res, _ := analystBrowser.get("/lists"); res.StatusCode != 303 {
+		t.Errorf("the console session of a key revoked over the API: %d", res.StatusCode)
+	}
+	recs, _ := st.AuditLog(ctx, vigil.AuditFilter{Limit: 3})
+	var got []string
+	for _, r := range recs {
+		got = append(got, r.Who+" "+r.Action)
+	}
+	who := "key:" + adminK.ID
+	if want := []string{who + " key.revoke", who + " list.rollback", who + " webhook.add"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("audit %q, want %q", got, want)
+	}
+
+	// --no-auth serves without a key, but key and webhook changes, audited
+	// under a key, are refused.
+	open := New(Options{Store: st, Keys: st, NoAuth: true, Webhooks: wh})
+	for _, r := range routes[1:5] {
+		if r.method == "GET" {
+			continue
+		}
+		if res, body := do(t, open.Handler(), r.method, r.path, r.body); res.StatusCode != 403 {
+			t.Errorf("--no-auth %s %s: %d %s", r.method, r.path, res.StatusCode, body)
+		}
 	}
 }

@@ -61,6 +61,10 @@ func (s *Store) CreateKey(ctx context.Context, name, role string) (vigil.Key, st
 	if _, err := tx.ExecContext(ctx, "UPDATE auth_state SET had_keys = 1"); err != nil {
 		return vigil.Key{}, "", fmt.Errorf("sqlite: create key: %w", err)
 	}
+	// The record names the key, never its secret.
+	if err := auditTx(ctx, tx, vigil.AuditKeyCreate, map[string]string{"name": k.Name, "role": k.Role}, map[string]string{"id": k.ID}); err != nil {
+		return vigil.Key{}, "", fmt.Errorf("sqlite: create key: audit: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return vigil.Key{}, "", fmt.Errorf("sqlite: create key: %w", err)
 	}
@@ -127,6 +131,9 @@ func (s *Store) RevokeKey(ctx context.Context, id string) (vigil.Key, error) {
 	}
 	if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE key_id = ?", id); err != nil {
 		return vigil.Key{}, fmt.Errorf("sqlite: revoke key: %w", err)
+	}
+	if err := auditTx(ctx, tx, vigil.AuditKeyRevoke, map[string]string{"id": id}, nil); err != nil {
+		return vigil.Key{}, fmt.Errorf("sqlite: revoke key: audit: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return vigil.Key{}, fmt.Errorf("sqlite: revoke key: %w", err)

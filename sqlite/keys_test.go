@@ -78,6 +78,81 @@ func TestAPIKeys(t *testing.T) {
 			t.Errorf("key %s revoked = %v", x.ID, x.Revoked)
 		}
 	}
+
+	// Creating and revoking keys is audited, for the actor the context
+	// names, without the secret; a creation refused or a revocation that
+	// found no active key is not.
+	recs, err := s.AuditLog(ctx, vigil.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var records []string
+	for _, r := range recs {
+		records = append(records, r.Action+" "+string(r.Query)+" "+string(r.Result))
+		if strings.Contains(string(r.Query)+string(r.Result), strings.TrimPrefix(secret, SecretPrefix)) ||
+			strings.Contains(string(r.Query)+string(r.Result), strings.TrimPrefix(secret2, SecretPrefix)) {
+			t.Errorf("audit record %d holds a secret", r.Seq)
+		}
+	}
+	want := []string{
+		`key.revoke {"id":"` + k.ID + `"} null`,
+		`key.create {"name":"airline","role":"screen"} {"id":"` + k2.ID + `"}`,
+		`key.create {"name":"ops laptop","role":"admin"} {"id":"` + k.ID + `"}`,
+	}
+	if strings.Join(records, "\n") != strings.Join(want, "\n") {
+		t.Errorf("audit records:\n%s\nwant:\n%s", strings.Join(records, "\n"), strings.Join(want, "\n"))
+	}
+	if recs[0].Who != "unknown" {
+		t.Errorf("who = %q without an actor in the context", recs[0].Who)
+	}
+	alice := vigil.WithActor(ctx, "cli:alice")
+	k3, _, err := s.CreateKey(alice, "x", "review")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RevokeKey(alice, k3.ID); err != nil {
+		t.Fatal(err)
+	}
+	recs, _ = s.AuditLog(ctx, vigil.AuditFilter{Limit: 2})
+	if len(recs) != 2 || recs[0].Who != "cli:alice" || recs[0].Action != vigil.AuditKeyRevoke || recs[1].Who != "cli:alice" || recs[1].Action != vigil.AuditKeyCreate {
+		t.Errorf("records %+v, want key.revoke and key.create by cli:alice", recs)
+	}
+}
+
+// TestKeyChangeAuditedOrUndone checks that a key change and its audit
+// record are one transaction: when the record cannot be written (an actor
+// the chain refuses), no key is created and none is revoked.
+func TestKeyChangeAuditedOrUndone(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	k, secret, err := s.CreateKey(ctx, "kept", "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := s.CreateSession(ctx, k.ID, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := vigil.WithActor(ctx, "cli:bad\nactor")
+	if _, _, err := s.CreateKey(bad, "lost", "admin"); err == nil {
+		t.Error("a key was created without its audit record")
+	}
+	if _, err := s.RevokeKey(bad, k.ID); err == nil {
+		t.Error("a key was revoked without its audit record")
+	}
+	keys, _ := s.ListKeys(ctx)
+	if len(keys) != 1 || !keys[0].Revoked.IsZero() {
+		t.Errorf("keys after refused changes: %+v", keys)
+	}
+	if _, err := s.LookupKey(ctx, secret); err != nil {
+		t.Errorf("key whose revocation was refused: %v", err)
+	}
+	if _, err := s.LookupSession(ctx, sess); err != nil {
+		t.Errorf("session of a key whose revocation was refused: %v", err)
+	}
+	if recs, _ := s.AuditLog(ctx, vigil.AuditFilter{}); len(recs) != 1 {
+		t.Errorf("%d audit records, want 1", len(recs))
+	}
 }
 
 // TestHadKeys checks that "this store has had keys" is recorded when the

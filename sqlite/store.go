@@ -1,5 +1,5 @@
 // Package sqlite is Vigil's embedded store: every version of every list, the
-// audit log and the API keys, in one SQLite database file (modernc.org/sqlite,
+// audit log (a hash chain, audit.go) and the API keys, in one SQLite database file (modernc.org/sqlite,
 // pure Go, no cgo).
 //
 // Entities are stored once per distinct content, not once per version: each
@@ -7,9 +7,13 @@
 // its SHA-256), and a span table records, per list and entity id, which blob
 // the entity had over a run of complete versions (first..last). Importing a
 // list of 15,000 entities a hundred times with a few dozen changes each time
-// adds a few dozen span and blob rows per version, not 15,000. Partial
-// versions (filtered excerpts, which never replace a complete version) are
-// small and rare and are stored as explicit membership rows instead.
+// adds a few dozen span and blob rows per version, not 15,000. Spans hold
+// the versions that became current when imported; partial versions
+// (filtered excerpts, which never replace a complete version) and
+// historical ones (older snapshots imported after a newer one, which never
+// become current) are rare and are stored as explicit membership rows
+// instead. A version restoring earlier content (a re-imported file, a
+// rollback) is a new span version pointing to the same blobs.
 package sqlite
 
 import (
@@ -36,6 +40,9 @@ type Store struct {
 	// mu serialises writers within the process; busy_timeout and BEGIN
 	// IMMEDIATE handle writers in other processes.
 	mu sync.Mutex
+	// aw appends audit records in groups (audit.go).
+	aw        *auditWriter
+	closeOnce sync.Once
 }
 
 var _ vigil.Store = (*Store)(nil)
@@ -63,11 +70,20 @@ func Open(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
 	}
+	if err := s.chainUnchained(context.Background()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: %s: audit: %w", path, err)
+	}
+	s.startAuditWriter()
 	return s, nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close stops the audit writer (after the batch it is writing; later
+// appends fail) and closes the database.
+func (s *Store) Close() error {
+	s.stopAuditWriter()
+	return s.db.Close()
+}
 
 // openSpan is the "last" value of a span that is still open: the entity is
 // in the newest complete version of its list.

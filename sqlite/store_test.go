@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -201,6 +202,14 @@ func TestDiffAcrossVersions(t *testing.T) {
 		Removed: []string{"t:000003"},
 		Changed: []vigil.Change{{ID: "t:000001", Fields: []string{"remarks"}}, {ID: "t:000002", Fields: []string{"names", "programs"}}},
 	}
+	// Old and new values come with each changed field.
+	if c := d.Changed[0].Changes; len(c) != 1 || c[0].Field != "remarks" || string(c[0].New) != `"amended"` ||
+		!strings.HasPrefix(string(c[0].Old), `"Synthetic record`) {
+		t.Errorf("Diff(1,2) values of t:000001 = %s", c)
+	}
+	for i := range d.Changed {
+		d.Changed[i].Changes = nil
+	}
 	if !reflect.DeepEqual(d, want) {
 		t.Errorf("Diff(1,2) = %+v\nwant %+v", d, want)
 	}
@@ -376,7 +385,7 @@ func TestPersistenceAcrossReopen(t *testing.T) {
 	ctx := context.Background()
 	s, path := openTemp(t)
 	mustImport(t, s, lv("t", "h1"), synthList("t", 20))
-	if err := s.Audit(ctx, AuditRecord{Key: "k", Action: "screen"}); err != nil {
+	if _, err := s.AppendAudit(ctx, vigil.AuditRecord{Who: "k", Action: "screen"}); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -392,7 +401,8 @@ func TestPersistenceAcrossReopen(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(es, synthList("t", 20)) {
 		t.Errorf("after reopen: %d entities, %v", len(es), err)
 	}
-	if log, _ := s2.AuditLog(ctx, 0); len(log) != 1 {
+	// The import's record and the screening's.
+	if log, _ := s2.AuditLog(ctx, vigil.AuditFilter{}); len(log) != 2 {
 		t.Errorf("audit after reopen: %v", log)
 	}
 	// A new version continues the numbering.
@@ -422,7 +432,7 @@ func TestFailedImportLeavesNothing(t *testing.T) {
 	s, _ := openTemp(t)
 	mustImport(t, s, lv("t", "h1"), synthList("t", 5))
 	before := map[string]int{}
-	tables := []string{"versions", "blobs", "spans", "partial_members"}
+	tables := []string{"versions", "blobs", "spans", "members"}
 	for _, tb := range tables {
 		before[tb] = count(t, s, tb)
 	}
@@ -500,7 +510,7 @@ func TestConcurrentReaders(t *testing.T) {
 		if _, err := s.Import(ctx, lv("t", fmt.Sprintf("h%d", v)), es); err != nil {
 			t.Error(err)
 		}
-		if err := s.Audit(ctx, AuditRecord{Key: "k", Action: "import"}); err != nil {
+		if _, err := s.AppendAudit(ctx, vigil.AuditRecord{Who: "k", Action: "import"}); err != nil {
 			t.Error(err)
 		}
 	}

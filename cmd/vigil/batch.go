@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/batch"
 	"github.com/vigil-screening/vigil/match"
 	"github.com/vigil-screening/vigil/screen"
@@ -20,11 +22,12 @@ import (
 
 func init() { subcommands = append(subcommands, batchCmd) }
 
-// maxReportedRows caps the bad rows named one by one on stderr.
+// maxReportedRows caps the rows (bad, or screened with problems) named one
+// by one on stderr.
 const maxReportedRows = 1000
 
 func batchCmd() *cobra.Command {
-	var db, in, out, mapping, format string
+	var db, by, in, out, mapping, format string
 	var threshold float64
 	var workers int
 	var noMemo bool
@@ -38,10 +41,17 @@ id_number/passport, kind); --map overrides, e.g. --map name=Customer,dob=Born.
 
 Each row gives one JSON line, in input order:
   {"row":N,"id":"…","input":{…},"matches":[…]}
-and a bad row (missing name, broken quoting, bad date) gives
+A value screening cannot use (a date of birth that is no date, a country
+that is none, a gender other than male or female, an unknown kind) is left
+out and the row screened on the rest, its line naming what was left out:
+  {"row":N,"id":"…","input":{…},"problems":["dob \"1957-13-11\" is not a date …"],"matches":[…]}
+A bad row (missing name, a name with no letter or digit, broken quoting)
+is not screened:
   {"row":N,"error":"…"}
-and is named on stderr; the rest is screened. A summary goes to stderr. The
-exit status is 0 when the file was read through, whatever it matched.
+Both are named on stderr. A summary goes to stderr, counting the rows
+screened with problems and the bad rows. The exit status is 0 when the
+file was read through, whatever it matched: read the lines' "problems"
+and "error" as well as their matches.
 
 The work that depends on the name alone is done once per name: a name met
 again (the same customer on two accounts, a counterparty paid monthly) is
@@ -76,7 +86,8 @@ output is the same as with --no-memo, which screens every row in full.`,
 				}
 				src = f
 			}
-			counted := &countingReader{r: src}
+			inSum := newDigest()
+			counted := &countingReader{r: io.TeeReader(src, inSum)}
 			rd, err := batch.Open(counted, in, opts)
 			if err != nil {
 				return fmt.Errorf("%s: %w", in, err)
@@ -86,55 +97,74 @@ output is the same as with --no-memo, which screens every row in full.`,
 				fmt.Fprintf(stderr, "%s: %s\n", in, w)
 			}
 			var dst io.Writer = cmd.OutOrStdout()
+			var outFile *os.File
 			if out != "" && out != "-" {
 				f, err := os.Create(out)
 				if err != nil {
 					return err
 				}
 				defer f.Close()
-				dst = f
+				dst, outFile = f, f
 			}
-			ix, err := loadIndex(cmd.Context(), db)
+			sc, err := openScreening(cmd.Context(), db, by)
 			if err != nil {
 				return err
 			}
-			if ix.Len() == 0 {
-				return fmt.Errorf("no lists in %s: import some with vigil lists import", db)
-			}
+			defer sc.Close()
+			ix := sc.index()
+			outSum := newDigest()
 
 			var rows atomic.Int64
 			bar := newBar(stderr, size, counted, &rows)
+			// report names a bad row or one screened with problems on
+			// stderr, up to maxReportedRows of them.
 			var reported int
+			report := func(msg string) {
+				reported++
+				if reported > maxReportedRows {
+					return
+				}
+				bar.clear()
+				if reported == maxReportedRows {
+					fmt.Fprintf(stderr, "%s: %s (further rows with problems are in the output only)\n", in, msg)
+					return
+				}
+				fmt.Fprintf(stderr, "%s: %s\n", in, msg)
+			}
 			opt := screen.BatchOptions{
-				Threshold: threshold,
-				Workers:   workers,
-				NoMemo:    noMemo,
-				Progress:  func(n int64) { rows.Store(n) },
-				OnRowError: func(row int, err error) {
-					reported++
-					if reported > maxReportedRows {
-						return
-					}
-					bar.clear()
-					if reported == maxReportedRows {
-						fmt.Fprintf(stderr, "%s: %v (further bad rows are in the output only)\n", in, err)
-						return
-					}
-					fmt.Fprintf(stderr, "%s: %v\n", in, err)
+				Threshold:  threshold,
+				Workers:    workers,
+				NoMemo:     noMemo,
+				Progress:   func(n int64) { rows.Store(n) },
+				OnRowError: func(row int, err error) { report(err.Error()) },
+				OnRowProblems: func(row int, ps []string) {
+					report(fmt.Sprintf("row %d: %s", row, strings.Join(ps, "; ")))
 				},
 			}
-			sum, err := screen.Batch(cmd.Context(), ix, rd, dst, opt)
+			sum, err := screen.Batch(cmd.Context(), ix, rd, io.MultiWriter(dst, outSum), opt)
 			bar.finish()
-			if f, ok := dst.(*os.File); ok && f != os.Stdout {
-				if cerr := f.Close(); cerr != nil && err == nil {
+			if outFile != nil {
+				if cerr := outFile.Close(); cerr != nil && err == nil {
 					err = cerr
 				}
 			}
 			fmt.Fprintf(stderr, "%s: %s (%d workers)\n", in, sum, workersOr(workers))
+			// One record for the run, also for a run that ended early.
+			q := vigil.ScreeningQuery{Input: inSum.input(in), Threshold: threshold}
+			q.Input.Format, q.Input.Map = rd.Format(), opts.Map
+			res := vigil.ScreeningResult{Lists: sc.lists, Rows: sum.Rows, HitRows: sum.Hits, ProblemRows: sum.Problems, BadRows: sum.Errors,
+				Output: outSum.input(cmpOr(out, "-"))}
+			if err != nil {
+				res.Error = err.Error()
+			}
+			if aerr := sc.audit(cmd.Context(), vigil.AuditBatch, q, res); aerr != nil {
+				return errors.Join(err, aerr)
+			}
 			return err
 		},
 	}
 	dbFlag(cmd, &db)
+	byFlag(cmd, &by)
 	f := cmd.Flags()
 	f.StringVar(&in, "in", "", `input file ("-" for stdin)`)
 	f.StringVar(&out, "out", "", "output file (default stdout)")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -42,7 +43,18 @@ func compareCmd() *cobra.Command {
 				defer f.Close()
 				w = f
 			}
-			return compareCSV(r, w)
+			name := "standard input"
+			if in != "" && in != "-" {
+				name = in
+			}
+			bad, err := compareCSV(r, w, cmd.ErrOrStderr(), name)
+			if err != nil {
+				return err
+			}
+			if bad > 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "%d bad rows left out\n", bad)
+			}
+			return nil
 		},
 	}
 	cmd.Flags().StringVar(&in, "in", "", "input CSV (default standard input)")
@@ -51,13 +63,15 @@ func compareCmd() *cobra.Command {
 }
 
 // compareCSV copies a CSV with columns name1, name2 (and optional schema),
-// adding a score column.
-func compareCSV(r io.Reader, w io.Writer) error {
+// adding a score column. A row that cannot be read or lacks a name is
+// reported on errw with its line number and left out; the others are scored.
+// It returns the number of bad rows.
+func compareCSV(r io.Reader, w, errw io.Writer, file string) (bad int, err error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	head, err := cr.Read()
 	if err != nil {
-		return fmt.Errorf("reading header: %w", err)
+		return 0, fmt.Errorf("%s: reading the header: %w", file, err)
 	}
 	col := map[string]int{}
 	for i, h := range head {
@@ -66,23 +80,39 @@ func compareCSV(r io.Reader, w io.Writer) error {
 	i1, ok1 := col["name1"]
 	i2, ok2 := col["name2"]
 	if !ok1 || !ok2 {
-		return fmt.Errorf("header %v: want columns name1 and name2", head)
+		return 0, fmt.Errorf("%s: header %v: want columns name1 and name2", file, head)
 	}
 	is, hasSchema := col["schema"]
 	cw := csv.NewWriter(w)
 	if err := cw.Write(append(head, "score")); err != nil {
-		return err
+		return 0, err
 	}
-	for line := 2; ; line++ {
+	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("line %d: %w", line, err)
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) {
+				return bad, fmt.Errorf("%s: %w", file, err)
+			}
+			// A malformed row (a stray quote): the reader goes on with the
+			// next line.
+			bad++
+			fmt.Fprintf(errw, "%s: line %d: %v\n", file, pe.StartLine, pe.Err)
+			continue
 		}
-		if i1 >= len(rec) || i2 >= len(rec) {
-			return fmt.Errorf("line %d: %d fields, name1/name2 missing", line, len(rec))
+		line, _ := cr.FieldPos(0)
+		switch {
+		case i1 >= len(rec) || i2 >= len(rec):
+			bad++
+			fmt.Fprintf(errw, "%s: line %d: %d fields, name1 or name2 missing\n", file, line, len(rec))
+			continue
+		case strings.TrimSpace(rec[i1]) == "" || strings.TrimSpace(rec[i2]) == "":
+			bad++
+			fmt.Fprintf(errw, "%s: line %d: an empty name\n", file, line)
+			continue
 		}
 		kind := vigil.KindUnknown
 		if hasSchema && is < len(rec) {
@@ -90,9 +120,9 @@ func compareCSV(r io.Reader, w io.Writer) error {
 		}
 		s := match.Compare(rec[i1], rec[i2], kind)
 		if err := cw.Write(append(rec, strconv.FormatFloat(s, 'f', 3, 64))); err != nil {
-			return err
+			return bad, err
 		}
 	}
 	cw.Flush()
-	return cw.Error()
+	return bad, cw.Error()
 }

@@ -19,7 +19,7 @@ func init() {
 }
 
 func keysCmd() *cobra.Command {
-	var db string
+	var db, by string
 	cmd := &cobra.Command{
 		Use:   "keys",
 		Short: "Manage the API keys of vigil serve (stored hashed)",
@@ -32,6 +32,7 @@ admin (also refresh the lists and manage keys). A running server refuses a
 key revoked here within a second, and ends its console sessions.`,
 	}
 	cmd.PersistentFlags().StringVar(&db, "db", defaultDB(), "store file (default $VIGIL_DB or vigil.db)")
+	cmd.PersistentFlags().StringVar(&by, "by", "", "who runs this, for the audit log (default: the OS user)")
 
 	var name, role string
 	create := &cobra.Command{
@@ -46,12 +47,16 @@ key revoked here within a second, and ends its console sessions.`,
 			if name = strings.TrimSpace(name); name == "" {
 				return errors.New("--name is required: say who or what the key is for (e.g. --name \"ops laptop\")")
 			}
+			ctx, err := actorContext(cmd.Context(), by)
+			if err != nil {
+				return err
+			}
 			st, err := openStore(db)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			k, secret, err := st.CreateKey(cmd.Context(), name, r.String())
+			k, secret, err := st.CreateKey(ctx, name, r.String())
 			if err != nil {
 				return err
 			}
@@ -100,7 +105,11 @@ key revoked here within a second, and ends its console sessions.`,
 		Short: "Revoke a key",
 		Args:  cobra.ExactArgs(1),
 		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
-			k, err := st.RevokeKey(cmd.Context(), args[0])
+			ctx, err := actorContext(cmd.Context(), by)
+			if err != nil {
+				return err
+			}
+			k, err := st.RevokeKey(ctx, args[0])
 			switch {
 			case errors.Is(err, vigil.ErrRevoked):
 				fmt.Fprintf(cmd.OutOrStdout(), "Key %s (%s) is already revoked, since %s.\n", k.ID, k.Name, k.Revoked.Local().Format(time.DateTime))

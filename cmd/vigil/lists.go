@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -20,7 +19,7 @@ import (
 )
 
 func init() {
-	subcommands = append(subcommands, listsCmd, entityCmd)
+	subcommands = append(subcommands, listsCmd)
 }
 
 // openStore opens the SQLite store at path.
@@ -74,13 +73,18 @@ func listsCmd() *cobra.Command {
 				fmt.Fprintf(cmd.OutOrStdout(), "No lists in %s. Import some: vigil lists import --db %s PATH...\n", db, db)
 				return nil
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "LIST\tVERSION\tFORMAT\tPUBLISHED\tIMPORTED\tENTITIES\tBY KIND")
+			out := cmd.OutOrStdout()
+			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "LIST\tVERSION\tFORMAT\tIN FORCE FROM\tPUBLISHED\tIMPORTED\tENTITIES\tBY KIND")
 			for _, v := range cur {
-				fmt.Fprintf(tw, "%s\t%d%s\t%s\t%s\t%s\t%d\t%s\n", v.List, v.Version, partialMark(v), v.Format,
-					dateOrDash(v.Published), v.Imported.Local().Format("2006-01-02 15:04"), v.Entities, byKind(v.ByKind))
+				fmt.Fprintf(tw, "%s\t%d%s\t%s\t%s\t%s\t%s\t%d\t%s\n", v.List, v.Version, versionNote(v), v.Format,
+					instant(v.InForceFrom), published(v), v.Imported.Local().Format("2006-01-02 15:04"), v.Entities, byKind(v.ByKind))
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			printWarnings(out, cur, 3)
+			return nil
 		}),
 	}
 	dbFlag(cmd, &db)
@@ -102,11 +106,66 @@ func partialMark(v vigil.ListVersion) string {
 	return ""
 }
 
+// versionNote marks a partial version and one restoring earlier content.
+func versionNote(v vigil.ListVersion) string {
+	s := partialMark(v)
+	if v.Restores != 0 {
+		s += fmt.Sprintf(" (content of %d)", v.Restores)
+	}
+	return s
+}
+
 func dateOrDash(t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return t.Format("2006-01-02")
+	return t.UTC().Format("2006-01-02")
+}
+
+// instant formats an in-force instant: the date alone at midnight UTC (a
+// publication date), else the local date and time (an import time).
+func instant(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	if u := t.UTC(); u.Hour() == 0 && u.Minute() == 0 && u.Second() == 0 && u.Nanosecond() == 0 {
+		return u.Format("2006-01-02")
+	}
+	return t.Local().Format("2006-01-02 15:04")
+}
+
+// published is a version's publication date, marked when given at import.
+func published(v vigil.ListVersion) string {
+	if v.PublishedGiven {
+		return dateOrDash(v.Published) + " (given)"
+	}
+	return dateOrDash(v.Published)
+}
+
+// inForceWhy says where a version's in-force date comes from.
+func inForceWhy(v vigil.ListVersion) string {
+	switch {
+	case v.Restores != 0 && !v.InForceFrom.Equal(v.Published):
+		return "in force from " + instant(v.InForceFrom) + " (when its content was made current again)"
+	case v.Published.IsZero():
+		return "in force from " + instant(v.InForceFrom) + " (imported; the file states no date: give one with --published)"
+	case v.PublishedGiven:
+		return "in force from " + instant(v.InForceFrom) + " (published, as given with --published)"
+	}
+	return "in force from " + instant(v.InForceFrom) + " (published, as the file states)"
+}
+
+// printWarnings lists each version's reader warnings, at most max each.
+func printWarnings(w io.Writer, vs []vigil.ListVersion, max int) {
+	for _, v := range vs {
+		for i, msg := range v.Warnings {
+			if i == max {
+				fmt.Fprintf(w, "  … and %d more (vigil lists versions --warnings %s)\n", len(v.Warnings)-max, v.List)
+				break
+			}
+			fmt.Fprintf(w, "%s warning: %s\n", v.Label(), msg)
+		}
+	}
 }
 
 func byKind(m map[vigil.Kind]int) string {
@@ -123,25 +182,44 @@ func byKind(m map[vigil.Kind]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// importResult is one file's outcome in "vigil lists import".
-type importResult struct {
-	Files     []string           `json:"files"`
-	Version   *vigil.ListVersion `json:"version,omitempty"`
-	Duplicate bool               `json:"duplicate,omitempty"`
-	Warnings  []string           `json:"warnings,omitempty"`
-	Error     string             `json:"error,omitempty"`
-}
-
 func importCmd() *cobra.Command {
-	var db string
+	var db, pub, by string
 	var asJSON, force bool
 	cmd := &cobra.Command{
 		Use:   "import PATH...",
 		Short: "Import list files or folders as new list versions",
-		Args:  cobra.MinimumNArgs(1),
+		Long: `Imports list files or folders. Each list's files are imported in the order
+they came into force: a file older than the list's current version is kept as
+a historical version; a file imported before adds nothing, except that the
+last file of a list, when its content is not current, makes it current again.
+A file whose content was withdrawn (vigil lists rollback) is skipped unless
+--force. A version that loses more than 20% of the list's persons,
+organisations, vessels or aircraft is refused unless --force.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
-			results, failed := importPaths(cmd.Context(), st, args, force)
+			ctx, err := actorContext(cmd.Context(), by)
+			if err != nil {
+				return err
+			}
+			opt := load.Options{Force: force}
+			if pub != "" {
+				t, err := parseDay("--published", pub)
+				if err != nil {
+					return err
+				}
+				opt.Published = t
+			}
+			results := load.ImportPaths(ctx, st, args, opt)
+			failed := 0
+			for _, r := range results {
+				if r.Failed() {
+					failed++
+				}
+			}
 			if asJSON {
+				if results == nil {
+					results = []load.Result{}
+				}
 				if err := writeJSON(cmd.OutOrStdout(), map[string]any{"imports": results}); err != nil {
 					return err
 				}
@@ -158,74 +236,52 @@ func importCmd() *cobra.Command {
 		}),
 	}
 	dbFlag(cmd, &db)
+	byFlag(cmd, &by)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.Flags().BoolVar(&force, "force", false, "import even a version that shrank by more than 20%")
+	cmd.Flags().BoolVar(&force, "force", false, "import even a version that shrank by more than 20%, or whose content was withdrawn")
+	cmd.Flags().StringVar(&pub, "published", "", "publication date (YYYY-MM-DD) of files that state none (OFAC legacy CSV, US CSL)")
 	return cmd
 }
 
-// importPaths reads and imports every list under paths, oldest publication
-// first within each list so that versions follow the lists' own history.
-func importPaths(ctx context.Context, st vigil.Store, paths []string, force bool) ([]importResult, int) {
-	dss, err := load.Paths(paths...)
-	var results []importResult
-	failed := 0
+// parseDay reads a YYYY-MM-DD date (midnight UTC) that is not in the future.
+func parseDay(flag, s string) (time.Time, error) {
+	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		for _, e := range unjoin(err) {
-			results = append(results, importResult{Error: e.Error()})
-			failed++
-		}
+		return time.Time{}, fmt.Errorf("%s %q: want a date YYYY-MM-DD", flag, s)
 	}
-	sort.SliceStable(dss, func(i, j int) bool {
-		a, b := dss[i].Meta, dss[j].Meta
-		if a.List != b.List {
-			return a.List < b.List
-		}
-		if !a.Published.Equal(b.Published) && !a.Published.IsZero() && !b.Published.IsZero() {
-			return a.Published.Before(b.Published)
-		}
-		return dss[i].Files[0] < dss[j].Files[0]
-	})
-	for _, ds := range dss {
-		r := importResult{Files: ds.Files, Warnings: ds.Meta.Warnings()}
-		v, err := load.Import(ctx, st, ds, load.Options{Force: force})
-		switch {
-		case errors.Is(err, vigil.ErrDuplicate):
-			r.Duplicate = true
-			r.Version = &v
-		case err != nil:
-			r.Error = err.Error()
-			failed++
-		default:
-			r.Version = &v
-		}
-		results = append(results, r)
+	if t.After(time.Now()) {
+		return time.Time{}, fmt.Errorf("%s %s is in the future", flag, s)
 	}
-	return results, failed
+	return t, nil
 }
 
-func unjoin(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
-}
-
-func printImports(out, errOut io.Writer, results []importResult) {
+// printImports prints what an import run did: each new version, what was
+// kept as history or restored, duplicates, refusals (to errOut, as
+// notices) and errors.
+func printImports(out, errOut io.Writer, results []load.Result) {
 	for _, r := range results {
-		if r.Error != "" {
-			fmt.Fprintf(errOut, "error: %s\n", r.Error)
+		if r.Err != nil {
+			if r.Refused {
+				fmt.Fprintf(errOut, "refused: %s\n", r.Error)
+			} else {
+				fmt.Fprintf(errOut, "error: %s\n", r.Error)
+			}
 			continue
 		}
 		v := r.Version
-		fmt.Fprintf(out, "%s version %d%s (%s) from %s\n", v.List, v.Version, partialMark(*v), v.Format, strings.Join(r.Files, ", "))
-		if r.Duplicate {
-			fmt.Fprintf(out, "  already imported as %s: nothing added\n", v.Label())
+		fmt.Fprintf(out, "%s version %d%s (%s) from %s\n", v.List, v.Version, partialMark(v), v.Format, strings.Join(r.Files, ", "))
+		msg := r.Message()
+		if !r.Added() {
+			fmt.Fprintf(out, "  %s\n", msg)
 			continue
 		}
-		fmt.Fprintf(out, "  published %s; %d entities: %s\n", dateOrDash(v.Published), v.Entities, byKind(v.ByKind))
-		if v.Version > 1 {
-			fmt.Fprintf(out, "  since version %d: %d added, %d removed, %d changed\n", v.Version-1, v.Added, v.Removed, v.Changed)
-		} else {
+		fmt.Fprintf(out, "  %s; %d entities: %s\n", inForceWhy(v), v.Entities, byKind(v.ByKind))
+		if msg != "" {
+			fmt.Fprintf(out, "  %s\n", msg)
+		}
+		if v.Base > 0 {
+			fmt.Fprintf(out, "  since version %d: %d added, %d removed, %d changed\n", v.Base, v.Added, v.Removed, v.Changed)
+		} else if v.Version == 1 {
 			fmt.Fprintf(out, "  first version of %s\n", v.List)
 		}
 		for i, w := range r.Warnings {
@@ -272,7 +328,7 @@ func diffCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "diff LIST [FROM TO]",
-		Short: "Show what changed between two versions of a list (default: the last two)",
+		Short: "Show what changed between two versions of a list, with old and new values (default: the newest version against its base)",
 		Args:  cobra.RangeArgs(1, 3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 2 {
@@ -304,7 +360,8 @@ func diffCmd() *cobra.Command {
 				if len(vs) < 2 {
 					return fmt.Errorf("%s has only %d version: nothing to compare", list, len(vs))
 				}
-				from, to = vs[len(vs)-2].Version, vs[len(vs)-1].Version
+				// The newest version against the one it was imported on top of.
+				to, from = vs[len(vs)-1].Version, vs[len(vs)-1].Base
 			}
 			d, err := st.Diff(ctx, list, from, to)
 			if err != nil {
@@ -323,6 +380,7 @@ func diffCmd() *cobra.Command {
 			}
 			for _, c := range d.Changed {
 				fmt.Fprintf(out, "~ %s: %s\n", c.ID, strings.Join(c.Fields, ", "))
+				printChanges(out, "    ", c.Changes)
 			}
 			return nil
 		},
@@ -334,7 +392,7 @@ func diffCmd() *cobra.Command {
 
 func versionsCmd() *cobra.Command {
 	var db string
-	var asJSON bool
+	var asJSON, warnings bool
 	cmd := &cobra.Command{
 		Use:   "versions LIST",
 		Short: "Show every version of a list",
@@ -351,40 +409,58 @@ func versionsCmd() *cobra.Command {
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), map[string]any{"list": list, "versions": vs})
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "VERSION\tPUBLISHED\tIMPORTED\tENTITIES\tADDED\tREMOVED\tCHANGED\tHASH")
+			out := cmd.OutOrStdout()
+			cur, _ := vigil.CurrentVersion(vs)
+			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "VERSION\tSTATUS\tIN FORCE FROM\tPUBLISHED\tIMPORTED\tENTITIES\tBASE\tADDED\tREMOVED\tCHANGED\tWARNINGS\tHASH")
 			for _, v := range vs {
-				fmt.Fprintf(tw, "%d%s\t%s\t%s\t%d\t%d\t%d\t%d\t%.12s\n", v.Version, partialMark(v), dateOrDash(v.Published),
-					v.Imported.Local().Format("2006-01-02 15:04"), v.Entities, v.Added, v.Removed, v.Changed, v.Hash)
+				fmt.Fprintf(tw, "%d%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%.12s\n", v.Version, versionNote(v), v.Status(cur),
+					instant(v.InForceFrom), published(v), v.Imported.Local().Format("2006-01-02 15:04"), v.Entities, v.Base, v.Added, v.Removed, v.Changed,
+					len(v.Warnings), v.Hash)
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			for _, v := range vs {
+				if w := v.Withdrawn; w != nil {
+					fmt.Fprintf(out, "%s withdrawn %s by %s: %s\n", v.Label(), w.At.Local().Format("2006-01-02 15:04"), w.By, w.Reason)
+				}
+			}
+			if warnings {
+				printWarnings(out, vs, maxWarningsShown)
+			}
+			return nil
 		}),
 	}
 	dbFlag(cmd, &db)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&warnings, "warnings", false, "print each version's reader warnings")
 	return cmd
 }
 
-func entityCmd() *cobra.Command {
-	var db string
-	cmd := &cobra.Command{
-		Use:   "entity ID",
-		Short: "Print a listed entity as JSON (e.g. un:IRi.039, ofac:10481)",
-		Args:  cobra.ExactArgs(1),
-		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
-			e, v, err := st.Entity(cmd.Context(), args[0])
-			if errors.Is(err, vigil.ErrNotFound) {
-				return fmt.Errorf("no entity %q in the current lists of %s", args[0], db)
+// printChanges prints changed fields with their old and new values: the
+// elements removed and added for a list field, old → new for others.
+func printChanges(w io.Writer, indent string, cs []vigil.FieldChange) {
+	for _, c := range cs {
+		if removed, added, ok := c.Elements(); ok {
+			for _, e := range removed {
+				fmt.Fprintf(w, "%s%s - %s\n", indent, c.Field, e)
 			}
-			if err != nil {
-				return err
+			for _, e := range added {
+				fmt.Fprintf(w, "%s%s + %s\n", indent, c.Field, e)
 			}
-			return writeJSON(cmd.OutOrStdout(), struct {
-				vigil.Entity
-				ListVersion string `json:"list_version"`
-			}{e, v.Label()})
-		}),
+			continue
+		}
+		fmt.Fprintf(w, "%s%s: %s → %s\n", indent, c.Field, orNone(c.Old), orNone(c.New))
 	}
-	dbFlag(cmd, &db)
-	return cmd
 }
+
+func orNone(js []byte) string {
+	if js == nil {
+		return "(none)"
+	}
+	return string(js)
+}
+
+// maxWarningsShown is more warnings than a version records.
+const maxWarningsShown = 1 << 20

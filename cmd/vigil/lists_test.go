@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vigil-screening/vigil/lists/load"
 )
 
 // run executes the vigil command line in-process and returns stdout, stderr
@@ -56,7 +58,7 @@ func TestListsCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	var imp struct {
-		Imports []importResult `json:"imports"`
+		Imports []load.Result `json:"imports"`
 	}
 	if err := json.Unmarshal([]byte(out), &imp); err != nil || len(imp.Imports) != 1 || imp.Imports[0].Version.Version != 2 || imp.Imports[0].Version.Removed != 1 {
 		t.Fatalf("import --json: %v\n%s", err, out)

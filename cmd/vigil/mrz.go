@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/match"
 	"github.com/vigil-screening/vigil/mrz"
 	"github.com/vigil-screening/vigil/screen"
@@ -16,7 +17,7 @@ import (
 func init() { subcommands = append(subcommands, mrzCmd) }
 
 func mrzCmd() *cobra.Command {
-	var db string
+	var db, by string
 	var asJSON bool
 	var threshold float64
 	cmd := &cobra.Command{
@@ -25,8 +26,11 @@ func mrzCmd() *cobra.Command {
 		Long: `Parse an ICAO 9303 machine-readable zone (TD3 passport, TD2/TD1 card, MRV
 visa) given as arguments or on stdin, check every check digit (naming the
 field, line and position of a failure), and screen the holder like a
-traveller: deny, refer or clear, with the reasons. A failed check digit
-makes a clear result refer.
+traveller: deny, refer or clear, with the reasons. A failed check digit,
+an impossible date or digits in the name (the zone is misread or the
+document altered) make the result refer, a deny too; a passport or card
+that has expired, or whose expiry date cannot be read, makes it at least
+refer.
 
 Exit status: 0 clear, 2 refer, 3 deny, 1 an error (the zone was not read).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -41,11 +45,20 @@ Exit status: 0 clear, 2 refer, 3 deny, 1 an error (the zone was not read).`,
 			if err != nil {
 				return err
 			}
-			ix, err := loadIndex(cmd.Context(), db)
+			sc, err := openScreening(cmd.Context(), db, by)
 			if err != nil {
 				return err
 			}
-			res := screen.MRZ(ix, z, threshold)
+			defer sc.Close()
+			res := screen.MRZ(sc.index(), z, screen.Options{Threshold: threshold})
+			ar := vigil.NewScreeningResult(sc.lists, [][]vigil.Match{res.Matches})
+			ar.Verdicts = []string{string(res.Recommendation)}
+			// res.Query is the query as screened (CheckQuery's).
+			q := vigil.ScreeningQuery{Queries: []vigil.Query{res.Query}, Threshold: threshold,
+				Input: vigil.NewAuditInput("mrz", []byte(strings.Join(lines, "\n")))}
+			if err := sc.audit(cmd.Context(), vigil.AuditMRZ, q, ar); err != nil {
+				return err
+			}
 			out := cmd.OutOrStdout()
 			if asJSON {
 				if err := writeJSON(out, res); err != nil {
@@ -58,6 +71,7 @@ Exit status: 0 clear, 2 refer, 3 deny, 1 an error (the zone was not read).`,
 		},
 	}
 	dbFlag(cmd, &db)
+	byFlag(cmd, &by)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().Float64Var(&threshold, "threshold", 0, fmt.Sprintf("match threshold (default %.2f)", match.DefaultThreshold))
 	return cmd

@@ -3,14 +3,13 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -37,11 +36,15 @@ func init() {
 // serveConfig holds the flags of vigil serve.
 type serveConfig struct {
 	db, addr, listsDir, archive, logFormat string
+	webhookKey                             string
 	refresh                                time.Duration
 	rate                                   float64
 	allowRemote, insecureRemote, noAuth    bool
 	tlsCert, tlsKey, metricsTokenFile      string
 	maxConns, maxInFlight                  int
+	asOfIndexes                            int
+	// noAudit turns the audit log off, to measure what it costs (hidden).
+	noAudit bool
 }
 
 func serveCmd() *cobra.Command {
@@ -51,10 +54,13 @@ func serveCmd() *cobra.Command {
 		Short: "Run the screening service: JSON API, yente-compatible /match and the web console",
 		Long: `Serve the API and web console from an in-memory index of the current lists.
 
-On an empty store the lists are imported from --lists, or downloaded from the
-official sites. Every --refresh the lists are re-read (or re-downloaded),
-imported, and the index is swapped atomically; a failed or suspicious update
-keeps the last good version and is reported in /v1/lists and the log.
+At start the lists are imported from --lists (files imported before add
+nothing), or, for lists with no complete version, downloaded from the official
+sites: an import that a crash cut short is finished before the server says
+ready, and /readyz answers 503 while a configured list has no complete
+version. Every --refresh the lists are re-read (or re-downloaded), imported,
+and the index is swapped atomically; a failed or suspicious update keeps the
+last good version and is reported in /v1/lists, /metrics and the log.
 
 The server binds to loopback unless --allow-remote is given; then it also
 needs an active API key, and TLS (--tls-cert, --tls-key) unless
@@ -81,6 +87,10 @@ serves without keys, on loopback only.`,
 	f.StringVar(&c.metricsTokenFile, "metrics-token-file", "", "file holding a bearer token that opens /metrics only (for a Prometheus scraper)")
 	f.IntVar(&c.maxConns, "max-conns", 1024, "most connections held open; at the cap the idlest is closed")
 	f.IntVar(&c.maxInFlight, "max-inflight", 128, "most requests served at once; more get 503 with Retry-After")
+	webhookKeyFlag(cmd, &c.webhookKey)
+	f.IntVar(&c.asOfIndexes, "as-of-indexes", 2, "how many indexes built to screen as of a date (as_of) to keep; each holds its lists in memory")
+	f.BoolVar(&c.noAudit, "no-audit", false, "do not audit screenings: only to measure what the audit log costs")
+	_ = f.MarkHidden("no-audit")
 	return cmd
 }
 
@@ -132,6 +142,11 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 	ld := &listLoader{st: st, dir: c.listsDir, archive: c.archive, log: log}
 	var srv *vhttp.Server
 	ld.current = func() *vhttp.Snapshot { return srv.Snapshot() }
+	var audit vhttp.Auditor = st
+	if c.noAudit {
+		audit = nil
+		log.Warn("the audit log is OFF (--no-audit): screenings are answered without a record; use this only to measure")
+	}
 	srv = vhttp.New(vhttp.Options{
 		Store:          st,
 		Keys:           st,
@@ -140,8 +155,12 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 		TLS:            tlsConf,
 		MaxConns:       c.maxConns,
 		MaxInFlight:    c.maxInFlight,
-		Audit:          storeAudit{st},
+		Audit:          audit,
 		Reload:         ld.reload,
+		Webhooks:       newWebhookAdmin(st, webhookKeyPath(c.webhookKey, c.db)),
+		Rebuild:        ld.rebuild,
+		BuildIndex:     ld.buildIndex,
+		AsOfIndexes:    c.asOfIndexes,
 		ScanText:       ld.scanText,
 		ParseManifest:  parseManifest,
 		ParseMRZ:       parseMRZ,
@@ -149,7 +168,7 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 		Logger:         log,
 		RateLimit:      rate.Limit(c.rate),
 		MatchThreshold: match.DefaultThreshold,
-		Version:        "dev",
+		Version:        buildVersion(),
 	})
 
 	ln, err := net.Listen("tcp", c.addr)
@@ -164,6 +183,10 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	defer startWebhooks(ctx, st, webhookKeyPath(c.webhookKey, c.db), log)() // stops, recording the tries under way
+	// The service's own imports (the first fill, scheduled refreshes) are
+	// audited as the service's.
+	ctx = vigil.WithActor(ctx, "vigil")
 	go func() {
 		if err := ld.initial(ctx); err != nil {
 			cancel(err)
@@ -264,20 +287,64 @@ type listLoader struct {
 	scanner atomic.Pointer[scannerFor]
 	// built is the set of current versions the served index was built from.
 	built string
+	// last is what the last import run learnt: the problems of its files
+	// and the configured lists.
+	last loadState
 }
 
-// initial fills an empty store from the folder or the official sites.
+// loadState is what an import run learnt.
+type loadState struct {
+	problems []vhttp.Problem
+	// configured are the lists the folder holds complete files of (or whose
+	// files could not be read), or the download sources' lists.
+	configured []string
+}
+
+// missing returns the configured lists that have no complete current
+// version.
+func (s loadState) missing(cur []vigil.ListVersion) []string {
+	complete := map[string]bool{}
+	for _, v := range cur {
+		if !v.Partial {
+			complete[v.List] = true
+		}
+	}
+	var out []string
+	for _, l := range s.configured {
+		if !complete[l] {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// initial makes sure the store holds a complete version of every
+// configured list before the first index is built: an empty store is
+// filled, and an import that a crash cut short is finished (a folder is
+// always imported again at start: files imported before add nothing; the
+// download sources whose lists have no complete version are fetched).
 func (l *listLoader) initial(ctx context.Context) error {
 	cur, err := l.st.Current(ctx)
 	if err != nil {
 		return err
 	}
-	if len(cur) > 0 {
-		return nil
+	var only []string
+	if l.dir == "" {
+		l.last = loadState{configured: sourceLists(download.DefaultSources())}
+		only = l.last.missing(cur)
+		if len(only) == 0 {
+			return nil
+		}
 	}
-	l.log.Info("the store is empty; importing lists", "from", cmpOr(l.dir, "the official sites"))
-	problems, err := l.update(ctx)
-	if err != nil {
+	switch {
+	case len(cur) == 0:
+		l.log.Info("the store is empty; importing lists", "from", cmpOr(l.dir, "the official sites"))
+	case l.dir == "":
+		l.log.Warn("lists without a complete version (an earlier import did not finish?); downloading them", "lists", only)
+	default:
+		l.log.Info("importing the lists folder", "from", l.dir)
+	}
+	if l.last, err = l.update(ctx, only); err != nil {
 		return err
 	}
 	if cur, err = l.st.Current(ctx); err != nil {
@@ -285,8 +352,8 @@ func (l *listLoader) initial(ctx context.Context) error {
 	}
 	if len(cur) == 0 {
 		var msgs []string
-		for list, p := range problems {
-			msgs = append(msgs, list+": "+p)
+		for _, p := range l.last.problems {
+			msgs = append(msgs, p.Message)
 		}
 		if l.dir == "" {
 			return fmt.Errorf("no list could be downloaded (offline?); import files with --lists DIR instead:\n  %s", strings.Join(msgs, "\n  "))
@@ -296,64 +363,102 @@ func (l *listLoader) initial(ctx context.Context) error {
 	return nil
 }
 
-// update imports new versions from the folder or the download sites and
-// returns, per list, why a new version was not used.
-func (l *listLoader) update(ctx context.Context) (map[string]string, error) {
-	problems := map[string]string{}
+// sourceLists returns the lists of download sources.
+func sourceLists(srcs []download.Source) []string {
+	out := make([]string, len(srcs))
+	for i, s := range srcs {
+		out[i] = s.List
+	}
+	return out
+}
+
+// update imports new versions from the folder or the download sites (only
+// the given lists' sources, when any are given) and returns what it learnt.
+func (l *listLoader) update(ctx context.Context, only []string) (loadState, error) {
+	var st loadState
 	if l.dir == "" {
+		srcs := download.DefaultSources()
+		st.configured = sourceLists(srcs)
+		if len(only) > 0 {
+			srcs = slices.DeleteFunc(srcs, func(s download.Source) bool { return !slices.Contains(only, s.List) })
+		}
 		d := &download.Downloader{Dir: l.archive, Logf: func(f string, a ...any) { l.log.Info(fmt.Sprintf(f, a...)) }}
-		for _, o := range load.Update(ctx, l.st, d, download.DefaultSources(), load.Options{}) {
+		for _, o := range load.Update(ctx, l.st, d, srcs, load.Options{}) {
 			switch {
 			case o.Err != nil:
-				problems[o.List] = o.Error
+				st.problems = append(st.problems, vhttp.Problem{List: o.List, Path: strings.Join(o.Files, ", "), Kind: vhttp.ProblemError, Message: o.Error})
 				l.log.Warn("list not updated; the last good version stays in force", "list", o.List, "err", o.Error)
 			case o.Version != nil && !o.Unchanged:
-				v := o.Version
-				l.log.Info("imported", "list", v.Label(), "entities", v.Entities, "added", v.Added, "removed", v.Removed, "changed", v.Changed)
+				l.logImported(*o.Version, o.Message, o.Warnings)
+			case o.Outcome == vigil.OutcomeWithdrawnDuplicate:
+				l.log.Warn("download skipped", "list", o.List, "reason", o.Message)
 			}
 		}
-		return problems, nil
+		return st, nil
 	}
-	results, _ := importPaths(ctx, l.st, []string{l.dir}, false)
-	for _, r := range results {
+	report := func(r load.Result) {
+		path := ""
+		if len(r.Files) > 0 {
+			path = r.Files[0]
+		}
+		complete := r.Err == nil && !r.Version.Partial
+		if (complete || (r.Err != nil && !r.Refused)) && r.List != "" && !slices.Contains(st.configured, r.List) {
+			st.configured = append(st.configured, r.List)
+		}
 		switch {
-		case r.Error != "":
-			key := "files"
-			if len(r.Files) > 0 {
-				key = filepath.Base(r.Files[0])
-			}
-			if r.Version != nil {
-				key = r.Version.List
-			}
-			problems[key] = r.Error
-			l.log.Warn("list not imported; the last good version stays in force", "err", r.Error)
-		case !r.Duplicate:
-			v := r.Version
-			l.log.Info("imported", "list", v.Label(), "entities", v.Entities, "added", v.Added, "removed", v.Removed, "changed", v.Changed)
+		case r.Refused:
+			st.problems = append(st.problems, vhttp.Problem{List: r.List, Path: path, Kind: vhttp.ProblemRefused, Message: r.Error})
+			l.log.Info("file refused", "list", r.List, "path", path, "reason", r.Error)
+		case r.Err != nil:
+			st.problems = append(st.problems, vhttp.Problem{List: r.List, Path: path, Kind: vhttp.ProblemError, Message: r.Error})
+			l.log.Warn("list not imported; the last good version stays in force", "list", r.List, "path", path, "err", r.Error)
+		case r.Added():
+			l.logImported(r.Version, r.Message(), r.Warnings)
+		case r.Outcome == vigil.OutcomeWithdrawnDuplicate:
+			l.log.Warn("file skipped", "list", r.List, "path", path, "reason", r.Message())
 		}
 	}
-	return problems, nil
+	load.ImportPaths(ctx, l.st, []string{l.dir}, load.Options{Report: report})
+	slices.Sort(st.configured)
+	return st, nil
+}
+
+// logImported logs a new version and its reader warnings.
+func (l *listLoader) logImported(v vigil.ListVersion, msg string, warnings []string) {
+	l.log.Info("imported", "list", v.Label(), "in_force_from", v.InForceFrom, "entities", v.Entities,
+		"added", v.Added, "removed", v.Removed, "changed", v.Changed, "note", msg)
+	for _, w := range warnings {
+		l.log.Warn("list warning", "list", v.Label(), "warning", w)
+	}
 }
 
 // reload updates the lists and builds a snapshot, reusing the served index
 // when no list changed.
 func (l *listLoader) reload(ctx context.Context) (*vhttp.Snapshot, error) {
-	problems := map[string]string{}
 	if l.built != "" {
-		// The first build serves what the store holds (initial filled an
-		// empty one); later ones look for new versions first.
-		var err error
-		if problems, err = l.update(ctx); err != nil {
+		// The first build serves what initial imported; later ones look
+		// for new versions first.
+		st, err := l.update(ctx, nil)
+		if err != nil {
 			return nil, err
 		}
+		l.last = st
 	}
+	return l.rebuild(ctx)
+}
+
+// rebuild builds a snapshot of the store's current versions without
+// importing anything (after a rollback), reusing the served index when no
+// list changed.
+func (l *listLoader) rebuild(ctx context.Context) (*vhttp.Snapshot, error) {
 	cur, err := l.st.Current(ctx)
 	if err != nil {
 		return nil, err
 	}
+	problems, missing := l.last.problems, l.last.missing(cur)
 	key := versionsKey(cur)
 	if old := l.current(); old != nil && key == l.built {
-		return &vhttp.Snapshot{Index: old.Index, Versions: cur, Built: old.Built, Problems: problems}, nil
+		return &vhttp.Snapshot{Index: old.Index, Versions: cur, Built: old.Built, Problems: problems, Missing: missing}, nil
 	}
 	start := time.Now()
 	rows, err := l.st.CurrentEntities(ctx)
@@ -374,7 +479,36 @@ func (l *listLoader) reload(ctx context.Context) (*vhttp.Snapshot, error) {
 	l.scanner.Store(&scannerFor{ix: ix, sc: sc})
 	l.built = key
 	l.log.Info("index built", "entities", len(entries), "took", time.Since(start).Round(time.Millisecond).String())
-	return &vhttp.Snapshot{Index: ix, Versions: cur, Problems: problems}, nil
+	return &vhttp.Snapshot{Index: ix, Versions: cur, Problems: problems, Missing: missing}, nil
+}
+
+// buildIndex builds an index over the given list versions, for screening
+// as of a date.
+func (l *listLoader) buildIndex(ctx context.Context, vs []vigil.ListVersion) (vhttp.Index, error) {
+	start := time.Now()
+	entries, err := versionEntries(ctx, l.st, vs)
+	if err != nil {
+		return nil, err
+	}
+	ix := match.NewIndex(entries)
+	l.log.Info("as-of index built", "versions", versionsKey(vs), "entities", len(entries), "took", time.Since(start).Round(time.Millisecond).String())
+	return ix, nil
+}
+
+// versionEntries reads the entities of the given list versions.
+func versionEntries(ctx context.Context, st vigil.Store, vs []vigil.ListVersion) ([]match.Entry, error) {
+	var entries []match.Entry
+	for _, v := range vs {
+		es, err := st.Entities(ctx, v.List, v.Version)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", v.Label(), err)
+		}
+		label := v.Label()
+		for i := range es {
+			entries = append(entries, match.Entry{Entity: &es[i], Version: label})
+		}
+	}
+	return entries, nil
 }
 
 // scannerFor pairs a text scanner with the index it was built over.
@@ -416,50 +550,17 @@ func cmpOr(a, b string) string {
 	return b
 }
 
-// storeAudit adapts the store's audit log to the server.
-type storeAudit struct{ st *sqlite.Store }
-
-type auditQuery struct {
-	Subjects []string `json:"subjects"`
-	Queries  int      `json:"queries"`
-}
-
-type auditResult struct {
-	Matches  int      `json:"matches"`
-	MatchIDs []string `json:"match_ids"`
-	Lists    []string `json:"lists"`
-}
-
-func (a storeAudit) Audit(ctx context.Context, r vhttp.AuditRecord) error {
-	q, _ := json.Marshal(auditQuery{r.Subjects, r.Queries})
-	res, _ := json.Marshal(auditResult{r.Matches, r.MatchIDs, r.Lists})
-	return a.st.Audit(ctx, sqlite.AuditRecord{Time: r.Time, Key: r.KeyID, Action: r.Action, Query: q, Result: res})
-}
-
-func (a storeAudit) AuditLog(ctx context.Context, limit int) ([]vhttp.AuditRecord, error) {
-	recs, err := a.st.AuditLog(ctx, limit)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]vhttp.AuditRecord, len(recs))
-	for i, r := range recs {
-		var q auditQuery
-		var res auditResult
-		_ = json.Unmarshal(r.Query, &q) // records written by other tools may differ
-		_ = json.Unmarshal(r.Result, &res)
-		out[i] = vhttp.AuditRecord{Time: r.Time, KeyID: r.Key, Action: r.Action, Subjects: q.Subjects, Queries: q.Queries,
-			Matches: res.Matches, MatchIDs: res.MatchIDs, Lists: res.Lists}
-	}
-	return out, nil
-}
-
-// parseManifest reads a PAXLST message into travellers.
+// parseManifest reads a PAXLST message into travellers, as vigil manifest
+// screens them (screen.TravellerSubject, against today where the manifest
+// states no date of travel), and a not-screened entry for each record it
+// could not read.
 func parseManifest(r io.Reader) ([]vhttp.Traveller, error) {
 	m, err := paxlst.Parse(r)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]vhttp.Traveller, len(m.Travellers))
+	today := time.Now()
+	out := make([]vhttp.Traveller, 0, len(m.Travellers))
 	for i, t := range m.Travellers {
 		label := t.Name()
 		if t.Seat != "" {
@@ -472,18 +573,26 @@ func parseManifest(r io.Reader) ([]vhttp.Traveller, error) {
 		if t.Debark != "" {
 			fields["debark"] = t.Debark
 		}
-		out[i] = vhttp.Traveller{Label: label, Fields: fields, Query: t.Query()}
+		s := screen.TravellerSubject(m, i, today)
+		out = append(out, vhttp.Traveller{Label: label, Fields: fields, Query: s.Query, Problems: s.Problems, OtherIDs: s.OtherIDs})
+	}
+	for _, p := range m.Dropped() {
+		out = append(out, vhttp.Traveller{Label: fmt.Sprintf("record at segment %d (%s), not read", p.Segment, p.Tag),
+			Fields:   map[string]string{"segment": fmt.Sprint(p.Segment)},
+			Problems: []string{screen.NotScreenedReason(p)}, NotScreened: true})
 	}
 	return out, nil
 }
 
-// parseMRZ reads a machine-readable zone.
-func parseMRZ(lines ...string) (vigil.Query, any, error) {
+// parseMRZ reads a machine-readable zone: its holder as vigil mrz screens
+// them (screen.MRZSubject, against today).
+func parseMRZ(lines ...string) (vhttp.Traveller, any, error) {
 	m, err := mrz.Parse(lines...)
 	if err != nil {
-		return vigil.Query{}, nil, err
+		return vhttp.Traveller{}, nil, err
 	}
-	return m.Query(), m, nil
+	s := screen.MRZSubject(m, time.Now())
+	return vhttp.Traveller{Label: m.Name(), Query: s.Query, Problems: s.Problems, Misread: s.Misread, OtherIDs: s.OtherIDs}, m, nil
 }
 
 func loadtestCmd() *cobra.Command {
@@ -520,7 +629,7 @@ func loadtestCmd() *cobra.Command {
 
 // assess recommends deny, refer or clear for a traveller or document holder,
 // as vigil manifest and vigil mrz do.
-func assess(ix vhttp.Index, q vigil.Query) (vhttp.Verdict, []vigil.Match) {
-	v := screen.Assess(ix, q, match.DefaultThreshold)
+func assess(ix vhttp.Index, t vhttp.Traveller) (vhttp.Verdict, []vigil.Match) {
+	v := screen.AssessSubject(ix, screen.Subject{Query: t.Query, Problems: t.Problems, Misread: t.Misread, OtherIDs: t.OtherIDs}, match.DefaultThreshold)
 	return vhttp.Verdict{Recommendation: string(v.Recommendation), Reasons: v.Reasons, Deciding: v.Deciding}, v.Matches
 }

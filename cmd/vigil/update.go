@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/download"
 	"github.com/vigil-screening/vigil/lists/load"
 )
@@ -48,7 +49,7 @@ func sources(config, mirror string, only []string) ([]download.Source, error) {
 }
 
 func updateCmd() *cobra.Command {
-	var db, dir, config, mirror string
+	var db, by, dir, config, mirror string
 	var only []string
 	var force, asJSON bool
 	cmd := &cobra.Command{
@@ -57,10 +58,16 @@ func updateCmd() *cobra.Command {
 		Long: `Downloads each official list (conditional requests, size limits, timeouts,
 retries), keeps every downloaded file in the archive folder, and imports the
 versions that changed. A download that fails, does not parse, or holds more
-than 20% fewer entities than the last good version (unless --force) leaves
-that version in force.`,
+than 20% fewer persons, organisations, vessels or aircraft than the last good
+version (unless --force) leaves that version in force. A download whose content
+was current before is made current again; one whose content was withdrawn
+(vigil lists rollback) is skipped unless --force.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, err := actorContext(cmd.Context(), by)
+			if err != nil {
+				return err
+			}
 			srcs, err := sources(config, mirror, only)
 			if err != nil {
 				return err
@@ -74,7 +81,7 @@ that version in force.`,
 				dir = archiveDir(db)
 			}
 			d := &download.Downloader{Dir: dir}
-			outs := load.Update(cmd.Context(), st, d, srcs, load.Options{Force: force})
+			outs := load.Update(ctx, st, d, srcs, load.Options{Force: force})
 			failed := 0
 			for _, o := range outs {
 				if o.Err != nil {
@@ -92,11 +99,21 @@ that version in force.`,
 					case o.Err != nil:
 						fmt.Fprintf(cmd.ErrOrStderr(), "%s: %v; the last good version stays in force\n", o.List, o.Err)
 					case o.Unchanged:
-						fmt.Fprintf(w, "%s: unchanged\n", o.List)
+						if o.Message != "" && o.Outcome != vigil.OutcomeDuplicate {
+							fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s\n", o.List, o.Message)
+						} else {
+							fmt.Fprintf(w, "%s: unchanged\n", o.List)
+						}
 					default:
 						v := o.Version
-						fmt.Fprintf(w, "%s: version %d, published %s, %d entities (%d added, %d removed, %d changed)\n",
-							o.List, v.Version, dateOrDash(v.Published), v.Entities, v.Added, v.Removed, v.Changed)
+						fmt.Fprintf(w, "%s: version %d, %s, %d entities (%d added, %d removed, %d changed)\n",
+							o.List, v.Version, inForceWhy(*v), v.Entities, v.Added, v.Removed, v.Changed)
+						if o.Message != "" {
+							fmt.Fprintf(w, "  %s\n", o.Message)
+						}
+						for _, warn := range o.Warnings {
+							fmt.Fprintf(w, "  warning: %s\n", warn)
+						}
 					}
 				}
 			}
@@ -107,6 +124,7 @@ that version in force.`,
 		},
 	}
 	dbFlag(cmd, &db)
+	byFlag(cmd, &by)
 	cmd.Flags().StringVar(&dir, "dir", "", "archive folder for downloaded files (default: beside the store, DB-downloads)")
 	cmd.Flags().StringVar(&config, "config", "", "JSON file overriding the download table")
 	cmd.Flags().StringVar(&mirror, "mirror", "", "fetch every file from BASE/LIST/NAME instead of the official sites")

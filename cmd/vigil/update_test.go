@@ -72,4 +72,23 @@ func TestListsUpdate(t *testing.T) {
 	if hits.Load() < 5 {
 		t.Errorf("mirror saw %d requests, want 5", hits.Load())
 	}
+
+	// The good file again heals the list: its content is current again.
+	body.Store(good)
+	out, _, err = update()
+	if err != nil || !strings.Contains(out, "un: version 3") || !strings.Contains(out, "restored content of 1 as 3") {
+		t.Fatalf("update back to the good file: %v\n%s", err, out)
+	}
+	// After a rollback, the withdrawn download is skipped.
+	if _, _, err := run(t, "lists", "rollback", "--db", db, "--reason", "test", "un", "2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := run(t, "lists", "rollback", "--db", db, "--reason", "bad download", "un"); err != nil {
+		t.Fatal(err)
+	}
+	body.Store(shrunk)
+	out, errOut, err = update()
+	if err != nil || !strings.Contains(errOut, "un: skipped: this is the content of un@4, withdrawn") {
+		t.Fatalf("update to the withdrawn file: %v\n%s%s", err, out, errOut)
+	}
 }

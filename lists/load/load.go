@@ -48,6 +48,7 @@ func (d *Dataset) Version() vigil.ListVersion {
 		Entities:  len(d.Entities),
 		ByKind:    lists.CountKinds(d.Entities),
 		Partial:   d.Meta.Partial,
+		Warnings:  d.Meta.Warnings(),
 	}
 }
 
@@ -79,6 +80,47 @@ const headSize = 8 << 10
 // ErrUnknownFormat is returned for a file no reader recognises.
 var ErrUnknownFormat = errors.New("not a list format Vigil reads")
 
+// FileError is the error for one file (or OFAC CSV set) that Paths could not
+// read. Path names it; List is the list it would have held, when its format
+// told (else ""); Refused marks a file that Vigil refuses by design (an OFAC
+// CSV set without its primary file) rather than one it failed to read.
+type FileError struct {
+	Path    string
+	List    string
+	Refused bool
+	Err     error
+}
+
+// Error returns the underlying message, which names the file.
+func (e *FileError) Error() string { return e.Err.Error() }
+
+func (e *FileError) Unwrap() error { return e.Err }
+
+// formatLists maps single-file formats to the list they hold, where the
+// format alone tells.
+var formatLists = map[string]string{
+	"un_xml": vigil.ListUN, "eu_fsf_xml": vigil.ListEU, "ca_sema_xml": vigil.ListCA, "uk_fcdo_xml": vigil.ListUKFCDO,
+	"uk_conlist_xlsx": vigil.ListUK, "uk_conlist_csv": vigil.ListUK, "au_dfat_xlsx": vigil.ListAU, "us_csl_csv": vigil.ListUSCSL,
+}
+
+// ofacList is the OFAC list a file name suggests: the consolidated list's
+// files start with "cons", as the CSV sets are told apart.
+func ofacList(path string) string {
+	if strings.HasPrefix(strings.ToLower(filepath.Base(path)), "cons") {
+		return vigil.ListOFACCons
+	}
+	return vigil.ListOFACSDN
+}
+
+// fileErr wraps err as a *FileError for path unless it is one already.
+func fileErr(path, list string, err error) error {
+	var fe *FileError
+	if errors.As(err, &fe) {
+		return err
+	}
+	return &FileError{Path: path, List: list, Err: err}
+}
+
 // Paths reads the list files named, descending into folders. A folder's OFAC
 // legacy CSV files are read together as one set. It returns every dataset read
 // successfully and, joined, an error for each file that failed (each names its
@@ -91,7 +133,7 @@ func Paths(paths ...string) ([]*Dataset, error) {
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, fileErr(p, "", err))
 			continue
 		}
 		if !st.IsDir() {
@@ -116,7 +158,7 @@ func Paths(paths ...string) ([]*Dataset, error) {
 			return nil
 		})
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, fileErr(p, "", err))
 		}
 	}
 	sort.SliceStable(files, func(i, j int) bool { return files[i] < files[j] })
@@ -127,7 +169,7 @@ func Paths(paths ...string) ([]*Dataset, error) {
 	for _, f := range files {
 		head, err := readHead(f)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, fileErr(f, "", err))
 			continue
 		}
 		if kind, ok := ofac.SniffCSV(head); ok {
@@ -140,7 +182,7 @@ func Paths(paths ...string) ([]*Dataset, error) {
 				setKeys = append(setKeys, key)
 			}
 			if prev := s.files[kind]; prev != "" {
-				errs = append(errs, fmt.Errorf("%s: two OFAC %s files in one folder (%s and %s): import them separately", s.dir, kind, prev, f))
+				errs = append(errs, fileErr(f, s.list(), fmt.Errorf("%s: two OFAC %s files in one folder (%s and %s): import them separately", s.dir, kind, prev, f)))
 				continue
 			}
 			if s.files == nil {
@@ -152,13 +194,17 @@ func Paths(paths ...string) ([]*Dataset, error) {
 		fm := detect(head)
 		if fm == nil {
 			if explicit[f] {
-				errs = append(errs, fmt.Errorf("%s: %w", f, ErrUnknownFormat))
+				errs = append(errs, fileErr(f, "", fmt.Errorf("%s: %w", f, ErrUnknownFormat)))
 			}
 			continue
 		}
 		ds, err := readOne(f, fm)
 		if err != nil {
-			errs = append(errs, err)
+			list := formatLists[fm.name]
+			if list == "" {
+				list = ofacList(f)
+			}
+			errs = append(errs, fileErr(f, list, err))
 			continue
 		}
 		out = append(out, ds)
@@ -166,7 +212,7 @@ func Paths(paths ...string) ([]*Dataset, error) {
 	for _, k := range setKeys {
 		ds, err := sets[k].read()
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, fileErr(sets[k].dir, sets[k].list(), err))
 			continue
 		}
 		out = append(out, ds)
@@ -244,6 +290,14 @@ type csvSet struct {
 	files map[string]string // kind -> path
 }
 
+// list is the list the set holds.
+func (s *csvSet) list() string {
+	if s.cons {
+		return vigil.ListOFACCons
+	}
+	return vigil.ListOFACSDN
+}
+
 func (s *csvSet) read() (*Dataset, error) {
 	order := []string{"primary", "add", "alt", "comments"}
 	var names []string
@@ -269,7 +323,8 @@ func (s *csvSet) read() (*Dataset, error) {
 		if s.cons {
 			what = "cons_prim.csv"
 		}
-		return nil, &lists.ParseError{File: s.dir, Err: fmt.Errorf("OFAC CSV set is incomplete: %s is missing (found %s); refusing to import companions alone", what, strings.Join(names, ", "))}
+		return nil, &FileError{Path: s.dir, List: s.list(), Refused: true,
+			Err: &lists.ParseError{File: s.dir, Err: fmt.Errorf("OFAC CSV set is incomplete: %s is missing (found %s); refusing to import companions alone", what, strings.Join(names, ", "))}}
 	}
 	rd := func(k string) io.Reader {
 		if b, ok := bufs[k]; ok {

@@ -2,7 +2,6 @@ package load
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/vigil-screening/vigil"
@@ -16,14 +15,20 @@ type Outcome struct {
 	// Unchanged: the download was the version the store already holds.
 	Unchanged bool               `json:"unchanged,omitempty"`
 	Version   *vigil.ListVersion `json:"version,omitempty"`
-	Err       error              `json:"-"`
-	Error     string             `json:"error,omitempty"`
+	// Outcome and Message say what the import did (see Result).
+	Outcome  vigil.ImportOutcome `json:"outcome,omitempty"`
+	Message  string              `json:"message,omitempty"`
+	Warnings []string            `json:"warnings,omitempty"`
+	Err      error               `json:"-"`
+	Error    string              `json:"error,omitempty"`
 }
 
-// Update downloads each source, and reads and imports what changed. A failed
-// download, a file that does not parse, a file of the wrong list, or a
-// version that shrank too much (unless opt.Force) leaves the list's last good
-// version in force; the outcome says why.
+// Update downloads each source, and reads and imports what changed, each
+// download as an import run of its own (see ImportAll: a download whose
+// content was current before is restored). A failed download, a file that
+// does not parse, a file of the wrong list, or a version that shrank too
+// much (unless opt.Force) leaves the list's last good version in force; the
+// outcome says why.
 func Update(ctx context.Context, st vigil.Store, d *download.Downloader, srcs []download.Source, opt Options) []Outcome {
 	cur, err := st.Current(ctx)
 	if err != nil {
@@ -70,16 +75,13 @@ func update(ctx context.Context, st vigil.Store, d *download.Downloader, src dow
 		o.Err = fmt.Errorf("the download for %s is a %s list (%s): refused", src.List, ds.Meta.List, ds.Meta.Format)
 		return o
 	}
-	v, err := Import(ctx, st, ds, opt)
-	if errors.Is(err, vigil.ErrDuplicate) {
-		o.Unchanged = true
-		o.Version = &v
+	r := ImportAll(ctx, st, []*Dataset{ds}, opt)[0]
+	o.Outcome, o.Message, o.Warnings = r.Outcome, r.Message(), r.Warnings
+	if r.Err != nil {
+		o.Err = r.Err
 		return o
 	}
-	if err != nil {
-		o.Err = err
-		return o
-	}
-	o.Version = &v
+	o.Unchanged = !r.Added()
+	o.Version = &r.Version
 	return o
 }
