@@ -356,6 +356,7 @@ type WatchStore interface {
 	Subjects(ctx context.Context, f SubjectFilter) ([]StoredSubject, string, error)
 	// SubjectsAfter returns up to limit subjects with a row above after,
 	// in row order; SubjectsByRow those of the given rows, in row order.
+	// Both return what screening reads: no labels, no times.
 	SubjectsAfter(ctx context.Context, after int64, limit int) ([]StoredSubject, error)
 	SubjectsByRow(ctx context.Context, rows []int64) ([]StoredSubject, error)
 	// SubjectKeys returns, per subject id of a set, its fingerprint and

@@ -150,17 +150,38 @@ func (s *Store) Subjects(ctx context.Context, f vigil.SubjectFilter) ([]vigil.St
 	return out, next, nil
 }
 
-// SubjectsAfter returns up to limit subjects with a row above after, in row
-// order.
-func (s *Store) SubjectsAfter(ctx context.Context, after int64, limit int) ([]vigil.StoredSubject, error) {
-	return scanSubjects(s.db.QueryContext(ctx, "SELECT "+subjectCols+" FROM subjects WHERE sid > ? ORDER BY sid LIMIT ?", after, limit))
+// leanCols are the subject columns screening reads (no labels, no times).
+const leanCols = "sid, set_name, id, name, dob, nationality, gender, id_number, kind, fingerprint"
+
+// scanLean reads leanCols.
+func scanLean(rows *sql.Rows, err error) ([]vigil.StoredSubject, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []vigil.StoredSubject
+	for rows.Next() {
+		var s vigil.StoredSubject
+		if err := rows.Scan(&s.Row, &s.Set, &s.ID, &s.Name, &s.DOB, &s.Nationality, &s.Gender, &s.IDNumber, &s.Kind, &s.Fingerprint); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }
 
-// SubjectsByRow returns the subjects of rows that exist, in row order.
+// SubjectsAfter returns up to limit subjects with a row above after, in row
+// order, with what screening reads only (no labels or times).
+func (s *Store) SubjectsAfter(ctx context.Context, after int64, limit int) ([]vigil.StoredSubject, error) {
+	return scanLean(s.db.QueryContext(ctx, "SELECT "+leanCols+" FROM subjects WHERE sid > ? ORDER BY sid LIMIT ?", after, limit))
+}
+
+// SubjectsByRow returns the subjects of rows that exist, in row order, with
+// what screening reads only.
 func (s *Store) SubjectsByRow(ctx context.Context, rows []int64) ([]vigil.StoredSubject, error) {
 	var out []vigil.StoredSubject
 	for part := range chunks(rows, 500) {
-		got, err := scanSubjects(s.db.QueryContext(ctx, "SELECT "+subjectCols+" FROM subjects WHERE sid IN ("+placeholders(len(part))+") ORDER BY sid", int64Args(part)...))
+		got, err := scanLean(s.db.QueryContext(ctx, "SELECT "+leanCols+" FROM subjects WHERE sid IN ("+placeholders(len(part))+") ORDER BY sid", int64Args(part)...))
 		if err != nil {
 			return nil, err
 		}

@@ -44,6 +44,10 @@ type Engine struct {
 	Audit func(ctx context.Context, r AuditRecord) error
 	// Workers screen in parallel; <= 0 means GOMAXPROCS.
 	Workers int
+	// Window is the batch pipeline's window (screen.BatchOptions): each
+	// block of Window/2 subjects is stored in one transaction; <= 0
+	// means the pipeline's default.
+	Window int
 	// Progress, when set, is called as a run or an import goes: subjects
 	// screened so far of total (total is 0 when unknown).
 	Progress func(done, total int64)
@@ -243,7 +247,7 @@ func (e *Engine) run(ctx context.Context, c *Corpus, run *vigil.WatchRun, by str
 	defer e.setStatus(func(s *Status) { s.Running = false })
 	src := &subjectSource{ctx: ctx, st: e.Store, rows: rows, after: run.Cursor, full: rows == nil, subs: map[int]*vigil.StoredSubject{}}
 	var mu sync.Mutex // guards run against Progress readers
-	_, err := screen.BatchEach(ctx, c.Index, src, screen.BatchOptions{Threshold: run.Threshold, Workers: e.Workers}, func(block []screen.BatchRow) error {
+	_, err := screen.BatchEach(ctx, c.Index, src, screen.BatchOptions{Threshold: run.Threshold, Workers: e.Workers, Window: e.Window}, func(block []screen.BatchRow) error {
 		err := e.Store.Update(ctx, func(tx vigil.WatchTx) error {
 			ap := e.newApplier(tx, c, run.Threshold)
 			subs := make([]*vigil.StoredSubject, len(block))

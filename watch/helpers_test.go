@@ -59,6 +59,9 @@ type env struct {
 	e      *Engine
 	path   string
 	audits []AuditRecord
+	// c is the corpus of the versions in key.
+	c   *Corpus
+	key string
 }
 
 func newEnv(t testing.TB) *env {
@@ -95,10 +98,22 @@ func (v *env) importList(list string, es []vigil.Entity) vigil.ListVersion {
 	return lv
 }
 
-// corpus returns the store's current corpus.
+// corpus returns the store's current corpus (built again only when the
+// current versions changed).
 func (v *env) corpus() *Corpus {
 	v.t.Helper()
-	return loadCorpus(v.t, v.st)
+	cur, err := v.st.Current(context.Background())
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	key := ""
+	for _, lv := range cur {
+		key += lv.Label() + ","
+	}
+	if v.c == nil || key != v.key {
+		v.c, v.key = loadCorpus(v.t, v.st), key
+	}
+	return v.c
 }
 
 // loadCorpus builds the corpus of a store's current versions.
@@ -187,14 +202,6 @@ func outcome(as []vigil.Alert) []string {
 			a.SubjectFingerprint, a.ListingFingerprint, a.Changes)
 	}
 	slices.Sort(out)
-	return out
-}
-
-func entries(es []vigil.Entity, label string) []match.Entry {
-	out := make([]match.Entry, len(es))
-	for i := range es {
-		out[i] = match.Entry{Entity: &es[i], Version: label}
-	}
 	return out
 }
 

@@ -147,7 +147,7 @@ func (e *Engine) Import(ctx context.Context, c *Corpus, rd batch.Reader, opt Imp
 		subs: map[int]*vigil.StoredSubject{}, fields: map[string]bool{}, opts: opt.Columns}
 	e.setStatus(func(s *Status) { *s = Status{Running: true, Mode: "import", Runs: s.Runs} })
 	defer e.setStatus(func(s *Status) { s.Running = false })
-	bopt := screen.BatchOptions{Threshold: thr, Workers: e.Workers, OnRowError: opt.OnRowError, Progress: opt.Progress}
+	bopt := screen.BatchOptions{Threshold: thr, Workers: e.Workers, Window: e.Window, OnRowError: opt.OnRowError, Progress: opt.Progress}
 	_, err = screen.BatchEach(ctx, c.Index, f, bopt, func(block []screen.BatchRow) error {
 		return e.Store.Update(ctx, func(tx vigil.WatchTx) error {
 			ap := e.newApplier(tx, c, thr)
