@@ -362,6 +362,8 @@ type WatchStore interface {
 	// SubjectKeys returns, per subject id of a set, its fingerprint and
 	// labels hash (for an import to tell what changed).
 	SubjectKeys(ctx context.Context, set string) (map[string][2]string, error)
+	// SubjectRows returns the rows of a set's subjects, ascending.
+	SubjectRows(ctx context.Context, set string) ([]int64, error)
 	// EachSubjectName calls fn with every subject's row, name, kind and
 	// identity document number, in row order.
 	EachSubjectName(ctx context.Context, fn func(row int64, name string, kind Kind, idNumber string) error) error

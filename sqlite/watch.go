@@ -208,6 +208,24 @@ func (s *Store) SubjectKeys(ctx context.Context, set string) (map[string][2]stri
 	return out, rows.Err()
 }
 
+// SubjectRows returns the rows of a set's subjects, ascending.
+func (s *Store) SubjectRows(ctx context.Context, set string) ([]int64, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT sid FROM subjects WHERE set_name = ? ORDER BY sid", set)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var r int64
+		if err := rows.Scan(&r); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
 // EachSubjectName calls fn with every subject's row, name, kind and
 // identity document number, in row order.
 func (s *Store) EachSubjectName(ctx context.Context, fn func(row int64, name string, kind vigil.Kind, idNumber string) error) error {

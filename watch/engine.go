@@ -218,6 +218,40 @@ func (e *Engine) sync(ctx context.Context, c *Corpus, opt SyncOptions) (*vigil.W
 	return run, e.run(ctx, c, run, opt.By)
 }
 
+// RescreenSet screens every subject of one set again against the corpus
+// (after bringing the whole watch up to it) and returns what it did, as a
+// run that is not stored: a set's re-screen changes nothing the next run
+// depends on, and running it again is its own resumption.
+func (e *Engine) RescreenSet(ctx context.Context, c *Corpus, set string, by string) (*vigil.WatchRun, error) {
+	if err := CheckSet(set); err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if _, err := e.sync(ctx, c, SyncOptions{By: by, Reason: "before re-screening set " + set}); err != nil {
+		return nil, err
+	}
+	thr, err := e.threshold(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := e.Store.SubjectRows(ctx, set)
+	if err != nil {
+		return nil, err
+	}
+	run := &vigil.WatchRun{Mode: "set", Reason: "re-screen of set " + set, To: c.versions(), Stats: c.Stats, Matcher: MatcherVersion,
+		Threshold: thr, Started: e.now(), Total: len(rows)}
+	if rows == nil {
+		rows = []int64{}
+	}
+	if err := e.screenRows(ctx, c, run, rows, func(vigil.WatchTx, *vigil.WatchRun) error { return nil }); err != nil {
+		return nil, err
+	}
+	run.Finished = e.now()
+	return run, e.audit(ctx, AuditRecord{Action: "watch.rescreen", By: by, Query: map[string]any{"set": set, "mode": "set"},
+		Result: map[string]any{"subjects": run.Done, "opened": run.Opened, "reopened": run.Reopened, "closed": run.Closed}})
+}
+
 // run screens the run's subjects from its cursor on and finishes it.
 func (e *Engine) run(ctx context.Context, c *Corpus, run *vigil.WatchRun, by string) error {
 	start := time.Now()
@@ -241,6 +275,34 @@ func (e *Engine) run(ctx context.Context, c *Corpus, run *vigil.WatchRun, by str
 			run.Total = run.Done + countAfter(ctx, e.Store, run.Cursor)
 		}
 	}
+	if err := e.screenRows(ctx, c, run, rows, func(tx vigil.WatchTx, r *vigil.WatchRun) error { return tx.SaveRun(r) }); err != nil {
+		return err
+	}
+	var recert int
+	err := e.Store.Update(ctx, func(tx vigil.WatchTx) error {
+		n, err := e.recertifyAll(tx)
+		if err != nil {
+			return err
+		}
+		recert = n
+		run.Reopened += n
+		run.Finished = e.now()
+		return tx.SaveRun(run)
+	})
+	if err != nil {
+		return err
+	}
+	e.setStatus(func(s *Status) { s.Runs++ })
+	return e.audit(ctx, AuditRecord{Action: "watch.rescreen", By: by,
+		Query: map[string]any{"run": run.ID, "mode": run.Mode, "reason": run.Reason, "from": run.From, "to": run.To, "threshold": run.Threshold, "matcher": run.Matcher},
+		Result: map[string]any{"subjects": run.Done, "opened": run.Opened, "reopened": run.Reopened, "closed": run.Closed,
+			"recertified": recert, "seconds": time.Since(start).Seconds()}})
+}
+
+// screenRows screens the subjects of rows (every subject after the run's
+// cursor when rows is nil), storing each block's outcome and, through
+// save, the run's progress in one transaction.
+func (e *Engine) screenRows(ctx context.Context, c *Corpus, run *vigil.WatchRun, rows []int64, save func(vigil.WatchTx, *vigil.WatchRun) error) error {
 	e.setStatus(func(s *Status) {
 		*s = Status{Running: true, Mode: run.Mode, Done: int64(run.Done), Total: int64(run.Total), Runs: s.Runs}
 	})
@@ -265,7 +327,7 @@ func (e *Engine) run(ctx context.Context, c *Corpus, run *vigil.WatchRun, by str
 			next.Opened += ap.opened
 			next.Reopened += ap.reopened
 			next.Closed += ap.closed
-			if err := tx.SaveRun(&next); err != nil {
+			if err := save(tx, &next); err != nil {
 				return err
 			}
 			*run = next
@@ -286,25 +348,7 @@ func (e *Engine) run(ctx context.Context, c *Corpus, run *vigil.WatchRun, by str
 	if err := src.err; err != nil {
 		return fmt.Errorf("re-screen %d: reading subjects: %w", run.ID, err)
 	}
-	var recert int
-	err = e.Store.Update(ctx, func(tx vigil.WatchTx) error {
-		n, err := e.recertifyAll(tx)
-		if err != nil {
-			return err
-		}
-		recert = n
-		run.Reopened += n
-		run.Finished = e.now()
-		return tx.SaveRun(run)
-	})
-	if err != nil {
-		return err
-	}
-	e.setStatus(func(s *Status) { s.Runs++ })
-	return e.audit(ctx, AuditRecord{Action: "watch.rescreen", By: by,
-		Query: map[string]any{"run": run.ID, "mode": run.Mode, "reason": run.Reason, "from": run.From, "to": run.To, "threshold": run.Threshold, "matcher": run.Matcher},
-		Result: map[string]any{"subjects": run.Done, "opened": run.Opened, "reopened": run.Reopened, "closed": run.Closed,
-			"recertified": recert, "seconds": time.Since(start).Seconds()}})
+	return nil
 }
 
 func countAfter(ctx context.Context, st vigil.WatchStore, after int64) int {

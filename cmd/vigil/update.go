@@ -100,6 +100,9 @@ that version in force.`,
 					}
 				}
 			}
+			if err := rescreenAfterImport(cmd.Context(), st, summaryOut(cmd, asJSON), cmd.ErrOrStderr()); err != nil {
+				return err
+			}
 			if failed > 0 {
 				return exitError{1}
 			}
