@@ -394,6 +394,7 @@ func (s *Server) screenManifest(ctx context.Context, text string) (*ManifestResp
 			res.Hits++
 		}
 	}
+	s.watchTravellers(ctx, res)
 	return res, snap, nil
 }
 

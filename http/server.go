@@ -55,6 +55,9 @@ type Options struct {
 	Audit  Auditor // nil: screening is not audited and /v1/audit answers 501
 	Reload Reloader
 
+	// Watch, when set, keeps watch over subjects (/v1/subjects, /v1/alerts).
+	Watch Watcher
+
 	ScanText      TextScanner
 	ParseManifest ManifestParser
 	ParseMRZ      MRZParser

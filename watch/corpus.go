@@ -3,6 +3,7 @@ package watch
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -25,12 +26,24 @@ type Corpus struct {
 }
 
 // NewCorpus returns the corpus of the current versions and their entries,
-// building the index over entries when ix is nil.
-func NewCorpus(versions []vigil.ListVersion, entries []match.Entry, ix *match.Index) *Corpus {
+// building the index over entries when ix is nil. Every entry must come
+// from one of versions (read versions and entries so that they agree): a
+// corpus whose versions and entities disagree would re-screen against the
+// wrong difference, so it is refused.
+func NewCorpus(versions []vigil.ListVersion, entries []match.Entry, ix *match.Index) (*Corpus, error) {
+	labels := make(map[string]bool, len(versions))
+	for _, v := range versions {
+		labels[v.Label()] = true
+	}
+	for _, en := range entries {
+		if !labels[en.Version] {
+			return nil, fmt.Errorf("the entities (%s) are not of the current versions: a list was imported while they were read", en.Version)
+		}
+	}
 	if ix == nil {
 		ix = match.NewIndex(entries)
 	}
-	return &Corpus{Versions: versions, Index: ix, Stats: stats(entries)}
+	return &Corpus{Versions: versions, Index: ix, Stats: stats(entries)}, nil
 }
 
 // versions maps each list of the corpus to its version.

@@ -27,9 +27,9 @@ func needsApproval(p vigil.FourEyes, as vigil.AlertState, a *vigil.Alert) bool {
 // Decide records a reviewer's decision on an alert: false_positive,
 // true_match or escalated, with a reason. Where four eyes apply (the set's
 // policy) the alert waits in pending_approval for a second reviewer. An
-// alert that is not open, reopened or escalated, or (when version > 0) is
-// no longer at that version, is not decided: ErrConflict, as when another
-// reviewer decided it first.
+// alert that is not open or reopened (or escalated, when version names
+// its version), or when version > 0 is no longer at that version, is not
+// decided: ErrConflict, as when another reviewer decided it first.
 func (e *Engine) Decide(ctx context.Context, id int64, as vigil.AlertState, reason string, who vigil.Reviewer, version int) (vigil.Alert, error) {
 	reason = strings.TrimSpace(reason)
 	switch {
@@ -53,6 +53,13 @@ func (e *Engine) Decide(ctx context.Context, id int64, as vigil.AlertState, reas
 		}
 		if version > 0 && a.Version != version {
 			return fmt.Errorf("alert %d is at version %d, not %d: %w", id, a.Version, version, vigil.ErrConflict)
+		}
+		if version == 0 && a.State == vigil.AlertEscalated {
+			// Deciding an escalated alert again must say which decision
+			// it overrides: two reviewers deciding an open alert at once
+			// must not both succeed, one escalating it, the other then
+			// deciding it unaware.
+			return fmt.Errorf("alert %d is escalated (version %d): name the version to decide it again: %w", id, a.Version, vigil.ErrConflict)
 		}
 		cfg, err := tx.SetConfig(a.Set)
 		if err != nil {
@@ -218,8 +225,8 @@ func days(d time.Duration) string {
 func ParseAge(s string) (time.Duration, error) {
 	if n, ok := strings.CutSuffix(s, "d"); ok {
 		var d int
-		if _, err := fmt.Sscanf(n, "%d", &d); err != nil || d <= 0 || fmt.Sprint(d) != n {
-			return 0, fmt.Errorf("bad age %q: want e.g. 365d", s)
+		if _, err := fmt.Sscanf(n, "%d", &d); err != nil || d <= 0 || d > 100*366 || fmt.Sprint(d) != n {
+			return 0, fmt.Errorf("bad age %q: want e.g. 365d (at most 100 years)", s)
 		}
 		return time.Duration(d) * 24 * time.Hour, nil
 	}

@@ -208,9 +208,16 @@ func TestFourEyes(t *testing.T) {
 	if a, err = v.e.Decide(ctx, marko.ID, vigil.AlertEscalated, "ask the MLRO", alice, 0); err != nil || a.State != vigil.AlertEscalated {
 		t.Errorf("escalation: %s, %v", a.State, err)
 	}
-	// A stale version conflicts.
+	// A stale version conflicts; an escalated alert is decided again
+	// only at its version.
 	if _, err := v.e.Decide(ctx, marko.ID, vigil.AlertFalsePositive, "x", bob, marko.Version); !errors.Is(err, vigil.ErrConflict) {
 		t.Errorf("deciding an old version: %v, want ErrConflict", err)
+	}
+	if _, err := v.e.Decide(ctx, marko.ID, vigil.AlertFalsePositive, "x", bob, 0); !errors.Is(err, vigil.ErrConflict) {
+		t.Errorf("deciding an escalated alert without its version: %v, want ErrConflict", err)
+	}
+	if a, err = v.e.Decide(ctx, marko.ID, vigil.AlertFalsePositive, "the MLRO says: another Marko", bob, a.Version); err != nil || a.State != vigil.AlertPending {
+		t.Errorf("deciding an escalated alert at its version: %s, %v", a.State, err)
 	}
 	// A set with four eyes off.
 	if err := v.e.Configure(ctx, vigil.SetConfig{Set: "staff", FourEyes: vigil.FourEyesNone}, "admin"); err != nil {

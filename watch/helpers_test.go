@@ -132,7 +132,11 @@ func loadCorpus(t testing.TB, st *sqlite.Store) *Corpus {
 	for i := range rows {
 		es[i] = match.Entry{Entity: &rows[i].Entity, Version: rows[i].Version.Label()}
 	}
-	return NewCorpus(cur, es, nil)
+	c, err := NewCorpus(cur, es, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // importCSV imports CSV text into a set.

@@ -1,6 +1,7 @@
 package watch
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -452,3 +453,53 @@ func (f *importFilter) take(row int) *vigil.StoredSubject {
 
 func (f *importFilter) Format() string     { return f.rd.Format() }
 func (f *importFilter) Warnings() []string { return f.rd.Warnings() }
+
+// SubjectFromJSON reads one subject of set from a JSON object with the
+// fields of an import row (id, name, dob, …; other fields and a "labels"
+// object become labels). id, when set, is the subject's id: an object
+// naming another is refused.
+func SubjectFromJSON(set, id string, object []byte) (vigil.Subject, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(object, &m); err != nil {
+		return vigil.Subject{}, fmt.Errorf("%w: the body must be one JSON object: %v", vigil.ErrInvalid, err)
+	}
+	if id != "" {
+		probe := vigil.Subject{ID: id, Name: "-"}
+		if err := checkSubject(&probe); err != nil || strings.TrimSpace(id) != id {
+			return vigil.Subject{}, fmt.Errorf("%w: subject id %q: want printable UTF-8 without surrounding spaces", vigil.ErrInvalid, id)
+		}
+		if raw, ok := m["id"]; ok {
+			var in string
+			if json.Unmarshal(raw, &in) != nil || in != id {
+				return vigil.Subject{}, fmt.Errorf("%w: the body's id %s is not the path's %q", vigil.ErrInvalid, raw, id)
+			}
+		}
+		b, _ := json.Marshal(id) // a string always encodes
+		m["id"] = b
+	}
+	line, err := json.Marshal(m)
+	if err != nil {
+		return vigil.Subject{}, fmt.Errorf("%w: %v", vigil.ErrInvalid, err)
+	}
+	rd, err := batch.Open(bytes.NewReader(line), "subject.jsonl", batch.Options{Format: batch.FormatJSONL})
+	if err != nil {
+		return vigil.Subject{}, fmt.Errorf("%w: %v", vigil.ErrInvalid, err)
+	}
+	rec, err := rd.Next()
+	if err != nil {
+		return vigil.Subject{}, fmt.Errorf("%w: %v", vigil.ErrInvalid, err)
+	}
+	if rec.Err != nil {
+		var re *batch.RowError
+		msg := rec.Err.Error()
+		if errors.As(rec.Err, &re) {
+			msg = re.Msg
+		}
+		return vigil.Subject{}, fmt.Errorf("%w: %s", vigil.ErrInvalid, msg)
+	}
+	s := subjectOf(set, &rec, func(h string) bool { return batch.FieldOf(h, batch.Options{}) != "" })
+	if err := checkSubject(&s); err != nil {
+		return s, fmt.Errorf("%w: %v", vigil.ErrInvalid, err)
+	}
+	return s, nil
+}

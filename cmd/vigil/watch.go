@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/batch"
+	vhttp "github.com/vigil-screening/vigil/http"
 	"github.com/vigil-screening/vigil/match"
 	"github.com/vigil-screening/vigil/sqlite"
 	"github.com/vigil-screening/vigil/watch"
@@ -28,6 +30,7 @@ func init() { subcommands = append(subcommands, watchCmd) }
 // loadCorpus builds the corpus of the store's current list versions: the
 // versions and an index over their entities, read so that they agree.
 func loadCorpus(ctx context.Context, st *sqlite.Store) (*watch.Corpus, error) {
+	var mismatch error
 	for range 3 {
 		rows, err := st.CurrentEntities(ctx)
 		if err != nil {
@@ -37,23 +40,17 @@ func loadCorpus(ctx context.Context, st *sqlite.Store) (*watch.Corpus, error) {
 		if err != nil {
 			return nil, err
 		}
-		labels := map[string]bool{}
-		for _, v := range cur {
-			labels[v.Label()] = true
-		}
 		entries := make([]match.Entry, len(rows))
-		agree := true
 		for i := range rows {
-			l := rows[i].Version.Label()
-			entries[i] = match.Entry{Entity: &rows[i].Entity, Version: l}
-			agree = agree && labels[l]
+			entries[i] = match.Entry{Entity: &rows[i].Entity, Version: rows[i].Version.Label()}
 		}
-		if agree {
-			return watch.NewCorpus(cur, entries, nil), nil
+		c, err := watch.NewCorpus(cur, entries, nil)
+		if err == nil {
+			return c, nil
 		}
-		// A list was imported between the two reads: read again.
+		mismatch = err // a list was imported between the two reads: read again
 	}
-	return nil, errors.New("the lists keep changing while being read; try again")
+	return nil, fmt.Errorf("the lists keep changing while being read: %w", mismatch)
 }
 
 // newEngine returns a watch engine over the store, auditing into it and
@@ -491,4 +488,142 @@ suppressions decided more than that ago at every re-screen (0: never).`,
 	cmd.Flags().StringVar(&fourEyes, "four-eyes", "default", "default, all or none")
 	cmd.Flags().StringVar(&recertify, "recertify", "0", "reopen suppressions older than this at each re-screen (e.g. 365d; 0: never)")
 	return cmd
+}
+
+// serveWatch adapts the watch engine to the HTTP service: it screens with
+// the corpus of the served index, and re-screens in the background when a
+// refresh serves new versions.
+type serveWatch struct {
+	e   *watch.Engine
+	st  *sqlite.Store
+	log *slog.Logger
+	c   atomic.Pointer[watch.Corpus]
+	// kick asks the background loop to re-screen (one pending at most).
+	kick chan struct{}
+}
+
+func newServeWatch(st *sqlite.Store, log *slog.Logger) *serveWatch {
+	w := &serveWatch{e: newEngine(st, io.Discard), st: st, log: log, kick: make(chan struct{}, 1)}
+	return w
+}
+
+// serve re-screens whenever kicked, until ctx ends.
+func (w *serveWatch) serve(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.kick:
+		}
+		c := w.c.Load()
+		if c == nil {
+			continue
+		}
+		n, err := w.st.CountSubjects(ctx, "")
+		if err != nil || n == 0 {
+			continue
+		}
+		start := time.Now()
+		run, err := w.e.Sync(ctx, c, watch.SyncOptions{Reason: "lists refreshed", By: "serve"})
+		switch {
+		case err != nil:
+			w.log.Error("re-screening the watched subjects failed; it resumes at the next refresh", "err", err)
+		case run != nil:
+			w.log.Info("re-screened the watched subjects", "run", run.ID, "mode", run.Mode, "reason", run.Reason, "subjects", run.Done,
+				"opened", run.Opened, "reopened", run.Reopened, "closed", run.Closed, "took", time.Since(start).Round(time.Millisecond).String())
+		}
+	}
+}
+
+// served makes c the corpus subjects are screened against and asks for a
+// re-screen.
+func (w *serveWatch) served(c *watch.Corpus) {
+	w.c.Store(c)
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (w *serveWatch) corpus() (*watch.Corpus, error) {
+	c := w.c.Load()
+	if c == nil {
+		return nil, errors.New("the lists are still loading; try again shortly")
+	}
+	return c, nil
+}
+
+func (w *serveWatch) Store() vigil.WatchStore { return w.st }
+
+func (w *serveWatch) Import(ctx context.Context, set string, jsonl io.Reader, maxRows int, by string, bad func(int, error)) (vigil.SubjectImport, error) {
+	c, err := w.corpus()
+	if err != nil {
+		return vigil.SubjectImport{}, err
+	}
+	rd, err := batch.Open(jsonl, "subjects.jsonl", batch.Options{Format: batch.FormatJSONL})
+	if err != nil {
+		return vigil.SubjectImport{}, fmt.Errorf("%w: %v", vigil.ErrInvalid, err)
+	}
+	sum, err := w.e.Import(ctx, c, rd, watch.ImportOptions{Set: set, MaxRows: maxRows, By: by, OnRowError: bad})
+	if errors.Is(err, watch.ErrTooMany) {
+		err = fmt.Errorf("%w: %v", vhttp.ErrTooManyRows, err)
+	}
+	return sum, err
+}
+
+func (w *serveWatch) Put(ctx context.Context, set, id string, object []byte, by string) (vigil.StoredSubject, []vigil.Alert, error) {
+	c, err := w.corpus()
+	if err != nil {
+		return vigil.StoredSubject{}, nil, err
+	}
+	s, err := watch.SubjectFromJSON(set, id, object)
+	if err != nil {
+		return vigil.StoredSubject{}, nil, err
+	}
+	return w.e.Put(ctx, c, s, by)
+}
+
+func (w *serveWatch) Remove(ctx context.Context, set, id, by string) (int, error) {
+	return w.e.Remove(ctx, set, []string{id}, by)
+}
+
+func (w *serveWatch) Decide(ctx context.Context, id int64, as vigil.AlertState, reason string, who vigil.Reviewer, version int) (vigil.Alert, error) {
+	return w.e.Decide(ctx, id, as, reason, who, version)
+}
+
+func (w *serveWatch) Approve(ctx context.Context, id int64, who vigil.Reviewer) (vigil.Alert, error) {
+	return w.e.Approve(ctx, id, who)
+}
+
+// Travellers keeps watch over referred and denied travellers in the set
+// "travellers", one subject per traveller and flight: the id joins the
+// flight, its date and the traveller's document (or name and birth date).
+func (w *serveWatch) Travellers(ctx context.Context, ts []vhttp.Traveller, by string) error {
+	c, err := w.corpus()
+	if err != nil {
+		return err
+	}
+	for _, t := range ts {
+		q := t.Query
+		who := "doc:" + q.ID
+		if q.ID == "" {
+			who = "name:" + q.Name + "/" + q.DOB
+		}
+		id := strings.Join([]string{cmpOr(t.Fields["flight"], "-"), cmpOr(t.Fields["date"], "-"), who}, "/")
+		labels := map[string]string{"label": t.Label}
+		for k, v := range t.Fields {
+			labels[k] = v
+		}
+		s := vigil.Subject{Set: "travellers", ID: id, Name: q.Name, DOB: q.DOB, Nationality: q.Nationality, Gender: q.Gender,
+			IDNumber: q.ID, Kind: q.Kind, Labels: labels}
+		if _, _, err := w.e.Put(ctx, c, s, by); err != nil {
+			return fmt.Errorf("traveller %s: %w", t.Label, err)
+		}
+	}
+	return nil
+}
+
+func (w *serveWatch) Status() vhttp.WatchStatus {
+	s := w.e.Status()
+	return vhttp.WatchStatus{Running: s.Running, Done: s.Done, Total: s.Total, Runs: s.Runs}
 }
