@@ -438,7 +438,9 @@ type WatchTx interface {
 	SetConfigs() ([]SetConfig, error)
 	PutSetConfig(c SetConfig) error
 
-	// StartRun stores a new run (setting its ID); SaveRun its progress.
+	// StartRun stores a new run (setting its ID); SaveRun its progress
+	// (and its mode and reason, which a delta touching most subjects
+	// turns full).
 	StartRun(r *WatchRun) error
 	SaveRun(r *WatchRun) error
 }

@@ -963,8 +963,8 @@ func (w *watchTx) StartRun(r *vigil.WatchRun) error {
 
 // SaveRun stores a run's progress.
 func (w *watchTx) SaveRun(r *vigil.WatchRun) error {
-	_, err := w.tx.ExecContext(w.ctx, `UPDATE watch_runs SET finished = ?, cursor = ?, total = ?, done = ?, opened = ?, reopened = ?, closed = ? WHERE id = ?`,
-		timeText(r.Finished), r.Cursor, r.Total, r.Done, r.Opened, r.Reopened, r.Closed, r.ID)
+	_, err := w.tx.ExecContext(w.ctx, `UPDATE watch_runs SET mode = ?, reason = ?, finished = ?, cursor = ?, total = ?, done = ?, opened = ?, reopened = ?, closed = ? WHERE id = ?`,
+		r.Mode, r.Reason, timeText(r.Finished), r.Cursor, r.Total, r.Done, r.Opened, r.Reopened, r.Closed, r.ID)
 	return err
 }
 

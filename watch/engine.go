@@ -44,6 +44,10 @@ type Engine struct {
 	Audit func(ctx context.Context, r AuditRecord) error
 	// Workers screen in parallel; <= 0 means GOMAXPROCS.
 	Workers int
+	// DeltaLimit is the share of the subjects above which a delta
+	// re-screen screens every subject instead (in row order, which costs
+	// less than reading most of them by row); <= 0 means 0.5.
+	DeltaLimit float64
 	// Window is the batch pipeline's window (screen.BatchOptions): each
 	// block of Window/2 subjects is stored in one transaction; <= 0
 	// means the pipeline's default.
@@ -261,10 +265,29 @@ func (e *Engine) run(ctx context.Context, c *Corpus, run *vigil.WatchRun, by str
 		if rows, err = e.deltaRows(ctx, run); err != nil {
 			return fmt.Errorf("re-screen %d: %w", run.ID, err)
 		}
-		run.Total = len(rows)
-		i, _ := slices.BinarySearch(rows, run.Cursor+1)
-		rows = rows[i:]
-	} else {
+		all, err := e.Store.CountSubjects(ctx, "")
+		if err != nil {
+			return err
+		}
+		limit := e.DeltaLimit
+		if limit <= 0 {
+			limit = 0.5
+		}
+		if float64(len(rows)) > limit*float64(all) && run.Cursor == 0 {
+			// Screening most subjects by row costs more than screening
+			// them all in order; the outcome is the same.
+			run.Reason += fmt.Sprintf("; full: the changes touch %d of %d subjects", len(rows), all)
+			run.Mode, rows = "full", nil
+			if err := e.Store.Update(ctx, func(tx vigil.WatchTx) error { return tx.SaveRun(run) }); err != nil {
+				return err
+			}
+		} else {
+			run.Total = len(rows)
+			i, _ := slices.BinarySearch(rows, run.Cursor+1)
+			rows = rows[i:]
+		}
+	}
+	if run.Mode == "full" {
 		n, err := e.Store.CountSubjects(ctx, "")
 		if err != nil {
 			return err

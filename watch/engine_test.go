@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vigil-screening/vigil"
 )
@@ -227,5 +228,97 @@ func TestFourEyes(t *testing.T) {
 	s1 := v.alert("staff", "s1", "fx:1")
 	if a, err = v.e.Decide(ctx, s1.ID, vigil.AlertTrueMatch, "it is him", alice, 0); err != nil || a.State != vigil.AlertTrueMatch {
 		t.Errorf("four eyes off: %s, %v", a.State, err)
+	}
+}
+
+// TestDelistedCloses: a listing that leaves the lists closes its alerts as
+// delisted (kept, with history); one that comes back reopens them.
+func TestDelistedCloses(t *testing.T) {
+	v := newEnv(t)
+	v.importList("fx", fixture())
+	v.importCSV("customers", customers, false)
+	without := slices.DeleteFunc(fixture(), func(e vigil.Entity) bool { return e.ID == "fx:2" })
+	v.importList("fx", without)
+	run := v.sync(SyncOptions{})
+	a := v.alert("customers", "c3", "fx:2")
+	if a.State != vigil.AlertClosed || a.Cause != vigil.CauseDelisted || run.Closed != 1 {
+		t.Fatalf("after fx:2 was delisted its alert is %s (%s); run %+v", a.State, a.Cause, run)
+	}
+	if other := v.alert("customers", "c1", "fx:1"); other.State != vigil.AlertOpen {
+		t.Errorf("an alert on a listing that stayed is %s", other.State)
+	}
+	back := fixture()
+	back[3].Remarks = "another version, with fx:2 listed again"
+	v.importList("fx", back)
+	v.sync(SyncOptions{})
+	a = v.alert("customers", "c3", "fx:2")
+	if a.State != vigil.AlertReopened || len(a.Changes) == 0 || !strings.Contains(a.Changes[0], "delisted") {
+		t.Errorf("after fx:2 came back: %s %q", a.State, a.Changes)
+	}
+}
+
+// TestRecertify: false-positive suppressions decided longer ago than a
+// set's recertification age reopen at the next re-screen, saying why;
+// younger ones stay.
+func TestRecertify(t *testing.T) {
+	ctx := context.Background()
+	v := newEnv(t)
+	now := time.Date(2026, 1, 10, 9, 0, 0, 0, time.UTC)
+	v.e.Now = func() time.Time { return now }
+	v.importList("fx", fixture())
+	v.importCSV("customers", customers, false)
+	if err := v.e.Configure(ctx, vigil.SetConfig{Set: "customers", FourEyes: vigil.FourEyesNone, Recertify: 365 * 24 * time.Hour}, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	old := v.alert("customers", "c3", "fx:2")
+	if _, err := v.e.Decide(ctx, old.ID, vigil.AlertFalsePositive, "another Ivan", alice, 0); err != nil {
+		t.Fatal(err)
+	}
+	now = now.AddDate(0, 6, 0)
+	young := v.alert("customers", "c4", "fx:3")
+	if _, err := v.e.Decide(ctx, young.ID, vigil.AlertFalsePositive, "another Marko", alice, 0); err != nil {
+		t.Fatal(err)
+	}
+	now = now.AddDate(0, 7, 0) // 13 months after the first decision, 7 after the second
+	es := fixture()
+	es[3].Remarks = "a change that moves no alert"
+	v.importList("fx", es)
+	run := v.sync(SyncOptions{})
+	got := v.alert("customers", "c3", "fx:2")
+	if got.State != vigil.AlertReopened || len(got.Changes) != 1 || !strings.Contains(got.Changes[0], "recertification") || !strings.Contains(got.Changes[0], "2026-01-10") {
+		t.Errorf("the year-old suppression: %s %q", got.State, got.Changes)
+	}
+	if y := v.alert("customers", "c4", "fx:3"); y.State != vigil.AlertFalsePositive {
+		t.Errorf("the 7-month-old suppression is %s", y.State)
+	}
+	if run == nil || run.Reopened != 1 {
+		t.Errorf("run %+v: want 1 reopened", run)
+	}
+	// The command's own recertification, by age.
+	n, err := v.e.Recertify(ctx, "customers", 30*24*time.Hour, "cli")
+	if err != nil || n != 1 {
+		t.Errorf("recertify 30d: %d, %v; want 1 (c4's)", n, err)
+	}
+}
+
+// TestDeltaTurnsFull: a delta that would re-screen most subjects screens
+// them all, in order, instead.
+func TestDeltaTurnsFull(t *testing.T) {
+	v := newEnv(t)
+	v.importList("fx", fixture())
+	v.importCSV("customers", customers, false)
+	es := fixture()
+	es[0].BirthDates = []vigil.Date{{Year: 1958}}
+	es[1].Nationalities = []string{"UA"}
+	es[2].Documents = []vigil.Document{{Type: vigil.DocPassport, Number: "HR1234567"}}
+	v.importList("fx", es)
+	run := v.sync(SyncOptions{})
+	if run.Mode != "full" || !strings.Contains(run.Reason, "touch 3 of 4 subjects") || run.Done != 4 {
+		t.Errorf("run %+v: want a full run over the 4 subjects", run)
+	}
+	es[0].BirthDates = []vigil.Date{{Year: 1957, Month: 3, Day: 11}}
+	v.importList("fx", es)
+	if run = v.sync(SyncOptions{}); run.Mode != "delta" || run.Done != 1 {
+		t.Errorf("run %+v: want a delta over the 1 subject touched", run)
 	}
 }

@@ -129,6 +129,7 @@ func TestDeltaIsFull(t *testing.T) {
 	// Two stores follow the same history: d re-screens as the engine
 	// chooses, f always in full.
 	d, f := newEnv(t), newEnv(t)
+	d.e.DeltaLimit = 1 // a delta stays a delta, however many subjects it touches
 	for _, v := range []*env{d, f} {
 		v.importReal("un/consolidated.xml")
 		v.importReal("ofac/sdn_2021-07-07")

@@ -137,8 +137,15 @@ open, reopen or close. Work the alerts with vigil alerts.`,
 	}
 	cmd.PersistentFlags().StringVar(&db, "db", defaultDB(), "store file (default $VIGIL_DB or vigil.db)")
 	cmd.AddCommand(watchImportCmd(&db), watchListCmd(&db), watchRmCmd(&db), watchRescreenCmd(&db), watchSetsCmd(&db), watchConfigCmd(&db))
+	for _, f := range watchSubcommands {
+		cmd.AddCommand(f())
+	}
 	return cmd
 }
+
+// watchSubcommands are further "vigil watch" subcommands defined in other
+// files.
+var watchSubcommands []func() *cobra.Command
 
 func watchImportCmd(db *string) *cobra.Command {
 	var set, mapping, format string

@@ -1,0 +1,275 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/batch"
+	"github.com/vigil-screening/vigil/internal/shared"
+	"github.com/vigil-screening/vigil/screen"
+	"github.com/vigil-screening/vigil/sqlite"
+	"github.com/vigil-screening/vigil/watch"
+)
+
+func init() { watchSubcommands = append(watchSubcommands, watchBenchCmd) }
+
+// watchBench holds one benchmark's store and files.
+type watchBench struct {
+	out      io.Writer
+	dir      string
+	st       *sqlite.Store
+	subjects string // the generated subjects file
+	workers  int
+}
+
+func watchBenchCmd() *cobra.Command {
+	var listsDir, dir string
+	var n, changed, runs, workers int
+	cmd := &cobra.Command{
+		Use:   "bench [--lists DIR] [--subjects N] [--changed N] [--runs R]",
+		Short: "Measure keeping watch: importing and re-screening N subjects, deltas of changed listings, peak memory",
+		Long: `Imports every list below --lists into a fresh store in a temporary folder,
+generates N subjects with distinct names (batch.GenerateDistinct), and per run:
+screens the file through the batch pipeline alone (the baseline, to
+io.Discard), imports it under watch (screening every subject), re-screens
+every subject in full, imports a version of ofac_sdn with --changed listings'
+dates of birth changed (a delta re-screen) and one with as many listings given
+an alias (names change: a full re-screen). Prints each step's time and rate,
+medians over the runs, the alerts held and the process's peak resident
+memory.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if listsDir == "" {
+				root := shared.Root()
+				if root == "" {
+					return fmt.Errorf("no shared data folder found: pass --lists")
+				}
+				listsDir = filepath.Join(root, "data", "lists")
+			}
+			out := cmd.OutOrStdout()
+			if dir == "" {
+				d, err := os.MkdirTemp("", "vigil-watch-bench-")
+				if err != nil {
+					return err
+				}
+				defer os.RemoveAll(d)
+				dir = d
+			}
+			fmt.Fprintf(out, "load average before: %s; %d subjects, %d changed listings, %d runs\n", loadAvg(), n, changed, runs)
+			subjects := filepath.Join(dir, "subjects.csv")
+			f, err := os.Create(subjects)
+			if err != nil {
+				return err
+			}
+			if err := batch.GenerateDistinct(f, n, 1); err != nil {
+				return err
+			}
+			if err := f.Close(); err != nil {
+				return err
+			}
+			steps := map[string][]time.Duration{}
+			order := []string{"batch pipeline (baseline)", "watch import", "full re-screen", "delta re-screen", "names changed: full re-screen"}
+			for r := range max(runs, 1) {
+				b := &watchBench{out: out, dir: filepath.Join(dir, fmt.Sprint(r)), subjects: subjects, workers: workers}
+				res, err := b.run(ctx, listsDir, changed)
+				if err != nil {
+					return err
+				}
+				for k, d := range res.times {
+					steps[k] = append(steps[k], d)
+				}
+				fmt.Fprintf(out, "run %d: ", r+1)
+				for _, k := range order {
+					fmt.Fprintf(out, "%s %s (%.0f/s); ", k, res.times[k].Round(time.Millisecond), float64(n)/res.times[k].Seconds())
+				}
+				fmt.Fprintf(out, "delta re-screened %d subjects; %d alerts\n", res.touched, res.alerts)
+			}
+			fmt.Fprintln(out, "medians:")
+			for _, k := range order {
+				m := median(steps[k])
+				rate := float64(n) / m.Seconds()
+				fmt.Fprintf(out, "  %-30s %10s  %8.0f subjects/s  (runs %s)\n", k, m.Round(time.Millisecond), rate, durations(steps[k]))
+			}
+			var ru syscall.Rusage
+			if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
+				fmt.Fprintf(out, "peak resident memory: %d MB\n", ru.Maxrss>>10)
+			}
+			fmt.Fprintf(out, "load average after: %s\n", loadAvg())
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&listsDir, "lists", "", "folder of list files (default: the shared data folder's lists)")
+	f.StringVar(&dir, "dir", "", "work folder (default: a temporary one, removed after)")
+	f.IntVar(&n, "subjects", 1000000, "subjects to watch")
+	f.IntVar(&changed, "changed", 1000, "listings changed in the delta step")
+	f.IntVar(&runs, "runs", 1, "runs (medians are printed)")
+	f.IntVar(&workers, "workers", 0, "screening goroutines (default GOMAXPROCS)")
+	return cmd
+}
+
+type benchResult struct {
+	times   map[string]time.Duration
+	touched int
+	alerts  int
+}
+
+// run measures one run on a fresh store.
+func (b *watchBench) run(ctx context.Context, listsDir string, changed int) (benchResult, error) {
+	res := benchResult{times: map[string]time.Duration{}}
+	if err := os.MkdirAll(b.dir, 0o755); err != nil {
+		return res, err
+	}
+	st, err := sqlite.Open(filepath.Join(b.dir, "vigil.db"))
+	if err != nil {
+		return res, err
+	}
+	defer st.Close()
+	b.st = st
+	if results, failed := importPaths(ctx, st, []string{listsDir}, true); failed > 0 && len(results) == failed {
+		return res, fmt.Errorf("no list imported from %s", listsDir)
+	}
+	c, err := loadCorpus(ctx, st)
+	if err != nil {
+		return res, err
+	}
+	e := newEngine(st, io.Discard)
+	e.Workers = b.workers
+
+	// The baseline: the batch pipeline alone, output discarded.
+	t0 := time.Now()
+	rd, closeFile, err := b.open()
+	if err != nil {
+		return res, err
+	}
+	if _, err := screen.Batch(ctx, c.Index, rd, io.Discard, screen.BatchOptions{Workers: b.workers}); err != nil {
+		return res, err
+	}
+	closeFile()
+	res.times["batch pipeline (baseline)"] = time.Since(t0)
+
+	t0 = time.Now()
+	rd, closeFile, err = b.open()
+	if err != nil {
+		return res, err
+	}
+	if _, err := e.Import(ctx, c, rd, watch.ImportOptions{Set: "customers", By: "bench"}); err != nil {
+		return res, err
+	}
+	closeFile()
+	res.times["watch import"] = time.Since(t0)
+
+	t0 = time.Now()
+	if _, err := e.Sync(ctx, c, watch.SyncOptions{Full: true, Reason: "bench"}); err != nil {
+		return res, err
+	}
+	res.times["full re-screen"] = time.Since(t0)
+
+	// A version of ofac_sdn with changed listings' dates of birth: the
+	// names stay, so the re-screen is a delta. Building the index for
+	// the new version is not counted: the service has built it to serve.
+	es, lv, err := b.current(ctx, "ofac_sdn")
+	if err != nil {
+		return res, err
+	}
+	n := 0
+	for i := range es {
+		if n < changed && es[i].Kind == vigil.KindPerson {
+			es[i].BirthDates = []vigil.Date{{Year: 1900 + n%100, Month: 1 + n%12, Day: 1 + n%28}}
+			n++
+		}
+	}
+	if c, err = b.importVersion(ctx, lv, es); err != nil {
+		return res, err
+	}
+	t0 = time.Now()
+	run, err := e.Sync(ctx, c, watch.SyncOptions{Reason: "bench: dates of birth changed"})
+	if err != nil {
+		return res, err
+	}
+	res.times["delta re-screen"] = time.Since(t0)
+	if run == nil || run.Mode != "delta" {
+		return res, fmt.Errorf("the dates-of-birth version was not re-screened by delta: %+v", run)
+	}
+	res.touched = run.Done
+
+	// The same number of listings given an alias: the names change.
+	n = 0
+	for i := range es {
+		if n < changed && len(es[i].Names) > 0 {
+			es[i].Names = append(es[i].Names, vigil.Name{Full: es[i].Names[0].Full + " Junior", Quality: vigil.QualityWeak})
+			n++
+		}
+	}
+	if c, err = b.importVersion(ctx, lv, es); err != nil {
+		return res, err
+	}
+	t0 = time.Now()
+	if _, err := e.Sync(ctx, c, watch.SyncOptions{Reason: "bench: aliases added"}); err != nil {
+		return res, err
+	}
+	res.times["names changed: full re-screen"] = time.Since(t0)
+	page, err := st.Alerts(ctx, vigil.AlertFilter{Limit: 1})
+	if err != nil {
+		return res, err
+	}
+	for _, k := range page.Counts {
+		res.alerts += k
+	}
+	return res, nil
+}
+
+func (b *watchBench) open() (batch.Reader, func(), error) {
+	f, err := os.Open(b.subjects)
+	if err != nil {
+		return nil, nil, err
+	}
+	rd, err := batch.Open(f, b.subjects, batch.Options{})
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return rd, func() { f.Close() }, nil
+}
+
+// current returns a list's current entities and version.
+func (b *watchBench) current(ctx context.Context, list string) ([]vigil.Entity, vigil.ListVersion, error) {
+	cur, err := b.st.Current(ctx)
+	if err != nil {
+		return nil, vigil.ListVersion{}, err
+	}
+	for _, v := range cur {
+		if v.List == list {
+			es, err := b.st.Entities(ctx, list, v.Version)
+			return es, v, err
+		}
+	}
+	return nil, vigil.ListVersion{}, fmt.Errorf("no list %s in %s", list, b.dir)
+}
+
+// importVersion stores es as a new version of lv's list and returns the
+// new corpus.
+func (b *watchBench) importVersion(ctx context.Context, lv vigil.ListVersion, es []vigil.Entity) (*watch.Corpus, error) {
+	js, err := json.Marshal(es)
+	if err != nil {
+		return nil, err
+	}
+	h := sha256.Sum256(js)
+	lv.Hash, lv.Version, lv.Files, lv.Published = hex.EncodeToString(h[:]), 0, []string{"bench"}, time.Time{}
+	if _, err := b.st.Import(ctx, lv, es); err != nil {
+		return nil, err
+	}
+	return loadCorpus(ctx, b.st)
+}
