@@ -210,7 +210,7 @@ func (e *Engine) sync(ctx context.Context, c *Corpus, opt SyncOptions) (*vigil.W
 		if run.Reason == "" {
 			run.Reason = why
 		} else {
-			run.Reason += "; full: " + why
+			run.Reason += " (" + why + ")"
 		}
 	}
 	if run.Reason == "" {
@@ -276,7 +276,7 @@ func (e *Engine) run(ctx context.Context, c *Corpus, run *vigil.WatchRun, by str
 		if float64(len(rows)) > limit*float64(all) && run.Cursor == 0 {
 			// Screening most subjects by row costs more than screening
 			// them all in order; the outcome is the same.
-			run.Reason += fmt.Sprintf("; full: the changes touch %d of %d subjects", len(rows), all)
+			run.Reason += fmt.Sprintf(" (the changes touch %d of %d subjects: all are screened)", len(rows), all)
 			run.Mode, rows = "full", nil
 			if err := e.Store.Update(ctx, func(tx vigil.WatchTx) error { return tx.SaveRun(run) }); err != nil {
 				return err

@@ -56,6 +56,7 @@ CREATE INDEX alerts_queue ON alerts (state, opened, id);
 CREATE INDEX alerts_set_queue ON alerts (set_name, state, opened, id);
 CREATE INDEX alerts_list_queue ON alerts (list, state, opened, id);
 CREATE INDEX alerts_ban_queue ON alerts (travel_ban, state, opened, id);
+CREATE INDEX alerts_set_ban_queue ON alerts (set_name, travel_ban, state, opened, id);
 CREATE INDEX alerts_opened ON alerts (opened, id);
 CREATE INDEX alerts_score ON alerts (state, score, id);
 
