@@ -46,9 +46,13 @@ type WatchStatus struct {
 	Runs        int64
 }
 
-// ErrTooManyRows is what Watcher.Import's error wraps when a request holds
-// more rows than allowed.
-var ErrTooManyRows = errors.New("too many rows")
+// Errors a Watcher returns: ErrTooManyRows wraps Import's error when a
+// request holds more rows than allowed; ErrNotReady says the lists are not
+// loaded yet (503).
+var (
+	ErrTooManyRows = errors.New("too many rows")
+	ErrNotReady    = errors.New("the lists are still loading; try again shortly")
+)
 
 // Limits of the subjects API.
 const (
@@ -85,6 +89,9 @@ func (s *Server) writeWatchErr(w http.ResponseWriter, r *http.Request, err error
 		writeError(w, http.StatusBadRequest, "%v", err)
 	case errors.Is(err, ErrTooManyRows):
 		writeError(w, http.StatusRequestEntityTooLarge, "%v", err)
+	case errors.Is(err, ErrNotReady):
+		w.Header().Set("Retry-After", "5")
+		writeError(w, http.StatusServiceUnavailable, "%v", err)
 	default:
 		s.writeErr(w, r, err)
 	}

@@ -555,7 +555,7 @@ func (w *serveWatch) served(c *watch.Corpus) {
 func (w *serveWatch) corpus() (*watch.Corpus, error) {
 	c := w.c.Load()
 	if c == nil {
-		return nil, errors.New("the lists are still loading; try again shortly")
+		return nil, vhttp.ErrNotReady
 	}
 	return c, nil
 }

@@ -1,13 +1,18 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"log/slog"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vigil-screening/vigil"
+	vhttp "github.com/vigil-screening/vigil/http"
 )
 
 // TestWatchCommands walks the story on the command line: lists, a watch
@@ -103,4 +108,80 @@ func TestWatchCommands(t *testing.T) {
 func itoa(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// TestServeRescreensOnRefresh runs the service's wiring: a refresh that
+// imports a new list version re-screens the watched subjects in the
+// background, and a manifest's referred travellers join the queue with
+// their flight, route and date.
+func TestServeRescreensOnRefresh(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "v.db")
+	lists := filepath.Join(dir, "lists")
+	os.Mkdir(lists, 0o755)
+	sample, err := os.ReadFile("../../lists/un/testdata/sample.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(lists, "un.xml"), sample, 0o644)
+	if _, _, err := run(t, "lists", "import", "--db", db, lists); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "s.csv")
+	os.WriteFile(file, []byte("id,name\nc1,Anna Marie O'Brien\nc2,Abdul Example\n"), 0o644)
+	if _, _, err := run(t, "watch", "import", "--db", db, file); err != nil {
+		t.Fatal(err)
+	}
+	st, err := openStore(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	log := slog.New(slog.DiscardHandler)
+	ld := &listLoader{st: st, dir: lists, log: log, watch: newServeWatch(st, log)}
+	srv := vhttp.New(vhttp.Options{Store: st, Reload: ld.reload, Watch: ld.watch, ParseManifest: parseManifest, Assess: assess})
+	ld.current = srv.Snapshot
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go ld.watch.serve(ctx)
+	if err := srv.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Version 2: Anna Marie O'Brien is listed as an alias.
+	v2 := strings.Replace(string(sample), "<ALIAS_NAME>The Tester", "<ALIAS_NAME>Anna Marie O'Brien</ALIAS_NAME></INDIVIDUAL_ALIAS><INDIVIDUAL_ALIAS><QUALITY>Good</QUALITY><ALIAS_NAME>The Tester", 1)
+	os.WriteFile(filepath.Join(lists, "un.xml"), []byte(v2), 0o644)
+	if err := srv.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && !found; time.Sleep(50 * time.Millisecond) {
+		page, err := st.Alerts(ctx, vigil.AlertFilter{SubjectID: "c1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found = len(page.Alerts) == 1 && page.Alerts[0].ListVersion == "un@2"
+	}
+	if !found {
+		t.Fatal("the refresh that imported un@2 did not re-screen c1 into an alert")
+	}
+	// A manifest screened through the service.
+	msg, err := os.ReadFile("../../paxlst/testdata/soleimani.edi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("POST", "/v1/manifest", strings.NewReader(strings.ReplaceAll(string(msg), "SOLEIMANI:QASEM", "EXAMPLE:ABDUL")))
+	req.Header.Set("Content-Type", "text/plain")
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, req)
+	if rec.Code != 200 {
+		t.Fatalf("manifest: %d %s", rec.Code, rec.Body)
+	}
+	subs, _, err := st.Subjects(ctx, vigil.SubjectFilter{Set: "travellers"})
+	if err != nil || len(subs) != 1 {
+		t.Fatalf("travellers: %+v, %v", subs, err)
+	}
+	s, err := st.Subject(ctx, "travellers", subs[0].ID)
+	if err != nil || s.Labels["flight"] == "" || s.Labels["route"] == "" || s.Labels["date"] == "" || !strings.HasPrefix(s.ID, s.Labels["flight"]+"/") {
+		t.Errorf("traveller subject %+v, %v: want flight, route and date", s, err)
+	}
 }
