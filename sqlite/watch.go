@@ -25,16 +25,83 @@ func (s *Store) Update(ctx context.Context, fn func(tx vigil.WatchTx) error) err
 		return err
 	}
 	defer tx.Rollback()
-	if err := fn(&watchTx{ctx: ctx, tx: tx}); err != nil {
+	w := &watchTx{ctx: ctx, tx: tx}
+	defer w.closeStmts()
+	if err := fn(w); err != nil {
 		return err
 	}
 	return tx.Commit()
 }
 
-// watchTx is a vigil.WatchTx over a SQL transaction.
+// watchTx is a vigil.WatchTx over a SQL transaction. It prepares each
+// statement once per transaction: a block of 65,536 subjects writes as
+// many rows with the same statement, and preparing it for each took most
+// of the write's time (SQLite parsing the SQL again).
 type watchTx struct {
-	ctx context.Context
-	tx  *sql.Tx
+	ctx   context.Context
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+// maxStmts bounds the statements a transaction keeps prepared (queries
+// with lists of placeholders vary in length).
+const maxStmts = 64
+
+// stmt returns the prepared statement of q, or nil when too many are kept.
+func (w *watchTx) stmt(q string) (*sql.Stmt, error) {
+	if st, ok := w.stmts[q]; ok {
+		return st, nil
+	}
+	if len(w.stmts) >= maxStmts {
+		return nil, nil
+	}
+	st, err := w.tx.PrepareContext(w.ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if w.stmts == nil {
+		w.stmts = map[string]*sql.Stmt{}
+	}
+	w.stmts[q] = st
+	return st, nil
+}
+
+func (w *watchTx) closeStmts() {
+	for _, st := range w.stmts {
+		st.Close()
+	}
+}
+
+// ExecContext, QueryContext and QueryRowContext run q through its
+// prepared statement.
+func (w *watchTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	st, err := w.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		return w.tx.ExecContext(ctx, q, args...)
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (w *watchTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := w.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		return w.tx.QueryContext(ctx, q, args...)
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (w *watchTx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	st, err := w.stmt(q)
+	if err != nil || st == nil {
+		return w.tx.QueryRowContext(ctx, q, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 // timeText formats a time as stored: RFC 3339 in UTC with fixed
@@ -297,7 +364,7 @@ func (w *watchTx) PutSubject(sub *vigil.Subject, fp, labelsHash string) (int64, 
 		labels = mustJSON(sub.Labels)
 	}
 	var row int64
-	err := w.tx.QueryRowContext(w.ctx, `INSERT INTO subjects (set_name, id, name, dob, nationality, gender, id_number, kind, labels, fingerprint, labels_hash, created, updated)
+	err := w.QueryRowContext(w.ctx, `INSERT INTO subjects (set_name, id, name, dob, nationality, gender, id_number, kind, labels, fingerprint, labels_hash, created, updated)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (set_name, id) DO UPDATE SET name = excluded.name, dob = excluded.dob, nationality = excluded.nationality,
 	gender = excluded.gender, id_number = excluded.id_number, kind = excluded.kind, labels = excluded.labels,
@@ -314,7 +381,7 @@ RETURNING sid`,
 // DeleteSubject removes a subject and returns its row.
 func (w *watchTx) DeleteSubject(set, id string) (int64, error) {
 	var row int64
-	err := w.tx.QueryRowContext(w.ctx, "DELETE FROM subjects WHERE set_name = ? AND id = ? RETURNING sid", set, id).Scan(&row)
+	err := w.QueryRowContext(w.ctx, "DELETE FROM subjects WHERE set_name = ? AND id = ? RETURNING sid", set, id).Scan(&row)
 	if isNoRows(err) {
 		return 0, notFound("subject %s/%s", set, id)
 	}
@@ -323,7 +390,7 @@ func (w *watchTx) DeleteSubject(set, id string) (int64, error) {
 
 // SubjectIDs returns the ids of a set's subjects.
 func (w *watchTx) SubjectIDs(set string) ([]string, error) {
-	rows, err := w.tx.QueryContext(w.ctx, "SELECT id FROM subjects WHERE set_name = ?", set)
+	rows, err := w.QueryContext(w.ctx, "SELECT id FROM subjects WHERE set_name = ?", set)
 	if err != nil {
 		return nil, err
 	}
@@ -451,7 +518,7 @@ func alertByID(ctx context.Context, q queryer, id int64) (vigil.Alert, error) {
 }
 
 // Alert reads one alert within the transaction.
-func (w *watchTx) Alert(id int64) (vigil.Alert, error) { return alertByID(w.ctx, w.tx, id) }
+func (w *watchTx) Alert(id int64) (vigil.Alert, error) { return alertByID(w.ctx, w, id) }
 
 // AlertsOfRows returns the alerts of the subjects in rows (ascending).
 func (w *watchTx) AlertsOfRows(rows []int64) (map[int64][]vigil.Alert, error) {
@@ -464,7 +531,7 @@ func (w *watchTx) AlertsOfRows(rows []int64) (map[int64][]vigil.Alert, error) {
 		want[r] = true
 	}
 	add := func(q string, args ...any) error {
-		res, err := w.tx.QueryContext(w.ctx, q, args...)
+		res, err := w.QueryContext(w.ctx, q, args...)
 		if err != nil {
 			return err
 		}
@@ -496,14 +563,14 @@ func (w *watchTx) AlertsOfRows(rows []int64) (map[int64][]vigil.Alert, error) {
 
 // AlertsOfSubject returns the alerts of one subject by set and id.
 func (w *watchTx) AlertsOfSubject(set, id string) ([]vigil.Alert, error) {
-	return scanAlerts(w.tx.QueryContext(w.ctx, "SELECT "+alertCols+alertFrom+" WHERE a.set_name = ? AND a.subject_id = ? ORDER BY a.id", set, id))
+	return scanAlerts(w.QueryContext(w.ctx, "SELECT "+alertCols+alertFrom+" WHERE a.set_name = ? AND a.subject_id = ? ORDER BY a.id", set, id))
 }
 
 // AlertsOfEntities returns the alerts not closed on these entities.
 func (w *watchTx) AlertsOfEntities(ids []string) ([]vigil.Alert, error) {
 	var out []vigil.Alert
 	for part := range chunks(ids, 500) {
-		got, err := scanAlerts(w.tx.QueryContext(w.ctx, "SELECT "+alertCols+alertFrom+" WHERE a.entity_id IN ("+placeholders(len(part))+") AND a.state != 'closed' ORDER BY a.id", stringArgs(part)...))
+		got, err := scanAlerts(w.QueryContext(w.ctx, "SELECT "+alertCols+alertFrom+" WHERE a.entity_id IN ("+placeholders(len(part))+") AND a.state != 'closed' ORDER BY a.id", stringArgs(part)...))
 		if err != nil {
 			return nil, err
 		}
@@ -534,7 +601,7 @@ func alertValues(a *vigil.Alert) []any {
 func (w *watchTx) InsertAlert(row int64, a *vigil.Alert) error {
 	a.Version = 1
 	args := append([]any{row}, alertValues(a)...)
-	err := w.tx.QueryRowContext(w.ctx, "INSERT INTO alerts (sid, "+alertSetCols+") VALUES (?, "+placeholders(21)+") RETURNING id", args...).Scan(&a.ID)
+	err := w.QueryRowContext(w.ctx, "INSERT INTO alerts (sid, "+alertSetCols+") VALUES (?, "+placeholders(21)+") RETURNING id", args...).Scan(&a.ID)
 	if err != nil {
 		return fmt.Errorf("sqlite: alert %s/%s %s: %w", a.Set, a.SubjectID, a.EntityID, err)
 	}
@@ -551,7 +618,7 @@ func (w *watchTx) UpdateAlert(a *vigil.Alert, from vigil.AlertState) error {
 		sets[i] += " = ?"
 	}
 	args := append(alertValues(&next), a.ID, a.Version, string(from))
-	res, err := w.tx.ExecContext(w.ctx, "UPDATE alerts SET "+strings.Join(sets, ", ")+" WHERE id = ? AND version = ? AND state = ?", args...)
+	res, err := w.ExecContext(w.ctx, "UPDATE alerts SET "+strings.Join(sets, ", ")+" WHERE id = ? AND version = ? AND state = ?", args...)
 	if err != nil {
 		return fmt.Errorf("sqlite: alert %d: %w", a.ID, err)
 	}
@@ -566,26 +633,26 @@ func (w *watchTx) UpdateAlert(a *vigil.Alert, from vigil.AlertState) error {
 
 // DetachAlerts unsets the subject row of a removed subject's alerts.
 func (w *watchTx) DetachAlerts(row int64) error {
-	_, err := w.tx.ExecContext(w.ctx, "UPDATE alerts SET sid = NULL WHERE sid = ?", row)
+	_, err := w.ExecContext(w.ctx, "UPDATE alerts SET sid = NULL WHERE sid = ?", row)
 	return err
 }
 
 // AddDecision stores a decision and makes it the alert's latest.
 func (w *watchTx) AddDecision(d *vigil.Decision) error {
-	err := w.tx.QueryRowContext(w.ctx, `INSERT INTO decisions (alert, decision, reason, by_id, by_name, at, subject_fp, listing_fp,
+	err := w.QueryRowContext(w.ctx, `INSERT INTO decisions (alert, decision, reason, by_id, by_name, at, subject_fp, listing_fp,
 subject_facts, listing_facts, needs_approval, approved_by, approved_name, approved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		d.AlertID, string(d.As), d.Reason, d.By, d.ByName, timeText(d.At), d.SubjectFingerprint, d.ListingFingerprint,
 		mustJSON(d.SubjectFacts), mustJSON(d.ListingFacts), d.NeedsApproval, d.ApprovedBy, d.ApprovedName, timeText(d.ApprovedAt)).Scan(&d.ID)
 	if err != nil {
 		return fmt.Errorf("sqlite: decision on alert %d: %w", d.AlertID, err)
 	}
-	_, err = w.tx.ExecContext(w.ctx, "UPDATE alerts SET decision = ? WHERE id = ?", d.ID, d.AlertID)
+	_, err = w.ExecContext(w.ctx, "UPDATE alerts SET decision = ? WHERE id = ?", d.ID, d.AlertID)
 	return err
 }
 
 // ApproveDecision records an approval.
 func (w *watchTx) ApproveDecision(id int64, by, name string, at time.Time) error {
-	res, err := w.tx.ExecContext(w.ctx, "UPDATE decisions SET approved_by = ?, approved_name = ?, approved_at = ? WHERE id = ? AND approved_by = ''",
+	res, err := w.ExecContext(w.ctx, "UPDATE decisions SET approved_by = ?, approved_name = ?, approved_at = ? WHERE id = ? AND approved_by = ''",
 		by, name, timeText(at), id)
 	if err != nil {
 		return err
@@ -598,7 +665,7 @@ func (w *watchTx) ApproveDecision(id int64, by, name string, at time.Time) error
 
 // AddHistory appends to an alert's history.
 func (w *watchTx) AddHistory(alert int64, e vigil.AlertEvent) error {
-	_, err := w.tx.ExecContext(w.ctx, "INSERT INTO alert_history (alert, at, state, cause, by_id, note) VALUES (?, ?, ?, ?, ?, ?)",
+	_, err := w.ExecContext(w.ctx, "INSERT INTO alert_history (alert, at, state, cause, by_id, note) VALUES (?, ?, ?, ?, ?, ?)",
 		alert, timeText(e.At), string(e.State), e.Cause, e.By, e.Note)
 	return err
 }
@@ -606,7 +673,7 @@ func (w *watchTx) AddHistory(alert int64, e vigil.AlertEvent) error {
 // SuppressedBefore returns the false-positive alerts of set whose decision
 // in force was taken (approved, where approval was needed) before t.
 func (w *watchTx) SuppressedBefore(set string, t time.Time) ([]int64, error) {
-	rows, err := w.tx.QueryContext(w.ctx, `SELECT a.id FROM alerts a JOIN decisions d ON d.id = a.decision
+	rows, err := w.QueryContext(w.ctx, `SELECT a.id FROM alerts a JOIN decisions d ON d.id = a.decision
 WHERE a.state = 'false_positive' AND a.set_name = ? AND (CASE WHEN d.approved_at != '' THEN d.approved_at ELSE d.at END) < ? ORDER BY a.id`,
 		set, timeText(t))
 	if err != nil {
@@ -626,13 +693,13 @@ WHERE a.state = 'false_positive' AND a.set_name = ? AND (CASE WHEN d.approved_at
 
 // AppendEvent appends to the event log within the transaction.
 func (w *watchTx) AppendEvent(e vigil.Event) error {
-	_, err := appendEvent(w.ctx, w.tx, e)
+	_, err := appendEvent(w.ctx, w, e)
 	return err
 }
 
 // SetConfig returns a set's configuration (the default when none is
 // stored).
-func (w *watchTx) SetConfig(set string) (vigil.SetConfig, error) { return setConfig(w.ctx, w.tx, set) }
+func (w *watchTx) SetConfig(set string) (vigil.SetConfig, error) { return setConfig(w.ctx, w, set) }
 
 // SetConfig returns a set's configuration (the default when none is
 // stored).
@@ -653,7 +720,7 @@ func setConfig(ctx context.Context, q queryer, set string) (vigil.SetConfig, err
 
 // SetConfigs returns every stored set configuration.
 func (w *watchTx) SetConfigs() ([]vigil.SetConfig, error) {
-	rows, err := w.tx.QueryContext(w.ctx, "SELECT set_name, four_eyes, recertify_secs FROM watch_sets ORDER BY set_name")
+	rows, err := w.QueryContext(w.ctx, "SELECT set_name, four_eyes, recertify_secs FROM watch_sets ORDER BY set_name")
 	if err != nil {
 		return nil, err
 	}
@@ -673,7 +740,7 @@ func (w *watchTx) SetConfigs() ([]vigil.SetConfig, error) {
 
 // PutSetConfig stores a set's configuration.
 func (w *watchTx) PutSetConfig(c vigil.SetConfig) error {
-	_, err := w.tx.ExecContext(w.ctx, `INSERT INTO watch_sets (set_name, four_eyes, recertify_secs) VALUES (?, ?, ?)
+	_, err := w.ExecContext(w.ctx, `INSERT INTO watch_sets (set_name, four_eyes, recertify_secs) VALUES (?, ?, ?)
 ON CONFLICT (set_name) DO UPDATE SET four_eyes = excluded.four_eyes, recertify_secs = excluded.recertify_secs`,
 		c.Set, string(c.FourEyes), int64(c.Recertify/time.Second))
 	return err
@@ -956,14 +1023,14 @@ func scanRun(sc interface{ Scan(...any) error }) (vigil.WatchRun, error) {
 
 // StartRun stores a new run.
 func (w *watchTx) StartRun(r *vigil.WatchRun) error {
-	return w.tx.QueryRowContext(w.ctx, "INSERT INTO watch_runs ("+strings.TrimPrefix(runCols, "id, ")+") VALUES ("+placeholders(15)+") RETURNING id",
+	return w.QueryRowContext(w.ctx, "INSERT INTO watch_runs ("+strings.TrimPrefix(runCols, "id, ")+") VALUES ("+placeholders(15)+") RETURNING id",
 		r.Mode, r.Reason, mustJSON(nonNilMap(r.From)), mustJSON(nonNilMap(r.To)), r.Stats, r.Matcher, r.Threshold,
 		timeText(r.Started), timeText(r.Finished), r.Cursor, r.Total, r.Done, r.Opened, r.Reopened, r.Closed).Scan(&r.ID)
 }
 
 // SaveRun stores a run's progress.
 func (w *watchTx) SaveRun(r *vigil.WatchRun) error {
-	_, err := w.tx.ExecContext(w.ctx, `UPDATE watch_runs SET mode = ?, reason = ?, finished = ?, cursor = ?, total = ?, done = ?, opened = ?, reopened = ?, closed = ? WHERE id = ?`,
+	_, err := w.ExecContext(w.ctx, `UPDATE watch_runs SET mode = ?, reason = ?, finished = ?, cursor = ?, total = ?, done = ?, opened = ?, reopened = ?, closed = ? WHERE id = ?`,
 		r.Mode, r.Reason, timeText(r.Finished), r.Cursor, r.Total, r.Done, r.Opened, r.Reopened, r.Closed, r.ID)
 	return err
 }

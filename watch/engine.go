@@ -508,7 +508,7 @@ func (s *subjectSource) Next() (batch.Record, error) {
 	s.mu.Lock()
 	s.subs[int(sub.Row)] = &sub
 	s.mu.Unlock()
-	return batch.Record{Row: int(sub.Row), ID: sub.ID, Query: sub.Query()}, nil
+	return batch.Record{Row: int(sub.Row), ID: sub.ID, Query: watchQuery(&sub.Subject)}, nil
 }
 
 func (s *subjectSource) take(row int) *vigil.StoredSubject {

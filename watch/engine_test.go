@@ -3,6 +3,7 @@ package watch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -320,5 +321,28 @@ func TestDeltaTurnsFull(t *testing.T) {
 	v.importList("fx", es)
 	if run = v.sync(SyncOptions{}); run.Mode != "delta" || run.Done != 1 {
 		t.Errorf("run %+v: want a delta over the 1 subject touched", run)
+	}
+}
+
+// TestEveryMatchIsAnAlert: a subject matching more listings than a query
+// returns by default gets an alert for each, through every path.
+func TestEveryMatchIsAnAlert(t *testing.T) {
+	var es []vigil.Entity
+	for i := range 14 {
+		es = append(es, vigil.Entity{ID: fmt.Sprintf("mx:%d", i), Source: "mx", Ref: fmt.Sprint(i), Kind: vigil.KindPerson,
+			Names: []vigil.Name{{Full: "Qasem Soleimani", Quality: vigil.QualityPrimary}}})
+	}
+	v := newEnv(t)
+	v.importList("mx", es)
+	v.importCSV("customers", "id,name\nc1,Qasem Soleimani\n", false)
+	if n := len(v.alerts()); n != 14 {
+		t.Errorf("import: %d alerts, want 14", n)
+	}
+	if _, _, err := v.e.Put(context.Background(), v.corpus(), vigil.Subject{Set: "staff", ID: "s1", Name: "Qasem Soleimani"}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	v.sync(SyncOptions{Full: true})
+	if n := len(v.alerts()); n != 28 {
+		t.Errorf("after a put and a full re-screen: %d alerts, want 28", n)
 	}
 }

@@ -308,8 +308,8 @@ func (e *Engine) Put(ctx context.Context, c *Corpus, s vigil.Subject, by string)
 	var ms []vigil.Match
 	rescreen := !exists || old.Fingerprint != st.Fingerprint
 	if rescreen {
-		q := s.Query()
-		q.Threshold, q.Limit = thr, screenLimit
+		q := watchQuery(&s)
+		q.Threshold = thr
 		ms = c.Index.Screen(q)
 	}
 	var alerts []vigil.Alert
@@ -347,6 +347,14 @@ func (e *Engine) Put(ctx context.Context, c *Corpus, s vigil.Subject, by string)
 // screenLimit is the Limit of a watch query: every match at or above the
 // threshold is an alert, not the best few.
 const screenLimit = 1 << 20
+
+// watchQuery is a subject's query as the watch screens it: with every
+// match at or above the threshold.
+func watchQuery(s *vigil.Subject) vigil.Query {
+	q := s.Query()
+	q.Limit = screenLimit
+	return q
+}
 
 // Configure stores a set's configuration.
 func (e *Engine) Configure(ctx context.Context, c vigil.SetConfig, by string) error {
@@ -439,7 +447,7 @@ func (f *importFilter) Next() (batch.Record, error) {
 		f.mu.Lock()
 		f.subs[rec.Row] = st
 		f.mu.Unlock()
-		return batch.Record{Row: rec.Row, ID: s.ID, Query: s.Query()}, nil
+		return batch.Record{Row: rec.Row, ID: s.ID, Query: watchQuery(&s)}, nil
 	}
 }
 
