@@ -398,8 +398,6 @@ type WatchTx interface {
 	// DeleteSubject removes a subject, returning its row (ErrNotFound
 	// when absent). Its alerts stay, for history.
 	DeleteSubject(set, id string) (int64, error)
-	// SubjectIDs returns the ids of a set's subjects.
-	SubjectIDs(set string) ([]string, error)
 
 	// AlertsOfRows returns the alerts of the subjects in rows (rows
 	// ascending) whatever their state.

@@ -388,24 +388,6 @@ func (w *watchTx) DeleteSubject(set, id string) (int64, error) {
 	return row, err
 }
 
-// SubjectIDs returns the ids of a set's subjects.
-func (w *watchTx) SubjectIDs(set string) ([]string, error) {
-	rows, err := w.QueryContext(w.ctx, "SELECT id FROM subjects WHERE set_name = ?", set)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
-}
-
 // alertCols are the alert columns (with the latest decision's) scanAlert
 // reads, in order; alertFrom is the join they come from.
 const (

@@ -22,7 +22,7 @@ type applier struct {
 	opened, reopened, closed int
 }
 
-func (e *Engine) newApplier(tx vigil.WatchTx, c *Corpus, _ float64) *applier {
+func (e *Engine) newApplier(tx vigil.WatchTx, c *Corpus) *applier {
 	return &applier{tx: tx, c: c, now: e.now()}
 }
 

@@ -60,7 +60,10 @@ type Engine struct {
 	// blockHook, when set by tests, runs after each block is stored.
 	blockHook func(run *vigil.WatchRun)
 
-	mu sync.Mutex
+	// busy serialises runs, imports and subject writes (a channel, so
+	// that a request can stop waiting when its context ends).
+	busyOnce sync.Once
+	busy     chan struct{}
 	// status is what a run or import is doing, for metrics.
 	statusMu sync.Mutex
 	status   Status
@@ -82,6 +85,19 @@ type Status struct {
 	Total   int64  `json:"total"`
 	Runs    int64  `json:"runs"` // runs finished since start
 }
+
+// lock waits for the engine to be free, or for ctx to end.
+func (e *Engine) lock(ctx context.Context) error {
+	e.busyOnce.Do(func() { e.busy = make(chan struct{}, 1) })
+	select {
+	case e.busy <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("waiting for a re-screen or import to finish: %w", ctx.Err())
+	}
+}
+
+func (e *Engine) unlock() { <-e.busy }
 
 // Status returns what the engine is doing.
 func (e *Engine) Status() Status {
@@ -135,8 +151,10 @@ type SyncOptions struct {
 // threshold), resuming a run that did not finish. It returns the run, or
 // nil when nothing needed doing.
 func (e *Engine) Sync(ctx context.Context, c *Corpus, opt SyncOptions) (*vigil.WatchRun, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	if err := e.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer e.unlock()
 	return e.sync(ctx, c, opt)
 }
 
@@ -230,8 +248,10 @@ func (e *Engine) RescreenSet(ctx context.Context, c *Corpus, set string, by stri
 	if err := CheckSet(set); err != nil {
 		return nil, err
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	if err := e.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer e.unlock()
 	if _, err := e.sync(ctx, c, SyncOptions{By: by, Reason: "before re-screening set " + set}); err != nil {
 		return nil, err
 	}
@@ -334,7 +354,7 @@ func (e *Engine) screenRows(ctx context.Context, c *Corpus, run *vigil.WatchRun,
 	var mu sync.Mutex // guards run against Progress readers
 	_, err := screen.BatchEach(ctx, c.Index, src, screen.BatchOptions{Threshold: run.Threshold, Workers: e.Workers, Window: e.Window}, func(block []screen.BatchRow) error {
 		err := e.Store.Update(ctx, func(tx vigil.WatchTx) error {
-			ap := e.newApplier(tx, c, run.Threshold)
+			ap := e.newApplier(tx, c)
 			subs := make([]*vigil.StoredSubject, len(block))
 			for i, r := range block {
 				subs[i] = src.take(r.Record.Row)

@@ -346,3 +346,24 @@ func TestEveryMatchIsAnAlert(t *testing.T) {
 		t.Errorf("after a put and a full re-screen: %d alerts, want 28", n)
 	}
 }
+
+// TestBusyEngineHonoursContext: a subject write waiting for a re-screen
+// gives up when its request ends, rather than outliving it.
+func TestBusyEngineHonoursContext(t *testing.T) {
+	v := newEnv(t)
+	v.importList("fx", fixture())
+	c := v.corpus()
+	if err := v.e.lock(context.Background()); err != nil { // a run in progress
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, _, err := v.e.Put(ctx, c, vigil.Subject{Set: "customers", ID: "c1", Name: "Qasem Soleimani"}, "test")
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "waiting") {
+		t.Errorf("put while busy: %v", err)
+	}
+	v.e.unlock()
+	if _, _, err := v.e.Put(context.Background(), c, vigil.Subject{Set: "customers", ID: "c1", Name: "Qasem Soleimani"}, "test"); err != nil {
+		t.Errorf("put once free: %v", err)
+	}
+}

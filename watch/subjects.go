@@ -131,8 +131,10 @@ func (e *Engine) Import(ctx context.Context, c *Corpus, rd batch.Reader, opt Imp
 	if err := CheckSet(opt.Set); err != nil {
 		return sum, err
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	if err := e.lock(ctx); err != nil {
+		return sum, err
+	}
+	defer e.unlock()
 	if _, err := e.sync(ctx, c, SyncOptions{By: opt.By, Reason: "before importing subjects"}); err != nil {
 		return sum, fmt.Errorf("re-screening for the current lists first: %w", err)
 	}
@@ -151,7 +153,7 @@ func (e *Engine) Import(ctx context.Context, c *Corpus, rd batch.Reader, opt Imp
 	bopt := screen.BatchOptions{Threshold: thr, Workers: e.Workers, Window: e.Window, OnRowError: opt.OnRowError, Progress: opt.Progress}
 	_, err = screen.BatchEach(ctx, c.Index, f, bopt, func(block []screen.BatchRow) error {
 		return e.Store.Update(ctx, func(tx vigil.WatchTx) error {
-			ap := e.newApplier(tx, c, thr)
+			ap := e.newApplier(tx, c)
 			ap.by = opt.By
 			subs := make([]*vigil.StoredSubject, len(block))
 			added, updated := 0, 0
@@ -262,8 +264,10 @@ func (ap *applier) remove(set, id string) error {
 // what becomes of their alerts). An id not watched is ErrNotFound, and
 // nothing is removed.
 func (e *Engine) Remove(ctx context.Context, set string, ids []string, by string) (closed int, err error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	if err := e.lock(ctx); err != nil {
+		return 0, err
+	}
+	defer e.unlock()
 	err = e.Store.Update(ctx, func(tx vigil.WatchTx) error {
 		ap := &applier{tx: tx, now: e.now(), by: by}
 		for _, id := range ids {
@@ -290,8 +294,10 @@ func (e *Engine) Put(ctx context.Context, c *Corpus, s vigil.Subject, by string)
 	if err := checkSubject(&s); err != nil {
 		return vigil.StoredSubject{}, nil, fmt.Errorf("%w: subject %s/%s: %v", vigil.ErrInvalid, s.Set, s.ID, err)
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	if err := e.lock(ctx); err != nil {
+		return vigil.StoredSubject{}, nil, err
+	}
+	defer e.unlock()
 	if _, err := e.sync(ctx, c, SyncOptions{By: by, Reason: "before storing a subject"}); err != nil {
 		return vigil.StoredSubject{}, nil, err
 	}
@@ -314,7 +320,7 @@ func (e *Engine) Put(ctx context.Context, c *Corpus, s vigil.Subject, by string)
 	}
 	var alerts []vigil.Alert
 	err = e.Store.Update(ctx, func(tx vigil.WatchTx) error {
-		ap := e.newApplier(tx, c, thr)
+		ap := e.newApplier(tx, c)
 		ap.by = by
 		st.Updated, st.Created = ap.now, ap.now
 		if exists {
