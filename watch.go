@@ -393,8 +393,10 @@ type AlertStore interface {
 // WatchTx is what a WatchStore transaction may read and write.
 type WatchTx interface {
 	// PutSubject inserts or replaces a subject (by set and id) with its
-	// fingerprint and labels hash, returning its row.
+	// fingerprint and labels hash, returning its row; PutSubjects does so
+	// for many (ids unique among them), setting each one's Row.
 	PutSubject(s *Subject, fingerprint, labelsHash string) (int64, error)
+	PutSubjects(subs []*StoredSubject) error
 	// DeleteSubject removes a subject, returning its row (ErrNotFound
 	// when absent). Its alerts stay, for history.
 	DeleteSubject(set, id string) (int64, error)

@@ -156,6 +156,7 @@ func (e *Engine) Import(ctx context.Context, c *Corpus, rd batch.Reader, opt Imp
 			ap := e.newApplier(tx, c)
 			ap.by = opt.By
 			subs := make([]*vigil.StoredSubject, len(block))
+			put := make([]*vigil.StoredSubject, 0, len(block))
 			added, updated := 0, 0
 			for i, r := range block {
 				if r.Record.Err != nil {
@@ -169,12 +170,11 @@ func (e *Engine) Import(ctx context.Context, c *Corpus, rd batch.Reader, opt Imp
 					s.Created = ap.now
 				}
 				s.Updated = ap.now
-				row, err := tx.PutSubject(&s.Subject, s.Fingerprint, s.LabelsHash)
-				if err != nil {
-					return err
-				}
-				s.Row = row
 				subs[i] = s
+				put = append(put, s)
+			}
+			if err := tx.PutSubjects(put); err != nil {
+				return err
 			}
 			if err := ap.applyBlock(subs, block); err != nil {
 				return err
