@@ -32,6 +32,7 @@ type watchBench struct {
 	st       *sqlite.Store
 	subjects string // the generated subjects file
 	workers  int
+	lastCPU  time.Duration
 }
 
 func watchBenchCmd() *cobra.Command {
@@ -91,7 +92,7 @@ memory.`,
 			if err := f.Close(); err != nil {
 				return err
 			}
-			steps := map[string][]time.Duration{}
+			steps, cpus := map[string][]time.Duration{}, map[string][]time.Duration{}
 			order := []string{"batch pipeline (baseline)", "watch import", "full re-screen", "delta re-screen", "names changed: full re-screen"}
 			for r := range max(runs, 1) {
 				b := &watchBench{out: out, dir: filepath.Join(dir, fmt.Sprint(r)), subjects: subjects, workers: workers}
@@ -101,6 +102,7 @@ memory.`,
 				}
 				for k, d := range res.times {
 					steps[k] = append(steps[k], d)
+					cpus[k] = append(cpus[k], res.cpu[k])
 				}
 				fmt.Fprintf(out, "run %d: ", r+1)
 				for _, k := range order {
@@ -110,9 +112,9 @@ memory.`,
 			}
 			fmt.Fprintln(out, "medians:")
 			for _, k := range order {
-				m := median(steps[k])
-				rate := float64(n) / m.Seconds()
-				fmt.Fprintf(out, "  %-30s %10s  %8.0f subjects/s  (runs %s)\n", k, m.Round(time.Millisecond), rate, durations(steps[k]))
+				m, c := median(steps[k]), median(cpus[k])
+				fmt.Fprintf(out, "  %-30s %10s  %8.0f subjects/s; CPU %s, %.1f µs/subject (runs %s)\n", k, m.Round(time.Millisecond),
+					float64(n)/m.Seconds(), c.Round(time.Millisecond), float64(c.Microseconds())/float64(n), durations(steps[k]))
 			}
 			var ru syscall.Rusage
 			if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
@@ -133,8 +135,28 @@ memory.`,
 	return cmd
 }
 
+// step records a step's wall time and the process's CPU time since the
+// last step (less sensitive to other work on a shared machine), and says
+// them at once (a run of a million subjects takes minutes).
+func (b *watchBench) step(res *benchResult, name string, d time.Duration) {
+	cpu := cpuTime()
+	res.times[name], res.cpu[name] = d, cpu-b.lastCPU
+	b.lastCPU = cpu
+	fmt.Fprintf(b.out, "  %s: %s, CPU %s (load %s)\n", name, d.Round(time.Millisecond), res.cpu[name].Round(time.Millisecond), loadAvg())
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 type benchResult struct {
 	times   map[string]time.Duration
+	cpu     map[string]time.Duration
 	touched int
 	mode    string // the delta step's: delta, or full when it touched most subjects
 	alerts  int
@@ -142,7 +164,7 @@ type benchResult struct {
 
 // run measures one run on a fresh store.
 func (b *watchBench) run(ctx context.Context, listsDir string, changed int) (benchResult, error) {
-	res := benchResult{times: map[string]time.Duration{}}
+	res := benchResult{times: map[string]time.Duration{}, cpu: map[string]time.Duration{}}
 	if err := os.MkdirAll(b.dir, 0o755); err != nil {
 		return res, err
 	}
@@ -163,6 +185,7 @@ func (b *watchBench) run(ctx context.Context, listsDir string, changed int) (ben
 	e.Workers = b.workers
 
 	// The baseline: the batch pipeline alone, output discarded.
+	b.lastCPU = cpuTime()
 	t0 := time.Now()
 	rd, closeFile, err := b.open()
 	if err != nil {
@@ -172,7 +195,7 @@ func (b *watchBench) run(ctx context.Context, listsDir string, changed int) (ben
 		return res, err
 	}
 	closeFile()
-	res.times["batch pipeline (baseline)"] = time.Since(t0)
+	b.step(&res, "batch pipeline (baseline)", time.Since(t0))
 
 	t0 = time.Now()
 	rd, closeFile, err = b.open()
@@ -183,13 +206,13 @@ func (b *watchBench) run(ctx context.Context, listsDir string, changed int) (ben
 		return res, err
 	}
 	closeFile()
-	res.times["watch import"] = time.Since(t0)
+	b.step(&res, "watch import", time.Since(t0))
 
 	t0 = time.Now()
 	if _, err := e.Sync(ctx, c, watch.SyncOptions{Full: true, Reason: "bench"}); err != nil {
 		return res, err
 	}
-	res.times["full re-screen"] = time.Since(t0)
+	b.step(&res, "full re-screen", time.Since(t0))
 
 	// A version of ofac_sdn with changed listings' dates of birth: the
 	// names stay, so the re-screen is a delta. Building the index for
@@ -208,12 +231,13 @@ func (b *watchBench) run(ctx context.Context, listsDir string, changed int) (ben
 	if c, err = b.importVersion(ctx, lv, es); err != nil {
 		return res, err
 	}
+	b.lastCPU = cpuTime()
 	t0 = time.Now()
 	run, err := e.Sync(ctx, c, watch.SyncOptions{Reason: "bench: dates of birth changed"})
 	if err != nil {
 		return res, err
 	}
-	res.times["delta re-screen"] = time.Since(t0)
+	b.step(&res, "delta re-screen", time.Since(t0))
 	if run == nil {
 		return res, fmt.Errorf("the dates-of-birth version was not re-screened")
 	}
@@ -230,11 +254,12 @@ func (b *watchBench) run(ctx context.Context, listsDir string, changed int) (ben
 	if c, err = b.importVersion(ctx, lv, es); err != nil {
 		return res, err
 	}
+	b.lastCPU = cpuTime()
 	t0 = time.Now()
 	if _, err := e.Sync(ctx, c, watch.SyncOptions{Reason: "bench: aliases added"}); err != nil {
 		return res, err
 	}
-	res.times["names changed: full re-screen"] = time.Since(t0)
+	b.step(&res, "names changed: full re-screen", time.Since(t0))
 	page, err := st.Alerts(ctx, vigil.AlertFilter{Limit: 1})
 	if err != nil {
 		return res, err
