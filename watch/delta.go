@@ -2,10 +2,12 @@ package watch
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/match"
@@ -113,9 +115,14 @@ func (r *reach) touches(name string, kind vigil.Kind, doc string, known map[name
 	return hit || (parts > 0 && r.pieces[joined.String()])
 }
 
+// errTooMany stops touched once more subjects are touched than wanted.
+var errTooMany = errors.New("the reach touches too many subjects")
+
 // touched returns, in row order, the rows of the subjects the reach
-// touches, reading every subject's name, kind and document from st.
-func (r *reach) touched(ctx context.Context, st vigil.WatchStore) ([]int64, error) {
+// touches, reading every subject's name, kind and document from st. Once
+// more than most are touched it stops with errTooMany: a delta that large
+// screens every subject instead, and reading on would be wasted.
+func (r *reach) touched(ctx context.Context, st vigil.WatchStore, most int) ([]int64, error) {
 	type item struct {
 		row       int64
 		name, doc string
@@ -125,17 +132,20 @@ func (r *reach) touched(ctx context.Context, st vigil.WatchStore) ([]int64, erro
 	in := make(chan []item, workers)
 	var mu sync.Mutex
 	var out []int64
+	var count atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			known := map[names.Part]bool{}
 			var mine []int64
 			for batch := range in {
+				n := len(mine)
 				for _, it := range batch {
 					if r.touches(it.name, it.kind, it.doc, known) {
 						mine = append(mine, it.row)
 					}
 				}
+				count.Add(int64(len(mine) - n))
 			}
 			mu.Lock()
 			out = append(out, mine...)
@@ -148,6 +158,9 @@ func (r *reach) touched(ctx context.Context, st vigil.WatchStore) ([]int64, erro
 		if len(batch) == 1024 {
 			in <- batch
 			batch = nil
+			if count.Load() > int64(most) {
+				return errTooMany
+			}
 		}
 		return nil
 	})
@@ -156,6 +169,9 @@ func (r *reach) touched(ctx context.Context, st vigil.WatchStore) ([]int64, erro
 	}
 	close(in)
 	wg.Wait()
+	if err == nil && len(out) > most {
+		err = errTooMany
+	}
 	slices.Sort(out)
 	return out, err
 }

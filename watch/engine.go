@@ -281,10 +281,6 @@ func (e *Engine) run(ctx context.Context, c *Corpus, run *vigil.WatchRun, by str
 	start := time.Now()
 	var rows []int64 // a delta's subjects; nil for a full run
 	if run.Mode == "delta" {
-		var err error
-		if rows, err = e.deltaRows(ctx, run); err != nil {
-			return fmt.Errorf("re-screen %d: %w", run.ID, err)
-		}
 		all, err := e.Store.CountSubjects(ctx, "")
 		if err != nil {
 			return err
@@ -293,14 +289,21 @@ func (e *Engine) run(ctx context.Context, c *Corpus, run *vigil.WatchRun, by str
 		if limit <= 0 {
 			limit = 0.5
 		}
-		if float64(len(rows)) > limit*float64(all) && run.Cursor == 0 {
+		most := int(limit * float64(all))
+		if run.Cursor > 0 {
+			most = all // a delta under way stays one
+		}
+		rows, err = e.deltaRows(ctx, run, most)
+		if errors.Is(err, errTooMany) {
 			// Screening most subjects by row costs more than screening
 			// them all in order; the outcome is the same.
-			run.Reason += fmt.Sprintf(" (the changes touch %d of %d subjects: all are screened)", len(rows), all)
+			run.Reason += fmt.Sprintf(" (the changes touch more than %d of %d subjects: all are screened)", most, all)
 			run.Mode, rows = "full", nil
 			if err := e.Store.Update(ctx, func(tx vigil.WatchTx) error { return tx.SaveRun(run) }); err != nil {
 				return err
 			}
+		} else if err != nil {
+			return fmt.Errorf("re-screen %d: %w", run.ID, err)
 		} else {
 			run.Total = len(rows)
 			i, _ := slices.BinarySearch(rows, run.Cursor+1)
@@ -409,7 +412,7 @@ func countAfter(ctx context.Context, st vigil.WatchStore, after int64) int {
 // screening could meet a listing added, changed or removed between the
 // run's versions (its old and new content both), and the subjects with
 // alerts on such a listing.
-func (e *Engine) deltaRows(ctx context.Context, run *vigil.WatchRun) ([]int64, error) {
+func (e *Engine) deltaRows(ctx context.Context, run *vigil.WatchRun, most int) ([]int64, error) {
 	var ents []*vigil.Entity
 	var ids []string
 	lists := slices.Sorted(maps.Keys(run.To))
@@ -460,7 +463,7 @@ func (e *Engine) deltaRows(ctx context.Context, run *vigil.WatchRun) ([]int64, e
 	if len(ids) == 0 {
 		return []int64{}, nil
 	}
-	rows, err := newReach(ents).touched(ctx, e.Store)
+	rows, err := newReach(ents).touched(ctx, e.Store, most)
 	if err != nil {
 		return nil, err
 	}

@@ -314,7 +314,7 @@ func TestDeltaTurnsFull(t *testing.T) {
 	es[2].Documents = []vigil.Document{{Type: vigil.DocPassport, Number: "HR1234567"}}
 	v.importList("fx", es)
 	run := v.sync(SyncOptions{})
-	if run.Mode != "full" || !strings.Contains(run.Reason, "touch 3 of 4 subjects") || run.Done != 4 {
+	if run.Mode != "full" || !strings.Contains(run.Reason, "touch more than 2 of 4 subjects") || run.Done != 4 {
 		t.Errorf("run %+v: want a full run over the 4 subjects", run)
 	}
 	es[0].BirthDates = []vigil.Date{{Year: 1957, Month: 3, Day: 11}}
