@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/batch"
@@ -389,4 +390,51 @@ func FuzzSubjectsBody(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkAlertsPage measures GET /v1/alerts over a queue of 100,000
+// alerts, in the server (handler, store and JSON): the open queue's first
+// page and a set's travel bans.
+func BenchmarkAlertsPage(b *testing.B) {
+	s, st, keys := newWatchServer(b)
+	ctx := context.Background()
+	states := []vigil.AlertState{vigil.AlertOpen, vigil.AlertOpen, vigil.AlertReopened, vigil.AlertFalsePositive, vigil.AlertClosed, vigil.AlertPending}
+	m := vigil.Match{EntityID: "wt:1", Name: "Qasem Soleimani", MatchedName: "Qasem Soleimani", Score: 0.9,
+		Explanation: []vigil.Feature{{Feature: "name", Score: 0.9, Detail: `primary name "QASEM SOLEIMANI" (Latn): qasem=qasem, soleimani=soleimani`}}}
+	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for lo := 0; lo < 100000; lo += 10000 {
+		err := st.Update(ctx, func(tx vigil.WatchTx) error {
+			for i := lo; i < lo+10000; i++ {
+				sub := vigil.Subject{Set: []string{"customers", "travellers"}[i%2], ID: fmt.Sprint(i), Name: "Subject"}
+				row, err := tx.PutSubject(&sub, "fp", "")
+				if err != nil {
+					return err
+				}
+				a := vigil.Alert{Set: sub.Set, SubjectID: sub.ID, EntityID: fmt.Sprintf("wt:%d", i%3+1), List: "wt", State: states[i%len(states)],
+					Score: m.Score, ListVersion: "wt@1", Match: m, Opened: start.Add(time.Duration(i) * time.Second), Updated: start,
+					SubjectFacts: vigil.SubjectFacts{Name: "Subject"}, ListingFacts: vigil.ListingFacts{Names: []string{"Qasem Soleimani"}}}
+				if i%5 == 0 {
+					a.Measures = []vigil.Measure{vigil.MeasureTravelBan}
+				}
+				if err := tx.InsertAlert(row, &a); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	h := s.Handler()
+	for _, url := range []string{"/v1/alerts?state=open,reopened&limit=50", "/v1/alerts?set=travellers&measure=travel_ban&state=open&limit=50"} {
+		b.Run(strings.SplitN(url, "?", 2)[1], func(b *testing.B) {
+			for b.Loop() {
+				res, body := do(b, h, "GET", url, "", auth(keys["alice"])...)
+				if res.StatusCode != 200 || !strings.Contains(body, `"next"`) {
+					b.Fatalf("%d %.200s", res.StatusCode, body)
+				}
+			}
+		})
+	}
 }
