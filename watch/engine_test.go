@@ -367,3 +367,32 @@ func TestBusyEngineHonoursContext(t *testing.T) {
 		t.Errorf("put once free: %v", err)
 	}
 }
+
+// TestFingerprints: a change of any fingerprinted field changes the
+// fingerprint; moving text between fields does too.
+func TestFingerprints(t *testing.T) {
+	base := vigil.SubjectFacts{Name: "Ivan Sidorenko", DOB: "1961-04-04", Nationality: "RU", Gender: "male", IDNumber: "X1", Kind: vigil.KindPerson}
+	seen := map[string]string{Fingerprint(base): "base"}
+	for name, f := range map[string]vigil.SubjectFacts{
+		"name": {Name: "Ivan Sidorenk", DOB: base.DOB, Nationality: "RU", Gender: "male", IDNumber: "X1", Kind: vigil.KindPerson},
+		"dob":  {Name: base.Name, DOB: "1961-04-05", Nationality: "RU", Gender: "male", IDNumber: "X1", Kind: vigil.KindPerson},
+		"nat":  {Name: base.Name, DOB: base.DOB, Nationality: "UA", Gender: "male", IDNumber: "X1", Kind: vigil.KindPerson},
+		"doc":  {Name: base.Name, DOB: base.DOB, Nationality: "RU", Gender: "male", IDNumber: "X2", Kind: vigil.KindPerson},
+		"kind": {Name: base.Name, DOB: base.DOB, Nationality: "RU", Gender: "male", IDNumber: "X1"},
+		"move": {Name: base.Name + "1961-04-04", Nationality: "RU", Gender: "male", IDNumber: "X1", Kind: vigil.KindPerson},
+	} {
+		fp := Fingerprint(f)
+		if other, ok := seen[fp]; ok {
+			t.Errorf("%s hashes as %s", name, other)
+		}
+		seen[fp] = name
+	}
+	l := vigil.ListingFacts{Names: []string{"A", "B"}, BirthDates: []string{"1960"}}
+	m := vigil.ListingFacts{Names: []string{"A"}, BirthDates: []string{"B", "1960"}}
+	if Fingerprint(l) == Fingerprint(m) {
+		t.Error("a name moved into the birth dates hashes alike")
+	}
+	if Fingerprint(l) != Fingerprint(ListingFacts(&vigil.Entity{Names: []vigil.Name{{Full: "B"}, {Full: "A"}}, BirthDates: []vigil.Date{{Year: 1960}}})) {
+		t.Error("the listing's facts are not sorted before hashing")
+	}
+}

@@ -3,7 +3,6 @@ package watch
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -54,14 +53,31 @@ func sortedSet(s []string) []string {
 }
 
 // Fingerprint hashes facts (a SubjectFacts or ListingFacts): 32 hex digits
-// of the SHA-256 of their JSON encoding.
+// of a SHA-256 over the facts' fields, each ended by a zero byte (list
+// fields end with a second one), so that no two facts hash alike.
 func Fingerprint(facts any) string {
-	b, err := json.Marshal(facts)
-	if err != nil { // the facts types always encode
-		panic(err)
+	h := sha256.New()
+	field := func(s string) {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
 	}
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:16])
+	switch f := facts.(type) {
+	case vigil.SubjectFacts:
+		for _, s := range []string{f.Name, f.DOB, f.Nationality, f.Gender, f.IDNumber, string(f.Kind)} {
+			field(s)
+		}
+	case vigil.ListingFacts:
+		for _, list := range [][]string{f.Names, f.BirthDates, f.Nationalities, f.Documents} {
+			for _, s := range list {
+				field(s)
+			}
+			h.Write([]byte{0})
+		}
+	default:
+		panic(fmt.Sprintf("watch: no fingerprint of %T", facts))
+	}
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0])[:16])
 }
 
 // labelsHash hashes a subject's labels, so that an import tells a row
@@ -72,7 +88,10 @@ func labelsHash(labels map[string]string) string {
 	}
 	h := sha256.New()
 	for _, k := range slices.Sorted(maps.Keys(labels)) {
-		fmt.Fprintf(h, "%q=%q\n", k, labels[k])
+		h.Write([]byte(k))
+		h.Write([]byte{0})
+		h.Write([]byte(labels[k]))
+		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
