@@ -38,6 +38,7 @@ type watchBench struct {
 func watchBenchCmd() *cobra.Command {
 	var listsDir, dir, cpuProfile string
 	var n, changed, runs, workers int
+	var kind string
 	cmd := &cobra.Command{
 		Use:   "bench [--lists DIR] [--subjects N] [--changed N] [--runs R]",
 		Short: "Measure keeping watch: importing and re-screening N subjects, deltas of changed listings, peak memory",
@@ -96,7 +97,7 @@ memory.`,
 			order := []string{"batch pipeline (baseline)", "watch import", "full re-screen", "delta re-screen", "names changed: full re-screen"}
 			for r := range max(runs, 1) {
 				b := &watchBench{out: out, dir: filepath.Join(dir, fmt.Sprint(r)), subjects: subjects, workers: workers}
-				res, err := b.run(ctx, listsDir, changed)
+				res, err := b.run(ctx, listsDir, changed, vigil.Kind(kind))
 				if err != nil {
 					return err
 				}
@@ -129,6 +130,7 @@ memory.`,
 	f.StringVar(&dir, "dir", "", "work folder (default: a temporary one, removed after)")
 	f.IntVar(&n, "subjects", 1000000, "subjects to watch")
 	f.IntVar(&changed, "changed", 1000, "listings changed in the delta step")
+	f.StringVar(&kind, "kind", "person", "kind of the listings changed in the delta step (person, organization, vessel, aircraft)")
 	f.IntVar(&runs, "runs", 1, "runs (medians are printed)")
 	f.IntVar(&workers, "workers", 0, "screening goroutines (default GOMAXPROCS)")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the runs to this file")
@@ -163,7 +165,7 @@ type benchResult struct {
 }
 
 // run measures one run on a fresh store.
-func (b *watchBench) run(ctx context.Context, listsDir string, changed int) (benchResult, error) {
+func (b *watchBench) run(ctx context.Context, listsDir string, changed int, kind vigil.Kind) (benchResult, error) {
 	res := benchResult{times: map[string]time.Duration{}, cpu: map[string]time.Duration{}}
 	if err := os.MkdirAll(b.dir, 0o755); err != nil {
 		return res, err
@@ -214,8 +216,8 @@ func (b *watchBench) run(ctx context.Context, listsDir string, changed int) (ben
 	}
 	b.step(&res, "full re-screen", time.Since(t0))
 
-	// A version of ofac_sdn with changed listings' dates of birth: the
-	// names stay, so the re-screen is a delta. Building the index for
+	// A version of ofac_sdn with changed listings' dates of birth (or
+	// documents): the names stay, so the re-screen is a delta. Building the index for
 	// the new version is not counted: the service has built it to serve.
 	es, lv, err := b.current(ctx, "ofac_sdn")
 	if err != nil {
@@ -223,8 +225,13 @@ func (b *watchBench) run(ctx context.Context, listsDir string, changed int) (ben
 	}
 	n := 0
 	for i := range es {
-		if n < changed && es[i].Kind == vigil.KindPerson {
-			es[i].BirthDates = []vigil.Date{{Year: 1900 + n%100, Month: 1 + n%12, Day: 1 + n%28}}
+		if n < changed && es[i].Kind == kind {
+			// A person's date of birth, anything else's document.
+			if kind == vigil.KindPerson {
+				es[i].BirthDates = []vigil.Date{{Year: 1900 + n%100, Month: 1 + n%12, Day: 1 + n%28}}
+			} else {
+				es[i].Documents = append(es[i].Documents, vigil.Document{Type: vigil.DocRegistration, Number: fmt.Sprintf("BENCH%07d", n)})
+			}
 			n++
 		}
 	}
