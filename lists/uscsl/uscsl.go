@@ -41,6 +41,7 @@ import (
 
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/lists"
+	"github.com/vigil-screening/vigil/unpack"
 )
 
 // Format is the Meta.Format of the CSL CSV.
@@ -86,9 +87,11 @@ func Read(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 	meta := &lists.Meta{List: vigil.ListUSCSL, Source: vigil.SourceUSCSL, Format: Format}
 	br := bufio.NewReaderSize(r, 64<<10)
 	if magic, _ := br.Peek(2); bytes.Equal(magic, gzipMagic) {
-		zr, err := gzip.NewReader(br)
+		// unpack bounds the stream and reports a CRC-32 mismatch at its
+		// end, which the CSV reader returns: nothing is kept on error.
+		zr, err := unpack.Gzip(br, lists.ArchiveLimits)
 		if err != nil {
-			return meta, lists.Errorf(0, "gzip", "%v", err)
+			return meta, lists.ArchiveError(err, "gzip")
 		}
 		defer zr.Close()
 		br = bufio.NewReaderSize(zr, 64<<10)
@@ -158,6 +161,10 @@ func csvError(err error, line int) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		return lists.Errorf(pe.Line, "row", "%v", pe.Err)
+	}
+	var ue *unpack.Error
+	if errors.As(err, &ue) {
+		return lists.ArchiveError(err, "gzip")
 	}
 	return lists.Errorf(line, "row", "%v", err)
 }
