@@ -24,6 +24,7 @@ type TokenScanner struct {
 	quote byte // the open quote in a tag or directive, 0 outside
 	seq   int  // trailing '-' (comment), ']' (CDATA) or '?' (PI) seen
 	depth int  // '<' nesting in a directive
+	sub   int  // in a directive: 1-3 after '<', '<!', '<!-'; 4 in a comment
 	off   int64
 }
 
@@ -81,15 +82,16 @@ func (s *TokenScanner) Write(p []byte) (int, error) {
 			case '[':
 				s.state, s.seq = sCDATA, 0
 			default:
-				s.state, s.quote, s.depth = sDecl, 0, 0
-				end = s.decl(b)
+				// encoding/xml takes this first byte as it is, even a
+				// quote or '>'.
+				s.state, s.quote, s.depth, s.sub = sDecl, 0, 0, 0
 			}
 		case sBangD:
 			if b == '-' {
 				s.state, s.seq = sComment, 0
 			} else {
-				s.state, s.quote, s.depth = sDecl, 0, 0
-				end = s.decl(b)
+				// "<!-x" is malformed: the decoder stops here.
+				s.state, s.quote, s.depth, s.sub = sDecl, 0, 0, 0
 			}
 		case sTag:
 			end = s.tag(b)
@@ -133,8 +135,35 @@ func (s *TokenScanner) tag(b byte) bool {
 	return false
 }
 
-// decl handles a byte of a directive: '<' and '>' nest outside quotes.
+// decl handles a byte of a directive as encoding/xml does: '<' and '>'
+// nest outside quotes, and a comment inside ("<!-- ' -->") is skipped,
+// quotes and all.
 func (s *TokenScanner) decl(b byte) bool {
+	switch s.sub {
+	case 1, 2, 3:
+		if b == "!--"[s.sub-1] {
+			if s.sub++; s.sub == 4 {
+				s.seq = 0
+			}
+			return false
+		}
+		// Not a comment: the '<' nests, and b is handled as usual.
+		s.sub = 0
+		s.depth++
+		return s.declByte(b)
+	case 4:
+		if s.closes(b, '-') {
+			s.sub = 0
+		}
+		return false
+	}
+	if s.quote == 0 && b == '>' && s.depth == 0 {
+		return true
+	}
+	return s.declByte(b)
+}
+
+func (s *TokenScanner) declByte(b byte) bool {
 	switch {
 	case s.quote != 0:
 		if b == s.quote {
@@ -142,13 +171,10 @@ func (s *TokenScanner) decl(b byte) bool {
 		}
 	case b == '"' || b == '\'':
 		s.quote = b
-	case b == '<':
-		s.depth++
 	case b == '>':
-		if s.depth == 0 {
-			return true
-		}
 		s.depth--
+	case b == '<':
+		s.sub = 1
 	}
 	return false
 }
