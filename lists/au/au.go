@@ -108,6 +108,7 @@ type Mapper struct {
 	ents   map[string]*listing
 	order  []string
 	latest time.Time
+	tally  lists.Tally // bounds what the listings hold
 }
 
 type listing struct {
@@ -172,6 +173,9 @@ func (m *Mapper) Row(row []string, line int) error {
 	ref := strings.TrimLeft(g[1], "0")
 	if ref == "" {
 		ref = "0"
+	}
+	if err := m.tally.Add(ref, row); err != nil {
+		return lists.Errorf(line, "Reference "+refCell, "%v", err)
 	}
 	name := lists.CleanSpace(m.get(row, cName))
 	if name == "" {

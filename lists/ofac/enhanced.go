@@ -237,7 +237,8 @@ type enReader struct {
 func readEnhancedXML(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 	meta := &lists.Meta{List: vigil.ListOFACSDN, Source: vigil.SourceOFAC, Format: "ofac_enhanced_xml"}
 	er := &enReader{meta: meta, refs: map[string]enRefValue{}, features: map[string]string{}}
-	d := xml.NewDecoder(r)
+	in := lists.NewInput(r, lists.XMLRecord)
+	d := xml.NewDecoder(in)
 	var (
 		depth   int
 		closed  bool
@@ -245,6 +246,7 @@ func readEnhancedXML(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 		seen    = map[string]bool{}
 	)
 	for {
+		in.Mark()
 		tok, err := d.Token()
 		if err == io.EOF {
 			break

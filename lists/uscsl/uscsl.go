@@ -99,7 +99,8 @@ func Read(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 	if b, _ := br.Peek(3); bytes.Equal(b, bom) {
 		br.Discard(3)
 	}
-	cr := csv.NewReader(br)
+	in := lists.NewInput(br, lists.CSVRow)
+	cr := csv.NewReader(in)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	header, err := cr.Read()
@@ -124,16 +125,19 @@ func Read(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 			return meta, lists.Errorf(1, "header", "missing required column %q", req)
 		}
 	}
+	line := 1
 	for {
+		in.Mark()
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			// FieldPos panics after a failed Read: the line comes from the error.
-			return meta, csvError(err, 0)
+			// FieldPos panics after a failed Read: the line comes from the
+			// error, or is the last good row's.
+			return meta, csvError(err, line)
 		}
-		line, _ := cr.FieldPos(0)
+		line, _ = cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
