@@ -137,7 +137,7 @@ func CheckFlips[T any](t *testing.T, data []byte, flips []Flip, read func([]byte
 }
 
 // RealFlips is how many structure and data bits the tests flip in a real
-// list file: 12 each (a flip that reads the same costs a full read of the
+// list file: 8 each (a flip that reads the same costs a full read of the
 // file, a second or more), or $VIGIL_FLIPS for a thorough run.
 func RealFlips(t testing.TB) int {
 	if s := os.Getenv("VIGIL_FLIPS"); s != "" {
@@ -147,5 +147,5 @@ func RealFlips(t testing.TB) int {
 		}
 		return n
 	}
-	return 12
+	return 8
 }
