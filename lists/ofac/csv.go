@@ -105,7 +105,9 @@ func readFirstRecord(b []byte) ([]string, error) {
 // "Linked To:" relations are resolved to an entity id when the linked name is
 // exactly the SDN_Name of one entry of the same primary file (a first pass over
 // the primary collects the names, so the primary is held in memory, bounded by
-// 1 GiB). A set without its primary file is refused.
+// maxFileSize). A set without its primary file is refused; a set without
+// alt.csv, add.csv or sdn_comments.csv is read with a warning (Meta.Warnings)
+// naming what is lost.
 func ReadCSV(set CSVSet, emit lists.Emit) (*lists.Meta, error) {
 	meta := &lists.Meta{List: vigil.ListOFACSDN, Source: vigil.SourceOFAC, Format: "ofac_csv"}
 	names := csvNames{primary: "sdn.csv", add: "add.csv", alt: "alt.csv", comments: "sdn_comments.csv"}
@@ -116,6 +118,18 @@ func ReadCSV(set CSVSet, emit lists.Emit) (*lists.Meta, error) {
 	if set.Primary == nil {
 		return nil, &lists.ParseError{File: names.primary, Err: fmt.Errorf(
 			"%s is missing: an OFAC CSV set cannot be read from its companion files alone (add, alt, comments hold no names or types)", names.primary)}
+	}
+	// A set without its companions reads, but loses what they hold: say so
+	// on the dataset, so that importing it over a complete set is not
+	// silent.
+	if set.Alt == nil {
+		meta.Warnf("%s is missing: aliases are not imported, so every entry is known by its primary name only (import %s with its %s)", names.alt, names.primary, names.alt)
+	}
+	if set.Add == nil {
+		meta.Warnf("%s is missing: addresses are not imported (import %s with its %s)", names.add, names.primary, names.add)
+	}
+	if set.Comments == nil {
+		meta.Warnf("%s is missing: remarks that continue there are cut short (import %s with its %s)", names.comments, names.primary, names.comments)
 	}
 	c := &csvSet{meta: meta, names: names,
 		addrs: map[string][]vigil.Address{}, alts: map[string][]vigil.Name{}, comments: map[string]string{}}

@@ -273,3 +273,34 @@ func TestSniffCSV(t *testing.T) {
 		}
 	}
 }
+
+// TestReadCSVMissingCompanions: a set without alt.csv, add.csv or
+// sdn_comments.csv reads, with a warning naming what is lost; the complete
+// set has none of these warnings.
+func TestReadCSVMissingCompanions(t *testing.T) {
+	d := filepath.Join("testdata", "csv")
+	full := fixtureSet(t)
+	tests := []struct {
+		name string
+		set  CSVSet
+		want []string
+	}{
+		{"complete", full, nil},
+		{"no alt", CSVSet{Primary: openT(t, filepath.Join(d, "sdn.csv")), Add: openT(t, filepath.Join(d, "add.csv")),
+			Comments: openT(t, filepath.Join(d, "sdn_comments.csv"))}, []string{"alt.csv is missing: aliases are not imported"}},
+		{"sdn.csv alone", CSVSet{Primary: openT(t, filepath.Join(d, "sdn.csv"))},
+			[]string{"alt.csv is missing: aliases are not imported", "add.csv is missing: addresses are not imported", "sdn_comments.csv is missing"}},
+	}
+	for _, tc := range tests {
+		meta, _, _ := collect(t, func(emit lists.Emit) (*lists.Meta, error) { return ReadCSV(tc.set, emit) })
+		ws := strings.Join(meta.Warnings(), "\n")
+		for _, w := range tc.want {
+			if !strings.Contains(ws, w) {
+				t.Errorf("%s: warnings %q lack %q", tc.name, meta.Warnings(), w)
+			}
+		}
+		if tc.want == nil && strings.Contains(ws, "is missing") {
+			t.Errorf("%s: warnings %q", tc.name, meta.Warnings())
+		}
+	}
+}
