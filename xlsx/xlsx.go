@@ -8,14 +8,16 @@
 //   - excelize trusts the sizes the zip declares, allocates them up front,
 //     and spills large worksheets to temporary files. Open bounds every
 //     member (Limits) before excelize sees the file, gives excelize those
-//     limits too, and keeps its temporary files in a folder of its own that
-//     Close removes, whatever happened.
+//     limits too, and, when a member is large enough to spill, keeps its
+//     temporary files in a folder of its own that Close removes, whatever
+//     happened.
 //   - excelize buffers whole XML tokens; Open bounds them (Limits.MaxToken).
 //   - excelize panics on some corrupt input; Open, Next and Row turn panics
 //     into errors.
 package xlsx
 
 import (
+	"archive/zip"
 	"bytes"
 	"errors"
 	"fmt"
@@ -93,14 +95,16 @@ func Open(r io.Reader, lim Limits) (s *Sheet, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := unpack.Zip(data, lim.unpack()); err != nil {
-		return nil, err
-	}
-	tmp, err := os.MkdirTemp("", "vigil-xlsx-")
+	zr, err := unpack.Zip(data, lim.unpack())
 	if err != nil {
 		return nil, err
 	}
-	s = &Sheet{tmp: tmp}
+	s = &Sheet{}
+	if spills(zr, lim.InMemory) {
+		if s.tmp, err = os.MkdirTemp("", "vigil-xlsx-"); err != nil {
+			return nil, err
+		}
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("corrupt workbook: %v", p)
@@ -113,7 +117,7 @@ func Open(r io.Reader, lim Limits) (s *Sheet, err error) {
 	s.f, err = excelize.OpenReader(bytes.NewReader(data), excelize.Options{
 		UnzipSizeLimit:    lim.Total,
 		UnzipXMLSizeLimit: lim.InMemory,
-		TmpDir:            tmp,
+		TmpDir:            s.tmp,
 	})
 	if err != nil {
 		return s, err
@@ -128,6 +132,21 @@ func Open(r io.Reader, lim Limits) (s *Sheet, err error) {
 		return s, fmt.Errorf("sheet %q: %w", s.Name, err)
 	}
 	return s, nil
+}
+
+// spills reports whether excelize will write a temporary file for zr: a
+// worksheet or the shared strings larger than inMemory (its test, by its
+// names). Only then is a temporary folder made: making and removing one
+// costs more than reading a small workbook (a third of the CPU time, and
+// most of the fuzz targets' time).
+func spills(zr *zip.Reader, inMemory int64) bool {
+	for _, f := range zr.File {
+		n := strings.ToLower(strings.ReplaceAll(f.Name, `\`, "/"))
+		if (strings.HasPrefix(n, "xl/worksheets/sheet") || n == "xl/sharedstrings.xml") && int64(f.UncompressedSize64) > inMemory {
+			return true
+		}
+	}
+	return false
 }
 
 // Next advances to the next row, reporting false at the end or on an error
