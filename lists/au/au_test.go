@@ -3,6 +3,7 @@ package au
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -209,11 +210,50 @@ func FuzzRow(f *testing.F) {
 	})
 }
 
-// FuzzRead fuzzes Read on raw bytes (seeded with a small workbook).
+// sheetRows returns the fixture rows as cell text.
+func sheetRows(rows [][]any) [][]string {
+	out := [][]string{header}
+	for _, r := range rows {
+		var cells []string
+		for _, v := range r {
+			if v == nil {
+				cells = append(cells, "")
+				continue
+			}
+			cells = append(cells, fmt.Sprint(v))
+		}
+		out = append(out, cells)
+	}
+	return out
+}
+
+// FuzzRead fuzzes Read on raw bytes, seeded with a small workbook: most
+// mutations exercise the archive checks (see FuzzSheet for the sheet layer).
 func FuzzRead(f *testing.F) {
-	f.Add(writeXLSX(f, header, fixtureRows[:2]))
+	f.Add(listtest.Workbook(listtest.SheetXML(sheetRows(fixtureRows[:2])), nil))
 	f.Add([]byte("PK\x03\x04garbage"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = Read(bytes.NewReader(b), func(*vigil.Entity) error { return nil })
+	})
+}
+
+// FuzzSheet fuzzes the data rows of a worksheet (its XML after the header
+// row) and the shared-string table, in a workbook that is otherwise sound,
+// so that mutations reach excelize's row reader and the DFAT mapping.
+func FuzzSheet(f *testing.F) {
+	head := listtest.SheetXML([][]string{header})
+	head = head[:bytes.LastIndex(head, []byte("</sheetData>"))]
+	data := listtest.SheetXML(sheetRows(fixtureRows[:3]))
+	data = data[bytes.Index(data, []byte(`<row r="2">`)):bytes.LastIndex(data, []byte("</sheetData>"))]
+	f.Add(data, []byte(nil))
+	f.Add([]byte(`<row r="2"><c r="A2"><v>7</v></c><c r="B2" t="s"><v>0</v></c><c r="E2"><v>19274</v></c></row>`), []byte(`<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>Abu TEST</t></si></sst>`))
+	f.Fuzz(func(t *testing.T, rows, sst []byte) {
+		sheet := append(append(bytes.Clone(head), rows...), "</sheetData></worksheet>"...)
+		_, _ = Read(bytes.NewReader(listtest.Workbook(sheet, sst)), func(e *vigil.Entity) error {
+			if e.Ref == "" || len(e.Names) == 0 || e.Names[0].Quality != vigil.QualityPrimary {
+				t.Fatalf("bad entity %+v", e)
+			}
+			return nil
+		})
 	})
 }

@@ -388,12 +388,39 @@ func FuzzReadFCDOXML(f *testing.F) {
 	fuzzRead(f, ReadFCDOXML, "fcdo.xml", "fcdo_truncated.xml", "fcdo_noid.xml")
 }
 
-// FuzzReadConListXLSX fuzzes the XLSX path on raw bytes.
+// checkEntity is what every fuzz target asks of an emitted entity.
+func checkEntity(t *testing.T, e *vigil.Entity) {
+	if e.Ref == "" || len(e.Names) == 0 || e.Names[0].Quality != vigil.QualityPrimary {
+		t.Fatalf("bad entity %+v", e)
+	}
+}
+
+// FuzzReadConListXLSX fuzzes the XLSX path on raw bytes, seeded with a
+// small workbook (the fixture's first rows): most mutations exercise the
+// archive checks (see FuzzConListSheet for the sheet layer).
 func FuzzReadConListXLSX(f *testing.F) {
-	f.Add(conListXLSX(f, csvRows(f, "conlist_2022.csv")))
+	f.Add(listtest.Workbook(listtest.SheetXML(csvRows(f, "conlist_2022.csv")[:3]), nil))
 	f.Add([]byte("PK\x03\x04junk"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_, _ = ReadConListXLSX(bytes.NewReader(b), func(*vigil.Entity) error { return nil })
+		_, _ = ReadConListXLSX(bytes.NewReader(b), func(e *vigil.Entity) error { checkEntity(t, e); return nil })
+	})
+}
+
+// FuzzConListSheet fuzzes the data rows of a worksheet (its XML after the
+// banner and header rows) and the shared-string table, in a workbook that is
+// otherwise sound, so that mutations reach excelize's row reader and the
+// ConList mapping rather than failing the archive's checksums.
+func FuzzConListSheet(f *testing.F) {
+	rows := csvRows(f, "conlist_2022.csv")
+	head := listtest.SheetXML(rows[:2])
+	head = head[:bytes.LastIndex(head, []byte("</sheetData>"))]
+	data := listtest.SheetXML(rows)
+	data = data[bytes.Index(data, []byte(`<row r="3">`)):bytes.LastIndex(data, []byte("</sheetData>"))]
+	f.Add(data, []byte(nil))
+	f.Add([]byte(`<row r="3"><c r="A3" t="s"><v>0</v></c><c r="AJ3"><v>7</v></c></row>`), []byte(`<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>TESTOV</t></si></sst>`))
+	f.Fuzz(func(t *testing.T, rows, sst []byte) {
+		sheet := append(append(bytes.Clone(head), rows...), "</sheetData></worksheet>"...)
+		_, _ = ReadConListXLSX(bytes.NewReader(listtest.Workbook(sheet, sst)), func(e *vigil.Entity) error { checkEntity(t, e); return nil })
 	})
 }
 
