@@ -49,14 +49,14 @@ func (s *TokenScanner) Write(p []byte) (int, error) {
 			j := bytes.IndexByte(p[i:], '<')
 			if j < 0 {
 				s.run += len(p) - i
-				if err := s.check(int64(len(p))); err != nil {
-					return i, err
+				if s.run > s.Max {
+					return i, s.tooLong(int64(len(p)))
 				}
 				break
 			}
 			s.run += j
-			if err := s.check(int64(i + j)); err != nil {
-				return i, err
+			if s.run > s.Max {
+				return i, s.tooLong(int64(i + j))
 			}
 			i += j
 			s.state, s.run = sOpen, 1
@@ -109,8 +109,8 @@ func (s *TokenScanner) Write(p []byte) (int, error) {
 		case sDecl:
 			end = s.decl(b)
 		}
-		if err := s.check(int64(i)); err != nil {
-			return i, err
+		if s.run > s.Max {
+			return i, s.tooLong(int64(i))
 		}
 		if end {
 			s.state, s.run = sText, 0
@@ -195,9 +195,6 @@ func (s *TokenScanner) closes(b, c byte) bool {
 	return false
 }
 
-func (s *TokenScanner) check(at int64) error {
-	if s.run > s.Max {
-		return fmt.Errorf("a token (text, tag or comment) longer than %d bytes, before byte %d: %w", s.Max, s.off+at+1, ErrToken)
-	}
-	return nil
+func (s *TokenScanner) tooLong(at int64) error {
+	return fmt.Errorf("a token (text, tag or comment) longer than %d bytes, before byte %d: %w", s.Max, s.off+at+1, ErrToken)
 }

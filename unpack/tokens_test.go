@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -141,4 +142,20 @@ func FuzzGzip(f *testing.F) {
 			t.Fatalf("read %d bytes, compress/gzip %d", len(got), len(zr))
 		}
 	})
+}
+
+// BenchmarkTokenScanner scans worksheet-like XML: rows of cells with
+// attributes, as in a list workbook.
+func BenchmarkTokenScanner(b *testing.B) {
+	var doc bytes.Buffer
+	for i := range 20000 {
+		fmt.Fprintf(&doc, `<row r="%d" spans="1:36"><c r="A%d" t="s"><v>%d</v></c><c r="B%d" t="inlineStr"><is><t>Qasem SOLEIMANI</t></is></c></row>`, i, i, i, i)
+	}
+	b.SetBytes(int64(doc.Len()))
+	for b.Loop() {
+		ts := &TokenScanner{Max: 1 << 20}
+		if _, err := ts.Write(doc.Bytes()); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
