@@ -29,10 +29,13 @@ const (
 	// MaxFieldBytes bounds one string of an entity (a name, a remark, a
 	// cell). Largest real: 7.9 KB (a US CSL remark listing addresses).
 	MaxFieldBytes = 64 << 10
-	// MaxEntityBytes bounds one entity, as EntitySize estimates its memory
-	// (or, while rows are merged, the rows' bytes). Largest real: ~40 KB
-	// (uk:12771, 144 names).
+	// MaxEntityBytes bounds one entity, as EntitySize estimates its memory.
+	// Largest real: 31 KB (uk:12771, 144 names).
 	MaxEntityBytes = 1 << 20
+	// MaxMergedBytes bounds the rows a reader merges into one entity (Tally),
+	// which repeat the entity's facts on every row. Largest real: uk:13344,
+	// 400 rows, 459 KB.
+	MaxMergedBytes = 16 << 20
 	// MaxDatasetBytes bounds all the entities of one file, as EntitySize
 	// estimates them (or the rows merged into them). Largest real: the US
 	// CSL's 14,048 entities, ~24 MB. A list at the limit peaks at ~500 MB
@@ -98,7 +101,7 @@ func (in *Input) Read(p []byte) (int, error) {
 
 // Tally bounds what a reader merges from many rows into entities before it
 // emits them (the UK ConList, the Australian list, OFAC's companion files):
-// each cell must fit MaxFieldBytes, each entity's rows MaxEntityBytes, and
+// each cell must fit MaxFieldBytes, each entity's rows MaxMergedBytes, and
 // all rows MaxDatasetBytes. A row costs its cells' bytes plus a fixed
 // overhead, so that many tiny rows count too.
 type Tally struct {
@@ -125,8 +128,8 @@ func (t *Tally) Add(key string, cells []string) error {
 	}
 	t.by[key] += cost
 	t.total += cost
-	if t.by[key] > MaxEntityBytes {
-		return fmt.Errorf("the rows of %s hold more than %d bytes, more than one entity may hold", key, MaxEntityBytes)
+	if t.by[key] > MaxMergedBytes {
+		return fmt.Errorf("the rows of %s hold more than %d bytes, more than one entity may hold", key, MaxMergedBytes)
 	}
 	if t.total > MaxDatasetBytes {
 		return fmt.Errorf("the rows hold more than %d bytes, more than one list may hold", MaxDatasetBytes)

@@ -2,6 +2,7 @@ package ofac
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -302,5 +303,21 @@ func TestReadCSVMissingCompanions(t *testing.T) {
 		if tc.want == nil && strings.Contains(ws, "is missing") {
 			t.Errorf("%s: warnings %q", tc.name, meta.Warnings())
 		}
+	}
+}
+
+// TestReadCSVCompanionsBounded: alt.csv rows for one entry are counted as
+// they are read: endless aliases of one ent_num are refused at
+// lists.MaxMergedBytes.
+func TestReadCSVCompanionsBounded(t *testing.T) {
+	var alt strings.Builder
+	long := strings.Repeat("ALIAS ", 10000)
+	for i := range 300 {
+		fmt.Fprintf(&alt, "306,%d,\"aka\",\"%s %d\",-0- \r\n", i, long, i)
+	}
+	d := filepath.Join("testdata", "csv")
+	_, err := ReadCSV(CSVSet{Primary: openT(t, filepath.Join(d, "sdn.csv")), Alt: strings.NewReader(alt.String())}, func(*vigil.Entity) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "alt.csv") || !strings.Contains(err.Error(), "the rows of 306 hold more than 16777216 bytes") {
+		t.Fatalf("err = %v", err)
 	}
 }
