@@ -137,8 +137,9 @@ func CheckFlips[T any](t *testing.T, data []byte, flips []Flip, read func([]byte
 }
 
 // RealFlips is how many structure and data bits the tests flip in a real
-// list file: 8 each (a flip that reads the same costs a full read of the
-// file, a second or more), or $VIGIL_FLIPS for a thorough run.
+// list file: 4 each (a flip that reads the same costs a full read of the
+// file, a second or more; the fixtures get thousands), or $VIGIL_FLIPS for
+// a thorough run. With -short, real files are not flipped.
 func RealFlips(t testing.TB) int {
 	if s := os.Getenv("VIGIL_FLIPS"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -147,5 +148,8 @@ func RealFlips(t testing.TB) int {
 		}
 		return n
 	}
-	return 8
+	if testing.Short() {
+		t.Skip("skipping bit flips in a real file in -short mode")
+	}
+	return 4
 }
