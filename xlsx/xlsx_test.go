@@ -106,3 +106,28 @@ func TestOpenRefusesLimits(t *testing.T) {
 		t.Fatalf("err = %v, want ErrTooLarge", err)
 	}
 }
+
+// TestCloseEarly: a reader that stops after one row (as a list reader does
+// on a bad row) still leaves no temporary file once it closes the sheet.
+func TestCloseEarly(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	small := testLimits
+	small.InMemory = 4 << 10
+	s, err := xlsx.Open(bytes.NewReader(listtest.Workbook(listtest.SheetXML(rowsOf(2000)), nil)), small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Next() {
+		t.Fatal(s.Err())
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 1 {
+		t.Fatalf("while open: %v, want the sheet's folder", left)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
