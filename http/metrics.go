@@ -58,7 +58,7 @@ func newMetrics(s *Server) *metrics {
 		}, []string{"reason"}),
 	}
 	m.reg.MustRegister(m.latency, m.queries, m.matches, m.refreshes, m.swaps, m.auditErrors, m.shed,
-		listCollector{s}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		listCollector{s}, watchCollector{s}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

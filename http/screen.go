@@ -607,6 +607,7 @@ func (s *Server) screenManifest(ctx context.Context, action, text string) (*Mani
 			res.NotScreened++
 		}
 	}
+	s.watchTravellers(ctx, res)
 	return res, snap, nil
 }
 

@@ -113,6 +113,9 @@ type Options struct {
 	// holds its lists in memory, ~160 MB for 25,000 entities).
 	AsOfIndexes int
 
+	// Watch, when set, keeps watch over subjects (/v1/subjects, /v1/alerts).
+	Watch Watcher
+
 	ScanText      TextScanner
 	ParseManifest ManifestParser
 	ParseMRZ      MRZParser

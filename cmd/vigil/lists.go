@@ -226,6 +226,9 @@ organisations, vessels or aircraft is refused unless --force.`,
 			} else {
 				printImports(cmd.OutOrStdout(), cmd.ErrOrStderr(), results)
 			}
+			if err := rescreenAfterImport(cmd.Context(), st, summaryOut(cmd, asJSON), cmd.ErrOrStderr()); err != nil {
+				return err
+			}
 			if failed > 0 {
 				if !asJSON {
 					fmt.Fprintf(cmd.ErrOrStderr(), "vigil: %d of %d imports failed; the lists they would have replaced stay in force\n", failed, len(results))

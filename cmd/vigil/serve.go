@@ -27,6 +27,7 @@ import (
 	"github.com/vigil-screening/vigil/screen"
 	"github.com/vigil-screening/vigil/sqlite"
 	"github.com/vigil-screening/vigil/text"
+	"github.com/vigil-screening/vigil/watch"
 )
 
 func init() {
@@ -139,7 +140,7 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 	if c.archive == "" {
 		c.archive = archiveDir(c.db)
 	}
-	ld := &listLoader{st: st, dir: c.listsDir, archive: c.archive, log: log}
+	ld := &listLoader{st: st, dir: c.listsDir, archive: c.archive, log: log, watch: newServeWatch(st, log)}
 	var srv *vhttp.Server
 	ld.current = func() *vhttp.Snapshot { return srv.Snapshot() }
 	var audit vhttp.Auditor = st
@@ -156,6 +157,7 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 		MaxConns:       c.maxConns,
 		MaxInFlight:    c.maxInFlight,
 		Audit:          audit,
+		Watch:          ld.watch,
 		Reload:         ld.reload,
 		Webhooks:       newWebhookAdmin(st, webhookKeyPath(c.webhookKey, c.db)),
 		Rebuild:        ld.rebuild,
@@ -198,6 +200,7 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 		}
 		srv.RunRefresher(ctx, c.refresh)
 	}()
+	go ld.watch.serve(ctx)
 	err = srv.Serve(ctx, ln)
 	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
 		return cause
@@ -290,6 +293,8 @@ type listLoader struct {
 	// last is what the last import run learnt: the problems of its files
 	// and the configured lists.
 	last loadState
+	// watch re-screens the watched subjects when the index changes.
+	watch *serveWatch
 }
 
 // loadState is what an import run learnt.
@@ -477,6 +482,11 @@ func (l *listLoader) rebuild(ctx context.Context) (*vhttp.Snapshot, error) {
 		return nil, fmt.Errorf("building the text scanner: %w", err)
 	}
 	l.scanner.Store(&scannerFor{ix: ix, sc: sc})
+	if c, err := watch.NewCorpus(cur, entries, ix); err == nil {
+		l.watch.served(c)
+	} else {
+		l.log.Warn("the watched subjects are re-screened at the next refresh", "err", err)
+	}
 	l.built = key
 	l.log.Info("index built", "entities", len(entries), "took", time.Since(start).Round(time.Millisecond).String())
 	return &vhttp.Snapshot{Index: ix, Versions: cur, Problems: problems, Missing: missing}, nil
@@ -567,6 +577,14 @@ func parseManifest(r io.Reader) ([]vhttp.Traveller, error) {
 			label += ", seat " + t.Seat
 		}
 		fields := map[string]string{"role": t.Role, "segment": fmt.Sprint(t.Segment)}
+		if len(t.Flights) > 0 && t.Flights[0] < len(m.Flights) { // for the travellers kept under watch
+			f := m.Flights[t.Flights[0]]
+			fields["flight"] = f.Ident()
+			if len(f.Legs) > 0 {
+				fields["route"] = f.Legs[0].From + "-" + f.Legs[len(f.Legs)-1].To
+				fields["date"], _, _ = strings.Cut(f.Legs[0].Departure, "T")
+			}
+		}
 		if t.Embark != "" {
 			fields["embark"] = t.Embark
 		}

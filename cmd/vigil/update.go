@@ -117,6 +117,9 @@ was current before is made current again; one whose content was withdrawn
 					}
 				}
 			}
+			if err := rescreenAfterImport(cmd.Context(), st, summaryOut(cmd, asJSON), cmd.ErrOrStderr()); err != nil {
+				return err
+			}
 			if failed > 0 {
 				return exitError{1}
 			}

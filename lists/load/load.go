@@ -341,8 +341,20 @@ func (s *csvSet) read() (*Dataset, error) {
 	return finish(meta, names, hex.EncodeToString(h.Sum(nil)), ents)
 }
 
+// collect gathers a reader's entities within the limits that keep a damaged
+// or hostile file from exhausting memory (or every later index build): each
+// entity is checked (lists.CheckEntity), and all of them must fit
+// lists.MaxDatasetBytes. The reader stops at the first refusal.
 func collect(ents *[]vigil.Entity) lists.Emit {
+	var total int64
 	return func(e *vigil.Entity) error {
+		n, err := lists.CheckEntity(e)
+		if err != nil {
+			return err
+		}
+		if total += n; total > lists.MaxDatasetBytes {
+			return fmt.Errorf("after %d entities the list holds ~%d bytes, more than the %d one list may hold: refused", len(*ents), total, lists.MaxDatasetBytes)
+		}
 		*ents = append(*ents, *e)
 		return nil
 	}
@@ -355,6 +367,12 @@ func finish(meta *lists.Meta, files []string, hash string, ents []vigil.Entity) 
 		return nil, &lists.ParseError{File: files[0], Err: errors.New("the file holds no entities")}
 	}
 	ents = mergeDuplicates(meta, ents)
+	for i := range ents {
+		// Merged records must fit one entity too.
+		if _, err := lists.CheckEntity(&ents[i]); err != nil {
+			return nil, &lists.ParseError{File: files[0], Err: err}
+		}
+	}
 	for i := range ents {
 		for j := range ents[i].Names {
 			n := &ents[i].Names[j]

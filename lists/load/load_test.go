@@ -293,3 +293,44 @@ func BenchmarkImportAll(b *testing.B) {
 		b.ReportMetric(float64(n), "entities")
 	}
 }
+
+// TestOFACSetWithoutAliases: a folder holding sdn.csv without alt.csv (or
+// add.csv) is read with warnings on the dataset that say what is lost, so
+// that importing it over a complete set is not silent.
+func TestOFACSetWithoutAliases(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"sdn.csv", "sdn_comments.csv"} {
+		b, err := os.ReadFile(filepath.Join("../ofac/testdata/csv", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dss, err := Paths(dir)
+	if err != nil || len(dss) != 1 {
+		t.Fatalf("Paths = %d datasets, %v", len(dss), err)
+	}
+	ws := strings.Join(dss[0].Meta.Warnings(), "\n")
+	for _, w := range []string{"alt.csv is missing: aliases are not imported", "add.csv is missing: addresses are not imported"} {
+		if !strings.Contains(ws, w) {
+			t.Errorf("warnings %q lack %q", dss[0].Meta.Warnings(), w)
+		}
+	}
+	if strings.Contains(ws, "sdn_comments.csv is missing") {
+		t.Errorf("warnings %q: sdn_comments.csv is there", dss[0].Meta.Warnings())
+	}
+}
+
+// TestRealOFACSetWithoutAliases: the real 2024-05-03 snapshot is sdn.csv
+// alone.
+func TestRealOFACSetWithoutAliases(t *testing.T) {
+	dss, err := Paths(shared.Lists(t, "ofac/sdn_2024-05-03"))
+	if err != nil || len(dss) != 1 {
+		t.Fatalf("Paths = %d datasets, %v", len(dss), err)
+	}
+	if ws := strings.Join(dss[0].Meta.Warnings(), "\n"); !strings.Contains(ws, "alt.csv is missing: aliases are not imported") {
+		t.Errorf("warnings = %q", dss[0].Meta.Warnings())
+	}
+}
