@@ -326,8 +326,8 @@ func (ix *Index) screenWork(w *nameWork, q vigil.Query, ev evidence, threshold f
 		for _, ni := range ix.formNames[ix.formStart[wc.f]:ix.formStart[wc.f+1]] {
 			nr := &ix.names[ni]
 			k := b2i(nr.orgFor(qOrg))
-			if wc.score[k] >= bar {
-				s.offer(nr.entity, ni, &result{score: wc.score[k]})
+			if sc := nr.nameScore(wc.score[k]); sc >= bar {
+				s.offer(nr.entity, ni, &result{score: sc})
 			}
 		}
 	}

@@ -135,10 +135,14 @@ func legalFormAt(ws []Word, i int, c Class) (int, string) {
 // legalFormFits reports whether a legal form spelt by the n words of ws
 // from i counts there, for a name of class c. Short one-word forms that
 // are also common words or particles ("as", "ab", "co", "sa", "pt") count
-// only at the edges of a name, and a person's name holds one only at its
-// end.
+// only at the edges of a name, and never in a person's name (Mauro Sá); a
+// person's name holds a longer one only at its end.
 func legalFormFits(ws []Word, i, n int, c Class) bool {
 	if n == 1 && len(ws) > 1 && i != 0 && i+n != len(ws) && len(ws[i].Text) <= 3 {
+		return false
+	}
+	// In a person's name such a word is a name: Sá, Da, Ab.
+	if c == PersonClass && n == 1 && len(ws[i].Text) <= 3 {
 		return false
 	}
 	return c != PersonClass || i+n == len(ws)
