@@ -161,7 +161,8 @@ func NewIndex(entries []Entry) *Index {
 	var jobs []job
 	for i, e := range entries {
 		ix.byID[e.Entity.ID] = int32(i)
-		c := classOf(e.Entity.Kind)
+		kind, _ := kindOf(e.Entity)
+		c := classOf(kind)
 		for a, n := range e.Entity.Names {
 			for _, alt := range alternatives(n.Full) {
 				jobs = append(jobs, job{int32(i), int16(a), alt, c})
@@ -188,7 +189,7 @@ func NewIndex(entries []Entry) *Index {
 			defer wg.Done()
 			for i := w; i < len(jobs); i += workers {
 				j := jobs[i]
-				k := entries[j.entity].Entity.Kind
+				k, _ := kindOf(entries[j.entity].Entity)
 				weak := entries[j.entity].Entity.Names[j.alias].Quality == vigil.QualityWeak
 				ix.names[i] = nameRec{entity: j.entity, alias: j.alias, class: j.class, unknown: k == vigil.KindUnknown, weak: weak, p: prepare(j.full, j.class, nil)}
 			}
@@ -480,10 +481,11 @@ func (ix *Index) partKeys(x *names.Part, keys []uint64, query bool) []uint64 {
 	if len(x.Skel) >= 3 {
 		keys = append(keys, ix.hash(keySkel, x.Skel))
 	}
-	// A word written in Arabic script: the skeletons of its letters'
-	// other readings (فضل as Fadl and Fazl), and short ones too, which a
-	// Latin part of two consonants is indexed under (ربيع meets Rabi).
-	if rs := x.ArabicLetters(); rs != nil {
+	// A query word written in Arabic script: the skeletons of its
+	// letters' other readings (فضل as Fadl and Fazl), and short ones too,
+	// which a listed Latin part of two consonants is indexed under (ربيع
+	// meets Rabi).
+	if rs := x.ArabicLetters(); rs != nil && query {
 		for _, sk := range names.AbjadSkeletons(rs) {
 			switch {
 			case len(sk) >= 3 && sk != x.Skel:

@@ -32,6 +32,9 @@ const (
 	// commonExtra is the weight an unaligned part reaches when the parts
 	// both names share are as common as names get (see commonness).
 	commonExtra = 0.55
+	// commonFloor is the least weight of an unaligned name part when the
+	// shared parts are as common as names get (see floorGap).
+	commonFloor = 0.7
 	// oneWordFactor is the factor of the score of a person's name that
 	// agrees with the other in one word only, the other words of either
 	// unaccounted for.
@@ -171,6 +174,10 @@ type result struct {
 	// in the world (see commonness), for the explanation, when their
 	// commonness raised the penalty of the unaligned parts.
 	common []int
+	// commonK is the commonness of everything the names share (see
+	// commonness), which decides how much a date of birth the listing
+	// cannot confirm costs (see unverifiedDOB).
+	commonK float64
 }
 
 // partSimFloor is the similarity of two parts, 0..1, where only values at
@@ -236,7 +243,7 @@ func partSimCore(a, b *names.Part, floor float64, ha, hb *partHist, upper bool) 
 	// A word written in Arabic script, or a Hangul syllable, against a
 	// Latin one: what was written against the Latin spelling, exactly (in
 	// upper mode too).
-	if s, ok := abjadSim(a, b); ok {
+	if s, ok := abjadSim(a, b, floor); ok {
 		return s
 	}
 	if s, ok := hangulSim(a, b); ok {
@@ -292,20 +299,26 @@ func partSimCore(a, b *names.Part, floor float64, ha, hb *partHist, upper bool) 
 }
 
 // abjadSim compares a part written in Arabic script with a Latin one by
-// names.AbjadSimilarity (at most 0.95: another spelling, as a fold is);
-// ok is false for any other pair.
-func abjadSim(a, b *names.Part) (float64, bool) {
+// names.AbjadSimilarity (at most 0.95: another spelling, as a fold is),
+// answering from names.AbjadUpper when that is below floor; ok is false
+// for any other pair.
+func abjadSim(a, b *names.Part, floor float64) (float64, bool) {
 	if a.Script == "Latn" {
 		a, b = b, a
 	}
 	if b.Script != "Latn" || a.Script != "Arab" {
 		return 0, false
 	}
-	letters := a.ArabicLetters()
-	if letters == nil {
+	// A bound from letter sets first: below floor, any value under floor
+	// serves (exact or upper mode alike).
+	if ub := names.AbjadUpper(a.Word, b.Key); ub < floor {
+		return ub, true // below 1: the word was read from Arabic letters
+	}
+	sim, ok := names.AbjadSimilarityOf(a.Word, b.Key)
+	if !ok {
 		return 0, false
 	}
-	return min(0.95, names.AbjadSimilarity(letters, b.Key)), true
+	return min(0.95, sim), true
 }
 
 // hanSim compares a part written in Chinese characters with a Latin one
@@ -732,6 +745,7 @@ func compare(q, c prepared, org bool, sc *simCache) result {
 	if org || r.score == 0 {
 		return r
 	}
+	r.commonK, _ = commonness(&r, r.pairs)
 	// Arabic names chain a person's name to the father's with bin (ibn,
 	// ben): "Salman bin Muhammad" is Muhammad's son, "Muhammad bin
 	// Salman" Salman's. Names aligned across the bin of both are another
@@ -741,9 +755,10 @@ func compare(q, c prepared, org bool, sc *simCache) result {
 	}
 	// An initial may corroborate a name that otherwise matches, never
 	// stand in for a word that is missing ("Karl Berg" is not "Anna K.
-	// Berg"): the name is scored again with each initial aligned to a
-	// word left out (the word unaligned), and may score at most
-	// initialBonus more than that.
+	// Berg"): when, without the initials aligned to words, both names
+	// keep a word the other lacks (Karl, Anna), the name is scored again
+	// that way and may score at most initialBonus more ("V. Putin" is
+	// Vladimir Putin: nothing is left over).
 	var keep []pairing
 	for _, p := range r.pairs {
 		if (q.parts[p.q].Tag == names.TagInitial) != (c.parts[p.c].Tag == names.TagInitial) {
@@ -765,7 +780,7 @@ func compare(q, c prepared, org bool, sc *simCache) result {
 		}
 		keep = append(keep, p)
 	}
-	if keep != nil && len(keep) < len(r.pairs) {
+	if keep != nil && len(keep) < len(r.pairs) && unalignedWord(q, usedQ) && unalignedWord(c, usedC) {
 		var r2 result
 		r2.q, r2.c = q, c
 		if s2 := tally(&r2, keep, usedQ, usedC, org, false); s2+initialBonus < r.score {
@@ -785,6 +800,17 @@ func compare(q, c prepared, org bool, sc *simCache) result {
 		r.score *= oneWordFactor
 	}
 	return r
+}
+
+// unalignedWord reports whether a part of p not marked used is a word
+// carrying the name's identity (not an initial).
+func unalignedWord(p prepared, used []bool) bool {
+	for i, u := range used {
+		if t := p.parts[i].Tag; !u && substantiveTag(t) && t != names.TagInitial {
+			return true
+		}
+	}
+	return false
 }
 
 // binCrossed reports whether r aligns the name before a bin (ibn, ben) of
@@ -893,6 +919,11 @@ func tally(r *result, pairs []pairing, usedQ, usedC []bool, org, record bool) fl
 			if k > 0 {
 				aq += (commonExtra - aq) * k
 				ac += (commonExtra - ac) * k
+				// A common middle name left out still tells two
+				// bearers of a common name apart: the unaligned names
+				// weigh at least commonFloor as much as a rare one.
+				uq += floorGap(q, exq) * k
+				uc += floorGap(c, exc) * k
 			}
 		}
 		pen = aq*uq + ac*uc
@@ -981,6 +1012,18 @@ func unalignedPatronymic(p prepared, used []bool) bool {
 		}
 	}
 	return false
+}
+
+// floorGap is what raising the weight of each unaligned name part of p
+// (idx) to commonFloor adds (patronymics aside).
+func floorGap(p prepared, idx []int) float64 {
+	var g float64
+	for _, i := range idx {
+		if p.parts[i].Tag == names.TagName && !patronymic(&p.parts[i]) {
+			g += max(0, commonFloor-p.weights[i])
+		}
+	}
+	return g
 }
 
 // patronymic reports whether x is an East Slavic patronymic

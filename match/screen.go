@@ -205,11 +205,10 @@ func (ix *Index) screen(q vigil.Query, ev evidence, threshold float64, limit int
 	if ev.doc != "" {
 		for _, ei := range ix.docs[ev.doc] {
 			if s.entSlot[ei] == 0 {
-				e := ix.entries[ei].Entity
 				var bestRes result
 				var bestName int32 = -1
 				for ni := ix.entStart[ei]; ni < ix.entStart[ei+1]; ni++ {
-					r := compare(qp, ix.names[ni].p, classOf(e.Kind) == names.OrgClass, s.sims)
+					r := compare(qp, ix.names[ni].p, ix.names[ni].class == names.OrgClass, s.sims)
 					r.score = ix.names[ni].nameScore(r.score)
 					if bestName < 0 || r.score > bestRes.score {
 						bestRes, bestName = r, ni
@@ -291,7 +290,7 @@ func (ix *Index) matches(s *scratch, ev evidence, threshold float64, limit int, 
 		if !docHit && (b.score < 0.5 || b.score < cut) {
 			continue
 		}
-		score := ev.addTo(b.score, &ix.facts[b.entity])
+		score := ev.addTo(b.score, &ix.facts[b.entity]) - ev.unverified(&ix.facts[b.entity], b.res.commonK)
 		if docHit {
 			score = max(score, 0.97)
 		}
@@ -329,6 +328,10 @@ func (ix *Index) matches(s *scratch, ev evidence, threshold float64, limit int, 
 			Score:   round3(b.score),
 			Detail:  nameDetail(e.Names[nr.alias], nr.p.full, b.res),
 		}}, ev.features(e, &ix.facts[b.entity])...)
+		if u := ev.unverified(&ix.facts[b.entity], b.res.commonK); u > 0 {
+			feats = append(feats, vigil.Feature{Feature: "common_name", Score: -round3(u),
+				Detail: "the listing states no date of birth to check the query's against, and the name is common"})
+		}
 		out = append(out, vigil.Match{
 			EntityID:    e.ID,
 			Source:      e.Source,
@@ -533,13 +536,21 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 			qTotal += float32(qp.weights[i])
 		}
 	}
-	// bestEv is the best evidence so far as the third rule reads it: at
-	// most the query's whole weight, since the pseudo-parts (the query's
-	// parts joined) add to a form holding the query's very spelling
-	// beyond it, and a bar set from that would turn away the other
-	// spellings of the name (another script's, a romanisation's) that
-	// only some of the query's parts reach.
-	bestEv := func() float32 { return min(top, qTotal) }
+	// bestEv is the best evidence so far as the third rule reads it. For
+	// a query written in another script than Latin, at most the query's
+	// whole weight: the pseudo-parts (the query's parts joined) add to a
+	// form holding the query's very spelling beyond it, and a bar set
+	// from that would turn away the Latin spellings of the name that only
+	// some of the query's parts reach. A Latin query keeps the higher
+	// bar, which spares retrieval the many forms of a common name's
+	// parts.
+	capEv := qp.script != "" && qp.script != "Latn"
+	bestEv := func() float32 {
+		if capEv {
+			return min(top, qTotal)
+		}
+		return top
+	}
 	var rest float32
 	for _, r := range runs {
 		rest += r.pot

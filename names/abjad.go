@@ -1,6 +1,10 @@
 package names
 
-import "strings"
+import (
+	"hash/maphash"
+	"strings"
+	"sync/atomic"
+)
 
 // The Arabic script writes consonants and long vowels and leaves short
 // vowels out; a Latin spelling of the same name writes every vowel, and
@@ -94,8 +98,26 @@ var abjadLetters = func() map[rune]abjadLetter {
 	return m
 }()
 
+// abjadTab holds abjadLetters by rune - 0x600 (every letter lies in the
+// Arabic block), for lookups without hashing.
+var abjadTab = func() (t [256]*abjadLetter) {
+	for r, l := range abjadLetters {
+		l := l
+		t[r-0x600] = &l
+	}
+	return t
+}()
+
+// letterOf returns what AbjadSimilarity knows of r, or nil.
+func letterOf(r rune) *abjadLetter {
+	if r < 0x600 || r >= 0x700 {
+		return nil
+	}
+	return abjadTab[r-0x600]
+}
+
 // isArabicLetter reports whether r is a letter AbjadSimilarity reads.
-func isArabicLetter(r rune) bool { _, ok := abjadLetters[r]; return ok }
+func isArabicLetter(r rune) bool { return letterOf(r) != nil }
 
 // abjadWord returns the letters of the Arabic-script word w that
 // AbjadSimilarity reads (vowel marks, tatweel and other signs dropped).
@@ -114,11 +136,21 @@ func abjadWord(w string) []rune {
 // word beginning with the article ال is split into "al" and the rest (see
 // arabicToLatin): the article's part reads the whole word, the rest's part
 // the word without the article.
-func (w Word) ArabicLetters() []rune {
+func (w Word) ArabicLetters() []rune { return w.appendArabicLetters(nil) }
+
+// appendArabicLetters appends ArabicLetters to dst (nil when there are
+// none).
+func (w Word) appendArabicLetters(dst []rune) []rune {
 	if w.Script != "Arab" {
 		return nil
 	}
-	rs := abjadWord(w.Orig)
+	start := len(dst)
+	for _, r := range w.Orig {
+		if isArabicLetter(r) {
+			dst = append(dst, r)
+		}
+	}
+	rs := dst[start:]
 	if len(rs) == 0 {
 		return nil
 	}
@@ -132,6 +164,49 @@ func (w Word) ArabicLetters() []rune {
 	}
 	return rs
 }
+
+// AbjadSimilarityOf is AbjadSimilarity of the letters word w was read from
+// (see ArabicLetters) and latin; ok is false when w was not read from
+// Arabic letters. Results are remembered in a bounded table: a query's
+// words meet the same listed words again and again.
+func AbjadSimilarityOf(w Word, latin string) (float64, bool) {
+	if w.Script != "Arab" {
+		return 0, false
+	}
+	var h maphash.Hash
+	h.SetSeed(abjadSeed)
+	h.WriteString(w.Orig)
+	h.WriteByte(0)
+	h.WriteString(w.Text)
+	h.WriteByte(0)
+	h.WriteString(latin)
+	slot := &abjadCache[h.Sum64()%uint64(len(abjadCache))]
+	if e := slot.Load(); e != nil && e.orig == w.Orig && e.text == w.Text && e.latin == latin {
+		return e.sim, e.ok
+	}
+	var buf [32]rune
+	rs := w.appendArabicLetters(buf[:0])
+	e := &abjadEntry{orig: w.Orig, text: w.Text, latin: latin, ok: rs != nil}
+	if e.ok {
+		e.sim = AbjadSimilarity(rs, latin)
+	}
+	slot.Store(e)
+	return e.sim, e.ok
+}
+
+// abjadEntry is a remembered AbjadSimilarityOf.
+type abjadEntry struct {
+	orig, text, latin string
+	sim               float64
+	ok                bool
+}
+
+var (
+	abjadSeed = maphash.MakeSeed()
+	// abjadCache is direct-mapped: an entry lives in the slot its hash
+	// picks until another takes it (bounded, read without a lock).
+	abjadCache [1 << 16]atomic.Pointer[abjadEntry]
+)
 
 // ArabicRun returns the Arabic letters of the parts ps read together (a
 // run of parts merged into one word, "nur al din" for nooruddin), or ""
@@ -163,7 +238,8 @@ func AbjadSimilarity(abjad []rune, latin string) float64 {
 	// it) is tried too.
 	best := abjadCost(abjad, latin)
 	if len(latin) > 3 && (latin[:2] == "al" || latin[:2] == "el") {
-		art := append([]rune{'ا', 'ل'}, abjad...)
+		var buf [34]rune
+		art := append(append(buf[:0], 'ا', 'ل'), abjad...)
 		best = min(best, abjadCost(art, latin))
 	}
 	// The Latin's consonants (doubles once) and the letters, whichever
@@ -202,6 +278,15 @@ func isLatinVowel(c byte) bool {
 func abjadCost(abjad []rune, latin string) float64 {
 	n, m := len(abjad), len(latin)
 	const inf = 1e9
+	// Each letter's entry, looked up once.
+	var lbuf [24]*abjadLetter
+	ls := lbuf[:0]
+	if n > len(lbuf) {
+		ls = make([]*abjadLetter, 0, n)
+	}
+	for _, r := range abjad {
+		ls = append(ls, letterOf(r))
+	}
 	// d[i][j]: least cost of spelling abjad[:i] as latin[:j].
 	var buf [24 * 40]float64
 	w := m + 1
@@ -252,7 +337,7 @@ func abjadCost(abjad []rune, latin string) float64 {
 			if i == n {
 				continue
 			}
-			l := abjadLetters[abjad[i]]
+			l := ls[i]
 			// The letter left out: a long vowel beginning the word costs
 			// as much as a consonant, one ending it twice as much.
 			drop := l.drop
@@ -329,4 +414,104 @@ func AbjadSkeletons(rs []rune) []string {
 		}
 	}
 	return sk
+}
+
+// letterMask is the bit set of the Latin letters of s (bit c-'a').
+func letterMask(s string) uint32 {
+	var m uint32
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'a' && c <= 'z' {
+			m |= 1 << (c - 'a')
+		}
+	}
+	return m
+}
+
+// abjadMasks holds, for each letter of abjadTab, the bit set of the first
+// Latin letters of its readings and the least it costs when none of them
+// is in the Latin: left out, read as nothing, or misread (1).
+var abjadMasks = func() (t [256]struct {
+	first uint32
+	miss  float64
+}) {
+	for i, l := range abjadTab {
+		if l == nil {
+			continue
+		}
+		t[i].miss = min(l.drop, 1)
+		for _, r := range l.readings {
+			if r.latin == "" {
+				t[i].miss = min(t[i].miss, r.cost)
+			} else {
+				t[i].first |= 1 << (r.latin[0] - 'a')
+			}
+		}
+	}
+	return t
+}()
+
+// abjadReach is the bit set of every Latin letter some reading of some
+// letter holds: a Latin consonant outside it is always an insertion.
+var abjadReach = func() uint32 {
+	var m uint32
+	for _, l := range abjadTab {
+		if l != nil {
+			for _, r := range l.readings {
+				m |= letterMask(r.latin)
+			}
+		}
+	}
+	return m
+}()
+
+// AbjadUpper is an upper bound of AbjadSimilarityOf(w, latin) found from
+// letter sets alone: the letters none of whose readings can begin in the
+// Latin each cost at least what missing them costs, and the Latin
+// consonants no reading of the word's letters holds each cost an
+// insertion; either sum bounds the cost from below. It is 1 when it cannot
+// tell (a word not read from Arabic letters, a Latin word that may spell
+// the article too).
+func AbjadUpper(w Word, latin string) float64 {
+	if w.Script != "Arab" || len(latin) == 0 || len(latin) > 3 && (latin[:2] == "al" || latin[:2] == "el") {
+		return 1
+	}
+	var buf [32]rune
+	rs := w.appendArabicLetters(buf[:0])
+	if len(rs) == 0 {
+		return 1
+	}
+	lm := letterMask(latin)
+	var reach uint32
+	var miss float64
+	for _, r := range rs {
+		l := letterOf(r)
+		for _, rd := range l.readings {
+			reach |= letterMask(rd.latin)
+		}
+		if !l.vowel && abjadMasks[r-0x600].first&lm == 0 {
+			miss += abjadMasks[r-0x600].miss
+		}
+	}
+	var ins float64
+	cons := 0
+	for i := 0; i < len(latin); i++ {
+		c := latin[i]
+		if isLatinVowel(c) || i > 0 && c == latin[i-1] {
+			continue
+		}
+		cons++
+		if c < 'a' || c > 'z' || reach&(1<<(c-'a')) != 0 {
+			continue
+		}
+		switch {
+		case c == 'y':
+			ins += 0.5
+		case c == 'h' && i == len(latin)-1:
+			ins += 0.3
+		default:
+			ins++
+		}
+	}
+	cost := max(miss, ins)
+	return max(0, 1-abjadSlope*cost/float64(max(len(rs), cons)))
 }
