@@ -106,7 +106,9 @@ func TestEvaluationsOnRealLists(t *testing.T) {
 	}
 	t.Logf("variants: %d/%d unambiguous top-1, %d/%d all", vr.Top1, vr.N-vr.Ambiguous, vr.AllTop1, vr.N)
 	sr := RunScripts(ix, ScriptCases(entries), match.DefaultThreshold)
-	for sc, want := range map[string]float64{"Cyrl": 0.97, "Arab": 0.94, "Persian": 0.86} {
+	// Official renderings (goal 97%) and generated ones (goal: as well as
+	// Cyrillic; reached: see eval/README.md; Hanja is not read yet).
+	for sc, want := range map[string]float64{"Cyrl": 0.97, "Arab": 0.94, "Persian": 0.86, "Grek": 0.75, "Hebr": 0.83, "Kana": 0.58, "Hang": 0.95} {
 		c := sr.ByScript[sc]
 		if c[1] < 50 {
 			t.Errorf("script %s: only %d cases", sc, c[1])

@@ -212,7 +212,7 @@ func RunScripts(ix *match.Index, cases []ScriptCase, threshold float64) ScriptRe
 }
 
 // ScriptCases returns every script case: the official renderings
-// (OfficialScriptCases).
+// (OfficialScriptCases) and the generated ones (GeneratedScriptCases).
 func ScriptCases(entries []match.Entry) []ScriptCase {
-	return OfficialScriptCases(entries)
+	return append(OfficialScriptCases(entries), GeneratedScriptCases(entries, 1)...)
 }

@@ -178,3 +178,68 @@ func TestPersonNameEndingInLegalWord(t *testing.T) {
 	}
 	checkPairs(t, []pairCase{{"Joaquim Sá", "JOAQUIM", false}})
 }
+
+// Two letters swapped are a typing slip: a one-word name with one still
+// matches.
+func TestTransposition(t *testing.T) {
+	checkPairs(t, []pairCase{
+		{"Afiz", "Faiz", true},
+		{"Zbigneiw Wrzesniewski", "Zbigniew Wrzesniewski", true},
+	})
+}
+
+// Titles in other languages are not names: "Президент" and "Predsjednik"
+// do not count against a listed name without them.
+func TestForeignTitlesDropped(t *testing.T) {
+	checkPairs(t, []pairCase{
+		{"Президент Богдан Сташевский", "Bogdan Stashevskiy", true},
+		{"Predsjednik Dragan Vukovic", "VUKOVIC, Dragan", true},
+		{"Предсједник Драган Вуковић", "VUKOVIC, Dragan", true}, // Serbian Cyrillic
+	})
+}
+
+// A person a list files without a type is read from its source and name;
+// a firm stays a firm.
+func TestKindInferred(t *testing.T) {
+	person := &vigil.Entity{ID: "us_csl:1", Source: vigil.SourceUSCSL, Kind: vigil.KindOrganization, Programs: []string{"DPL"}, Names: []vigil.Name{{Full: "Thomas Oestbye", Quality: vigil.QualityPrimary}}}
+	firm := &vigil.Entity{ID: "us_csl:2", Source: vigil.SourceUSCSL, Kind: vigil.KindOrganization, Programs: []string{"DPL"}, Names: []vigil.Name{{Full: "Oestbye Trading LLC", Quality: vigil.QualityPrimary}}}
+	sdnFirm := &vigil.Entity{ID: "us_csl:3", Source: vigil.SourceUSCSL, Kind: vigil.KindOrganization, Programs: []string{"SDN"}, Names: []vigil.Name{{Full: "Thomas Oestbye", Quality: vigil.QualityPrimary}}}
+	for _, c := range []struct {
+		e        *vigil.Entity
+		want     vigil.Kind
+		inferred bool
+	}{{person, vigil.KindPerson, true}, {firm, vigil.KindOrganization, false}, {sdnFirm, vigil.KindOrganization, false}} {
+		if k, inf := kindOf(c.e); k != c.want || inf != c.inferred {
+			t.Errorf("%s: kind %s inferred %v, want %s %v", c.e.ID, k, inf, c.want, c.inferred)
+		}
+	}
+	ix := NewIndex([]Entry{{Entity: person, Version: "t@1"}})
+	ms := ix.Screen(vigil.Query{Name: "Thomas Oestbye", Kind: vigil.KindPerson})
+	if len(ms) != 1 || ms[0].Score < 0.99 {
+		t.Fatalf("person filed without a type: %+v", ms)
+	}
+	if d := ms[0].Explanation[len(ms[0].Explanation)-1].Detail; !strings.Contains(d, "no type") {
+		t.Errorf("kind feature %q does not say the kind was inferred", d)
+	}
+}
+
+// A date of birth the listing cannot confirm costs a common name, not a
+// rare one.
+func TestUnverifiedDateOfBirth(t *testing.T) {
+	common := &vigil.Entity{ID: "t:1", Kind: vigil.KindPerson, Names: []vigil.Name{{Full: "Robert Johnson", Quality: vigil.QualityPrimary}}}
+	rare := &vigil.Entity{ID: "t:2", Kind: vigil.KindPerson, Names: []vigil.Name{{Full: "Zbigniew Wrzesniewski", Quality: vigil.QualityPrimary}}}
+	ix := NewIndex([]Entry{{Entity: common, Version: "t@1"}, {Entity: rare, Version: "t@1"}})
+	if ms := ix.Screen(vigil.Query{Name: "Robert Johnson"}); len(ms) != 1 {
+		t.Errorf("common name alone: %+v", ms)
+	}
+	if ms := ix.Screen(vigil.Query{Name: "Robert Johnson", DOB: "1970-01-01"}); len(ms) != 0 {
+		t.Errorf("common name with an unconfirmable date of birth matched: %+v", ms)
+	}
+	ms := ix.Screen(vigil.Query{Name: "Robert Johnson", DOB: "1970-01-01", Threshold: 0.5})
+	if len(ms) != 1 || ms[0].Explanation[len(ms[0].Explanation)-1].Feature != "common_name" {
+		t.Errorf("no common_name feature: %+v", ms)
+	}
+	if ms := ix.Screen(vigil.Query{Name: "Zbigniew Wrzesniewski", DOB: "1970-01-01"}); len(ms) != 1 {
+		t.Errorf("rare name with an unconfirmable date of birth: %+v", ms)
+	}
+}

@@ -298,7 +298,8 @@ func partSimCore(a, b *names.Part, floor float64, ha, hb *partHist, upper bool) 
 	return s
 }
 
-// abjadSim compares a part written in Arabic script with a Latin one by
+// abjadSim compares a part written in Arabic or Hebrew script or in kana
+// with a Latin one by
 // names.AbjadSimilarity (at most 0.95: another spelling, as a fold is),
 // answering from names.AbjadUpper when that is below floor; ok is false
 // for any other pair.
@@ -306,7 +307,7 @@ func abjadSim(a, b *names.Part, floor float64) (float64, bool) {
 	if a.Script == "Latn" {
 		a, b = b, a
 	}
-	if b.Script != "Latn" || a.Script != "Arab" {
+	if b.Script != "Latn" || !names.LetterScript(a.Script) {
 		return 0, false
 	}
 	// A bound from letter sets first: below floor, any value under floor

@@ -17,8 +17,9 @@ type tokInfo struct {
 	tag                    names.Tag
 	abjad                  bool
 	logo                   uint8 // 1 Han, 2 Hangul, else 0
-	// arab is set for a word read from Arabic letters, latin for a Latin
-	// word: such a pair is compared by abjadSim, never from letter counts.
+	// arab is set for a word read letter by letter (Arabic, Hebrew,
+	// kana), latin for a Latin word: such a pair is compared by abjadSim,
+	// never from letter counts.
 	arab, latin bool
 	slow        bool // too long to summarise: always compare in full
 	// text8 and key8 hold the first 8 bytes of Text and Key (little
@@ -88,7 +89,7 @@ func (t *tokInfo) set(x *names.Part) {
 		t.logo = 1
 	case "Hang":
 		t.logo = 2
-	case "Arab":
+	case "Arab", "Hebr", "Kana":
 		t.arab = x.ArabicLetters() != nil
 	case "Latn":
 		t.latin = true

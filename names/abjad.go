@@ -32,6 +32,22 @@ type abjadLetter struct {
 	readings []abjadReading
 	drop     float64
 	vowel    bool
+	// first is the bit set of the first Latin letters of the readings,
+	// miss the least the letter costs when none of them is in the Latin:
+	// left out, read as nothing, or misread (1); for AbjadUpper.
+	first uint32
+	miss  float64
+}
+
+func (l *abjadLetter) setMasks() {
+	l.miss = min(l.drop, 1)
+	for _, r := range l.readings {
+		if r.latin == "" {
+			l.miss = min(l.miss, r.cost)
+		} else {
+			l.first |= 1 << (r.latin[0] - 'a')
+		}
+	}
 }
 
 func rd(spec string) []abjadReading {
@@ -94,27 +110,57 @@ var abjadLetters = func() map[rune]abjadLetter {
 		'ه': heh, 'ہ': heh, 'ھ': cons("h", 0.5), 'ۀ': heh, 'ڤ': cons("v f:3", 1),
 		'ځ': cons("dz z j:5", 1), 'څ': cons("ts s ch:5", 1), 'ښ': cons("kh sh x", 1), 'ږ': cons("zh g j:5", 1),
 		'ټ': cons("t", 1), 'ډ': cons("d", 1), 'ړ': cons("r", 1), 'ڼ': cons("n", 1),
+		// Hebrew: א and ע carry any vowel, ו and י are vowel letters or
+		// consonants, ה a consonant or a final vowel; a final form
+		// reads as its letter.
+		'א': vowel("a e i o u", 0.3), 'ע': vowel("a e i o u", 0.2), 'ב': cons("b v", 1), 'ג': cons("g j:3", 1),
+		'ד': cons("d", 1), 'ה': cons("h a:3 e:3 ah:3", 0.5), 'ו': vowel("v w o u ou oo", 0.7), 'ז': cons("z", 1),
+		'ח': cons("ch kh h", 1), 'ט': cons("t", 1), 'י': vowel("y i e j ee ei ai:3", 0.7), 'כ': cons("k ch kh c", 1),
+		'ך': cons("k ch kh c", 1), 'ל': cons("l", 1), 'מ': cons("m", 1), 'ם': cons("m", 1), 'נ': cons("n", 1),
+		'ן': cons("n", 1), 'ס': cons("s c:3", 1), 'פ': cons("p f ph", 1), 'ף': cons("p f ph", 1),
+		'צ': cons("ts tz z c:3", 1), 'ץ': cons("ts tz z c:3", 1), 'ק': cons("k q c ck", 1), 'ר': cons("r", 1),
+		'ש': cons("sh s", 1), 'ת': cons("t th s:3", 1),
 	}
 	return m
 }()
 
-// abjadTab holds abjadLetters by rune - 0x600 (every letter lies in the
-// Arabic block), for lookups without hashing.
-var abjadTab = func() (t [256]*abjadLetter) {
+// abjadTab holds abjadLetters by rune - 0x590: the Hebrew and Arabic
+// blocks, for lookups without hashing; kanaTab the katakana block (hiragana
+// are read as the katakana 0x60 above them).
+var abjadTab = func() (t [0x700 - 0x590]*abjadLetter) {
 	for r, l := range abjadLetters {
 		l := l
-		t[r-0x600] = &l
+		l.setMasks()
+		t[r-0x590] = &l
+	}
+	return t
+}()
+
+var kanaTab = func() (t [0x100]*abjadLetter) {
+	for r, l := range kanaLetters() {
+		l := l
+		l.setMasks()
+		t[r-0x3000] = &l
 	}
 	return t
 }()
 
 // letterOf returns what AbjadSimilarity knows of r, or nil.
 func letterOf(r rune) *abjadLetter {
-	if r < 0x600 || r >= 0x700 {
-		return nil
+	switch {
+	case r >= 0x590 && r < 0x700:
+		return abjadTab[r-0x590]
+	case r >= 0x3041 && r <= 0x3096:
+		return kanaTab[r+0x60-0x3000]
+	case r >= 0x30A0 && r < 0x3100:
+		return kanaTab[r-0x3000]
 	}
-	return abjadTab[r-0x600]
+	return nil
 }
+
+// LetterScript reports whether AbjadSimilarity reads words of script sc
+// letter by letter: Arabic, Hebrew and kana.
+func LetterScript(sc string) bool { return sc == "Arab" || sc == "Hebr" || sc == "Kana" }
 
 // isArabicLetter reports whether r is a letter AbjadSimilarity reads.
 func isArabicLetter(r rune) bool { return letterOf(r) != nil }
@@ -141,7 +187,7 @@ func (w Word) ArabicLetters() []rune { return w.appendArabicLetters(nil) }
 // appendArabicLetters appends ArabicLetters to dst (nil when there are
 // none).
 func (w Word) appendArabicLetters(dst []rune) []rune {
-	if w.Script != "Arab" {
+	if !LetterScript(w.Script) {
 		return nil
 	}
 	start := len(dst)
@@ -154,7 +200,7 @@ func (w Word) appendArabicLetters(dst []rune) []rune {
 	if len(rs) == 0 {
 		return nil
 	}
-	if len(rs) > 3 && rs[0] == 'ا' && rs[1] == 'ل' {
+	if w.Script == "Arab" && len(rs) > 3 && rs[0] == 'ا' && rs[1] == 'ل' {
 		switch {
 		case w.Text == "al":
 			rs = rs[:2] // the article's own part
@@ -170,7 +216,7 @@ func (w Word) appendArabicLetters(dst []rune) []rune {
 // Arabic letters. Results are remembered in a bounded table: a query's
 // words meet the same listed words again and again.
 func AbjadSimilarityOf(w Word, latin string) (float64, bool) {
-	if w.Script != "Arab" {
+	if !LetterScript(w.Script) {
 		return 0, false
 	}
 	var h maphash.Hash
@@ -427,43 +473,6 @@ func letterMask(s string) uint32 {
 	return m
 }
 
-// abjadMasks holds, for each letter of abjadTab, the bit set of the first
-// Latin letters of its readings and the least it costs when none of them
-// is in the Latin: left out, read as nothing, or misread (1).
-var abjadMasks = func() (t [256]struct {
-	first uint32
-	miss  float64
-}) {
-	for i, l := range abjadTab {
-		if l == nil {
-			continue
-		}
-		t[i].miss = min(l.drop, 1)
-		for _, r := range l.readings {
-			if r.latin == "" {
-				t[i].miss = min(t[i].miss, r.cost)
-			} else {
-				t[i].first |= 1 << (r.latin[0] - 'a')
-			}
-		}
-	}
-	return t
-}()
-
-// abjadReach is the bit set of every Latin letter some reading of some
-// letter holds: a Latin consonant outside it is always an insertion.
-var abjadReach = func() uint32 {
-	var m uint32
-	for _, l := range abjadTab {
-		if l != nil {
-			for _, r := range l.readings {
-				m |= letterMask(r.latin)
-			}
-		}
-	}
-	return m
-}()
-
 // AbjadUpper is an upper bound of AbjadSimilarityOf(w, latin) found from
 // letter sets alone: the letters none of whose readings can begin in the
 // Latin each cost at least what missing them costs, and the Latin
@@ -472,7 +481,7 @@ var abjadReach = func() uint32 {
 // tell (a word not read from Arabic letters, a Latin word that may spell
 // the article too).
 func AbjadUpper(w Word, latin string) float64 {
-	if w.Script != "Arab" || len(latin) == 0 || len(latin) > 3 && (latin[:2] == "al" || latin[:2] == "el") {
+	if !LetterScript(w.Script) || len(latin) == 0 || len(latin) > 3 && (latin[:2] == "al" || latin[:2] == "el") {
 		return 1
 	}
 	var buf [32]rune
@@ -488,8 +497,8 @@ func AbjadUpper(w Word, latin string) float64 {
 		for _, rd := range l.readings {
 			reach |= letterMask(rd.latin)
 		}
-		if !l.vowel && abjadMasks[r-0x600].first&lm == 0 {
-			miss += abjadMasks[r-0x600].miss
+		if !l.vowel && l.first&lm == 0 {
+			miss += l.miss
 		}
 	}
 	var ins float64
@@ -514,4 +523,71 @@ func AbjadUpper(w Word, latin string) float64 {
 	}
 	cost := max(miss, ins)
 	return max(0, 1-abjadSlope*cost/float64(max(len(rs), cons)))
+}
+
+// kanaLetters are the katakana, each a syllable with the Latin spellings of
+// a foreign name that it writes: its Hepburn spelling, and the consonant
+// alone where Japanese adds a vowel to write a consonant that has none
+// (ク for k, ト for t, ル for l or r); r stands for l, b for v, and the
+// small kana and the long-vowel mark add their vowel or nothing.
+func kanaLetters() map[rune]abjadLetter {
+	m := map[rune]abjadLetter{}
+	vowels := "aiueo"
+	rows := []struct {
+		kana string
+		cons []string // the consonant's Latin spellings, "" for none
+	}{
+		{"アイウエオ", []string{""}}, {"カキクケコ", []string{"k", "c", "q", "ck"}}, {"ガギグゲゴ", []string{"g"}},
+		{"サシスセソ", []string{"s", "c"}}, {"ザジズゼゾ", []string{"z", "s"}}, {"タチツテト", []string{"t"}},
+		{"ダヂヅデド", []string{"d"}}, {"ナニヌネノ", []string{"n"}}, {"ハヒフヘホ", []string{"h"}},
+		{"バビブベボ", []string{"b", "v"}}, {"パピプペポ", []string{"p"}}, {"マミムメモ", []string{"m"}},
+		{"ラリルレロ", []string{"r", "l"}},
+	}
+	for _, row := range rows {
+		for i, k := range []rune(row.kana) {
+			v := vowels[i : i+1]
+			var spec []string
+			for _, c := range row.cons {
+				spec = append(spec, c+v)
+				// A consonant with no vowel of its own: written with u
+				// (o after t and d), or by any syllable at some cost.
+				if c != "" {
+					switch {
+					case v == "u", v == "o" && (c == "t" || c == "d"):
+						spec = append(spec, c)
+					default:
+						spec = append(spec, c+":5")
+					}
+				}
+			}
+			l := abjadLetter{readings: rd(strings.Join(spec, " ")), drop: 1, vowel: row.cons[0] == ""}
+			if l.vowel {
+				l.drop = 0.7
+			}
+			m[k] = l
+		}
+	}
+	set := func(k rune, spec string, drop float64) { m[k] = abjadLetter{readings: rd(spec), drop: drop} }
+	set('シ', "shi sh si s:3 sch", 1)
+	set('チ', "chi ch tch ti:3 c:3 t:3", 1)
+	set('ツ', "tsu ts tz z:3 t:3", 1)
+	set('ジ', "ji j zi:3 gi:3 dj g:3 zh:3 di:3 d:5 dzh", 1)
+	set('ウ', "u w:3 v:3 oo:3 ou:3", 0.7)
+	set('ヂ', "ji j di d:3 dj", 1)
+	set('ヅ', "zu z dz", 1)
+	set('フ', "fu f ph hu:3 h:3 v:5", 1)
+	set('ヤ', "ya ia y:5", 0.7)
+	set('ユ', "yu iu ju y:5 u:3", 0.7)
+	set('ヨ', "yo io jo y:5 o:3", 0.7)
+	set('ワ', "wa va ua w:5", 0.7)
+	set('ヲ', "o wo", 0.7)
+	set('ヴ', "vu v", 1)
+	set('ン', "n m", 0.3)
+	set('ッ', ":1", 0) // doubles the next consonant
+	set('ー', ":1", 0) // lengthens the vowel
+	set('・', ":1", 0)
+	for k, v := range map[rune]string{'ァ': "a", 'ィ': "i", 'ゥ': "u", 'ェ': "e", 'ォ': "o", 'ャ': "a ya", 'ュ': "u yu", 'ョ': "o yo"} {
+		set(k, v+" :3", 0.3)
+	}
+	return m
 }

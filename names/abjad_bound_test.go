@@ -6,9 +6,9 @@ import (
 )
 
 // TestAbjadUpperBounds checks AbjadUpper against AbjadSimilarityOf over
-// random pairs of Arabic words and Latin spellings.
+// random pairs of Arabic, Hebrew and katakana words and Latin spellings.
 func TestAbjadUpperBounds(t *testing.T) {
-	ar := []string{"محمد", "احمد", "حسین", "پرویز", "مرتضی", "کریمی", "سنوار", "فضل", "الدين", "عبد", "یوسف", "جمیله", "ظریف", "ثروت", "قاسم", "گل", "بخت", "حقانی", "لادن", "نصیر"}
+	ar := []string{"محمد", "احمد", "حسین", "پرویز", "مرتضی", "کریمی", "סימנוב", "פרנקו", "קרניר", "שרון", "ウラジミル", "プーチン", "ファッタフ", "ジャンコビク", "سنوار", "فضل", "الدين", "عبد", "یوسف", "جمیله", "ظریف", "ثروت", "قاسم", "گل", "بخت", "حقانی", "لادن", "نصیر"}
 	lat := []string{"mohammed", "ahmad", "hossein", "parviz", "morteza", "karimi", "karim", "sinwar", "fazl", "fadl", "uddin", "abdul", "yousef", "djamila", "zarif", "tharwat", "qasem", "gul", "bakht", "haqqani", "ladin", "nasir", "smith", "yahya", "x", "hh", "aeiou", "bbbbb", "zzz", "shah"}
 	r := rand.New(rand.NewSource(1))
 	for i := 0; i < 5000; i++ {

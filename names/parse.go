@@ -86,7 +86,8 @@ func parseWordsSlow(ws []Word, c Class) []Part {
 		}
 		p := Part{Word: w, Key: CanonicalFor(w.Text, c)}
 		switch {
-		case c != OrgClass && leading && titles[w.Text] && i < len(ws)-1:
+		case c != OrgClass && leading && titles[w.Text] && i < len(ws)-1,
+			c != OrgClass && leading && articleBeforeTitle(w.Text, ws, i):
 			p.Tag = TagTitle
 		case isDigits(w.Text) || (c != PersonClass && romanNumerals[w.Text] && i > 0):
 			p.Tag = TagNumber
@@ -115,6 +116,14 @@ func parseWordsSlow(ws []Word, c Class) []Part {
 		parts = append(parts, p)
 	}
 	return parts
+}
+
+// articleBeforeTitle reports whether word i of ws, spelt t, is the article
+// of an Arabic-script word before a title that is not the name's last
+// word (الرئيس, الشيخ read "al riys", "al shikh"; آیت الله "ayt al lh"): the
+// article goes with the title.
+func articleBeforeTitle(t string, ws []Word, i int) bool {
+	return t == "al" && ws[i].Script == "Arab" && i+2 < len(ws) && titles[ws[i+1].Text]
 }
 
 // cjk reports whether script is Han or Hangul.
@@ -521,7 +530,8 @@ func parseWords(ws []Word, c Class) []Part {
 			}
 		}
 		switch {
-		case c != OrgClass && leading && f&flagTitle != 0 && i < len(ws)-1:
+		case c != OrgClass && leading && f&flagTitle != 0 && i < len(ws)-1,
+			c != OrgClass && leading && articleBeforeTitle(w.Text, ws, i):
 			p.Tag = TagTitle
 		case all || (c != PersonClass && f&flagRoman != 0 && i > 0):
 			p.Tag = TagNumber

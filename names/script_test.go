@@ -119,3 +119,51 @@ func TestCommonness(t *testing.T) {
 		t.Error("a rare name has a gender")
 	}
 }
+
+// Ukrainian, Serbian and Belarusian Cyrillic are read with their own
+// romanisations when a name shows a letter only that language uses.
+func TestCyrillicVariants(t *testing.T) {
+	for in, want := range map[string]string{
+		"Григорій Іваненко": "hryhorii ivanenko",
+		"Ђорђе Ћирић":       "djordje ciric",
+		"Міхаіл Рыгоравіч":  "mikhail ryhoravich",
+		"Сергей Шойгу":      "sergei shoigu", // Russian: unidecode
+		"Predsjednik Ćirić": "predsjednik ciric",
+	} {
+		if got := Normalize(in); got != want {
+			t.Errorf("Normalize(%s) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Titles in other languages and scripts are titles.
+func TestForeignTitles(t *testing.T) {
+	for _, in := range []string{"Президент Ивар Клаусен", "Predsjednik Ivar Klausen", "الرئيس سمير حداد", "دکتر سمير حداد", "سردار سمير حداد", "آیت الله سمير حداد"} {
+		ps := Parse(in, PersonClass)
+		names := 0
+		for _, p := range ps {
+			if p.Tag == TagName {
+				names++
+			}
+		}
+		if names != 2 {
+			t.Errorf("Parse(%s) = %+v: want the title dropped from two names", in, ps)
+		}
+	}
+}
+
+// Greek is read with its digraphs; Hebrew and katakana letter by letter.
+func TestGreekHebrewKana(t *testing.T) {
+	if got := Normalize("Βλαντιμίρ Πούτιν"); got != "vladimir putin" {
+		t.Errorf("Greek: %q", got)
+	}
+	for _, c := range [][2]string{{"ולדימיר", "vladimir"}, {"פוטין", "putin"}, {"ウラジミル", "vladimir"}, {"プーチン", "putin"}} {
+		w := Words(c[0])[0]
+		if s, ok := AbjadSimilarityOf(w, c[1]); !ok || s < 0.8 {
+			t.Errorf("%s ~ %s: %.2f %v", c[0], c[1], s, ok)
+		}
+	}
+	if s, _ := AbjadSimilarityOf(Words("ウラジミル")[0], "kazimir"); s >= 0.62 {
+		t.Errorf("ウラジミル ~ kazimir: %.2f", s)
+	}
+}
