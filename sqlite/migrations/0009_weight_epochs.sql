@@ -9,3 +9,8 @@ CREATE TABLE weight_epochs (
 	lists   TEXT NOT NULL, -- JSON {list: version} derived from
 	rarity  TEXT NOT NULL  -- JSON {part key: factor}
 );
+
+-- A re-screening run records the epoch it screened with; the name
+-- signature it recorded before is no longer needed.
+ALTER TABLE watch_runs ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE watch_runs DROP COLUMN stats;
