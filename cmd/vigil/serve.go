@@ -28,6 +28,7 @@ import (
 	"github.com/vigil-screening/vigil/sqlite"
 	"github.com/vigil-screening/vigil/text"
 	"github.com/vigil-screening/vigil/watch"
+	"github.com/vigil-screening/vigil/weights"
 )
 
 func init() {
@@ -461,7 +462,13 @@ func (l *listLoader) rebuild(ctx context.Context) (*vhttp.Snapshot, error) {
 		return nil, err
 	}
 	problems, missing := l.last.problems, l.last.missing(cur)
-	key := versionsKey(cur)
+	// The index is built again when the versions or the weight epoch
+	// (which another process may have begun) changed.
+	ep, err := l.st.CurrentEpoch(ctx)
+	if err != nil && !errors.Is(err, vigil.ErrNotFound) {
+		return nil, err
+	}
+	key := fmt.Sprintf("%s weights %d", versionsKey(cur), ep.ID)
 	if old := l.current(); old != nil && key == l.built {
 		return &vhttp.Snapshot{Index: old.Index, Versions: cur, Built: old.Built, Problems: problems, Missing: missing}, nil
 	}
@@ -476,19 +483,22 @@ func (l *listLoader) rebuild(ctx context.Context) (*vhttp.Snapshot, error) {
 		entries[i] = match.Entry{Entity: &rows[i].Entity, Version: rows[i].Version.Label()}
 		ents[i] = &rows[i].Entity
 	}
-	ix := match.NewIndex(entries)
+	ix, ep, err := weights.For(ctx, l.st, entries, cur, weights.Options{})
+	if err != nil {
+		return nil, err
+	}
 	sc, err := text.New(ents, ix, text.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("building the text scanner: %w", err)
 	}
 	l.scanner.Store(&scannerFor{ix: ix, sc: sc})
-	if c, err := watch.NewCorpus(cur, entries, ix); err == nil {
+	if c, err := watch.NewCorpus(cur, entries, ix, ep); err == nil {
 		l.watch.served(c)
 	} else {
 		l.log.Warn("the watched subjects are re-screened at the next refresh", "err", err)
 	}
-	l.built = key
-	l.log.Info("index built", "entities", len(entries), "took", time.Since(start).Round(time.Millisecond).String())
+	l.built = fmt.Sprintf("%s weights %d", versionsKey(cur), ep.ID)
+	l.log.Info("index built", "entities", len(entries), "weight_epoch", ep.ID, "took", time.Since(start).Round(time.Millisecond).String())
 	return &vhttp.Snapshot{Index: ix, Versions: cur, Problems: problems, Missing: missing}, nil
 }
 
@@ -500,7 +510,12 @@ func (l *listLoader) buildIndex(ctx context.Context, vs []vigil.ListVersion) (vh
 	if err != nil {
 		return nil, err
 	}
-	ix := match.NewIndex(entries)
+	// The current epoch's weights, as the served index has (a date's
+	// lists never begin an epoch).
+	ix, _, err := weights.With(ctx, l.st, entries)
+	if err != nil {
+		return nil, err
+	}
 	l.log.Info("as-of index built", "versions", versionsKey(vs), "entities", len(entries), "took", time.Since(start).Round(time.Millisecond).String())
 	return ix, nil
 }
