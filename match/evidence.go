@@ -13,7 +13,7 @@ import (
 const (
 	dobExact      = 0.06
 	dobYear       = 0.03
-	dobContradict = -0.25
+	dobContradict = -0.15
 	natMatch      = 0.02
 	natMismatch   = -0.05
 	genderMatch   = 0.01
