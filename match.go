@@ -25,6 +25,9 @@ type Feature struct {
 // Match is one listed entity that a query may be.
 type Match struct {
 	EntityID string `json:"entity_id"`
+	// Subject is the id of the listed subject that holds the entity (see
+	// ListedSubject), set by the screening paths that group by subject.
+	Subject string `json:"subject,omitempty"`
 	Source   string `json:"source"`
 	Ref      string `json:"ref"`
 	Kind     Kind   `json:"kind"`
