@@ -28,9 +28,9 @@ type Match struct {
 	// Subject is the id of the listed subject that holds the entity (see
 	// ListedSubject), set by the screening paths that group by subject.
 	Subject string `json:"subject,omitempty"`
-	Source   string `json:"source"`
-	Ref      string `json:"ref"`
-	Kind     Kind   `json:"kind"`
+	Source  string `json:"source"`
+	Ref     string `json:"ref"`
+	Kind    Kind   `json:"kind"`
 	// Name is the entity's primary name; MatchedName the name (alias, script)
 	// that matched the query.
 	Name        string    `json:"name"`

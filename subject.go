@@ -149,6 +149,10 @@ type SubjectCluster struct {
 type Linking struct {
 	Clusters []SubjectCluster
 	Refused  []SubjectLink
+	// Basis fingerprints what the clusters were found from (the list
+	// versions, the judgements, the linker's rules): linking the same basis
+	// again finds the same clusters.
+	Basis string
 }
 
 // LinkingResult says what storing a Linking changed.
@@ -187,6 +191,8 @@ type LinkStore interface {
 	Judge(ctx context.Context, j LinkJudgement) (LinkJudgement, error)
 	// Judgements returns the judgements in force: the newest on each pair.
 	Judgements(ctx context.Context) ([]LinkJudgement, error)
+	// LinkBasis returns the Basis of the last Linking saved ("" for none).
+	LinkBasis(ctx context.Context) (string, error)
 }
 
 // SubjectPrefix starts every subject id.

@@ -10,7 +10,7 @@ func TestAssignSubjectIDs(t *testing.T) {
 		"un:1": "S1", "ofac:1": "S1", // S1 continues, gaining uk:1
 		"un:2": "S2", "ofac:2": "S2", "ca:2": "S2", // S2 splits: ca:2 leaves
 		"un:3": "S3", "ofac:3": "S4", // S3 and S4 merge: S3 wins the tie (lower id)
-		"un:5": "S5", // S5 is delisted
+		"un:5": "S5",                                // S5 is delisted
 		"un:9": "S9", "ofac:9": "S9", "eu:9": "S10", // S9 keeps the larger part
 	}
 	clusters := [][]string{

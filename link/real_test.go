@@ -1,0 +1,82 @@
+package link
+
+import (
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/eval"
+	"github.com/vigil-screening/vigil/internal/shared"
+	"github.com/vigil-screening/vigil/match"
+)
+
+var real struct {
+	once    sync.Once
+	entries []match.Entry
+	ix      *match.Index
+	linking vigil.Linking
+	err     error
+}
+
+// realLinking links the newest snapshot of every shared list, once.
+func realLinking(t *testing.T) ([]match.Entry, *match.Index, vigil.Linking) {
+	t.Helper()
+	dir := shared.Path(t, "data/lists")
+	real.once.Do(func() {
+		real.entries, real.err = eval.LoadLists(dir)
+		if real.err != nil {
+			return
+		}
+		real.ix = match.NewIndex(real.entries)
+		real.linking = Link(Listings(real.entries), real.ix, nil, DefaultOptions)
+	})
+	if real.err != nil {
+		t.Fatal(real.err)
+	}
+	return real.entries, real.ix, real.linking
+}
+
+func TestRealLists(t *testing.T) {
+	_, _, l := realLinking(t)
+	// Qasem Soleimani: UN and OFAC by passport, OFAC and the CSL by
+	// ent_num, Canada by name and date of birth. Ghasem Soleymani
+	// (un:IRi.040), whose name is near but who has no date of birth
+	// listed, is another man.
+	if c := clusterOf(l, "un:IRi.039"); !slices.Equal(c.Entities, []string{"ca:Iran/1-2/89", "ofac:10481", "un:IRi.039", "us_csl:10481"}) {
+		t.Errorf("Soleimani = %+v", c)
+	}
+	if c := clusterOf(l, "un:IRi.040"); !slices.Equal(c.Entities, []string{"un:IRi.040"}) {
+		t.Errorf("Soleymani = %+v, want alone", c)
+	}
+	// The Quds Force: the CSL copy of the OFAC listing, and the UK's by name.
+	if !together(l, "ofac:10465", "us_csl:10465", "uk:11241") {
+		t.Errorf("Quds Force = %+v", clusterOf(l, "ofac:10465"))
+	}
+	// Abu Zayd Umar Dorda on six lists: the EU and UK say which UN listing.
+	if !together(l, "un:LYi.006", "eu:EU.3886.3", "uk:11657", "ofac:12632", "us_csl:12632", "au:1242") {
+		t.Errorf("Dorda = %+v", clusterOf(l, "un:LYi.006"))
+	}
+	// Near names that are different listings.
+	for _, p := range [][2]string{
+		{"ofac:24811", "ofac:24812"}, // 33RD and 99TH LIGHT INFANTRY DIVISION
+		{"ofac:7852", "ofac:7864"},   // Kamal and Jamal Mustafa al-Tikriti
+		{"ofac:23733", "ofac:23734"}, // SAM JONG 1 and 2
+		{"un:KPe.070", "uk:13655"},   // a ship and the company whose UN reference the UK gives it
+	} {
+		if together(l, p[0], p[1]) {
+			t.Errorf("%s and %s linked: %+v", p[0], p[1], clusterOf(l, p[0]))
+		}
+	}
+	sizes, rules := map[int]int{}, map[vigil.LinkRule]int{}
+	for _, c := range l.Clusters {
+		sizes[len(c.Entities)]++
+		if len(c.Entities) > 9 {
+			t.Errorf("a subject of %d listings: %v", len(c.Entities), c.Entities)
+		}
+		for _, k := range c.Links {
+			rules[k.Rule]++
+		}
+	}
+	t.Logf("%d subjects; by size %v; links by rule %v; %d refused", len(l.Clusters), sizes, rules, len(l.Refused))
+}

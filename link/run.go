@@ -1,0 +1,61 @@
+package link
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/match"
+)
+
+// rulesVersion names the linker's rules in a Basis: change it with them,
+// so that the next import links again.
+const rulesVersion = "link/1"
+
+// Basis fingerprints what a linking is found from: the labels of the list
+// versions linked, the judgements in force and the options. Versions are
+// immutable, so the same basis links to the same clusters.
+func Basis(versions []string, js []vigil.LinkJudgement, opt Options) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%v\n", rulesVersion, Options{opt.PersonName, opt.PersonNamePartial, opt.OtherName, opt.DocumentName, opt.MaxHolders, 0})
+	vs := slices.Clone(versions)
+	slices.Sort(vs)
+	for _, v := range slices.Compact(vs) {
+		fmt.Fprintf(h, "v %s\n", v)
+	}
+	for _, j := range js {
+		fmt.Fprintf(h, "j %s %s %s %d\n", j.A, j.B, j.Verdict, j.At.UnixMilli())
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Run links the listings of entries (the current list versions, indexed in
+// ix) under the judgements in st and saves the subjects found, unless st's
+// subjects were linked from the same basis already. linked says whether it
+// linked.
+func Run(ctx context.Context, st vigil.LinkStore, entries []match.Entry, ix Screener, opt Options, now time.Time) (res vigil.LinkingResult, linked bool, err error) {
+	js, err := st.Judgements(ctx)
+	if err != nil {
+		return res, false, err
+	}
+	labels := make([]string, 0, 16)
+	for _, e := range entries {
+		if len(labels) == 0 || labels[len(labels)-1] != e.Version {
+			labels = append(labels, e.Version)
+		}
+	}
+	basis := Basis(labels, js, opt)
+	if have, err := st.LinkBasis(ctx); err != nil {
+		return res, false, err
+	} else if have == basis {
+		return res, false, nil
+	}
+	l := Link(Listings(entries), ix, js, opt)
+	l.Basis = basis
+	res, err = st.SaveLinking(ctx, l, now)
+	return res, err == nil, err
+}
