@@ -25,12 +25,9 @@ type Feature struct {
 // Match is one listed entity that a query may be.
 type Match struct {
 	EntityID string `json:"entity_id"`
-	// Subject is the id of the listed subject that holds the entity (see
-	// ListedSubject), set by the screening paths that group by subject.
-	Subject string `json:"subject,omitempty"`
-	Source  string `json:"source"`
-	Ref     string `json:"ref"`
-	Kind    Kind   `json:"kind"`
+	Source   string `json:"source"`
+	Ref      string `json:"ref"`
+	Kind     Kind   `json:"kind"`
 	// Name is the entity's primary name; MatchedName the name (alias, script)
 	// that matched the query.
 	Name        string    `json:"name"`
@@ -42,6 +39,9 @@ type Match struct {
 	// Measures the listing imposes (travel ban, asset freeze, …).
 	Measures []Measure `json:"measures,omitempty"`
 	Programs []string  `json:"programs,omitempty"`
+	// Subject is the id of the listed subject that holds the entity (see
+	// ListedSubject), set by the screening paths that group by subject.
+	Subject string `json:"subject,omitempty"`
 }
 
 // Screener answers queries against the loaded lists.
