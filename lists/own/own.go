@@ -277,7 +277,6 @@ func entity(list string, rec batch.Record, extraCols map[string]string) (vigil.E
 	return e, ""
 }
 
-
 // split splits a multi-valued cell at ";" or "|".
 func split(s string) []string {
 	var out []string
