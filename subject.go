@@ -148,11 +148,29 @@ type SubjectCluster struct {
 // it did not apply.
 type Linking struct {
 	Clusters []SubjectCluster
-	Refused  []SubjectLink
-	// Basis fingerprints what the clusters were found from (the list
-	// versions, the judgements, the linker's rules): linking the same basis
-	// again finds the same clusters.
-	Basis string
+	// Refused are the links found and not applied, with why.
+	Refused []SubjectLink
+	// Notes are what the lists seem to say and is not a link (a ship given
+	// its owner's UN reference): shown, never weighed.
+	Notes []SubjectLink
+	// Parts maps each listing linked to the list that lists a subject once
+	// (its list; the list within the US CSL), for clustering again.
+	Parts map[string]string
+	// Versions are the labels of the list versions linked; Basis
+	// fingerprints them with the judgements and the linker's rules:
+	// linking the same basis again finds the same clusters.
+	Versions []string
+	Basis    string
+}
+
+// LinkGraph is a stored linking's listings and links: enough to cluster
+// again under new judgements without finding the links again.
+type LinkGraph struct {
+	Parts map[string]string
+	// Links are every link found, applied or refused; Notes as found.
+	Links    []SubjectLink
+	Notes    []SubjectLink
+	Versions []string
 }
 
 // LinkingResult says what storing a Linking changed.
@@ -193,6 +211,9 @@ type LinkStore interface {
 	Judgements(ctx context.Context) ([]LinkJudgement, error)
 	// LinkBasis returns the Basis of the last Linking saved ("" for none).
 	LinkBasis(ctx context.Context) (string, error)
+	// LinkGraph returns the last Linking saved, as a graph to cluster
+	// again (a new judgement needs no new search for links).
+	LinkGraph(ctx context.Context) (LinkGraph, error)
 }
 
 // SubjectPrefix starts every subject id.

@@ -87,12 +87,19 @@ type edge struct {
 	detail string
 }
 
+// graph is what clustering needs of the listings: their ids and the list
+// that lists each once (listPart).
+type graph struct {
+	ids  []string
+	byID map[string]int32
+	part []string
+}
+
 // linker holds a run's listings and what it found.
 type linker struct {
+	graph
 	ls    []Listing
-	byID  map[string]int32
 	facts []facts
-	part  []string // listPart of each listing
 	opt   Options
 	// notSame are the links the lists seem to state that are not
 	// identities (a ship given its owner's UN reference).
@@ -106,9 +113,12 @@ func Link(ls []Listing, ix Screener, js []vigil.LinkJudgement, opt Options) vigi
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
 	}
-	l := &linker{ls: ls, byID: make(map[string]int32, len(ls)), facts: make([]facts, len(ls)), part: make([]string, len(ls)), opt: opt}
+	ls = distinct(ls)
+	l := &linker{ls: ls, facts: make([]facts, len(ls)), opt: opt,
+		graph: graph{ids: make([]string, len(ls)), byID: make(map[string]int32, len(ls)), part: make([]string, len(ls))}}
 	for i := range ls {
-		l.byID[ls[i].Entity.ID] = int32(i)
+		l.ids[i] = ls[i].Entity.ID
+		l.byID[l.ids[i]] = int32(i)
 		l.facts[i] = factsOf(ls[i].Entity)
 		l.part[i] = listPart(ls[i])
 	}
@@ -122,8 +132,63 @@ func Link(ls []Listing, ix Screener, js []vigil.LinkJudgement, opt Options) vigi
 	if ix != nil {
 		edges = append(edges, l.scored(ix)...)
 	}
-	pos, neg, unsure := l.judgements(js)
-	return l.cluster(append(pos, edges...), neg, unsure)
+	out := l.graph.cluster(edges, js)
+	out.Notes = l.notSame
+	return out
+}
+
+// Recluster clusters again the links a linking found (a stored
+// vigil.LinkGraph) under new judgements, without finding the links again:
+// it gives what Link gives over the same listings with those judgements.
+func Recluster(g vigil.LinkGraph, js []vigil.LinkJudgement) vigil.Linking {
+	ids := make([]string, 0, len(g.Parts))
+	for id := range g.Parts {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	gr := graph{ids: ids, byID: make(map[string]int32, len(ids)), part: make([]string, len(ids))}
+	for i, id := range ids {
+		gr.byID[id] = int32(i)
+		gr.part[i] = g.Parts[id]
+	}
+	var edges []edge
+	for _, k := range g.Links {
+		a, okA := gr.byID[k.A]
+		b, okB := gr.byID[k.B]
+		if !okA || !okB || a == b || k.Rule == vigil.RuleJudgement {
+			continue // judgements come from js
+		}
+		edges = append(edges, gr.edge(a, b, k.Rule, k.Score, k.Detail))
+	}
+	out := gr.cluster(edges, js)
+	out.Notes, out.Versions = g.Notes, g.Versions
+	return out
+}
+
+// distinct returns the listings with one of each entity id: an entity
+// listed by two lists of its source under one id (an OFAC ent_num on the
+// SDN and the consolidated list) is one listing, kept with the first list
+// by name, whatever the order.
+func distinct(ls []Listing) []Listing {
+	at := make(map[string]int, len(ls))
+	dup := false
+	for i, l := range ls {
+		j, ok := at[l.Entity.ID]
+		if !ok || l.List < ls[j].List {
+			at[l.Entity.ID] = i
+		}
+		dup = dup || ok
+	}
+	if !dup {
+		return ls
+	}
+	out := make([]Listing, 0, len(at))
+	for i, l := range ls {
+		if at[l.Entity.ID] == i {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // sameAs returns the links the lists state: a same_as relation naming a
@@ -165,16 +230,18 @@ func sameAsWhat(id string) string {
 }
 
 // edge makes a link between listings i and j in id order.
-func (l *linker) edge(i, j int32, rule vigil.LinkRule, score float64, detail string) edge {
-	if l.ls[j].Entity.ID < l.ls[i].Entity.ID {
+func (g *graph) edge(i, j int32, rule vigil.LinkRule, score float64, detail string) edge {
+	if g.ids[j] < g.ids[i] {
 		i, j = j, i
 	}
-	return edge{a: i, b: j, rule: rule, score: score, detail: detail}
+	// Scores are kept as stored (three decimals), so that clustering the
+	// stored links again orders them as the first clustering did.
+	return edge{a: i, b: j, rule: rule, score: round3(score), detail: detail}
 }
 
 // judgements turns judgements into positive links and negative and unsure
 // pairs, leaving out those naming a listing not present.
-func (l *linker) judgements(js []vigil.LinkJudgement) (pos []edge, neg, unsure []judged) {
+func (l *graph) judgements(js []vigil.LinkJudgement) (pos []edge, neg, unsure []judged) {
 	for _, j := range js {
 		a, okA := l.byID[j.A]
 		b, okB := l.byID[j.B]
@@ -237,12 +304,14 @@ func ruleRank(r vigil.LinkRule) int {
 	return 3
 }
 
-// cluster joins listings along the edges, strongest first, under the
-// negative judgements and the one-listing-per-list rule for scored links,
-// and returns the clusters with the links inside each and the links
-// refused.
-func (l *linker) cluster(edges []edge, neg, unsure []judged) vigil.Linking {
-	id := func(i int32) string { return l.ls[i].Entity.ID }
+// cluster joins listings along the edges and the positive judgements,
+// strongest first, under the negative judgements and the one listing per
+// list rule for scored links, and returns the clusters with the links
+// inside each and the links refused.
+func (l *graph) cluster(edges []edge, js []vigil.LinkJudgement) vigil.Linking {
+	pos, neg, unsure := l.judgements(js)
+	edges = append(pos, edges...)
+	id := func(i int32) string { return l.ids[i] }
 	slices.SortFunc(edges, func(x, y edge) int {
 		if c := cmp.Compare(ruleRank(x.rule), ruleRank(y.rule)); c != 0 {
 			return c
@@ -264,22 +333,19 @@ func (l *linker) cluster(edges []edge, neg, unsure []judged) vigil.Linking {
 		negs[n.a] = append(negs[n.a], n)
 		negs[n.b] = append(negs[n.b], n)
 	}
-	u := newUnion(len(l.ls))
-	lists := make([][]int32, len(l.ls)) // by root: one listing of each list
+	u := newUnion(len(l.ids))
+	lists := make([][]int32, len(l.ids)) // by root: one listing of each list
 	for i := range lists {
 		lists[i] = []int32{int32(i)}
 	}
 	var kept []edge
 	var refused []vigil.SubjectLink
-	type pair struct{ a, b int32 }
-	explained := map[pair]bool{} // pairs with a link kept: the strongest says why
 	for _, e := range edges {
 		ra, rb := u.find(e.a), u.find(e.b)
 		if ra == rb {
-			if p := (pair{e.a, e.b}); !explained[p] {
-				explained[p] = true
-				kept = append(kept, e)
-			}
+			// Every link is kept: it says why too, and a judgement that
+			// clusters the stored links again may need it.
+			kept = append(kept, e)
 			continue
 		}
 		if n, ok := u.apart(ra, rb, negs); ok {
@@ -289,7 +355,7 @@ func (l *linker) cluster(edges []edge, neg, unsure []judged) vigil.Linking {
 		if e.rule == vigil.RuleScored {
 			if x, y, ok := l.sameList(lists[ra], lists[rb]); ok {
 				refused = append(refused, l.link(e, fmt.Sprintf("refused: it would join %s and %s, two listings of %s (one list lists a subject once)",
-					id(x), id(y), l.ls[x].List)))
+					id(x), id(y), l.part[x])))
 				continue
 			}
 		}
@@ -300,7 +366,6 @@ func (l *linker) cluster(edges []edge, neg, unsure []judged) vigil.Linking {
 		} else {
 			lists[ra] = nil
 		}
-		explained[pair{e.a, e.b}] = true
 		kept = append(kept, e)
 	}
 	// Unsure judgements on pairs of one subject are shown with its links.
@@ -312,8 +377,9 @@ func (l *linker) cluster(edges []edge, neg, unsure []judged) vigil.Linking {
 		}
 	}
 	byRoot := map[int32]int{}
-	var out vigil.Linking
-	for i := range l.ls {
+	out := vigil.Linking{Parts: make(map[string]string, len(l.ids))}
+	for i := range l.ids {
+		out.Parts[l.ids[i]] = l.part[i]
 		r := u.find(int32(i))
 		k, ok := byRoot[r]
 		if !ok {
@@ -332,12 +398,12 @@ func (l *linker) cluster(edges []edge, neg, unsure []judged) vigil.Linking {
 		out.Clusters[i].Entities = slices.Compact(out.Clusters[i].Entities)
 	}
 	slices.SortFunc(out.Clusters, func(a, b vigil.SubjectCluster) int { return strings.Compare(a.Entities[0], b.Entities[0]) })
-	out.Refused = append(refused, l.notSame...)
+	out.Refused = refused
 	return out
 }
 
 // sameList returns a listing of xs and one of ys on the same list, if any.
-func (l *linker) sameList(xs, ys []int32) (int32, int32, bool) {
+func (l *graph) sameList(xs, ys []int32) (int32, int32, bool) {
 	for _, x := range xs {
 		for _, y := range ys {
 			if l.part[x] == l.part[y] {
@@ -359,8 +425,8 @@ func listPart(l Listing) string {
 }
 
 // link turns an edge into a SubjectLink.
-func (l *linker) link(e edge, refused string) vigil.SubjectLink {
-	return vigil.SubjectLink{A: l.ls[e.a].Entity.ID, B: l.ls[e.b].Entity.ID, Rule: e.rule, Score: round3(e.score), Detail: e.detail, Refused: refused}
+func (l *graph) link(e edge, refused string) vigil.SubjectLink {
+	return vigil.SubjectLink{A: l.ids[e.a], B: l.ids[e.b], Rule: e.rule, Score: round3(e.score), Detail: e.detail, Refused: refused}
 }
 
 func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }

@@ -85,7 +85,7 @@ func why(l vigil.Linking, a, b string) (vigil.LinkRule, string) {
 
 func refusedWhy(l vigil.Linking, a, b string) string {
 	a, b = vigil.OrderPair(a, b)
-	for _, k := range l.Refused {
+	for _, k := range append(l.Refused, l.Notes...) {
 		if k.A == a && k.B == b {
 			return k.Refused
 		}
@@ -321,7 +321,7 @@ func TestOrderDoesNotMatter(t *testing.T) {
 }
 
 func equalLinking(a, b vigil.Linking) bool {
-	if len(a.Clusters) != len(b.Clusters) || !slices.Equal(a.Refused, b.Refused) {
+	if len(a.Clusters) != len(b.Clusters) || !slices.Equal(a.Refused, b.Refused) || !slices.Equal(a.Notes, b.Notes) {
 		return false
 	}
 	for i := range a.Clusters {
@@ -356,6 +356,47 @@ func TestCompareDOBs(t *testing.T) {
 	} {
 		if got, _ := compareDOBs(c.a, c.b); got != c.want {
 			t.Errorf("compareDOBs(%v, %v) = %d, want %d", c.a, c.b, got, c.want)
+		}
+	}
+}
+
+// graphOf is what a store keeps of a linking for Recluster.
+func graphOf(l vigil.Linking) vigil.LinkGraph {
+	g := vigil.LinkGraph{Parts: l.Parts, Notes: l.Notes, Versions: l.Versions}
+	for _, c := range l.Clusters {
+		g.Links = append(g.Links, c.Links...)
+	}
+	return vigil.LinkGraph{Parts: g.Parts, Links: append(g.Links, l.Refused...), Notes: g.Notes, Versions: g.Versions}
+}
+
+// Clustering the stored links again under new judgements gives what
+// linking from scratch with them gives.
+func TestReclusterMatchesLink(t *testing.T) {
+	var ls []Listing
+	for _, n := range []struct{ id, name, dob string }{
+		{"un:1", "Abu ALPHA", "1970-01-01"}, {"uk:1", "ALPHA, Abu", "1970-01-01"}, {"au:1", "Abu Alfa", "1970-01-01"},
+		{"un:2", "Omar BETA", "1980"}, {"uk:2", "BETA Omar", "1980"}, {"ca:2", "Omar Betta", "1980-02-02"},
+		{"eu:3", "Jamal GAMMA", "1955-05-04"}, {"au:3", "Kamal GAMMA", "1955-05-04"}, {"au:4", "Jamal GAMMA", "1955-05-04"},
+	} {
+		ls = append(ls, listing(person(n.id, n.name, n.dob)))
+	}
+	ls[1].Entity.Relations = []vigil.Relation{{EntityID: "un:1", Type: vigil.RelationSameAs}}
+	g := graphOf(linkAll(t, ls))
+	at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	for _, js := range [][]vigil.LinkJudgement{
+		nil,
+		{{A: "uk:1", B: "un:1", Verdict: vigil.VerdictNegative, By: "a", At: at}},
+		{{A: "au:1", B: "uk:1", Verdict: vigil.VerdictNegative, By: "a", At: at}, {A: "au:3", B: "eu:3", Verdict: vigil.VerdictPositive, By: "b", At: at}},
+		{{A: "au:4", B: "eu:3", Verdict: vigil.VerdictNegative, By: "a", At: at}, {A: "ca:2", B: "un:2", Verdict: vigil.VerdictUnsure, By: "c", At: at}},
+	} {
+		want := linkAll(t, ls, js...)
+		got := Recluster(g, js)
+		if !equalLinking(got, want) {
+			t.Errorf("judgements %+v:\nrecluster %+v\nlink      %+v", js, got, want)
+		}
+		// And again from what that linking stored.
+		if again := Recluster(graphOf(got), js); !equalLinking(again, want) {
+			t.Errorf("judgements %+v: recluster of a recluster differs", js)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/eval"
@@ -79,4 +80,31 @@ func TestRealLists(t *testing.T) {
 		}
 	}
 	t.Logf("%d subjects; by size %v; links by rule %v; %d refused", len(l.Clusters), sizes, rules, len(l.Refused))
+}
+
+// On the real lists too, a judgement clusters the stored links again to
+// what linking from scratch with it gives.
+func TestRealRecluster(t *testing.T) {
+	entries, ix, l := realLinking(t)
+	at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	js := []vigil.LinkJudgement{
+		{A: "ofac:10481", B: "un:IRi.039", Verdict: vigil.VerdictNegative, By: "alice", At: at},
+		{A: "ofac:24811", B: "ofac:24812", Verdict: vigil.VerdictPositive, By: "bob", At: at},
+		{A: "au:1242", B: "uk:11657", Verdict: vigil.VerdictUnsure, By: "carol", At: at},
+	}
+	want := Link(Listings(entries), ix, js, DefaultOptions)
+	got := Recluster(graphOf(l), js)
+	if !equalLinking(got, want) {
+		for i := range min(len(got.Clusters), len(want.Clusters)) {
+			if !slices.Equal(got.Clusters[i].Entities, want.Clusters[i].Entities) || !slices.Equal(got.Clusters[i].Links, want.Clusters[i].Links) {
+				t.Errorf("first difference: %+v, want %+v", got.Clusters[i], want.Clusters[i])
+				break
+			}
+		}
+		t.Fatalf("reclustering the stored links differs from linking with the judgements (%d, %d clusters; %d, %d refused)",
+			len(got.Clusters), len(want.Clusters), len(got.Refused), len(want.Refused))
+	}
+	if together(got, "ofac:10481", "un:IRi.039") || !together(got, "ofac:24811", "ofac:24812") {
+		t.Errorf("judgements not followed")
+	}
 }

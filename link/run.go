@@ -55,7 +55,24 @@ func Run(ctx context.Context, st vigil.LinkStore, entries []match.Entry, ix Scre
 		return res, false, nil
 	}
 	l := Link(Listings(entries), ix, js, opt)
-	l.Basis = basis
+	l.Versions, l.Basis = labels, basis
 	res, err = st.SaveLinking(ctx, l, now)
 	return res, err == nil, err
+}
+
+// Rejudge clusters the stored links again under the judgements in force
+// (after a judgement) and saves the subjects: no index is needed, and
+// subjects keep their ids as on every linking.
+func Rejudge(ctx context.Context, st vigil.LinkStore, opt Options, now time.Time) (vigil.LinkingResult, error) {
+	g, err := st.LinkGraph(ctx)
+	if err != nil {
+		return vigil.LinkingResult{}, err
+	}
+	js, err := st.Judgements(ctx)
+	if err != nil {
+		return vigil.LinkingResult{}, err
+	}
+	l := Recluster(g, js)
+	l.Basis = Basis(g.Versions, js, opt)
+	return st.SaveLinking(ctx, l, now)
 }

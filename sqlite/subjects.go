@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -17,6 +18,7 @@ var _ vigil.LinkStore = (*Store)(nil)
 type memberRow struct {
 	subject string
 	current bool
+	part    string
 }
 
 // SaveLinking replaces the subjects in force with l's clusters (see
@@ -28,7 +30,7 @@ func (s *Store) SaveLinking(ctx context.Context, l vigil.Linking, at time.Time) 
 		if err := tx.QueryRowContext(ctx, "SELECT next FROM subject_state WHERE id = 1").Scan(&next); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, "SELECT entity, subject, current FROM subject_members")
+		rows, err := tx.QueryContext(ctx, "SELECT entity, subject, current, part FROM subject_members")
 		if err != nil {
 			return err
 		}
@@ -38,7 +40,7 @@ func (s *Store) SaveLinking(ctx context.Context, l vigil.Linking, at time.Time) 
 		for rows.Next() {
 			var e string
 			var m memberRow
-			if err := rows.Scan(&e, &m.subject, &m.current); err != nil {
+			if err := rows.Scan(&e, &m.subject, &m.current, &m.part); err != nil {
 				rows.Close()
 				return err
 			}
@@ -61,8 +63,8 @@ func (s *Store) SaveLinking(ctx context.Context, l vigil.Linking, at time.Time) 
 
 		// New subjects; kept ones whose listings changed.
 		kept := map[string]bool{}
-		upsert, err := tx.PrepareContext(ctx, `INSERT INTO subject_members (entity, subject, current) VALUES (?, ?, 1)
-ON CONFLICT (entity) DO UPDATE SET subject = excluded.subject, current = 1`)
+		upsert, err := tx.PrepareContext(ctx, `INSERT INTO subject_members (entity, subject, current, part) VALUES (?, ?, 1, ?)
+ON CONFLICT (entity) DO UPDATE SET subject = excluded.subject, current = 1, part = excluded.part`)
 		if err != nil {
 			return err
 		}
@@ -85,10 +87,11 @@ ON CONFLICT (entity) DO UPDATE SET subject = excluded.subject, current = 1`)
 			}
 			for _, e := range c.Entities {
 				placed[e] = id
-				if m, ok := members[e]; ok && m.current && m.subject == id {
+				part := l.Parts[e]
+				if m, ok := members[e]; ok && m.current && m.subject == id && m.part == part {
 					continue
 				}
-				if _, err := upsert.ExecContext(ctx, e, id); err != nil {
+				if _, err := upsert.ExecContext(ctx, e, id, part); err != nil {
 					return err
 				}
 			}
@@ -116,24 +119,37 @@ ON CONFLICT (entity) DO UPDATE SET subject = excluded.subject, current = 1`)
 		if _, err := tx.ExecContext(ctx, "DELETE FROM subject_links"); err != nil {
 			return err
 		}
-		ins, err := tx.PrepareContext(ctx, "INSERT INTO subject_links (a, b, rule, score, detail, refused) VALUES (?, ?, ?, ?, ?, ?)")
+		ins, err := tx.PrepareContext(ctx, "INSERT INTO subject_links (a, b, rule, score, detail, refused, note) VALUES (?, ?, ?, ?, ?, ?, ?)")
 		if err != nil {
 			return err
 		}
 		defer ins.Close()
+		put := func(k vigil.SubjectLink, refused string, note bool) error {
+			_, err := ins.ExecContext(ctx, k.A, k.B, string(k.Rule), k.Score, k.Detail, refused, note)
+			return err
+		}
 		for _, c := range l.Clusters {
 			for _, k := range c.Links {
-				if _, err := ins.ExecContext(ctx, k.A, k.B, string(k.Rule), k.Score, k.Detail, ""); err != nil {
+				if err := put(k, "", false); err != nil {
 					return err
 				}
 			}
 		}
 		for _, k := range l.Refused {
-			if _, err := ins.ExecContext(ctx, k.A, k.B, string(k.Rule), k.Score, k.Detail, k.Refused); err != nil {
+			if err := put(k, k.Refused, false); err != nil {
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, "UPDATE subject_state SET next = ?, basis = ?, linked = ? WHERE id = 1", next, l.Basis, now)
+		for _, k := range l.Notes {
+			if err := put(k, k.Refused, true); err != nil {
+				return err
+			}
+		}
+		versions, err := json.Marshal(nonNil(l.Versions))
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "UPDATE subject_state SET next = ?, basis = ?, versions = ?, linked = ? WHERE id = 1", next, l.Basis, versions, now)
 		return err
 	})
 	if err != nil {
@@ -258,7 +274,7 @@ func listedSubject(ctx context.Context, tx *sql.Tx, id string) (vigil.ListedSubj
 		in[e] = true
 	}
 	for _, e := range sub.Entities {
-		links, err := scanLinks(tx.QueryContext(ctx, "SELECT a, b, rule, score, detail, refused FROM subject_links WHERE a = ? OR b = ?", e, e))
+		links, err := scanLinks(tx.QueryContext(ctx, "SELECT a, b, rule, score, detail, refused, note FROM subject_links WHERE a = ? OR b = ?", e, e))
 		if err != nil {
 			return sub, err
 		}
@@ -303,6 +319,7 @@ func sortLinks(ls []vigil.SubjectLink) {
 	})
 }
 
+// scanLinks reads links (a, b, rule, score, detail, refused, note).
 func scanLinks(rows *sql.Rows, err error) ([]vigil.SubjectLink, error) {
 	if err != nil {
 		return nil, err
@@ -312,7 +329,8 @@ func scanLinks(rows *sql.Rows, err error) ([]vigil.SubjectLink, error) {
 	for rows.Next() {
 		var k vigil.SubjectLink
 		var rule string
-		if err := rows.Scan(&k.A, &k.B, &rule, &k.Score, &k.Detail, &k.Refused); err != nil {
+		var note bool
+		if err := rows.Scan(&k.A, &k.B, &rule, &k.Score, &k.Detail, &k.Refused, &note); err != nil {
 			return nil, err
 		}
 		k.Rule = vigil.LinkRule(rule)
@@ -376,4 +394,43 @@ func (s *Store) LinkBasis(ctx context.Context) (string, error) {
 	var b string
 	err := s.db.QueryRowContext(ctx, "SELECT basis FROM subject_state WHERE id = 1").Scan(&b)
 	return b, err
+}
+
+// LinkGraph returns the last linking saved, to cluster again (see
+// vigil.LinkStore).
+func (s *Store) LinkGraph(ctx context.Context) (vigil.LinkGraph, error) {
+	g := vigil.LinkGraph{Parts: map[string]string{}}
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return g, err
+	}
+	defer tx.Rollback()
+	var versions []byte
+	if err := tx.QueryRowContext(ctx, "SELECT versions FROM subject_state WHERE id = 1").Scan(&versions); err != nil {
+		return g, err
+	}
+	if err := json.Unmarshal(versions, &g.Versions); err != nil {
+		return g, fmt.Errorf("sqlite: link graph versions: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT entity, part FROM subject_members WHERE current = 1")
+	if err != nil {
+		return g, err
+	}
+	for rows.Next() {
+		var e, part string
+		if err := rows.Scan(&e, &part); err != nil {
+			rows.Close()
+			return g, err
+		}
+		g.Parts[e] = part
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return g, err
+	}
+	if g.Links, err = scanLinks(tx.QueryContext(ctx, "SELECT a, b, rule, score, detail, refused, note FROM subject_links WHERE note = 0 ORDER BY rowid")); err != nil {
+		return g, err
+	}
+	g.Notes, err = scanLinks(tx.QueryContext(ctx, "SELECT a, b, rule, score, detail, refused, note FROM subject_links WHERE note = 1 ORDER BY rowid"))
+	return g, err
 }

@@ -29,7 +29,10 @@ func TestSubjectsKeepTheirIDs(t *testing.T) {
 		cluster("ofac:4"),
 		cluster("un:5"),
 	}, Refused: []vigil.SubjectLink{{A: "un:3", B: "uk:9", Rule: vigil.RuleScored, Score: 0.96, Detail: "names agree", Refused: "refused: two listings of uk"}},
-		Basis: "b1"}, t1)
+		Notes: []vigil.SubjectLink{{A: "uk:7", B: "un:5", Rule: vigil.RuleSameAs, Score: 1, Detail: "uk:7 (vessel) gives UN reference 5", Refused: "not linked: the kinds differ"}},
+		Parts:    map[string]string{"ofac:1": "ofac_sdn", "un:1": "un", "ca:2": "ca", "ofac:2": "ofac_sdn", "un:2": "un", "un:3": "un", "ofac:4": "ofac_cons", "un:5": "un"},
+		Versions: []string{"un@1", "ofac_sdn@1"},
+		Basis:    "b1"}, t1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,6 +61,16 @@ func TestSubjectsKeepTheirIDs(t *testing.T) {
 	}
 	if b, _ := st.LinkBasis(ctx); b != "b1" {
 		t.Errorf("basis = %q", b)
+	}
+	// What a judgement clusters again: every link, the notes apart, each
+	// current listing's list, the versions linked.
+	g, err := st.LinkGraph(ctx)
+	if err != nil || len(g.Links) != 4 || g.Links[3].Refused == "" || len(g.Notes) != 1 || g.Notes[0].A != "uk:7" ||
+		g.Parts["ofac:4"] != "ofac_cons" || len(g.Parts) != 8 || !slices.Equal(g.Versions, []string{"un@1", "ofac_sdn@1"}) {
+		t.Errorf("graph = %+v, %v", g, err)
+	}
+	if s5, _ := st.ListedSubject(ctx, "S5"); len(s5.Refused) != 1 || s5.Refused[0].A != "uk:7" {
+		t.Errorf("S5 notes = %+v", s5.Refused)
 	}
 
 	// A new version: S1 gains uk:1; S2 loses ca:2 (a subject of its own

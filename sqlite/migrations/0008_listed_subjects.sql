@@ -11,23 +11,27 @@ CREATE TABLE listed_subjects (
 
 -- The subject of each listing ever linked. current is 1 while the listing
 -- is in a current list version; a listing that left keeps its last subject,
--- so that a match on an older version still names one.
+-- so that a match on an older version still names one. part is the list
+-- that lists a subject once (the list; within the US CSL, its own list).
 CREATE TABLE subject_members (
 	entity  TEXT PRIMARY KEY,
 	subject TEXT NOT NULL REFERENCES listed_subjects (id),
-	current INTEGER NOT NULL
+	current INTEGER NOT NULL,
+	part    TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX subject_members_subject ON subject_members (subject, current);
 
--- Why listings are one subject: the links between the current listings of
--- each subject (refused = ''), and the links found but not applied.
+-- Why listings are one subject: every link the last linking found between
+-- current listings (refused = '' when applied), and notes (note = 1: what
+-- a list seems to say and is no link). A judgement clusters these again.
 CREATE TABLE subject_links (
 	a       TEXT NOT NULL,
 	b       TEXT NOT NULL,
 	rule    TEXT NOT NULL,
 	score   REAL NOT NULL,
 	detail  TEXT NOT NULL,
-	refused TEXT NOT NULL
+	refused TEXT NOT NULL,
+	note    INTEGER NOT NULL
 );
 CREATE INDEX subject_links_a ON subject_links (a);
 CREATE INDEX subject_links_b ON subject_links (b);
@@ -45,11 +49,13 @@ CREATE TABLE link_judgements (
 CREATE INDEX link_judgements_pair ON link_judgements (a, b, id);
 CREATE INDEX link_judgements_b ON link_judgements (b);
 
--- The next subject number, and what the subjects in force were linked from.
+-- The next subject number, and what the subjects in force were linked
+-- from: the list versions (a JSON array of labels) and their basis.
 CREATE TABLE subject_state (
-	id     INTEGER PRIMARY KEY CHECK (id = 1),
-	next   INTEGER NOT NULL,
-	basis  TEXT NOT NULL,
-	linked INTEGER NOT NULL
+	id       INTEGER PRIMARY KEY CHECK (id = 1),
+	next     INTEGER NOT NULL,
+	basis    TEXT NOT NULL,
+	versions TEXT NOT NULL,
+	linked   INTEGER NOT NULL
 );
-INSERT INTO subject_state (id, next, basis, linked) VALUES (1, 1, '', 0);
+INSERT INTO subject_state (id, next, basis, versions, linked) VALUES (1, 1, '', '[]', 0);
