@@ -29,7 +29,7 @@ func TestSubjectsKeepTheirIDs(t *testing.T) {
 		cluster("ofac:4"),
 		cluster("un:5"),
 	}, Refused: []vigil.SubjectLink{{A: "un:3", B: "uk:9", Rule: vigil.RuleScored, Score: 0.96, Detail: "names agree", Refused: "refused: two listings of uk"}},
-		Notes: []vigil.SubjectLink{{A: "uk:7", B: "un:5", Rule: vigil.RuleSameAs, Score: 1, Detail: "uk:7 (vessel) gives UN reference 5", Refused: "not linked: the kinds differ"}},
+		Notes:    []vigil.SubjectLink{{A: "uk:7", B: "un:5", Rule: vigil.RuleSameAs, Score: 1, Detail: "uk:7 (vessel) gives UN reference 5", Refused: "not linked: the kinds differ"}},
 		Parts:    map[string]string{"ofac:1": "ofac_sdn", "un:1": "un", "ca:2": "ca", "ofac:2": "ofac_sdn", "un:2": "un", "un:3": "un", "ofac:4": "ofac_cons", "un:5": "un"},
 		Versions: []string{"un@1", "ofac_sdn@1"},
 		Basis:    "b1"}, t1)
