@@ -33,36 +33,13 @@ func (k *testKeys) Lookup(_ context.Context, secret string) (KeyInfo, error) {
 	return KeyInfo{}, ErrUnknownKey
 }
 
-// testAudit keeps audit records in memory.
-type testAudit struct {
-	mu   sync.Mutex
-	recs []AuditRecord
-}
-
-func (a *testAudit) Audit(_ context.Context, r AuditRecord) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.recs = append(a.recs, r)
-	return nil
-}
-
-func (a *testAudit) AuditLog(_ context.Context, limit int) ([]AuditRecord, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	var out []AuditRecord
-	for i := len(a.recs) - 1; i >= 0 && len(out) < limit; i-- {
-		out = append(out, a.recs[i])
-	}
-	return out, nil
-}
-
 func TestAuth(t *testing.T) {
 	keys := &testKeys{keys: map[string]KeyInfo{
 		"vgl_screen": {ID: "k1", Name: "screener", Role: RoleScreen},
 		"vgl_review": {ID: "k2", Name: "reviewer", Role: RoleReview},
 		"vgl_admin":  {ID: "k3", Name: "admin", Role: RoleAdmin},
 	}}
-	audit := &testAudit{}
+	audit := auditStore(t)
 	s, _ := newTestServer(t, Options{Keys: keys, Audit: audit, KeyCacheTTL: -1})
 	h := s.Handler()
 	bearer := func(k string) []string { return []string{"Authorization", "Bearer " + k} }
@@ -107,8 +84,8 @@ func TestAuth(t *testing.T) {
 	// The audit log names the key id of the screening, never its secret.
 	_, body := do(t, h, "GET", "/v1/audit", "", bearer("vgl_review")...)
 	recs := decode[AuditResponse](t, body).Records
-	if len(recs) != 2 || recs[1].KeyID != "k1" || recs[1].Action != "screen" || recs[1].Subjects[0] != "Ivan Petrov" ||
-		recs[1].Matches != 1 || recs[1].MatchIDs[0] != "un:TEST.9" || recs[1].Lists[0] != "un@2" {
+	if len(recs) != 2 || recs[1].Who != "key:k1" || recs[1].Action != "screen" || string(recs[1].Query) != `{"queries":[{"name":"Ivan Petrov"}]}` ||
+		string(recs[1].Result) != `{"lists":["un@2"],"hits":[[{"entity_id":"un:TEST.9","score":1}]]}` {
 		t.Errorf("audit = %+v", recs)
 	}
 	if strings.Contains(body, "vgl_screen") {

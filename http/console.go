@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"encoding/json"
+	"errors"
 	"html/template"
 	"io"
 	"io/fs"
@@ -183,10 +184,13 @@ func (c *console) search(w http.ResponseWriter, r *http.Request) {
 	if snap == nil {
 		return
 	}
-	d.Searched = true
-	d.Matches = nonNil(snap.Index.Screen(q))
-	d.Lists = labels(snap)
-	c.s.recordScreen(r.Context(), "console", snap, []vigil.Query{q}, [][]vigil.Match{d.Matches})
+	matches := nonNil(snap.Index.Screen(q))
+	if err := c.s.recordScreen(r.Context(), vigil.AuditConsoleScreen, snap, vigil.ScreeningQuery{Queries: []vigil.Query{q}}, [][]vigil.Match{matches}, nil); err != nil {
+		p.Error = errNotAudited.msg
+		c.render(w, r, errNotAudited.status, "search", p)
+		return
+	}
+	d.Searched, d.Matches, d.Lists = true, matches, labels(snap)
 	p.Title = "Search: " + q.Name
 	c.render(w, r, http.StatusOK, "search", p)
 }
@@ -326,6 +330,11 @@ func (c *console) textResult(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusBadRequest, "text", p)
 		return
 	}
+	if err := c.s.recordText(r.Context(), vigil.AuditConsoleText, snap, d.Text, ms); err != nil {
+		p.Error = errNotAudited.msg
+		c.render(w, r, errNotAudited.status, "text", p)
+		return
+	}
 	slices.SortFunc(ms, func(a, b Mention) int { return a.Start - b.Start })
 	d.Mentions, d.Segments = ms, segments(d.Text, ms)
 	for _, m := range ms {
@@ -369,8 +378,11 @@ func (c *console) manifestResult(w http.ResponseWriter, r *http.Request) {
 	if strings.TrimSpace(text) == "" {
 		text = r.FormValue("manifest")
 	}
-	res, snap, err := c.s.screenManifest(r.Context(), text)
+	res, snap, err := c.s.screenManifest(r.Context(), vigil.AuditConsoleManifest, text)
 	switch {
+	case errors.Is(err, errNotAudited):
+		p.Error = errNotAudited.msg
+		c.render(w, r, errNotAudited.status, "manifest", p)
 	case err != nil:
 		p.Error = err.Error()
 		c.render(w, r, http.StatusBadRequest, "manifest", p)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -202,37 +203,25 @@ func (s *Server) handleRefresh(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		// Detached from the request, but keeping who asked (for the
+		// audit records of what the refresh imports).
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 10*time.Minute)
 		defer cancel()
 		_ = s.Refresh(ctx) // logged and recorded by Refresh
 	}()
 	writeJSON(w, http.StatusAccepted, map[string]string{"status": "started"})
 }
 
-// AuditRecord is one screening action as the audit log keeps it.
-type AuditRecord struct {
-	Time   time.Time `json:"time"`
-	KeyID  string    `json:"key_id,omitempty"`
-	Action string    `json:"action"` // screen, text, manifest, mrz, match
-	// Subjects are the names screened; MatchIDs the entities matched.
-	Subjects []string `json:"subjects,omitempty"`
-	Queries  int      `json:"queries"`
-	Matches  int      `json:"matches"`
-	MatchIDs []string `json:"match_ids,omitempty"`
-	// Lists are the list version labels screened against.
-	Lists []string `json:"lists,omitempty"`
-}
-
-// Auditor keeps the audit log; cmd/vigil adapts the sqlite store to it.
+// Auditor keeps the audit log: the part of vigil.AuditLog the server uses
+// (the sqlite store implements it).
 type Auditor interface {
-	Audit(ctx context.Context, rec AuditRecord) error
-	// AuditLog returns the newest records first, at most limit of them.
-	AuditLog(ctx context.Context, limit int) ([]AuditRecord, error)
+	AppendAudit(ctx context.Context, rec vigil.AuditRecord) (vigil.AuditRecord, error)
+	AuditLog(ctx context.Context, f vigil.AuditFilter) ([]vigil.AuditRecord, error)
 }
 
 // AuditResponse answers GET /v1/audit.
 type AuditResponse struct {
-	Records []AuditRecord `json:"records"`
+	Records []vigil.AuditRecord `json:"records"`
 }
 
 func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
@@ -240,22 +229,33 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotImplemented, "no audit log is configured on this server")
 		return
 	}
-	limit := 100
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 10000 {
-			s.writeErr(w, r, badRequest("parameter \"limit\" must be a number from 1 to 10000, not %q", v))
+	p := r.URL.Query()
+	for k := range p {
+		switch k {
+		case "limit", "action", "who", "before":
+		default:
+			s.writeErr(w, r, badRequest("unknown parameter %q; use limit, action, who or before", k))
 			return
 		}
-		limit = n
 	}
-	recs, err := s.opts.Audit.AuditLog(r.Context(), limit)
+	limit, err := intParam(p.Get("limit"), "limit", 100, 1, 10000)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	before, err := intParam(p.Get("before"), "before", 0, 1, math.MaxInt)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	f := vigil.AuditFilter{Action: p.Get("action"), Who: p.Get("who"), Before: int64(before), Limit: limit}
+	recs, err := s.opts.Audit.AuditLog(r.Context(), f)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
 	if recs == nil {
-		recs = []AuditRecord{}
+		recs = []vigil.AuditRecord{}
 	}
 	writeJSON(w, http.StatusOK, AuditResponse{recs})
 }

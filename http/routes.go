@@ -7,6 +7,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/vigil-screening/vigil"
 )
 
 // route is one registered endpoint.
@@ -170,6 +172,13 @@ func (s *Server) wrap(r route) http.Handler {
 		}
 		ctx, cancel := context.WithTimeout(req.Context(), s.opts.RequestTimeout)
 		defer cancel()
+		// Who acts, for the audit log: the key's id (never its secret), or
+		// the client's address on a service without keys.
+		who := "anon:" + clientAddr(req)
+		if key != nil {
+			who = "key:" + key.ID
+		}
+		ctx = vigil.WithActor(ctx, who)
 		if key != nil {
 			ctx = context.WithValue(ctx, keyCtx{}, key)
 		}

@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"regexp"
@@ -9,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 	"unicode/utf8"
 
 	"github.com/vigil-screening/vigil"
@@ -180,7 +180,10 @@ func (s *Server) handleScreen(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, err)
 		return
 	}
-	s.recordScreen(r.Context(), "screen", &Snapshot{Versions: vs}, qs, ms)
+	if err := s.recordScreen(r.Context(), vigil.AuditScreen, &Snapshot{Versions: vs}, vigil.ScreeningQuery{Queries: qs, AsOf: req.AsOf}, ms, nil); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
 	if !batch {
 		writeJSON(w, http.StatusOK, ScreenResponse{ScreenResult{qs[0], ms[0]}, versionLabels(vs), vigil.Refs(vs), req.AsOf})
 		return
@@ -192,33 +195,43 @@ func (s *Server) handleScreen(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, BatchResponse{res, versionLabels(vs), vigil.Refs(vs), req.AsOf})
 }
 
-// recordScreen counts queries and matches and writes an audit record.
-func (s *Server) recordScreen(ctx context.Context, action string, snap *Snapshot, qs []vigil.Query, ms [][]vigil.Match) {
+// errNotAudited answers a screening whose audit record could not be
+// written: an answer that leaves no trace would fail open.
+var errNotAudited = &requestError{http.StatusServiceUnavailable,
+	"the screening could not be written to the audit log, so its result is withheld; try again shortly"}
+
+// recordScreen counts queries and matches and appends the screening's audit
+// record (the queries, and per query the entities found; verdicts where
+// the path recommends), for the actor the request context names. It
+// returns errNotAudited when the record could not be written: the caller
+// must not answer.
+func (s *Server) recordScreen(ctx context.Context, action string, snap *Snapshot, q vigil.ScreeningQuery, ms [][]vigil.Match, verdicts []string) error {
 	n := 0
-	var ids []string
 	for _, m := range ms {
 		n += len(m)
-		for _, x := range m {
-			ids = append(ids, x.EntityID)
-		}
 	}
-	s.metrics.queries.WithLabelValues(action).Add(float64(len(qs)))
+	s.metrics.queries.WithLabelValues(action).Add(float64(len(ms)))
 	s.metrics.matches.WithLabelValues(action).Add(float64(n))
 	if s.opts.Audit == nil {
-		return
+		return nil
 	}
-	rec := AuditRecord{Time: time.Now().UTC(), Action: action, Queries: len(qs), Matches: n, Lists: labels(snap), MatchIDs: ids}
-	if k := keyFrom(ctx); k != nil {
-		rec.KeyID = k.ID
+	res := vigil.NewScreeningResult(labels(snap), ms)
+	res.Verdicts = verdicts
+	qj, err := json.Marshal(q)
+	if err == nil {
+		var rj []byte
+		if rj, err = json.Marshal(res); err == nil {
+			// The record must outlive a client that hangs up.
+			_, err = s.opts.Audit.AppendAudit(context.WithoutCancel(ctx),
+				vigil.AuditRecord{Who: vigil.ActorFrom(ctx), Action: action, Query: qj, Result: rj})
+		}
 	}
-	for _, q := range qs {
-		rec.Subjects = append(rec.Subjects, q.Name)
-	}
-	// The audit write must outlive a client that hangs up.
-	if err := s.opts.Audit.Audit(context.WithoutCancel(ctx), rec); err != nil {
+	if err != nil {
 		s.metrics.auditErrors.Inc()
-		s.log.Error("writing the audit record", "action", action, "err", err)
+		s.log.Error("writing the audit record; the screening is not answered", "action", action, "err", err)
+		return errNotAudited
 	}
+	return nil
 }
 
 // Mention is one stretch of a text that may name a listed entity: byte
@@ -295,13 +308,22 @@ func (s *Server) handleText(w http.ResponseWriter, r *http.Request) {
 	if ms == nil {
 		ms = []Mention{}
 	}
-	qs := make([]vigil.Query, len(ms))
+	if err := s.recordText(r.Context(), vigil.AuditText, snap, text, ms); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, TextResponse{ms, labels(snap)})
+}
+
+// recordText audits a text screened: the text's size and SHA-256 (not the
+// text), the name screened for each mention and what it matched.
+func (s *Server) recordText(ctx context.Context, action string, snap *Snapshot, text string, ms []Mention) error {
+	q := vigil.ScreeningQuery{Queries: make([]vigil.Query, len(ms)), Input: vigil.NewAuditInput("text", []byte(text))}
 	found := make([][]vigil.Match, len(ms))
 	for i, m := range ms {
-		qs[i], found[i] = vigil.Query{Name: m.Text}, m.Matches
+		q.Queries[i], found[i] = vigil.Query{Name: m.Text}, m.Matches
 	}
-	s.recordScreen(r.Context(), "text", snap, qs, found)
-	writeJSON(w, http.StatusOK, TextResponse{ms, labels(snap)})
+	return s.recordScreen(ctx, action, snap, q, found, nil)
 }
 
 // Traveller is one person a manifest names: a label for people ("2. DOE
@@ -355,7 +377,7 @@ func (s *Server) handleManifest(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, err)
 		return
 	}
-	res, snap, err := s.screenManifest(r.Context(), text)
+	res, snap, err := s.screenManifest(r.Context(), vigil.AuditManifest, text)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
@@ -367,9 +389,9 @@ func (s *Server) handleManifest(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
-// screenManifest parses and screens a manifest; a nil snapshot means the
-// lists are not loaded.
-func (s *Server) screenManifest(ctx context.Context, text string) (*ManifestResponse, *Snapshot, error) {
+// screenManifest parses, screens and audits (as action) a manifest; a nil
+// snapshot means the lists are not loaded.
+func (s *Server) screenManifest(ctx context.Context, action, text string) (*ManifestResponse, *Snapshot, error) {
 	if strings.TrimSpace(text) == "" {
 		return nil, nil, badRequest("the manifest is empty")
 	}
@@ -403,7 +425,17 @@ func (s *Server) screenManifest(ctx context.Context, text string) (*ManifestResp
 			return nil, nil, err
 		}
 	}
-	s.recordScreen(ctx, "manifest", snap, qs, ms)
+	var verdicts []string
+	if s.opts.Assess != nil {
+		verdicts = make([]string, len(ts))
+		for i := range ts {
+			verdicts[i] = res.Travellers[i].Verdict.Recommendation
+		}
+	}
+	aq := vigil.ScreeningQuery{Queries: qs, Input: vigil.NewAuditInput("manifest", []byte(text))}
+	if err := s.recordScreen(ctx, action, snap, aq, ms, verdicts); err != nil {
+		return nil, nil, err
+	}
 	for i, t := range ts {
 		res.Travellers[i].Traveller = t
 		res.Travellers[i].Matches = ms[i]
@@ -473,6 +505,14 @@ func (s *Server) handleMRZ(w http.ResponseWriter, r *http.Request) {
 	} else {
 		ms = nonNil(snap.Index.Screen(q))
 	}
-	s.recordScreen(r.Context(), "mrz", snap, []vigil.Query{q}, [][]vigil.Match{ms})
+	var verdicts []string
+	if verdict != nil {
+		verdicts = []string{verdict.Recommendation}
+	}
+	aq := vigil.ScreeningQuery{Queries: []vigil.Query{q}, Input: vigil.NewAuditInput("mrz", []byte(strings.Join(lines, "\n")))}
+	if err := s.recordScreen(r.Context(), vigil.AuditMRZ, snap, aq, [][]vigil.Match{ms}, verdicts); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, MRZResponse{doc, q, ms, verdict, labels(snap)})
 }

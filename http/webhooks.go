@@ -68,7 +68,7 @@ func (s *Server) webhookAdmin(w http.ResponseWriter, r *http.Request) (Webhooks,
 		writeError(w, http.StatusForbidden, "webhook administration needs an admin API key, and this service has none: create one with vigil keys create --role admin")
 		return nil, ""
 	}
-	return s.opts.Webhooks, k.ID
+	return s.opts.Webhooks, "key:" + k.ID
 }
 
 // webhookErr writes an administration error: 400 for bad input, 404 for

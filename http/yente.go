@@ -198,11 +198,19 @@ func (s *Server) handleYenteMatch(w http.ResponseWriter, r *http.Request) {
 		best := map[string]vigil.Match{}
 		for _, n := range names {
 			q.Name = n
+			var kept []vigil.Match
 			for _, m := range snap.Index.Screen(q) {
-				if keep(m) && m.Score > best[m.EntityID].Score {
+				if !keep(m) {
+					continue
+				}
+				kept = append(kept, m)
+				if m.Score > best[m.EntityID].Score {
 					best[m.EntityID] = m
 				}
 			}
+			// Every name is a query of its own in the audit record.
+			audited = append(audited, q)
+			found = append(found, kept)
 		}
 		ms := make([]vigil.Match, 0, len(best))
 		for _, m := range best {
@@ -230,11 +238,11 @@ func (s *Server) handleYenteMatch(w http.ResponseWriter, r *http.Request) {
 			out.Results = append(out.Results, yr)
 		}
 		res.Responses[key] = out
-		q.Name = names[0]
-		audited = append(audited, q)
-		found = append(found, ms)
 	}
-	s.recordScreen(r.Context(), "match", snap, audited, found)
+	if err := s.recordScreen(r.Context(), vigil.AuditMatch, snap, vigil.ScreeningQuery{Queries: audited}, found, nil); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, res)
 }
 

@@ -3,9 +3,15 @@ package sqlite
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -14,126 +20,317 @@ import (
 	vigil "github.com/vigil-screening/vigil"
 )
 
-func TestAuditLog(t *testing.T) {
-	ctx := context.Background()
-	s, _ := openTemp(t)
-	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	recs := []AuditRecord{
-		{Time: t0, Key: "key_a", Action: "screen", Query: json.RawMessage(`{"name":"X"}`), Result: json.RawMessage(`{"matches":0}`)},
-		{Time: t0.Add(time.Second), Key: "key_b", Action: "import"},
-		{Key: "key_a", Action: "screen", Query: json.RawMessage(`{"name":"Y"}`)},
-	}
-	for _, r := range recs {
-		if err := s.Audit(ctx, r); err != nil {
+// appendN appends n screening records numbered from first.
+func appendN(t testing.TB, s *Store, first, n int) []vigil.AuditRecord {
+	t.Helper()
+	var out []vigil.AuditRecord
+	for i := first; i < first+n; i++ {
+		rec, err := s.AppendAudit(context.Background(), vigil.AuditRecord{
+			Who: "cli:tester", Action: vigil.AuditScreen,
+			Query:  json.RawMessage(fmt.Sprintf(`{"queries":[{"name":"Person %d","dob":"1970"}]}`, i)),
+			Result: json.RawMessage(`{"lists":["un@1"],"hits":[[]]}`)})
+		if err != nil {
 			t.Fatal(err)
 		}
+		out = append(out, rec)
 	}
-	if err := s.Audit(ctx, AuditRecord{Action: "screen", Query: json.RawMessage(`{bad`)}); err == nil {
-		t.Error("invalid JSON accepted")
-	}
-	if err := s.Audit(ctx, AuditRecord{Key: "k"}); err == nil {
-		t.Error("record without action accepted")
-	}
-	log, err := s.AuditLog(ctx, 2)
+	return out
+}
+
+func verify(t *testing.T, s *Store) vigil.AuditStatus {
+	t.Helper()
+	st, err := s.VerifyAudit(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(log) != 2 || string(log[0].Query) != `{"name":"Y"}` || log[1].Action != "import" || string(log[1].Query) != "null" {
-		t.Fatalf("AuditLog(2) = %+v", log)
-	}
-	if log[0].Time.IsZero() || log[0].ID <= log[1].ID {
-		t.Errorf("newest first with a time: %+v", log)
-	}
-	all, _ := s.AuditLog(ctx, 0)
-	if len(all) != 3 || !all[2].Time.Equal(t0) || string(all[2].Result) != `{"matches":0}` || all[2].Key != "key_a" {
-		t.Errorf("AuditLog(0) = %+v", all)
-	}
+	return st
 }
 
-func TestAPIKeys(t *testing.T) {
+func TestAuditAppendAndRead(t *testing.T) {
 	ctx := context.Background()
 	s, _ := openTemp(t)
-	if has, err := s.HasKeys(ctx); err != nil || has {
-		t.Fatalf("HasKeys on empty = %v, %v", has, err)
+	if st := verify(t, s); st.Break != nil || st.Records != 0 || st.Head != vigil.AuditGenesis {
+		t.Fatalf("empty log: %+v", st)
 	}
-	id, secret, err := s.CreateKey(ctx, "ops laptop", "admin")
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.FixedZone("CET", 3600))
+	recs := []vigil.AuditRecord{
+		{Time: t0, Who: "key:key_a", Action: "screen", Query: json.RawMessage(" {\"name\" : \"X\",\n \"dob\": \"1970\"} "), Result: json.RawMessage(`{"matches":0}`)},
+		{Time: t0.Add(time.Second), Who: "cli:bob", Action: "import"},
+		{Who: "key:key_a", Action: "screen", Query: json.RawMessage(`{"name":"Y"}`)},
+	}
+	var got []vigil.AuditRecord
+	for _, r := range recs {
+		out, err := s.AppendAudit(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, out)
+	}
+	// Seq, links and hashes.
+	prev := vigil.AuditGenesis
+	for i, r := range got {
+		if r.Seq != int64(i+1) || r.Prev != prev || r.Hash != vigil.AuditHash(r) || len(r.Hash) != 64 {
+			t.Errorf("record %d: seq %d prev %.8s hash %.8s", i, r.Seq, r.Prev, r.Hash)
+		}
+		prev = r.Hash
+	}
+	// Normalised: compact JSON, null for none, UTC microseconds.
+	if string(got[0].Query) != `{"name":"X","dob":"1970"}` || string(got[1].Query) != "null" || string(got[2].Result) != "null" {
+		t.Errorf("JSON not normalised: %s %s %s", got[0].Query, got[1].Query, got[2].Result)
+	}
+	if want := time.Date(2026, 3, 1, 11, 0, 0, 123456000, time.UTC); !got[0].Time.Equal(want) || got[0].Time.Location() != time.UTC {
+		t.Errorf("time %v, want %v", got[0].Time, want)
+	}
+	if time.Since(got[2].Time) > time.Minute {
+		t.Errorf("a zero time was not set to now: %v", got[2].Time)
+	}
+
+	// Refused: no action, no who, bad JSON, invalid UTF-8, control
+	// characters; nothing is written for them.
+	for _, bad := range []vigil.AuditRecord{
+		{Who: "k"},
+		{Action: "screen"},
+		{Who: "k", Action: "screen", Query: json.RawMessage(`{bad`)},
+		{Who: "k", Action: "screen", Result: json.RawMessage("\"\xff\"")},
+		{Who: "k\n", Action: "screen"},
+		{Who: "k", Action: "scr\x00een"},
+	} {
+		if _, err := s.AppendAudit(ctx, bad); err == nil {
+			t.Errorf("record %+v accepted", bad)
+		}
+	}
+
+	// Read back newest first, byte-exact, filtered.
+	all, err := s.AuditLog(ctx, vigil.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(secret, "vgl_") || len(secret) != 4+43 || !strings.HasPrefix(id, "key_") {
-		t.Errorf("id %q secret %q", id, secret)
+	if len(all) != 3 {
+		t.Fatalf("%d records", len(all))
 	}
-	id2, secret2, _ := s.CreateKey(ctx, "airline", "screen")
-	if secret2 == secret || id2 == id {
-		t.Error("keys not unique")
-	}
-	if _, _, err := s.CreateKey(ctx, "x", ""); err == nil {
-		t.Error("key without role accepted")
-	}
-
-	// Only the hash is stored.
-	var stored []byte
-	if err := s.db.QueryRow("SELECT hash FROM api_keys WHERE id = ?", id).Scan(&stored); err != nil {
-		t.Fatal(err)
-	}
-	if h := sha256.Sum256([]byte(secret)); string(stored) != string(h[:]) {
-		t.Error("stored hash is not SHA-256 of the secret")
-	}
-	var n int
-	s.db.QueryRow("SELECT COUNT(*) FROM api_keys WHERE name = ? OR role = ? OR id = ?", secret, secret, secret).Scan(&n)
-	if n != 0 {
-		t.Error("secret stored in clear")
-	}
-
-	k, err := s.LookupKey(ctx, secret)
-	if err != nil || k.ID != id || k.Name != "ops laptop" || k.Role != "admin" || k.Created.IsZero() || !k.Revoked.IsZero() {
-		t.Errorf("LookupKey = %+v, %v", k, err)
-	}
-	for _, bad := range []string{"", "vgl_", secret + "x", strings.TrimPrefix(secret, "vgl_")} {
-		if _, err := s.LookupKey(ctx, bad); !errors.Is(err, vigil.ErrNotFound) {
-			t.Errorf("LookupKey(%q) err = %v", bad, err)
+	for i, r := range all {
+		w := got[len(got)-1-i]
+		if r.Seq != w.Seq || !r.Time.Equal(w.Time) || r.Who != w.Who || r.Action != w.Action ||
+			string(r.Query) != string(w.Query) || string(r.Result) != string(w.Result) || r.Prev != w.Prev || r.Hash != w.Hash {
+			t.Errorf("read %+v, appended %+v", r, w)
 		}
 	}
-	if err := s.RevokeKey(ctx, id); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.RevokeKey(ctx, id); !errors.Is(err, vigil.ErrNotFound) {
-		t.Errorf("second revoke: %v", err)
-	}
-	if _, err := s.LookupKey(ctx, secret); !errors.Is(err, vigil.ErrNotFound) {
-		t.Errorf("revoked key still valid: %v", err)
-	}
-	keys, err := s.ListKeys(ctx)
-	if err != nil || len(keys) != 2 {
-		t.Fatalf("ListKeys = %+v, %v", keys, err)
-	}
-	for _, k := range keys {
-		if (k.ID == id) == k.Revoked.IsZero() {
-			t.Errorf("key %s revoked = %v", k.ID, k.Revoked)
+	for _, tc := range []struct {
+		f    vigil.AuditFilter
+		want []int64
+	}{
+		{vigil.AuditFilter{Action: "screen"}, []int64{3, 1}},
+		{vigil.AuditFilter{Action: "import"}, []int64{2}},
+		{vigil.AuditFilter{Action: "nothing"}, nil},
+		{vigil.AuditFilter{Who: "key:key_a", Limit: 1}, []int64{3}},
+		{vigil.AuditFilter{Before: 3}, []int64{2, 1}},
+		{vigil.AuditFilter{Action: "screen", Before: 3}, []int64{1}},
+		{vigil.AuditFilter{Limit: 2}, []int64{3, 2}},
+	} {
+		recs, err := s.AuditLog(ctx, tc.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seqs []int64
+		for _, r := range recs {
+			seqs = append(seqs, r.Seq)
+		}
+		if fmt.Sprint(seqs) != fmt.Sprint(tc.want) {
+			t.Errorf("%+v: %v, want %v", tc.f, seqs, tc.want)
 		}
 	}
-	if has, _ := s.HasKeys(ctx); !has {
-		t.Error("HasKeys false with one active key")
-	}
-	s.RevokeKey(ctx, id2)
-	if has, _ := s.HasKeys(ctx); has {
-		t.Error("HasKeys true with only revoked keys")
+	if st := verify(t, s); st.Break != nil || st.Records != 3 || st.Head != got[2].Hash || !st.First.Equal(got[0].Time) {
+		t.Errorf("verify: %+v", st)
 	}
 }
 
-// TestAuditConcurrent audits from many goroutines at once
-// and checks every record is stored exactly once, with increasing ids, and
-// that audits on a closed store fail rather than hang.
+// TestAuditHashIsDocumented recomputes a record's hash from the encoding
+// docs/audit.md gives, written out by hand: netstrings of the format tag,
+// prev, time, who, action, query and result.
+func TestAuditHashIsDocumented(t *testing.T) {
+	r := vigil.AuditRecord{Prev: vigil.AuditGenesis, Time: time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC),
+		Who: "cli:ann", Action: "screen", Query: json.RawMessage(`{"queries":[{"name":"Ä"}]}`), Result: json.RawMessage(`null`)}
+	enc := "13:vigil-audit-1,64:" + vigil.AuditGenesis + ",27:2026-01-02T03:04:05.000006Z,7:cli:ann,6:screen," +
+		`27:{"queries":[{"name":"Ä"}]},4:null,`
+	sum := sha256.Sum256([]byte(enc))
+	if got := vigil.AuditHash(r); got != hex.EncodeToString(sum[:]) {
+		t.Errorf("AuditHash = %s, want %x", got, sum)
+	}
+}
+
+// tamper opens the store's file with a separate connection, as someone
+// editing the database underneath would, and runs the statements.
+func tamper(t *testing.T, path string, stmts ...string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range stmts {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
+// TestAuditTamper edits the SQLite file underneath the store in every way
+// a record can be changed, removed or reordered, and checks that verify
+// names the first record affected.
+func TestAuditTamper(t *testing.T) {
+	// swap exchanges everything but the position of records a and b.
+	swap := func(a, b int) []string {
+		return []string{
+			fmt.Sprintf("UPDATE audit SET seq = -1 WHERE seq = %d", a),
+			fmt.Sprintf("UPDATE audit SET seq = %d WHERE seq = %d", a, b),
+			fmt.Sprintf("UPDATE audit SET seq = %d WHERE seq = -1", b),
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		edit  func(t *testing.T, s *Store, path string)
+		seq   int64
+		kind  string
+		words string
+	}{
+		{"update query", func(t *testing.T, _ *Store, p string) {
+			tamper(t, p, `UPDATE audit SET query = replace(query, 'Person 4', 'Person X') WHERE seq = 4`)
+		}, 4, vigil.BreakChanged, "changed"},
+		{"update who", func(t *testing.T, _ *Store, p string) {
+			tamper(t, p, `UPDATE audit SET who = 'cli:someone' WHERE seq = 2`)
+		}, 2, vigil.BreakChanged, "changed"},
+		{"update result whitespace", func(t *testing.T, _ *Store, p string) {
+			tamper(t, p, `UPDATE audit SET result = '{"lists":["un@1"], "hits":[[]]}' WHERE seq = 6`)
+		}, 6, vigil.BreakChanged, "changed"},
+		{"update time", func(t *testing.T, _ *Store, p string) {
+			tamper(t, p, `UPDATE audit SET time = '2020-01-01 00:00:00' WHERE seq = 5`)
+		}, 5, vigil.BreakChanged, "time"},
+		{"update hash", func(t *testing.T, _ *Store, p string) {
+			tamper(t, p, `UPDATE audit SET hash = '`+strings.Repeat("ab", 32)+`' WHERE seq = 7`)
+		}, 7, vigil.BreakChanged, "changed"},
+		{"delete a row", func(t *testing.T, _ *Store, p string) {
+			tamper(t, p, `DELETE FROM audit WHERE seq = 3`)
+		}, 3, vigil.BreakRemoved, "record 3 is missing"},
+		{"delete rows", func(t *testing.T, _ *Store, p string) {
+			tamper(t, p, `DELETE FROM audit WHERE seq IN (3, 4, 5)`)
+		}, 3, vigil.BreakRemoved, "records 3 to 5 are missing"},
+		{"delete the first row", func(t *testing.T, _ *Store, p string) {
+			tamper(t, p, `DELETE FROM audit WHERE seq = 1`)
+		}, 1, vigil.BreakRemoved, "record 1 is missing"},
+		{"delete the newest rows", func(t *testing.T, _ *Store, p string) {
+			tamper(t, p, `DELETE FROM audit WHERE seq >= 9`)
+		}, 9, vigil.BreakRemoved, "newest records were removed"},
+		{"delete a row and renumber", func(t *testing.T, _ *Store, p string) {
+			tamper(t, p, `DELETE FROM audit WHERE seq = 3`, `UPDATE audit SET seq = seq - 1 WHERE seq > 3`,
+				`UPDATE audit_head SET seq = seq - 1`)
+		}, 3, vigil.BreakUnlinked, "removed here and the rest renumbered"},
+		{"swap two rows", func(t *testing.T, _ *Store, p string) {
+			tamper(t, p, swap(4, 5)...)
+		}, 4, vigil.BreakReordered, "belongs after record 5"},
+		{"swap distant rows", func(t *testing.T, _ *Store, p string) {
+			tamper(t, p, swap(2, 8)...)
+		}, 2, vigil.BreakReordered, "belongs after record 7"},
+		{"rewrite with a new hash", func(t *testing.T, s *Store, p string) {
+			// The forger recomputes the changed record's hash: the next
+			// record no longer carries it.
+			recs, _ := s.AuditLog(context.Background(), vigil.AuditFilter{Before: 7, Limit: 1})
+			r := recs[0]
+			r.Who = "cli:forger"
+			h := vigil.AuditHash(r)
+			tamper(t, p, `UPDATE audit SET who = 'cli:forger', hash = '`+h+`' WHERE seq = 6`)
+		}, 7, vigil.BreakUnlinked, "record 6 was rewritten"},
+		{"append outside vigil", func(t *testing.T, s *Store, p string) {
+			recs, _ := s.AuditLog(context.Background(), vigil.AuditFilter{Limit: 1})
+			r := vigil.AuditRecord{Seq: 11, Prev: recs[0].Hash, Time: recs[0].Time, Who: "cli:x", Action: "screen", Query: json.RawMessage("null"), Result: json.RawMessage("null")}
+			r.Hash = vigil.AuditHash(r)
+			tamper(t, p, fmt.Sprintf(`INSERT INTO audit VALUES (11, '%s', 'cli:x', 'screen', 'null', 'null', '%s', '%s')`,
+				r.Time.Format(vigil.AuditTimeFormat), r.Prev, r.Hash))
+		}, 11, vigil.BreakAdded, "added outside Vigil"},
+		{"replace the last row", func(t *testing.T, s *Store, p string) {
+			recs, _ := s.AuditLog(context.Background(), vigil.AuditFilter{Limit: 1})
+			r := recs[0]
+			r.Action = "nothing"
+			tamper(t, p, `UPDATE audit SET action = 'nothing', hash = '`+vigil.AuditHash(r)+`' WHERE seq = 10`)
+		}, 10, vigil.BreakChanged, "last record was replaced"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, path := openTemp(t)
+			appendN(t, s, 1, 10)
+			if st := verify(t, s); st.Break != nil || st.Records != 10 {
+				t.Fatalf("before: %+v", st)
+			}
+			tc.edit(t, s, path)
+			st := verify(t, s)
+			b := st.Break
+			if b == nil {
+				t.Fatalf("the chain holds after the edit: %+v", st)
+			}
+			if b.Seq != tc.seq || b.Kind != tc.kind || !strings.Contains(b.Detail, tc.words) {
+				t.Errorf("break %+v, want record %d %s (%q)", b, tc.seq, tc.kind, tc.words)
+			}
+			if !errors.Is(b, vigil.ErrAuditBroken) || !strings.Contains(b.Error(), "audit record "+strconv.FormatInt(tc.seq, 10)) {
+				t.Errorf("error %q", b.Error())
+			}
+		})
+	}
+}
+
+// TestAuditChainedWithChanges checks that the records a store writes in
+// the transaction of a change (an import) join the same chain as
+// AppendAudit's, and that a change that fails leaves no record.
+func TestAuditChainedWithChanges(t *testing.T) {
+	ctx := vigil.WithActor(context.Background(), "cli:importer")
+	s, _ := openTemp(t)
+	appendN(t, s, 1, 2)
+	mustImport(t, s, lv("t", "h1"), synthList("t", 20))
+	if _, err := s.Import(ctx, lv("t", "h2"), synthList("t", 25)); err != nil {
+		t.Fatal(err)
+	}
+	// The same file again adds no version and no record; a failed import
+	// neither.
+	if _, err := s.Import(ctx, lv("t", "h2"), synthList("t", 25)); !errors.Is(err, vigil.ErrDuplicate) {
+		t.Fatal(err)
+	}
+	importHook = func() error { return errors.New("disk full") }
+	_, err := s.Import(ctx, lv("t", "h3"), synthList("t", 30))
+	importHook = nil
+	if err == nil {
+		t.Fatal("the failing import succeeded")
+	}
+	appendN(t, s, 3, 1)
+	recs, err := s.AuditLog(ctx, vigil.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range recs {
+		got = append(got, r.Who+" "+r.Action)
+	}
+	if want := "cli:tester screen|cli:importer import|unknown import|cli:tester screen|cli:tester screen"; strings.Join(got, "|") != want {
+		t.Errorf("records %q, want %q", strings.Join(got, "|"), want)
+	}
+	if q, r := string(recs[1].Query), string(recs[1].Result); q != `{"list":"t","format":"test","sha256":"h2","files":["t.xml"]}` ||
+		r != `{"version":"t@2","entities":25,"added":5,"removed":0,"changed":0}` {
+		t.Errorf("import record %s %s", q, r)
+	}
+	if st := verify(t, s); st.Break != nil || st.Records != 5 {
+		t.Errorf("verify: %+v", st)
+	}
+}
+
+// TestAuditConcurrent appends from many goroutines at once and checks every
+// record is stored exactly once, in one unbroken chain, and that appends on
+// a closed store fail rather than hang.
 func TestAuditConcurrent(t *testing.T) {
 	st, _ := openTemp(t)
-	const goroutines, each = 32, 25
+	const goroutines, each = 64, 25
 	var wg sync.WaitGroup
 	errs := make(chan error, goroutines*each)
 	for g := range goroutines {
 		wg.Go(func() {
 			for i := range each {
 				q := json.RawMessage(fmt.Sprintf(`{"g":%d,"i":%d}`, g, i))
-				if err := st.Audit(context.Background(), AuditRecord{Action: "screen", Key: "k", Query: q}); err != nil {
+				if _, err := st.AppendAudit(context.Background(), vigil.AuditRecord{Action: "screen", Who: "k", Query: q}); err != nil {
 					errs <- err
 				}
 			}
@@ -144,7 +341,7 @@ func TestAuditConcurrent(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	log, err := st.AuditLog(context.Background(), 0)
+	log, err := st.AuditLog(context.Background(), vigil.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,24 +349,236 @@ func TestAuditConcurrent(t *testing.T) {
 		t.Fatalf("%d records stored, want %d", len(log), goroutines*each)
 	}
 	seen := map[string]bool{}
-	for i, rec := range log {
+	for _, rec := range log {
 		if seen[string(rec.Query)] {
 			t.Fatalf("record %s stored twice", rec.Query)
 		}
 		seen[string(rec.Query)] = true
-		if i > 0 && rec.ID >= log[i-1].ID {
-			t.Fatalf("ids not decreasing newest first: %d after %d", rec.ID, log[i-1].ID)
-		}
+	}
+	if v := verify(t, st); v.Break != nil || v.Records != goroutines*each {
+		t.Errorf("verify: %+v", v)
 	}
 	// A closed store fails every waiting caller instead of hanging.
 	st.Close()
 	var failed sync.WaitGroup
 	for range 8 {
 		failed.Go(func() {
-			if err := st.Audit(context.Background(), AuditRecord{Action: "screen"}); err == nil {
+			if _, err := st.AppendAudit(context.Background(), vigil.AuditRecord{Who: "k", Action: "screen"}); err == nil {
 				t.Error("audit on a closed store succeeded")
 			}
 		})
 	}
 	failed.Wait()
+}
+
+// childEnv names the store file a child process of TestAuditProcesses
+// appends to.
+const childEnv = "VIGIL_AUDIT_TEST_CHILD_DB"
+
+// TestAuditChildProcess is the child of TestAuditProcesses.
+func TestAuditChildProcess(t *testing.T) {
+	path := os.Getenv(childEnv)
+	if path == "" {
+		t.Skip("runs only as the child process of TestAuditProcesses")
+	}
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	n, _ := strconv.Atoi(os.Getenv(childEnv + "_N"))
+	who := os.Getenv(childEnv + "_WHO")
+	start, _ := strconv.ParseInt(os.Getenv(childEnv+"_START"), 10, 64)
+	time.Sleep(time.Until(time.Unix(0, start)))
+	appendPaced(t, s, who, n)
+}
+
+// appendPaced appends n records with a pause after each, as a person or a
+// service between requests would leave: SQLite's lock is not fair, and a
+// process appending back to back would keep it for a whole run.
+func appendPaced(t *testing.T, s *Store, who string, n int) {
+	for i := range n {
+		if _, err := s.AppendAudit(context.Background(), vigil.AuditRecord{Who: who, Action: "screen",
+			Query: json.RawMessage(fmt.Sprintf(`{"i":%d}`, i))}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestAuditProcesses appends to one SQLite file from three processes at
+// once (a CLI beside a running service): the chain must stay one linear
+// chain holding every record once.
+func TestAuditProcesses(t *testing.T) {
+	s, path := openTemp(t)
+	const n = 150
+	var wg sync.WaitGroup
+	outs := make([][]byte, 2)
+	errs := make([]error, 2)
+	// All three start appending at the same moment, once the children
+	// have had time to start.
+	start := time.Now().Add(2 * time.Second)
+	for c := range 2 {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestAuditChildProcess$", "-test.count=1")
+		cmd.Env = append(os.Environ(), childEnv+"="+path, childEnv+"_N="+strconv.Itoa(n), childEnv+"_WHO=child"+strconv.Itoa(c),
+			childEnv+"_START="+strconv.FormatInt(start.UnixNano(), 10))
+		wg.Go(func() { outs[c], errs[c] = cmd.CombinedOutput() })
+	}
+	time.Sleep(time.Until(start))
+	appendPaced(t, s, "parent", n)
+	wg.Wait()
+	for c := range 2 {
+		if errs[c] != nil {
+			t.Fatalf("child %d: %v\n%s", c, errs[c], outs[c])
+		}
+	}
+	st := verify(t, s)
+	if st.Break != nil || st.Records != 3*n {
+		t.Fatalf("verify: %+v", st)
+	}
+	recs, _ := s.AuditLog(context.Background(), vigil.AuditFilter{})
+	seen := map[string]bool{}
+	interleaved := 0
+	for i, r := range recs {
+		k := r.Who + string(r.Query)
+		if seen[k] {
+			t.Errorf("%s stored twice", k)
+		}
+		seen[k] = true
+		if i > 0 && recs[i-1].Who != r.Who {
+			interleaved++
+		}
+	}
+	if len(seen) != 3*n {
+		t.Errorf("%d distinct records, want %d", len(seen), 3*n)
+	}
+	// The processes took turns: the test raced them.
+	if interleaved < 10 {
+		t.Errorf("only %d changes of process along the chain: the appends did not overlap", interleaved)
+	}
+	t.Logf("%d changes of process along the chain", interleaved)
+}
+
+// TestAuditExport exports from a time on and checks the export with an
+// implementation of docs/audit.md's encoding of its own.
+func TestAuditExport(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	t0 := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 6 {
+		if _, err := s.AppendAudit(ctx, vigil.AuditRecord{Time: t0.Add(time.Duration(i) * time.Hour), Who: "cli:a", Action: "screen",
+			Query: json.RawMessage(fmt.Sprintf(`{"queries":[{"name":"Ñame %d \u2028 <&>"}]}`, i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []vigil.AuditRecord
+	if err := s.ExportAudit(ctx, t0.Add(150*time.Minute), func(r vigil.AuditRecord) error { got = append(got, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0].Seq != 4 {
+		t.Fatalf("export since 02:30: %d records from %d", len(got), got[0].Seq)
+	}
+	prev := got[0].Prev
+	for _, r := range got {
+		if r.Prev != prev {
+			t.Fatalf("record %d does not link", r.Seq)
+		}
+		var enc strings.Builder
+		for _, f := range []string{"vigil-audit-1", r.Prev, r.Time.UTC().Format("2006-01-02T15:04:05.000000Z"), r.Who, r.Action, string(r.Query), string(r.Result)} {
+			fmt.Fprintf(&enc, "%d:%s,", len(f), f)
+		}
+		sum := sha256.Sum256([]byte(enc.String()))
+		if hex.EncodeToString(sum[:]) != r.Hash {
+			t.Fatalf("record %d: hash %s, recomputed %x", r.Seq, r.Hash, sum)
+		}
+		prev = r.Hash
+	}
+	var n int
+	s.ExportAudit(ctx, time.Time{}, func(vigil.AuditRecord) error { n++; return nil })
+	if n != 6 {
+		t.Errorf("export of all: %d records", n)
+	}
+	n = 0
+	s.ExportAudit(ctx, t0.Add(24*time.Hour), func(vigil.AuditRecord) error { n++; return nil })
+	if n != 0 {
+		t.Errorf("export from after the last: %d records", n)
+	}
+}
+
+// TestAuditUnchained opens a database written before the log was a chain
+// and checks that its records join the chain, oldest first, losing nothing.
+func TestAuditUnchained(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := migrationFiles.ReadFile("migrations/0001_lists_audit_keys.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{string(first), "PRAGMA user_version = 1",
+		`INSERT INTO audit (time, key_id, action, query, result) VALUES ('2026-02-01T10:00:00.123456789Z', 'key_1', 'screen', '{"subjects": ["A"]}', '{"matches":1}')`,
+		`INSERT INTO audit (time, key_id, action, query, result) VALUES ('2026-02-01T11:00:00Z', '', 'match', 'null', '{}')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	recs, _ := s.AuditLog(context.Background(), vigil.AuditFilter{})
+	if len(recs) != 2 || recs[1].Who != "key:key_1" || string(recs[1].Query) != `{"subjects":["A"]}` || recs[0].Who != "unknown" ||
+		recs[0].Action != "match" || !recs[1].Time.Equal(time.Date(2026, 2, 1, 10, 0, 0, 123456000, time.UTC)) {
+		t.Fatalf("records %+v", recs)
+	}
+	if st := verify(t, s); st.Break != nil || st.Records != 2 {
+		t.Errorf("verify %+v", st)
+	}
+	if n := count(t, s, "audit_unchained"); n != 0 {
+		t.Errorf("%d records left unchained", n)
+	}
+	// Opening again changes nothing.
+	s.Close()
+	s2, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if st := verify(t, s2); st.Records != 2 {
+		t.Errorf("reopened: %+v", st)
+	}
+}
+
+// FuzzAuditRoundTrip: a record the store accepts comes back byte for byte,
+// and the chain holds.
+func FuzzAuditRoundTrip(f *testing.F) {
+	f.Add("cli:a", "screen", []byte(`{"queries":[{"name":"X"}]}`), []byte(`null`))
+	f.Add("key:k", "alert.decide", []byte(" { \"a\" : \"\\u0000 \u2028 \\ud83d\\ude00\" } "), []byte(`[1e400, -0.0, 1.50]`))
+	s, _ := openTemp(f)
+	ctx := context.Background()
+	f.Fuzz(func(t *testing.T, who, action string, q, res []byte) {
+		in, err := s.AppendAudit(ctx, vigil.AuditRecord{Who: who, Action: action, Query: q, Result: res})
+		if err != nil {
+			return
+		}
+		got, err := s.AuditLog(ctx, vigil.AuditFilter{Limit: 1})
+		if err != nil || len(got) != 1 {
+			t.Fatal(err)
+		}
+		r := got[0]
+		if r.Seq != in.Seq || r.Who != in.Who || r.Action != in.Action || string(r.Query) != string(in.Query) ||
+			string(r.Result) != string(in.Result) || !r.Time.Equal(in.Time) || r.Hash != in.Hash || vigil.AuditHash(r) != r.Hash {
+			t.Fatalf("stored %+v, read %+v", in, r)
+		}
+		if in.Seq%50 == 0 {
+			if st, err := s.VerifyAudit(ctx); err != nil || st.Break != nil {
+				t.Fatalf("verify: %+v %v", st, err)
+			}
+		}
+	})
 }

@@ -2,11 +2,15 @@ package sqlite
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
+
+	vigil "github.com/vigil-screening/vigil"
 )
 
 // cpuTime is the process's user+system CPU time: a figure that, unlike wall
@@ -105,4 +109,23 @@ func BenchmarkCurrentEntities(b *testing.B) {
 			b.ReportMetric(float64(st.Size())/(1<<20), "MB-file")
 		})
 	}
+}
+
+// BenchmarkAppendAudit appends screening-sized records from 64 goroutines
+// at once, as 64 clients of the service would: the writer groups them.
+func BenchmarkAppendAudit(b *testing.B) {
+	s, _ := openTemp(b)
+	q := json.RawMessage(`{"queries":[{"name":"Qasem Soleimani","dob":"1957-03-11"}]}`)
+	r := json.RawMessage(`{"lists":["au@1","ca@1","eu@1","ofac_cons@3","ofac_sdn@3","uk@3","uk_fcdo@1","un@1","us_csl@1"],"hits":[[{"entity_id":"un:IRi.039","score":1},{"entity_id":"ofac:10481","score":1}]]}`)
+	b.SetParallelism(64 / max(1, runtime.GOMAXPROCS(0)))
+	cpu := cpuTime()
+	defer reportCPU(b, cpu)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := s.AppendAudit(context.Background(), vigil.AuditRecord{Who: "key:key_0123456789abcdef", Action: "screen", Query: q, Result: r}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }

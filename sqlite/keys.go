@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	vigil "github.com/vigil-screening/vigil"
 )
 
 // SecretPrefix starts every API key secret, so that leaked keys are easy to
@@ -42,9 +44,21 @@ func (s *Store) CreateKey(ctx context.Context, name, role string) (id, secret st
 	h := sha256.Sum256([]byte(secret))
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, err = s.db.ExecContext(ctx, "INSERT INTO api_keys (id, name, role, hash, created) VALUES (?, ?, ?, ?, ?)",
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return "", "", fmt.Errorf("sqlite: create key: %w", err)
+	}
+	defer tx.Rollback()
+	_, err = tx.ExecContext(ctx, "INSERT INTO api_keys (id, name, role, hash, created) VALUES (?, ?, ?, ?, ?)",
 		id, name, role, h[:], time.Now().UTC().Format(time.RFC3339Nano))
 	if err != nil {
+		return "", "", fmt.Errorf("sqlite: create key: %w", err)
+	}
+	// The record names the key, never its secret.
+	if err := auditTx(ctx, tx, vigil.AuditKeyCreate, map[string]string{"name": name, "role": role}, map[string]string{"id": id}); err != nil {
+		return "", "", fmt.Errorf("sqlite: create key: audit: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
 		return "", "", fmt.Errorf("sqlite: create key: %w", err)
 	}
 	return id, secret, nil
@@ -88,7 +102,12 @@ func (s *Store) ListKeys(ctx context.Context) ([]Key, error) {
 func (s *Store) RevokeKey(ctx context.Context, id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	res, err := s.db.ExecContext(ctx, "UPDATE api_keys SET revoked = ? WHERE id = ? AND revoked = ''",
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: revoke key: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, "UPDATE api_keys SET revoked = ? WHERE id = ? AND revoked = ''",
 		time.Now().UTC().Format(time.RFC3339Nano), id)
 	if err != nil {
 		return fmt.Errorf("sqlite: revoke key: %w", err)
@@ -97,6 +116,12 @@ func (s *Store) RevokeKey(ctx context.Context, id string) error {
 		return err
 	} else if n == 0 {
 		return notFound("active api key %q", id)
+	}
+	if err := auditTx(ctx, tx, vigil.AuditKeyRevoke, map[string]string{"id": id}, nil); err != nil {
+		return fmt.Errorf("sqlite: revoke key: audit: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: revoke key: %w", err)
 	}
 	return nil
 }

@@ -1,5 +1,5 @@
 // Package sqlite is Vigil's embedded store: every version of every list, the
-// audit log and the API keys, in one SQLite database file (modernc.org/sqlite,
+// audit log (a hash chain, audit.go) and the API keys, in one SQLite database file (modernc.org/sqlite,
 // pure Go, no cgo).
 //
 // Entities are stored once per distinct content, not once per version: each
@@ -40,6 +40,9 @@ type Store struct {
 	// mu serialises writers within the process; busy_timeout and BEGIN
 	// IMMEDIATE handle writers in other processes.
 	mu sync.Mutex
+	// aw appends audit records in groups (audit.go).
+	aw        *auditWriter
+	closeOnce sync.Once
 }
 
 var _ vigil.Store = (*Store)(nil)
@@ -67,11 +70,20 @@ func Open(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
 	}
+	if err := s.chainUnchained(context.Background()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: %s: audit: %w", path, err)
+	}
+	s.startAuditWriter()
 	return s, nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close stops the audit writer (after the batch it is writing; later
+// appends fail) and closes the database.
+func (s *Store) Close() error {
+	s.stopAuditWriter()
+	return s.db.Close()
+}
 
 // openSpan is the "last" value of a span that is still open: the entity is
 // in the newest complete version of its list.

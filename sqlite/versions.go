@@ -653,6 +653,10 @@ func (s *Store) importTx(ctx context.Context, tx *sql.Tx, v vigil.ListVersion, e
 	if err := insertVersion(ctx, tx, v, explicit); err != nil {
 		return res, err
 	}
+	if err := auditTx(ctx, tx, vigil.AuditImport, importAuditQuery{v.List, v.Format, v.Hash, nonNil(v.Files), v.Published, v.Partial},
+		importAuditResult{Version: v.Label(), Entities: v.Entities, Added: v.Added, Removed: v.Removed, Changed: v.Changed}); err != nil {
+		return res, fmt.Errorf("sqlite: import %s: audit: %w", v.List, err)
+	}
 	if importHook != nil {
 		if err := importHook(); err != nil {
 			return res, err
@@ -661,6 +665,28 @@ func (s *Store) importTx(ctx context.Context, tx *sql.Tx, v vigil.ListVersion, e
 	res.Version = v
 	res.Current, _ = vigil.CurrentVersion(append(versionsOf(rows), v))
 	return res, nil
+}
+
+// importAuditQuery and importAuditResult are an import's audit record.
+type importAuditQuery struct {
+	List      string    `json:"list"`
+	Format    string    `json:"format"`
+	Hash      string    `json:"sha256"`
+	Files     []string  `json:"files"`
+	Published time.Time `json:"published,omitzero"`
+	Partial   bool      `json:"partial,omitempty"`
+}
+
+type importAuditResult struct {
+	Version  string `json:"version"`
+	Restores string `json:"restores,omitempty"` // the version whose content became current again
+	// Withdrawn is the version a rollback withdrew, with who and why.
+	Withdrawn        *vigil.Withdrawal `json:"withdrawn,omitempty"`
+	WithdrawnVersion string            `json:"withdrawn_version,omitempty"`
+	Entities         int               `json:"entities"`
+	Added            int               `json:"added"`
+	Removed          int               `json:"removed"`
+	Changed          int               `json:"changed"`
 }
 
 // duplicate handles an import whose hash is stored already (dups, oldest
@@ -706,6 +732,10 @@ func (s *Store) duplicate(ctx context.Context, tx *sql.Tx, v vigil.ListVersion, 
 	nv, err := s.restore(ctx, tx, nv, rows, cur, src)
 	if err != nil {
 		return res, err
+	}
+	if err := auditTx(ctx, tx, vigil.AuditImport, importAuditQuery{v.List, v.Format, v.Hash, nonNil(v.Files), v.Published, v.Partial},
+		importAuditResult{Version: nv.Label(), Restores: src.Label(), Entities: nv.Entities, Added: nv.Added, Removed: nv.Removed, Changed: nv.Changed}); err != nil {
+		return res, fmt.Errorf("sqlite: import %s: audit: %w", v.List, err)
 	}
 	return vigil.ImportResult{Outcome: vigil.OutcomeRestored, Version: nv, Current: nv}, nil
 }
@@ -911,6 +941,14 @@ func (s *Store) Rollback(ctx context.Context, r vigil.Rollback) (vigil.ImportRes
 	nv, err = s.restore(ctx, tx, nv, rows, cur, target)
 	if err != nil {
 		return vigil.ImportResult{}, err
+	}
+	if err := auditTx(ctx, tx, vigil.AuditRollback, struct {
+		List  string `json:"list"`
+		To    int    `json:"to"`
+		Force bool   `json:"force,omitempty"`
+	}{r.List, r.To, r.Force}, importAuditResult{Version: nv.Label(), Restores: target.Label(), Entities: nv.Entities,
+		Added: nv.Added, Removed: nv.Removed, Changed: nv.Changed, Withdrawn: &w, WithdrawnVersion: cur.Label()}); err != nil {
+		return vigil.ImportResult{}, fmt.Errorf("sqlite: rollback %s: audit: %w", r.List, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return vigil.ImportResult{}, fmt.Errorf("sqlite: rollback %s: commit: %w", r.List, err)

@@ -201,14 +201,14 @@ func TestAdminRefusesAndAudits(t *testing.T) {
 	if _, _, err := e.admin.Rotate(ctx, "bob", w.ID, "", 0); !errors.Is(err, vigil.ErrNotFound) {
 		t.Errorf("rotating a removed webhook: %v", err)
 	}
-	recs, err := e.st.AuditLog(ctx, 0)
+	recs, err := e.st.AuditLog(ctx, vigil.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
 	for i := len(recs) - 1; i >= 0; i-- {
 		r := recs[i]
-		got = append(got, r.Key+" "+r.Action)
+		got = append(got, r.Who+" "+r.Action)
 		js, _ := json.Marshal(r)
 		if strings.Contains(string(js), made) || strings.Contains(string(js), made2) || strings.Contains(string(js), "token=abc") {
 			t.Errorf("audit record %s holds a secret or the URL's token", js)

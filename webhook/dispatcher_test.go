@@ -322,7 +322,7 @@ func TestLogsHoldNoSecretOrToken(t *testing.T) {
 		t.Fatalf("the failure is not logged:\n%s", logs)
 	}
 	js, _ := json.Marshal(ds)
-	audit, err := e.st.AuditLog(context.Background(), 0)
+	audit, err := e.st.AuditLog(context.Background(), vigil.AuditFilter{})
 	if err != nil || len(audit) != 1 || audit[0].Action != "webhook.add" {
 		t.Fatalf("audit %+v %v", audit, err)
 	}

@@ -197,11 +197,7 @@ type env struct {
 type storeAudit struct{ st *sqlite.Store }
 
 func (a storeAudit) Audit(ctx context.Context, who, action string, details any) error {
-	b, err := json.Marshal(details)
-	if err != nil {
-		return err
-	}
-	return a.st.Audit(ctx, sqlite.AuditRecord{Key: who, Action: action, Query: b})
+	return vigil.Audit(ctx, a.st, who, action, details, nil)
 }
 
 func newEnv(t testing.TB) *env {

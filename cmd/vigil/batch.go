@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/batch"
 	"github.com/vigil-screening/vigil/match"
 	"github.com/vigil-screening/vigil/screen"
@@ -24,7 +26,7 @@ func init() { subcommands = append(subcommands, batchCmd) }
 const maxReportedRows = 1000
 
 func batchCmd() *cobra.Command {
-	var db, in, out, mapping, format string
+	var db, by, in, out, mapping, format string
 	var threshold float64
 	var workers int
 	var noMemo bool
@@ -76,7 +78,8 @@ output is the same as with --no-memo, which screens every row in full.`,
 				}
 				src = f
 			}
-			counted := &countingReader{r: src}
+			inSum := newDigest()
+			counted := &countingReader{r: io.TeeReader(src, inSum)}
 			rd, err := batch.Open(counted, in, opts)
 			if err != nil {
 				return fmt.Errorf("%s: %w", in, err)
@@ -86,21 +89,22 @@ output is the same as with --no-memo, which screens every row in full.`,
 				fmt.Fprintf(stderr, "%s: %s\n", in, w)
 			}
 			var dst io.Writer = cmd.OutOrStdout()
+			var outFile *os.File
 			if out != "" && out != "-" {
 				f, err := os.Create(out)
 				if err != nil {
 					return err
 				}
 				defer f.Close()
-				dst = f
+				dst, outFile = f, f
 			}
-			ix, err := loadIndex(cmd.Context(), db)
+			sc, err := openScreening(cmd.Context(), db, by)
 			if err != nil {
 				return err
 			}
-			if ix.Len() == 0 {
-				return fmt.Errorf("no lists in %s: import some with vigil lists import", db)
-			}
+			defer sc.Close()
+			ix := sc.index()
+			outSum := newDigest()
 
 			var rows atomic.Int64
 			bar := newBar(stderr, size, counted, &rows)
@@ -123,18 +127,30 @@ output is the same as with --no-memo, which screens every row in full.`,
 					fmt.Fprintf(stderr, "%s: %v\n", in, err)
 				},
 			}
-			sum, err := screen.Batch(cmd.Context(), ix, rd, dst, opt)
+			sum, err := screen.Batch(cmd.Context(), ix, rd, io.MultiWriter(dst, outSum), opt)
 			bar.finish()
-			if f, ok := dst.(*os.File); ok && f != os.Stdout {
-				if cerr := f.Close(); cerr != nil && err == nil {
+			if outFile != nil {
+				if cerr := outFile.Close(); cerr != nil && err == nil {
 					err = cerr
 				}
 			}
 			fmt.Fprintf(stderr, "%s: %s (%d workers)\n", in, sum, workersOr(workers))
+			// One record for the run, also for a run that ended early.
+			q := vigil.ScreeningQuery{Input: inSum.input(in), Threshold: threshold}
+			q.Input.Format, q.Input.Map = rd.Format(), opts.Map
+			res := vigil.ScreeningResult{Lists: sc.lists, Rows: sum.Rows, HitRows: sum.Hits, BadRows: sum.Errors,
+				Output: outSum.input(cmpOr(out, "-"))}
+			if err != nil {
+				res.Error = err.Error()
+			}
+			if aerr := sc.audit(cmd.Context(), vigil.AuditBatch, q, res); aerr != nil {
+				return errors.Join(err, aerr)
+			}
 			return err
 		},
 	}
 	dbFlag(cmd, &db)
+	byFlag(cmd, &by)
 	f := cmd.Flags()
 	f.StringVar(&in, "in", "", `input file ("-" for stdin)`)
 	f.StringVar(&out, "out", "", "output file (default stdout)")

@@ -15,7 +15,7 @@ func init() {
 }
 
 func keysCmd() *cobra.Command {
-	var db string
+	var db, by string
 	cmd := &cobra.Command{
 		Use:   "keys",
 		Short: "Manage the API keys of vigil serve (stored hashed)",
@@ -26,6 +26,7 @@ admin (also refresh the lists). A running server notices new and revoked keys
 within a few seconds.`,
 	}
 	cmd.PersistentFlags().StringVar(&db, "db", defaultDB(), "store file (default $VIGIL_DB or vigil.db)")
+	cmd.PersistentFlags().StringVar(&by, "by", "", "who runs this, for the audit log (default: the OS user)")
 
 	var name, role string
 	create := &cobra.Command{
@@ -37,12 +38,16 @@ within a few seconds.`,
 			if !ok {
 				return fmt.Errorf("--role must be screen, review or admin, not %q", role)
 			}
+			ctx, err := actorContext(cmd.Context(), by)
+			if err != nil {
+				return err
+			}
 			st, err := openStore(db)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			id, secret, err := st.CreateKey(cmd.Context(), name, r.String())
+			id, secret, err := st.CreateKey(ctx, name, r.String())
 			if err != nil {
 				return err
 			}
@@ -85,7 +90,11 @@ within a few seconds.`,
 		Short: "Revoke a key",
 		Args:  cobra.ExactArgs(1),
 		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
-			if err := st.RevokeKey(cmd.Context(), args[0]); err != nil {
+			ctx, err := actorContext(cmd.Context(), by)
+			if err != nil {
+				return err
+			}
+			if err := st.RevokeKey(ctx, args[0]); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Revoked key %s.\n", args[0])

@@ -183,7 +183,7 @@ func byKind(m map[vigil.Kind]int) string {
 }
 
 func importCmd() *cobra.Command {
-	var db, pub string
+	var db, pub, by string
 	var asJSON, force bool
 	cmd := &cobra.Command{
 		Use:   "import PATH...",
@@ -197,6 +197,10 @@ A file whose content was withdrawn (vigil lists rollback) is skipped unless
 organisations, vessels or aircraft is refused unless --force.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
+			ctx, err := actorContext(cmd.Context(), by)
+			if err != nil {
+				return err
+			}
 			opt := load.Options{Force: force}
 			if pub != "" {
 				t, err := parseDay("--published", pub)
@@ -205,7 +209,7 @@ organisations, vessels or aircraft is refused unless --force.`,
 				}
 				opt.Published = t
 			}
-			results := load.ImportPaths(cmd.Context(), st, args, opt)
+			results := load.ImportPaths(ctx, st, args, opt)
 			failed := 0
 			for _, r := range results {
 				if r.Failed() {
@@ -232,6 +236,7 @@ organisations, vessels or aircraft is refused unless --force.`,
 		}),
 	}
 	dbFlag(cmd, &db)
+	byFlag(cmd, &by)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().BoolVar(&force, "force", false, "import even a version that shrank by more than 20%, or whose content was withdrawn")
 	cmd.Flags().StringVar(&pub, "published", "", "publication date (YYYY-MM-DD) of files that state none (OFAC legacy CSV, US CSL)")

@@ -10,9 +10,13 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"os/user"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/vigil-screening/vigil"
 )
 
 func main() {
@@ -66,4 +70,43 @@ func defaultDB() string {
 // dbFlag adds the --db flag to a command.
 func dbFlag(cmd *cobra.Command, p *string) {
 	cmd.Flags().StringVar(p, "db", defaultDB(), "the store: a SQLite file (the default comes from $VIGIL_DB when set)")
+}
+
+// byFlag adds the --by flag: who runs the command, for the audit log.
+func byFlag(cmd *cobra.Command, p *string) {
+	cmd.Flags().StringVar(p, "by", "", "who runs this, for the audit log (default: the OS user)")
+}
+
+// actor returns who the audit log records for a command: "cli:" and --by,
+// else the OS user. A command that cannot tell refuses to run: the log
+// must not say it does not know who acted.
+func actor(by string) (string, error) {
+	name := strings.TrimSpace(by)
+	if name == "" {
+		if u, err := user.Current(); err == nil {
+			name = u.Username
+		}
+	}
+	for _, env := range []string{"USER", "LOGNAME"} {
+		if name == "" {
+			name = strings.TrimSpace(os.Getenv(env))
+		}
+	}
+	if name == "" {
+		return "", errors.New("cannot tell who is running this command: give --by NAME")
+	}
+	if strings.ContainsFunc(name, func(c rune) bool { return c < 0x20 || c == 0x7f }) {
+		return "", fmt.Errorf("--by %q: control characters are not allowed", name)
+	}
+	return "cli:" + name, nil
+}
+
+// actorContext returns ctx naming who runs the command (see actor), for
+// the records the store writes on its own (imports, key changes).
+func actorContext(ctx context.Context, by string) (context.Context, error) {
+	who, err := actor(by)
+	if err != nil {
+		return ctx, err
+	}
+	return vigil.WithActor(ctx, who), nil
 }

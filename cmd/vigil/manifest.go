@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/match"
 	"github.com/vigil-screening/vigil/paxlst"
 	"github.com/vigil-screening/vigil/screen"
@@ -36,7 +37,7 @@ func verdictExit(r screen.Recommendation) error {
 }
 
 func manifestCmd() *cobra.Command {
-	var db string
+	var db, by string
 	var asJSON, lenient bool
 	var threshold float64
 	cmd := &cobra.Command{
@@ -64,15 +65,29 @@ deny, 1 an error (the manifest was not screened).`,
 				defer f.Close()
 				r = f
 			}
-			msg, err := paxlst.Options{Lenient: lenient}.Parse(r)
+			in := newDigest()
+			msg, err := paxlst.Options{Lenient: lenient}.Parse(io.TeeReader(r, in))
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
-			ix, err := loadIndex(cmd.Context(), db)
+			sc, err := openScreening(cmd.Context(), db, by)
 			if err != nil {
 				return err
 			}
-			res := screen.Manifest(ix, msg, threshold)
+			defer sc.Close()
+			res := screen.Manifest(sc.index(), msg, threshold)
+			q := vigil.ScreeningQuery{Input: in.input(args[0]), Threshold: threshold}
+			ms := make([][]vigil.Match, len(res.Travellers))
+			verdicts := make([]string, len(res.Travellers))
+			for i, t := range res.Travellers {
+				q.Queries = append(q.Queries, t.Query)
+				ms[i], verdicts[i] = t.Matches, string(t.Recommendation)
+			}
+			ar := vigil.NewScreeningResult(sc.lists, ms)
+			ar.Verdicts = verdicts
+			if err := sc.audit(cmd.Context(), vigil.AuditManifest, q, ar); err != nil {
+				return err
+			}
 			out := cmd.OutOrStdout()
 			if asJSON {
 				if err := writeJSON(out, res); err != nil {
@@ -85,6 +100,7 @@ deny, 1 an error (the manifest was not screened).`,
 		},
 	}
 	dbFlag(cmd, &db)
+	byFlag(cmd, &by)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().BoolVar(&lenient, "lenient", false, "accept wrong UNT segment counts and references (warnings)")
 	cmd.Flags().Float64Var(&threshold, "threshold", 0, fmt.Sprintf("match threshold (default %.2f)", match.DefaultThreshold))

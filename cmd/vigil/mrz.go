@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/match"
 	"github.com/vigil-screening/vigil/mrz"
 	"github.com/vigil-screening/vigil/screen"
@@ -16,7 +17,7 @@ import (
 func init() { subcommands = append(subcommands, mrzCmd) }
 
 func mrzCmd() *cobra.Command {
-	var db string
+	var db, by string
 	var asJSON bool
 	var threshold float64
 	cmd := &cobra.Command{
@@ -41,11 +42,19 @@ Exit status: 0 clear, 2 refer, 3 deny, 1 an error (the zone was not read).`,
 			if err != nil {
 				return err
 			}
-			ix, err := loadIndex(cmd.Context(), db)
+			sc, err := openScreening(cmd.Context(), db, by)
 			if err != nil {
 				return err
 			}
-			res := screen.MRZ(ix, z, threshold)
+			defer sc.Close()
+			res := screen.MRZ(sc.index(), z, threshold)
+			ar := vigil.NewScreeningResult(sc.lists, [][]vigil.Match{res.Matches})
+			ar.Verdicts = []string{string(res.Recommendation)}
+			q := vigil.ScreeningQuery{Queries: []vigil.Query{res.Query}, Threshold: threshold,
+				Input: vigil.NewAuditInput("mrz", []byte(strings.Join(lines, "\n")))}
+			if err := sc.audit(cmd.Context(), vigil.AuditMRZ, q, ar); err != nil {
+				return err
+			}
 			out := cmd.OutOrStdout()
 			if asJSON {
 				if err := writeJSON(out, res); err != nil {
@@ -58,6 +67,7 @@ Exit status: 0 clear, 2 refer, 3 deny, 1 an error (the zone was not read).`,
 		},
 	}
 	dbFlag(cmd, &db)
+	byFlag(cmd, &by)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().Float64Var(&threshold, "threshold", 0, fmt.Sprintf("match threshold (default %.2f)", match.DefaultThreshold))
 	return cmd

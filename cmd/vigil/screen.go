@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"hash"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -11,34 +14,25 @@ import (
 
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/match"
+	"github.com/vigil-screening/vigil/sqlite"
 )
 
 func init() { subcommands = append(subcommands, screenCmd) }
 
-// loadIndex builds the match index over the current version of every list in
-// the store.
-func loadIndex(ctx context.Context, db string) (*match.Index, error) {
-	entries, err := currentEntries(ctx, db)
-	if err != nil {
-		return nil, err
-	}
-	return match.NewIndex(entries), nil
-}
-
 // currentEntries reads the current version of every list in the store, or
 // says that the store holds none.
 func currentEntries(ctx context.Context, db string) ([]match.Entry, error) {
-	entries, _, err := currentEntriesVersions(ctx, db)
+	st, err := openStore(db)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	entries, _, err := readCurrent(ctx, st, db)
 	return entries, err
 }
 
-// currentEntriesVersions is currentEntries with the versions read.
-func currentEntriesVersions(ctx context.Context, db string) ([]match.Entry, []vigil.ListVersion, error) {
-	st, err := openStore(db)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer st.Close()
+// readCurrent reads the current version of every list and the versions.
+func readCurrent(ctx context.Context, st *sqlite.Store, db string) ([]match.Entry, []vigil.ListVersion, error) {
 	cur, err := st.CurrentEntities(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading current entities: %w", err)
@@ -47,24 +41,19 @@ func currentEntriesVersions(ctx context.Context, db string) ([]match.Entry, []vi
 		return nil, nil, errNoLists(db)
 	}
 	entries := make([]match.Entry, len(cur))
-	var vs []vigil.ListVersion
 	for i := range cur {
 		entries[i] = match.Entry{Entity: &cur[i].Entity, Version: cur[i].Version.Label()}
-		if len(vs) == 0 || vs[len(vs)-1].List != cur[i].Version.List {
-			vs = append(vs, cur[i].Version)
-		}
+	}
+	vs, err := st.Current(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
 	return entries, vs, nil
 }
 
-// asOfEntries reads the entities of the list versions in force at t, or
-// says that none was.
-func asOfEntries(ctx context.Context, db string, t time.Time, asOf string) ([]match.Entry, []vigil.ListVersion, error) {
-	st, err := openStore(db)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer st.Close()
+// readAsOf reads the entities of the list versions in force at t, or says
+// that none was.
+func readAsOf(ctx context.Context, st *sqlite.Store, db string, t time.Time, asOf string) ([]match.Entry, []vigil.ListVersion, error) {
 	vs, err := st.AsOf(ctx, t)
 	if err != nil {
 		return nil, nil, err
@@ -76,8 +65,81 @@ func asOfEntries(ctx context.Context, db string, t time.Time, asOf string) ([]ma
 	return entries, vs, err
 }
 
+// labels returns the versions' labels (LIST@N).
+func labels(vs []vigil.ListVersion) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = v.Label()
+	}
+	return out
+}
+
+// screening is what a screening command needs: who runs it, the store (kept
+// open for the audit log), the entries screened against and their list
+// versions.
+type screening struct {
+	who      string
+	st       *sqlite.Store
+	entries  []match.Entry
+	versions []vigil.ListVersion
+	lists    []string // the versions' labels
+}
+
+// openScreening finds who runs the command (--by, or the OS user; it
+// refuses when it cannot tell), opens the store and reads the current
+// lists. Close the screening when done.
+func openScreening(ctx context.Context, db, by string) (*screening, error) {
+	return openScreeningAsOf(ctx, db, by, "")
+}
+
+// openScreeningAsOf is openScreening against the list versions in force on
+// the date asOf (YYYY-MM-DD, or an RFC 3339 instant) when it is not empty.
+func openScreeningAsOf(ctx context.Context, db, by, asOf string) (*screening, error) {
+	var t time.Time
+	if asOf != "" {
+		var err error
+		if t, err = vigil.ParseAsOf(asOf, time.Now()); err != nil {
+			return nil, fmt.Errorf("--as-of %q: %v", asOf, err)
+		}
+	}
+	who, err := actor(by)
+	if err != nil {
+		return nil, err
+	}
+	st, err := openStore(db)
+	if err != nil {
+		return nil, err
+	}
+	var entries []match.Entry
+	var vs []vigil.ListVersion
+	if asOf != "" {
+		entries, vs, err = readAsOf(ctx, st, db, t, asOf)
+	} else {
+		entries, vs, err = readCurrent(ctx, st, db)
+	}
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &screening{who: who, st: st, entries: entries, versions: vs, lists: labels(vs)}, nil
+}
+
+func (s *screening) index() *match.Index { return match.NewIndex(s.entries) }
+
+func (s *screening) Close() error { return s.st.Close() }
+
+// audit appends the screening's record. A command whose record cannot be
+// written fails without printing its result: a screening that leaves no
+// trace would fail open.
+func (s *screening) audit(ctx context.Context, action string, q vigil.ScreeningQuery, res vigil.ScreeningResult) error {
+	if err := vigil.Audit(context.WithoutCancel(ctx), s.st, s.who, action, q, res); err != nil {
+		return fmt.Errorf("writing the audit record (the result is withheld): %w", err)
+	}
+	return nil
+}
+
 func screenCmd() *cobra.Command {
-	var db, asOf string
+	var db, by, asOf string
 	var q vigil.Query
 	var kind string
 	var asJSON bool
@@ -94,24 +156,18 @@ func screenCmd() *cobra.Command {
 				}
 				q.Kind = k
 			}
-			var entries []match.Entry
-			var vs []vigil.ListVersion
-			var err error
-			if asOf != "" {
-				t, perr := vigil.ParseAsOf(asOf, time.Now())
-				if perr != nil {
-					return fmt.Errorf("--as-of %q: %v", asOf, perr)
-				}
-				entries, vs, err = asOfEntries(cmd.Context(), db, t, asOf)
-			} else {
-				entries, vs, err = currentEntriesVersions(cmd.Context(), db)
-			}
+			sc, err := openScreeningAsOf(cmd.Context(), db, by, asOf)
 			if err != nil {
 				return err
 			}
-			ms := match.NewIndex(entries).Screen(q)
+			defer sc.Close()
+			ms := sc.index().Screen(q)
 			if ms == nil {
 				ms = []vigil.Match{}
+			}
+			if err := sc.audit(cmd.Context(), vigil.AuditScreen, vigil.ScreeningQuery{Queries: []vigil.Query{q}},
+				vigil.NewScreeningResult(sc.lists, [][]vigil.Match{ms})); err != nil {
+				return err
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {
@@ -120,11 +176,11 @@ func screenCmd() *cobra.Command {
 					Matches      []vigil.Match      `json:"matches"`
 					AsOf         string             `json:"as_of,omitempty"`
 					ListVersions []vigil.VersionRef `json:"list_versions"`
-				}{q, ms, asOf, vigil.Refs(vs)})
+				}{q, ms, asOf, vigil.Refs(sc.versions)})
 			}
 			if asOf != "" {
 				var names []string
-				for _, v := range vs {
+				for _, v := range sc.versions {
 					names = append(names, v.Label()+" (in force from "+instant(v.InForceFrom)+")")
 				}
 				fmt.Fprintf(out, "as of %s: %s\n", asOf, strings.Join(names, ", "))
@@ -151,6 +207,7 @@ func screenCmd() *cobra.Command {
 		},
 	}
 	dbFlag(cmd, &db)
+	byFlag(cmd, &by)
 	f := cmd.Flags()
 	f.StringVar(&q.DOB, "dob", "", "date of birth: YYYY, YYYY-MM or YYYY-MM-DD")
 	f.StringVar(&q.Nationality, "nationality", "", "nationality: ISO alpha-2 code or country name")
@@ -168,4 +225,24 @@ func screenCmd() *cobra.Command {
 // fill it; screening an empty store must not look like "no match".
 func errNoLists(db string) error {
 	return fmt.Errorf("the store %s holds no lists: import some first (vigil lists import --db %s PATH..., or vigil lists update --db %s)", db, db, db)
+}
+
+// digest counts and hashes the bytes written to it: an input read through
+// io.TeeReader or an output written through io.MultiWriter, for the audit
+// record to identify without keeping it.
+type digest struct {
+	h hash.Hash
+	n int64
+}
+
+func newDigest() *digest { return &digest{h: sha256.New()} }
+
+func (d *digest) Write(p []byte) (int, error) {
+	d.n += int64(len(p))
+	return d.h.Write(p)
+}
+
+// input describes what passed through, under name.
+func (d *digest) input(name string) *vigil.AuditInput {
+	return &vigil.AuditInput{Name: name, Bytes: d.n, SHA256: hex.EncodeToString(d.h.Sum(nil))}
 }

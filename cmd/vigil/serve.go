@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -41,6 +40,8 @@ type serveConfig struct {
 	rate                                   float64
 	allowRemote                            bool
 	asOfIndexes                            int
+	// noAudit turns the audit log off, to measure what it costs (hidden).
+	noAudit bool
 }
 
 func serveCmd() *cobra.Command {
@@ -75,6 +76,8 @@ needs one.`,
 	f.BoolVar(&c.allowRemote, "allow-remote", false, "allow --addr to bind a non-loopback address")
 	webhookKeyFlag(cmd, &c.webhookKey)
 	f.IntVar(&c.asOfIndexes, "as-of-indexes", 2, "how many indexes built to screen as of a date (as_of) to keep; each holds its lists in memory")
+	f.BoolVar(&c.noAudit, "no-audit", false, "do not audit screenings: only to measure what the audit log costs")
+	_ = f.MarkHidden("no-audit")
 	return cmd
 }
 
@@ -99,10 +102,15 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 	ld := &listLoader{st: st, dir: c.listsDir, archive: c.archive, log: log}
 	var srv *vhttp.Server
 	ld.current = func() *vhttp.Snapshot { return srv.Snapshot() }
+	var audit vhttp.Auditor = st
+	if c.noAudit {
+		audit = nil
+		log.Warn("the audit log is OFF (--no-audit): screenings are answered without a record; use this only to measure")
+	}
 	srv = vhttp.New(vhttp.Options{
 		Store:          st,
 		Keys:           storeKeys{st},
-		Audit:          storeAudit{st},
+		Audit:          audit,
 		Reload:         ld.reload,
 		Webhooks:       newWebhookAdmin(st, webhookKeyPath(c.webhookKey, c.db)),
 		Rebuild:        ld.rebuild,
@@ -127,6 +135,9 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	defer startWebhooks(ctx, st, webhookKeyPath(c.webhookKey, c.db), log)() // stops, recording the tries under way
+	// The service's own imports (the first fill, scheduled refreshes) are
+	// audited as the service's.
+	ctx = vigil.WithActor(ctx, "vigil")
 	go func() {
 		if err := ld.initial(ctx); err != nil {
 			cancel(err)
@@ -454,43 +465,6 @@ func (k storeKeys) Lookup(ctx context.Context, secret string) (vhttp.KeyInfo, er
 		return vhttp.KeyInfo{}, fmt.Errorf("key %s has an unknown role %q", key.ID, key.Role)
 	}
 	return vhttp.KeyInfo{ID: key.ID, Name: key.Name, Role: role}, nil
-}
-
-// storeAudit adapts the store's audit log to the server.
-type storeAudit struct{ st *sqlite.Store }
-
-type auditQuery struct {
-	Subjects []string `json:"subjects"`
-	Queries  int      `json:"queries"`
-}
-
-type auditResult struct {
-	Matches  int      `json:"matches"`
-	MatchIDs []string `json:"match_ids"`
-	Lists    []string `json:"lists"`
-}
-
-func (a storeAudit) Audit(ctx context.Context, r vhttp.AuditRecord) error {
-	q, _ := json.Marshal(auditQuery{r.Subjects, r.Queries})
-	res, _ := json.Marshal(auditResult{r.Matches, r.MatchIDs, r.Lists})
-	return a.st.Audit(ctx, sqlite.AuditRecord{Time: r.Time, Key: r.KeyID, Action: r.Action, Query: q, Result: res})
-}
-
-func (a storeAudit) AuditLog(ctx context.Context, limit int) ([]vhttp.AuditRecord, error) {
-	recs, err := a.st.AuditLog(ctx, limit)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]vhttp.AuditRecord, len(recs))
-	for i, r := range recs {
-		var q auditQuery
-		var res auditResult
-		_ = json.Unmarshal(r.Query, &q) // records written by other tools may differ
-		_ = json.Unmarshal(r.Result, &res)
-		out[i] = vhttp.AuditRecord{Time: r.Time, KeyID: r.Key, Action: r.Action, Subjects: q.Subjects, Queries: q.Queries,
-			Matches: res.Matches, MatchIDs: res.MatchIDs, Lists: res.Lists}
-	}
-	return out, nil
 }
 
 // parseManifest reads a PAXLST message into travellers.

@@ -10,14 +10,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vigil-screening/vigil"
-	"github.com/vigil-screening/vigil/match"
 	"github.com/vigil-screening/vigil/text"
 )
 
 func init() { subcommands = append(subcommands, textCmd) }
 
 func textCmd() *cobra.Command {
-	var db string
+	var db, by string
 	var asJSON bool
 	var threshold float64
 	cmd := &cobra.Command{
@@ -39,21 +38,34 @@ func textCmd() *cobra.Command {
 				return err
 			}
 			article := string(raw)
-			entries, err := currentEntries(cmd.Context(), db)
+			scr, err := openScreening(cmd.Context(), db, by)
 			if err != nil {
 				return err
 			}
-			ents := make([]*vigil.Entity, len(entries))
-			for i := range entries {
-				ents[i] = entries[i].Entity
+			defer scr.Close()
+			ents := make([]*vigil.Entity, len(scr.entries))
+			for i := range scr.entries {
+				ents[i] = scr.entries[i].Entity
 			}
-			sc, err := text.New(ents, match.NewIndex(entries), text.Options{Threshold: threshold})
+			sc, err := text.New(ents, scr.index(), text.Options{Threshold: threshold})
 			if err != nil {
 				return err
 			}
 			ms := sc.Scan(article)
 			if ms == nil {
 				ms = []text.Mention{}
+			}
+			name := "-"
+			if len(args) == 1 {
+				name = args[0]
+			}
+			q := vigil.ScreeningQuery{Input: vigil.NewAuditInput(name, raw), Threshold: threshold}
+			found := make([][]vigil.Match, len(ms))
+			for i, m := range ms {
+				q.Queries, found[i] = append(q.Queries, vigil.Query{Name: m.Text}), m.Matches
+			}
+			if err := scr.audit(cmd.Context(), vigil.AuditText, q, vigil.NewScreeningResult(scr.lists, found)); err != nil {
+				return err
 			}
 			sum := text.Summarize(ms)
 			if asJSON {
@@ -75,6 +87,7 @@ func textCmd() *cobra.Command {
 		},
 	}
 	dbFlag(cmd, &db)
+	byFlag(cmd, &by)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().Float64Var(&threshold, "threshold", 0, fmt.Sprintf("least score of a match (default %.2f)", text.DefaultThreshold))
 	return cmd

@@ -49,7 +49,7 @@ func sources(config, mirror string, only []string) ([]download.Source, error) {
 }
 
 func updateCmd() *cobra.Command {
-	var db, dir, config, mirror string
+	var db, by, dir, config, mirror string
 	var only []string
 	var force, asJSON bool
 	cmd := &cobra.Command{
@@ -64,6 +64,10 @@ was current before is made current again; one whose content was withdrawn
 (vigil lists rollback) is skipped unless --force.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, err := actorContext(cmd.Context(), by)
+			if err != nil {
+				return err
+			}
 			srcs, err := sources(config, mirror, only)
 			if err != nil {
 				return err
@@ -77,7 +81,7 @@ was current before is made current again; one whose content was withdrawn
 				dir = archiveDir(db)
 			}
 			d := &download.Downloader{Dir: dir}
-			outs := load.Update(cmd.Context(), st, d, srcs, load.Options{Force: force})
+			outs := load.Update(ctx, st, d, srcs, load.Options{Force: force})
 			failed := 0
 			for _, o := range outs {
 				if o.Err != nil {
@@ -120,6 +124,7 @@ was current before is made current again; one whose content was withdrawn
 		},
 	}
 	dbFlag(cmd, &db)
+	byFlag(cmd, &by)
 	cmd.Flags().StringVar(&dir, "dir", "", "archive folder for downloaded files (default: beside the store, DB-downloads)")
 	cmd.Flags().StringVar(&config, "config", "", "JSON file overriding the download table")
 	cmd.Flags().StringVar(&mirror, "mirror", "", "fetch every file from BASE/LIST/NAME instead of the official sites")

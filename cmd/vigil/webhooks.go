@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -45,11 +44,7 @@ func webhookKeyFlag(cmd *cobra.Command, p *string) {
 type storeAuditor struct{ st *sqlite.Store }
 
 func (a storeAuditor) Audit(ctx context.Context, who, action string, details any) error {
-	b, err := json.Marshal(details)
-	if err != nil {
-		return err
-	}
-	return a.st.Audit(ctx, sqlite.AuditRecord{Key: who, Action: action, Query: b})
+	return vigil.Audit(ctx, a.st, who, action, details, nil)
 }
 
 // newWebhookAdmin administers the store's webhooks, sealing secrets under
@@ -87,11 +82,16 @@ same file. Every change is recorded in the audit log as --by.`,
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&db, "db", defaultDB(), "the store: a SQLite file (the default comes from $VIGIL_DB when set)")
 	pf.StringVar(&keyFile, "webhook-key", "", "key file sealing webhook secrets (default $VIGIL_WEBHOOK_KEY_FILE, else the store's path + .webhook-key)")
-	pf.StringVar(&by, "by", cliUser(), "who makes the change, for the audit log")
+	pf.StringVar(&by, "by", "", "who makes the change, for the audit log (default: the OS user)")
 
 	// admin opens the store and returns an Admin over it.
 	withAdmin := func(fn func(cmd *cobra.Command, args []string, a *webhook.Admin) error) func(*cobra.Command, []string) error {
 		return withStore(&db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
+			who, err := actor(by)
+			if err != nil {
+				return err
+			}
+			by = who
 			return fn(cmd, args, newWebhookAdmin(st, webhookKeyPath(keyFile, db)))
 		})
 	}
@@ -341,15 +341,4 @@ func printDeliveries(w io.Writer, ds []vigil.Delivery) error {
 		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%d\t%s\t%s\n", d.ID, d.WebhookID, d.EventID, d.EventType, d.State, d.Tries, last, next)
 	}
 	return tw.Flush()
-}
-
-// cliUser is who the command line acts as in the audit log by default:
-// "cli:" and the login name.
-func cliUser() string {
-	for _, v := range []string{"USER", "LOGNAME", "USERNAME"} {
-		if u := os.Getenv(v); u != "" {
-			return "cli:" + u
-		}
-	}
-	return "cli"
 }

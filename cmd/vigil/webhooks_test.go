@@ -147,7 +147,7 @@ func TestWebhooksCommands(t *testing.T) {
 	}
 
 	// Every change is audited as --by, without secrets or the URL's token.
-	recs, err := st.AuditLog(ctx, 0)
+	recs, err := st.AuditLog(ctx, vigil.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func TestWebhooksCommands(t *testing.T) {
 		r := recs[i]
 		actions = append(actions, r.Action)
 		js, _ := json.Marshal(r)
-		if r.Key != "tester" || strings.Contains(string(js), secret) || strings.Contains(string(js), secret2) ||
+		if r.Who != "cli:tester" || strings.Contains(string(js), secret) || strings.Contains(string(js), secret2) ||
 			strings.Contains(string(js), "token=abc") || strings.Contains(string(js), "a-secret-of-my-own") {
 			t.Errorf("audit record %s", js)
 		}

@@ -1,0 +1,230 @@
+package http
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/sqlite"
+)
+
+// auditStore opens a fresh SQLite store for the audit log.
+func auditStore(t testing.TB) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "audit.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// testAssess recommends refer on any match, clear otherwise.
+func testAssess(ix Index, q vigil.Query) (Verdict, []vigil.Match) {
+	ms := ix.Screen(q)
+	if len(ms) > 0 {
+		return Verdict{Recommendation: "refer", Reasons: []string{"a match"}, Deciding: ms[0].EntityID}, ms
+	}
+	return Verdict{Recommendation: "clear"}, nil
+}
+
+func sha(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// TestAuditEveryPath screens through every API and console path and checks
+// that each leaves one record in the chain: who (the key id), the action,
+// every field of every query, the input's hash, and the matches with the
+// list versions.
+func TestAuditEveryPath(t *testing.T) {
+	st := auditStore(t)
+	keys := &testKeys{keys: map[string]KeyInfo{
+		"vgl_screen": {ID: "k1", Name: "screener", Role: RoleScreen},
+		"vgl_review": {ID: "k2", Name: "reviewer", Role: RoleReview},
+	}}
+	s, _ := newTestServer(t, Options{Keys: keys, Audit: st, KeyCacheTTL: -1,
+		ScanText: testScanText, ParseManifest: testManifest, ParseMRZ: testMRZ, Assess: testAssess})
+	h := s.Handler()
+	key := []string{"Authorization", "Bearer vgl_screen"}
+	form := append([]string{"Content-Type", "application/x-www-form-urlencoded"}, key...)
+	const article = "Yesterday Ivan Petrov met a friend."
+	const manifest = "JANE DOE|1980\nIVAN PETROV|1970"
+	mrzLines := "P<UTOPETROV<<IVAN\nL898902C36UTO7001013M"
+	type want struct {
+		action, query, result string
+	}
+	for _, tc := range []struct {
+		method, path, body string
+		hdr                []string
+		want               want
+	}{
+		{"POST", "/v1/screen", `{"name":"Ivan Petrov","dob":"1970-01-01","nationality":"RU","gender":"male","id":"X123","kind":"person","threshold":0.6,"limit":3}`, key,
+			want{"screen", `{"queries":[{"name":"Ivan Petrov","dob":"1970-01-01","nationality":"RU","gender":"male","id":"X123","kind":"person","threshold":0.6,"limit":3}]}`,
+				`{"lists":["un@2"],"hits":[[{"entity_id":"un:TEST.9","score":1}]]}`}},
+		{"POST", "/v1/screen", `{"queries":[{"name":"Nobody"},{"name":"Soleimani","dob":"1957"}]}`, key,
+			want{"screen", `{"queries":[{"name":"Nobody"},{"name":"Soleimani","dob":"1957"}]}`,
+				`{"lists":["un@2"],"hits":[[],[{"entity_id":"un:IRi.039","score":0.8}]]}`}},
+		{"POST", "/v1/text", `{"text":"` + article + `"}`, key,
+			want{"text", `{"queries":[{"name":"Ivan Petrov"}],"input":{"name":"text","bytes":35,"sha256":"` + sha(article) + `"}}`,
+				`{"lists":["un@2"],"hits":[[{"entity_id":"un:TEST.9","score":1}]]}`}},
+		{"POST", "/v1/manifest", manifest, append([]string{"Content-Type", "text/plain"}, key...),
+			want{"manifest", `{"queries":[{"name":"JANE DOE","dob":"1980"},{"name":"IVAN PETROV","dob":"1970"}],"input":{"name":"manifest","bytes":30,"sha256":"` + sha(manifest) + `"}}`,
+				`{"lists":["un@2"],"hits":[[],[{"entity_id":"un:TEST.9","score":1}]],"verdicts":["clear","refer"]}`}},
+		{"POST", "/v1/mrz", `{"mrz":"P<UTOPETROV<<IVAN\nL898902C36UTO7001013M"}`, key,
+			want{"mrz", `{"queries":[{"name":"Ivan Petrov","dob":"1970-01-01"}],"input":{"name":"mrz","bytes":39,"sha256":"` + sha(mrzLines) + `"}}`,
+				`{"lists":["un@2"],"hits":[[{"entity_id":"un:TEST.9","score":1}]],"verdicts":["refer"]}`}},
+		{"POST", "/match/default", `{"queries":{"q1":{"schema":"Person","properties":{"name":["Soleimani","Nobody"],"birthDate":["1957-03-11"]}}}}`, key,
+			want{"match", `{"queries":[{"name":"Soleimani","dob":"1957-03-11","kind":"person"},{"name":"Nobody","dob":"1957-03-11","kind":"person"}]}`,
+				`{"lists":["un@2"],"hits":[[{"entity_id":"un:IRi.039","score":0.8}],[]]}`}},
+		{"GET", "/?name=Ivan+Petrov&dob=1970&nationality=RU&kind=person", "", key,
+			want{"console.screen", `{"queries":[{"name":"Ivan Petrov","dob":"1970","nationality":"RU","kind":"person"}]}`,
+				`{"lists":["un@2"],"hits":[[{"entity_id":"un:TEST.9","score":1}]]}`}},
+		{"POST", "/text", "text=" + strings.ReplaceAll(article, " ", "+"), form,
+			want{"console.text", `{"queries":[{"name":"Ivan Petrov"}],"input":{"name":"text","bytes":35,"sha256":"` + sha(article) + `"}}`,
+				`{"lists":["un@2"],"hits":[[{"entity_id":"un:TEST.9","score":1}]]}`}},
+		{"POST", "/manifest", "manifest=JANE+DOE%7C1980%0AIVAN+PETROV%7C1970", form,
+			want{"console.manifest", `{"queries":[{"name":"JANE DOE","dob":"1980"},{"name":"IVAN PETROV","dob":"1970"}],"input":{"name":"manifest","bytes":30,"sha256":"` + sha(manifest) + `"}}`,
+				`{"lists":["un@2"],"hits":[[],[{"entity_id":"un:TEST.9","score":1}]],"verdicts":["clear","refer"]}`}},
+	} {
+		before, _ := st.AuditLog(context.Background(), vigil.AuditFilter{})
+		res, body := do(t, h, tc.method, tc.path, tc.body, tc.hdr...)
+		if res.StatusCode != 200 {
+			t.Fatalf("%s %s: %d %s", tc.method, tc.path, res.StatusCode, body)
+		}
+		recs, err := st.AuditLog(context.Background(), vigil.AuditFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) != len(before)+1 {
+			t.Errorf("%s %s: %d records added, want 1", tc.method, tc.path, len(recs)-len(before))
+			continue
+		}
+		r := recs[0]
+		if got := (want{r.Action, string(r.Query), string(r.Result)}); got != tc.want || r.Who != "key:k1" {
+			t.Errorf("%s %s: record\n  %s %s\n  %s\n  %s\nwant\n  %s\n  %s\n  %s", tc.method, tc.path, r.Who, got.action, got.query, got.result,
+				tc.want.action, tc.want.query, tc.want.result)
+		}
+	}
+	// Pages that do not screen leave no record.
+	n, _ := st.AuditLog(context.Background(), vigil.AuditFilter{})
+	for _, p := range []string{"/", "/entities/un:IRi.039", "/lists", "/v1/lists", "/v1/entities/un:IRi.039"} {
+		do(t, h, "GET", p, "", key...)
+	}
+	if m, _ := st.AuditLog(context.Background(), vigil.AuditFilter{}); len(m) != len(n) {
+		t.Errorf("reading pages added %d records", len(m)-len(n))
+	}
+
+	// The chain holds; GET /v1/audit reads it, filtered.
+	if v, err := st.VerifyAudit(context.Background()); err != nil || v.Break != nil || v.Records != 9 {
+		t.Errorf("verify: %+v %v", v, err)
+	}
+	review := []string{"Authorization", "Bearer vgl_review"}
+	_, body := do(t, h, "GET", "/v1/audit?action=screen", "", review...)
+	got := decode[AuditResponse](t, body).Records
+	if len(got) != 2 || got[0].Action != "screen" || got[1].Seq != 1 || got[0].Hash == "" || got[0].Prev != got[1].Hash {
+		t.Errorf("?action=screen: %s", body)
+	}
+	_, body = do(t, h, "GET", "/v1/audit?action=console.text&limit=5", "", review...)
+	if got := decode[AuditResponse](t, body).Records; len(got) != 1 || got[0].Action != "console.text" {
+		t.Errorf("?action=console.text: %s", body)
+	}
+	_, body = do(t, h, "GET", "/v1/audit?before=3&limit=1", "", review...)
+	if got := decode[AuditResponse](t, body).Records; len(got) != 1 || got[0].Seq != 2 {
+		t.Errorf("?before=3: %s", body)
+	}
+	_, body = do(t, h, "GET", "/v1/audit?who=key:k2", "", review...)
+	if got := decode[AuditResponse](t, body).Records; len(got) != 0 {
+		t.Errorf("?who=key:k2: %s", body)
+	}
+	for _, bad := range []string{"?acton=screen", "?limit=0", "?before=x"} {
+		if res, body := do(t, h, "GET", "/v1/audit"+bad, "", review...); res.StatusCode != 400 {
+			t.Errorf("%s: %d %s", bad, res.StatusCode, body)
+		}
+	}
+}
+
+// TestAuditWithoutKeysNamesTheClient: a service without API keys records
+// the client's address as who.
+func TestAuditWithoutKeysNamesTheClient(t *testing.T) {
+	st := auditStore(t)
+	s, _ := newTestServer(t, Options{Audit: st})
+	if res, body := do(t, s.Handler(), "POST", "/v1/screen", `{"name":"x"}`); res.StatusCode != 200 {
+		t.Fatalf("%d %s", res.StatusCode, body)
+	}
+	recs, _ := st.AuditLog(context.Background(), vigil.AuditFilter{})
+	if len(recs) != 1 || recs[0].Who != "anon:192.0.2.1" {
+		t.Errorf("records %+v", recs)
+	}
+}
+
+// TestAuditFailureWithholdsTheAnswer: when the record cannot be written,
+// the screening is not answered (503), on every path.
+func TestAuditFailureWithholdsTheAnswer(t *testing.T) {
+	st := auditStore(t)
+	st.Close()
+	s, _ := newTestServer(t, Options{Audit: st, ScanText: testScanText, ParseManifest: testManifest, ParseMRZ: testMRZ})
+	h := s.Handler()
+	form := []string{"Content-Type", "application/x-www-form-urlencoded"}
+	for _, tc := range []struct {
+		method, path, body string
+		hdr                []string
+	}{
+		{"POST", "/v1/screen", `{"name":"Ivan Petrov"}`, nil},
+		{"POST", "/v1/screen", `{"queries":[{"name":"Ivan Petrov"}]}`, nil},
+		{"POST", "/v1/text", `{"text":"Ivan Petrov"}`, nil},
+		{"POST", "/v1/manifest", "IVAN PETROV|1970", []string{"Content-Type", "text/plain"}},
+		{"POST", "/v1/mrz", `{"lines":["a","b"]}`, nil},
+		{"POST", "/match/default", `{"queries":{"q":{"schema":"Person","properties":{"name":"Ivan Petrov"}}}}`, nil},
+		{"GET", "/?name=Ivan+Petrov", "", nil},
+		{"POST", "/text", "text=Ivan+Petrov", form},
+		{"POST", "/manifest", "manifest=IVAN+PETROV%7C1970", form},
+	} {
+		res, body := do(t, h, tc.method, tc.path, tc.body, tc.hdr...)
+		if res.StatusCode != 503 || !strings.Contains(body, "audit log") || strings.Contains(body, "TEST.9") {
+			t.Errorf("%s %s: %d %s", tc.method, tc.path, res.StatusCode, body)
+		}
+	}
+	_, body := do(t, h, "GET", "/metrics", "")
+	if !strings.Contains(body, "vigil_audit_errors_total 9") {
+		t.Errorf("metrics: %s", grepLines(body, "audit"))
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// TestAuditRecordsKeepJSON: the records the API returns hold the query and
+// result as JSON objects.
+func TestAuditRecordsKeepJSON(t *testing.T) {
+	st := auditStore(t)
+	s, _ := newTestServer(t, Options{Audit: st})
+	do(t, s.Handler(), "POST", "/v1/screen", `{"name":"Ivan Petrov","dob":"1970"}`)
+	_, body := do(t, s.Handler(), "GET", "/v1/audit", "")
+	var raw struct {
+		Records []map[string]json.RawMessage `json:"records"`
+	}
+	if err := json.Unmarshal([]byte(body), &raw); err != nil || len(raw.Records) != 1 {
+		t.Fatalf("%v %s", err, body)
+	}
+	for _, f := range []string{"seq", "time", "who", "action", "query", "result", "prev", "hash"} {
+		if _, ok := raw.Records[0][f]; !ok {
+			t.Errorf("record lacks %q: %s", f, body)
+		}
+	}
+	if q := string(raw.Records[0]["query"]); !strings.HasPrefix(q, `{"queries":[{"name":"Ivan Petrov","dob":"1970"}]`) {
+		t.Errorf("query %s", q)
+	}
+}
