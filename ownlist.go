@@ -45,3 +45,23 @@ func ParseMeasure(s string) (Measure, bool) {
 	}
 	return "", false
 }
+
+// CheckFilterLists checks that each name of a filter's Lists is a list key
+// or source that held names: a filter naming no list would make every
+// screen come back clear.
+func CheckFilterLists(names []string, held []ListVersion) error {
+	for _, n := range names {
+		ok := false
+		for _, v := range held {
+			ok = ok || v.List == n || v.Source == n
+		}
+		if !ok {
+			var keys []string
+			for _, v := range held {
+				keys = append(keys, v.List)
+			}
+			return fmt.Errorf("no list %q (held: %s)", n, strings.Join(keys, ", "))
+		}
+	}
+	return nil
+}

@@ -57,6 +57,20 @@ const (
 	RuleScored LinkRule = "scored"
 )
 
+// Rank orders link rules, strongest first: judgements, what the lists say,
+// documents, names.
+func (r LinkRule) Rank() int {
+	switch r {
+	case RuleJudgement:
+		return 0
+	case RuleSameAs:
+		return 1
+	case RuleDocument:
+		return 2
+	}
+	return 3
+}
+
 // SubjectLink is one reason two listings are the same subject.
 type SubjectLink struct {
 	// A and B are entity ids, A < B.
@@ -214,6 +228,22 @@ type LinkStore interface {
 	// LinkGraph returns the last Linking saved, as a graph to cluster
 	// again (a new judgement needs no new search for links).
 	LinkGraph(ctx context.Context) (LinkGraph, error)
+}
+
+// AuditLinkJudgement is the audit action of an analyst's judgement on two
+// listings.
+const AuditLinkJudgement = "subject.judge"
+
+// EntityLookup finds a listed entity and the label of its list version:
+// the index served.
+type EntityLookup interface {
+	Entity(id string) (*Entity, string, bool)
+}
+
+// SubjectGrouper groups a screen's matches by listed subject, setting each
+// match's Subject (see SubjectMatch); ix gives the listings served.
+type SubjectGrouper interface {
+	Group(ms []Match, ix EntityLookup) []SubjectMatch
 }
 
 // SubjectPrefix starts every subject id.

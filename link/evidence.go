@@ -74,7 +74,10 @@ func compareDOBs(a, b []vigil.Date) (dobAgreement, string) {
 				return dobExact, x.String()
 			}
 			if best < dobPartial {
-				best, what = dobPartial, finer(x, y).String()
+				best, what = dobPartial, x.String()
+				if y.String() != what {
+					what += " and " + y.String()
+				}
 			}
 		}
 	}
@@ -96,14 +99,6 @@ func fits(x, y vigil.Date) bool {
 		return false
 	}
 	return x.Day == 0 || y.Day == 0 || x.Day == y.Day || x.Month == 0 || y.Month == 0
-}
-
-// finer returns the more precise of two fitting dates.
-func finer(x, y vigil.Date) vigil.Date {
-	if y.Day != 0 && x.Day == 0 || y.Month != 0 && x.Month == 0 {
-		return y
-	}
-	return x
 }
 
 // countriesAgree says whether two lists of countries share one (agree),

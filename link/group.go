@@ -50,10 +50,7 @@ func (s *Subjects) Len() int {
 	return len(s.members)
 }
 
-// Entities gives the listings served and their versions: match.Index.
-type Entities interface {
-	Entity(id string) (*vigil.Entity, string, bool)
-}
+var _ vigil.SubjectGrouper = (*Subjects)(nil)
 
 // Group sets each match's Subject and returns one result per subject, in
 // the order of its best match (matches come best first): its listings in
@@ -61,7 +58,7 @@ type Entities interface {
 // as listings delisted since, are left out), which of them matched, the
 // measures each list imposes, and the best-matching name. A listing never
 // linked is a subject of its own, with Subject "".
-func (s *Subjects) Group(ms []vigil.Match, ix Entities) []vigil.SubjectMatch {
+func (s *Subjects) Group(ms []vigil.Match, ix vigil.EntityLookup) []vigil.SubjectMatch {
 	out := make([]vigil.SubjectMatch, 0, len(ms))
 	at := make(map[string]int, len(ms)) // group key → index in out
 	for i := range ms {

@@ -290,20 +290,6 @@ func verdictWords(v vigil.Verdict) string {
 	return "possibly the same subject (unsure)"
 }
 
-// ruleRank orders links: judgements, then what the lists say, then
-// documents, then names.
-func ruleRank(r vigil.LinkRule) int {
-	switch r {
-	case vigil.RuleJudgement:
-		return 0
-	case vigil.RuleSameAs:
-		return 1
-	case vigil.RuleDocument:
-		return 2
-	}
-	return 3
-}
-
 // cluster joins listings along the edges and the positive judgements,
 // strongest first, under the negative judgements and the one listing per
 // list rule for scored links, and returns the clusters with the links
@@ -313,7 +299,7 @@ func (l *graph) cluster(edges []edge, js []vigil.LinkJudgement) vigil.Linking {
 	edges = append(pos, edges...)
 	id := func(i int32) string { return l.ids[i] }
 	slices.SortFunc(edges, func(x, y edge) int {
-		if c := cmp.Compare(ruleRank(x.rule), ruleRank(y.rule)); c != 0 {
+		if c := cmp.Compare(x.rule.Rank(), y.rule.Rank()); c != 0 {
 			return c
 		}
 		if c := cmp.Compare(y.score, x.score); c != 0 {

@@ -34,30 +34,22 @@ func Basis(versions []string, js []vigil.LinkJudgement, opt Options) string {
 }
 
 // Run links the listings of entries (the current list versions, indexed in
-// ix) under the judgements in st and saves the subjects found, unless st's
-// subjects were linked from the same basis already. linked says whether it
-// linked.
-func Run(ctx context.Context, st vigil.LinkStore, entries []match.Entry, ix Screener, opt Options, now time.Time) (res vigil.LinkingResult, linked bool, err error) {
+// ix) under the judgements in st and saves the subjects found (Stale says
+// whether anything changed since the last Run).
+func Run(ctx context.Context, st vigil.LinkStore, entries []match.Entry, ix Screener, opt Options, now time.Time) (vigil.LinkingResult, error) {
 	js, err := st.Judgements(ctx)
 	if err != nil {
-		return res, false, err
+		return vigil.LinkingResult{}, err
 	}
-	labels := make([]string, 0, 16)
+	var labels []string
 	for _, e := range entries {
 		if len(labels) == 0 || labels[len(labels)-1] != e.Version {
 			labels = append(labels, e.Version)
 		}
 	}
-	basis := Basis(labels, js, opt)
-	if have, err := st.LinkBasis(ctx); err != nil {
-		return res, false, err
-	} else if have == basis {
-		return res, false, nil
-	}
 	l := Link(Listings(entries), ix, js, opt)
-	l.Versions, l.Basis = labels, basis
-	res, err = st.SaveLinking(ctx, l, now)
-	return res, err == nil, err
+	l.Versions, l.Basis = labels, Basis(labels, js, opt)
+	return st.SaveLinking(ctx, l, now)
 }
 
 // Rejudge clusters the stored links again under the judgements in force
@@ -75,4 +67,19 @@ func Rejudge(ctx context.Context, st vigil.LinkStore, opt Options, now time.Time
 	l := Recluster(g, js)
 	l.Basis = Basis(g.Versions, js, opt)
 	return st.SaveLinking(ctx, l, now)
+}
+
+// Stale reports whether the subjects in st were linked from other list
+// versions (labels), judgements or rules than these: whether Run would
+// link. It reads no entity.
+func Stale(ctx context.Context, st vigil.LinkStore, versions []string, opt Options) (bool, error) {
+	js, err := st.Judgements(ctx)
+	if err != nil {
+		return false, err
+	}
+	have, err := st.LinkBasis(ctx)
+	if err != nil {
+		return false, err
+	}
+	return have != Basis(versions, js, opt), nil
 }

@@ -29,7 +29,10 @@ func (l *linker) scored(ix Screener) []edge {
 	per := make([][]found, l.opt.Workers)
 	parallel(len(l.ls), l.opt.Workers, func(w, i int) {
 		e := l.ls[i].Entity
-		if e.Kind == vigil.KindUnknown || (e.Kind == vigil.KindPerson && len(l.facts[i].dobs) == 0) || e.PrimaryName() == "" {
+		// A listing of no known kind (an own list may not say) links as
+		// the kind of the other; without a date of birth it may be a
+		// person, and a person never links on a name alone.
+		if (e.Kind == vigil.KindPerson || e.Kind == vigil.KindUnknown) && len(l.facts[i].dobs) == 0 || e.PrimaryName() == "" {
 			return
 		}
 		q := vigil.Query{Name: e.PrimaryName(), Kind: e.Kind, Threshold: bar, Limit: candidateLimit}
@@ -41,7 +44,7 @@ func (l *linker) scored(ix Screener) []edge {
 		}
 		for _, m := range ix.Screen(q) {
 			j, ok := l.byID[m.EntityID]
-			if !ok || j == int32(i) || l.ls[j].List == l.ls[i].List || l.ls[j].Entity.Kind != e.Kind {
+			if !ok || j == int32(i) || l.ls[j].List == l.ls[i].List || !kindsMeet(l.ls[j].Entity.Kind, e.Kind) {
 				continue
 			}
 			per[w] = append(per[w], found{int32(i), j, m.MatchedName})
@@ -87,8 +90,13 @@ func (l *linker) accept(i, j int32, fs []found) (edge, bool) {
 	if l.conflicts(i, j) != "" {
 		return edge{}, false
 	}
-	x := l.ls[i].Entity
-	k := x.Kind
+	k := l.ls[i].Entity.Kind
+	if k == vigil.KindUnknown {
+		k = l.ls[j].Entity.Kind
+	}
+	if k == vigil.KindUnknown {
+		return edge{}, false // nothing says what either is
+	}
 	// The pairs of names in one order whatever the order they were found
 	// in; each shown with the name of the listing with the lower id first.
 	slices.SortFunc(fs, func(a, b found) int {
@@ -122,7 +130,8 @@ func (l *linker) accept(i, j int32, fs []found) (edge, bool) {
 	score := best
 	switch k {
 	case vigil.KindPerson:
-		dob, when := compareDOBs(fi.dobs, fj.dobs)
+		hi := i + j - lo
+		dob, when := compareDOBs(l.facts[lo].dobs, l.facts[hi].dobs)
 		switch {
 		case dob == dobExact && best >= l.opt.PersonName:
 			score += 0.05
@@ -131,7 +140,11 @@ func (l *linker) accept(i, j int32, fs []found) (edge, bool) {
 		default:
 			return edge{}, false
 		}
-		detail += "; date of birth " + when + " on both"
+		if dob == dobExact {
+			detail += "; date of birth " + when + " on both"
+		} else {
+			detail += "; dates of birth agree (" + when + ")"
+		}
 		if conflict {
 			return edge{}, false
 		}
@@ -191,4 +204,10 @@ func numbersIn(s string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// kindsMeet reports whether listings of kinds a and b may be one: the same
+// kind, or one of them unknown.
+func kindsMeet(a, b vigil.Kind) bool {
+	return a == b || a == vigil.KindUnknown || b == vigil.KindUnknown
 }

@@ -37,6 +37,9 @@ type Verdict struct {
 	Matches []vigil.Match `json:"matches"`
 	// Deciding is the entity id of the match the recommendation rests on.
 	Deciding string `json:"deciding,omitempty"`
+	// Subjects are the Matches grouped by listed subject, when the
+	// screening path groups them.
+	Subjects []vigil.SubjectMatch `json:"subjects,omitempty"`
 }
 
 // Assess screens q and recommends deny, refer or clear. threshold <= 0

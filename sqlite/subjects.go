@@ -309,7 +309,7 @@ WHERE id IN (SELECT MAX(id) FROM link_judgements WHERE a = ? OR b = ? GROUP BY a
 
 func sortLinks(ls []vigil.SubjectLink) {
 	slices.SortFunc(ls, func(x, y vigil.SubjectLink) int {
-		for _, c := range []int{strings.Compare(x.A, y.A), strings.Compare(x.B, y.B), strings.Compare(string(x.Rule), string(y.Rule)),
+		for _, c := range []int{strings.Compare(x.A, y.A), strings.Compare(x.B, y.B), x.Rule.Rank() - y.Rule.Rank(),
 			strings.Compare(x.Detail, y.Detail), strings.Compare(x.Refused, y.Refused)} {
 			if c != 0 {
 				return c
@@ -368,10 +368,17 @@ func (s *Store) Judge(ctx context.Context, j vigil.LinkJudgement) (vigil.LinkJud
 		j.At = time.Now()
 	}
 	j.At = j.At.UTC().Truncate(time.Millisecond)
+	if j.By == "" {
+		j.By = vigil.ActorFrom(ctx)
+	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, "INSERT INTO link_judgements (a, b, verdict, by, at, reason) VALUES (?, ?, ?, ?, ?, ?)",
-			j.A, j.B, string(j.Verdict), j.By, ms(j.At), j.Reason)
-		return err
+		if _, err := tx.ExecContext(ctx, "INSERT INTO link_judgements (a, b, verdict, by, at, reason) VALUES (?, ?, ?, ?, ?, ?)",
+			j.A, j.B, string(j.Verdict), j.By, ms(j.At), j.Reason); err != nil {
+			return err
+		}
+		// Judgements change what screening reports: each is audited with
+		// the change, in one transaction.
+		return auditTx(vigil.WithActor(ctx, j.By), tx, vigil.AuditLinkJudgement, j, nil)
 	})
 	if err != nil {
 		return j, fmt.Errorf("sqlite: judge %s %s: %w", j.A, j.B, err)

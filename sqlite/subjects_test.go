@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,6 +120,11 @@ func TestSubjectsKeepTheirIDs(t *testing.T) {
 	js, err := st.Judgements(ctx)
 	if err != nil || len(js) != 1 || js[0].Verdict != vigil.VerdictNegative || js[0].By != "bob" {
 		t.Errorf("judgements = %+v, %v", js, err)
+	}
+	// Each judgement is in the audit chain, under who made it.
+	recs, err := st.AuditLog(ctx, vigil.AuditFilter{Action: vigil.AuditLinkJudgement})
+	if err != nil || len(recs) != 2 || recs[0].Who != "bob" || !strings.Contains(string(recs[0].Query), `"verdict":"negative"`) {
+		t.Errorf("audit = %+v, %v", recs, err)
 	}
 	if _, err := st.Judge(ctx, vigil.LinkJudgement{A: "un:3", B: "un:3", Verdict: vigil.VerdictNegative}); err == nil {
 		t.Error("judging a listing against itself: no error")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -75,7 +76,12 @@ deny, 1 an error (the manifest was not screened).`,
 				return err
 			}
 			defer sc.Close()
-			res := screen.Manifest(sc.index(), msg, threshold)
+			ix := sc.index()
+			res := screen.Manifest(ix, msg, threshold)
+			for i := range res.Travellers {
+				t := &res.Travellers[i]
+				t.Subjects = sc.subjects.Group(t.Matches, ix)
+			}
 			q := vigil.ScreeningQuery{Input: in.input(args[0]), Threshold: threshold}
 			ms := make([][]vigil.Match, len(res.Travellers))
 			verdicts := make([]string, len(res.Travellers))
@@ -184,12 +190,33 @@ func printVerdict(w io.Writer, v *screen.Verdict, indent string) {
 			}
 		}
 		fmt.Fprintf(w, "%smatch: %s %q %.3f (%s)", indent, best.EntityID, best.Name, best.Score, best.ListVersion)
-		if len(v.Matches) > 1 {
-			fmt.Fprintf(w, " and %d more", len(v.Matches)-1)
+		more := len(v.Matches) - 1
+		for _, s := range v.Subjects {
+			if slices.Contains(s.EntityIDs, best.EntityID) {
+				// The subject the match belongs to: every list that
+				// lists it, and the other subjects matched.
+				if s.Subject != "" {
+					fmt.Fprintf(w, ", subject %s: %s", s.Subject, strings.Join(s.EntityIDs, ", "))
+				}
+				if n := len(v.Subjects) - 1; n > 0 {
+					fmt.Fprintf(w, "; and %d more subject%s", n, plural(n))
+				}
+				more = 0
+			}
+		}
+		if more > 0 {
+			fmt.Fprintf(w, " and %d more", more)
 		}
 		fmt.Fprintln(w)
 	}
 	for _, r := range v.Reasons {
 		fmt.Fprintf(w, "%s- %s\n", indent, r)
 	}
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }

@@ -47,7 +47,9 @@ Exit status: 0 clear, 2 refer, 3 deny, 1 an error (the zone was not read).`,
 				return err
 			}
 			defer sc.Close()
-			res := screen.MRZ(sc.index(), z, threshold)
+			ix := sc.index()
+			res := screen.MRZ(ix, z, threshold)
+			res.Subjects = sc.subjects.Group(res.Matches, ix)
 			ar := vigil.NewScreeningResult(sc.lists, [][]vigil.Match{res.Matches})
 			ar.Verdicts = []string{string(res.Recommendation)}
 			q := vigil.ScreeningQuery{Queries: []vigil.Query{res.Query}, Threshold: threshold,

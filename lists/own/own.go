@@ -274,6 +274,10 @@ func entity(list string, rec batch.Record, extraCols map[string]string) (vigil.E
 	}
 	e.Positions = split(extra[fPositions])
 	e.Remarks = strings.TrimSpace(extra[fRemarks])
+	if e.Kind == vigil.KindUnknown && (len(e.BirthDates) > 0 || e.Gender != "") {
+		// A date of birth or a gender shows a person.
+		e.Kind = vigil.KindPerson
+	}
 	return e, ""
 }
 
