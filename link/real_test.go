@@ -1,6 +1,7 @@
 package link
 
 import (
+	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/vigil-screening/vigil/eval"
 	"github.com/vigil-screening/vigil/internal/shared"
 	"github.com/vigil-screening/vigil/match"
+	"github.com/vigil-screening/vigil/text"
 )
 
 var real struct {
@@ -106,5 +108,47 @@ func TestRealRecluster(t *testing.T) {
 	}
 	if together(got, "ofac:10481", "un:IRi.039") || !together(got, "ofac:24811", "ofac:24812") {
 		t.Errorf("judgements not followed")
+	}
+}
+
+// "Quds Force" in the seed article is found on the UK's listing and the
+// CSL copy of OFAC's, not on OFAC's own (the 2024 SDN file lacks the
+// alias): the subject reports all three.
+func TestQudsForceInTheSeedArticle(t *testing.T) {
+	article, err := os.ReadFile(shared.Path(t, "seed/000_abbe799f5147f5ba.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, ix, l := realLinking(t)
+	ents := make([]*vigil.Entity, len(entries))
+	for i := range entries {
+		ents[i] = entries[i].Entity
+	}
+	sc, err := text.New(ents, ix, text.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	subs := realSubjects(t, l)
+	found := false
+	for _, m := range sc.Scan(string(article)) {
+		if m.Text != "Quds Force" {
+			continue
+		}
+		found = true
+		for _, x := range m.Matches {
+			if x.EntityID == "ofac:10465" {
+				t.Errorf("ofac:10465 matched by name: the test no longer shows what subjects add")
+			}
+		}
+		gs := subs.Group(m.Matches, ix)
+		if len(gs) != 1 || !slices.Equal(gs[0].EntityIDs, []string{"ofac:10465", "uk:11241", "us_csl:10465"}) {
+			t.Errorf("Quds Force subjects = %+v", gs)
+		}
+		if len(gs) > 0 && !slices.Equal(gs[0].Measures[vigil.MeasureAssetFreeze], []string{"ofac_sdn", "uk", "us_csl"}) {
+			t.Errorf("measures = %v", gs[0].Measures)
+		}
+	}
+	if !found {
+		t.Error("no mention of Quds Force")
 	}
 }
