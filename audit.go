@@ -354,13 +354,15 @@ type ScreeningResult struct {
 	Lists    []string     `json:"lists"`
 	Hits     [][]AuditHit `json:"hits,omitempty"`
 	Verdicts []string     `json:"verdicts,omitempty"`
-	// A bulk run's counts (Batch): rows read, rows with a match, bad rows,
-	// the output written, and the error that ended the run early.
-	Rows    int64       `json:"rows,omitempty"`
-	HitRows int64       `json:"hit_rows,omitempty"`
-	BadRows int64       `json:"bad_rows,omitempty"`
-	Output  *AuditInput `json:"output,omitempty"`
-	Error   string      `json:"error,omitempty"`
+	// A bulk run's counts (Batch): rows read, rows with a match, rows
+	// screened without some of their values, bad rows, the output written,
+	// and the error that ended the run early.
+	Rows        int64       `json:"rows,omitempty"`
+	HitRows     int64       `json:"hit_rows,omitempty"`
+	ProblemRows int64       `json:"problem_rows,omitempty"`
+	BadRows     int64       `json:"bad_rows,omitempty"`
+	Output      *AuditInput `json:"output,omitempty"`
+	Error       string      `json:"error,omitempty"`
 }
 
 // AuditHit is one entity a query matched.

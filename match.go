@@ -2,6 +2,7 @@ package vigil
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -88,4 +89,26 @@ type Match struct {
 // Screener answers queries against the loaded lists.
 type Screener interface {
 	Screen(q Query) []Match
+}
+
+// QueryProblem is a value of a Query that screening cannot use: a date of
+// birth that is no date, a nationality that names no country, a gender
+// other than male or female, an unknown kind, or a name with nothing to
+// screen. Whoever builds the query decides what follows: the API refuses
+// it, a batch row is screened without the value and says so, a traveller is
+// referred.
+type QueryProblem struct {
+	// Field is the Query's JSON field: "name", "dob", "nationality",
+	// "gender" or "kind".
+	Field string `json:"field"`
+	// Value is the value as given.
+	Value string `json:"value"`
+	// Reason says what is wrong, e.g. "is not a date".
+	Reason string `json:"reason"`
+}
+
+// String describes the problem, e.g. `dob "1957-02-30" is not a date
+// (February 1957 has 28 days)`.
+func (p QueryProblem) String() string {
+	return p.Field + " " + strconv.Quote(p.Value) + " " + p.Reason
 }

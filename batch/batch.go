@@ -1,8 +1,10 @@
 // Package batch reads bulk screening files — CSV, TSV, JSON Lines and XLSX —
 // as a stream of records, each with the screening query built from its
-// columns. A bad row (missing name, broken quoting, bad date, wrong field
-// count) becomes a Record with Err set and reading goes on with the next
-// row. Memory use does not grow with the file (XLSX: see openXLSX).
+// columns. A bad row (missing name, broken quoting, wrong field count)
+// becomes a Record with Err set and reading goes on with the next row.
+// Whether screening can use a row's date of birth, nationality, gender and
+// kind is for the screening path to check (match.CheckQuery). Memory use
+// does not grow with the file (XLSX: see openXLSX).
 package batch
 
 import (
@@ -93,7 +95,9 @@ type Record struct {
 	ID  string `json:"id,omitempty"`
 	// Input holds the row's non-empty values by column header.
 	Input map[string]string `json:"input"`
-	Query vigil.Query       `json:"-"`
+	// Query is built from the row's values as written; check it with
+	// match.CheckQuery before screening it.
+	Query vigil.Query `json:"-"`
 	// Err is set for a bad row, which must not be screened.
 	Err error `json:"-"`
 }
@@ -269,7 +273,11 @@ func (m *mapper) columns(header []string) ([]int, error) {
 	return cols, nil
 }
 
-// build fills a record's query from field values and validates it.
+// build fills a record's query from field values, as written but for the
+// date of birth, which becomes YYYY-MM-DD, YYYY-MM or YYYY where it can be
+// read. Whether the matcher can use the values is for the screening path
+// to check (match.CheckQuery; package batch cannot import it, whose
+// package names uses batch files in its tests).
 func build(rec *Record, vals *[numFields]string) {
 	v := vals
 	rec.ID = v[fID]
@@ -286,33 +294,16 @@ func build(rec *Record, vals *[numFields]string) {
 		return
 	}
 	if d := strings.TrimSpace(v[fDOB]); d != "" {
-		dob, ok := normDate(d)
-		if !ok {
-			rec.Err = &RowError{Row: rec.Row, Msg: fmt.Sprintf("bad date of birth %q", d)}
-			return
-		}
-		q.DOB = dob
-	}
-	if n := strings.TrimSpace(v[fNationality]); n != "" {
-		q.Nationality = lists.Country(n)
-		if q.Nationality == "" {
-			q.Nationality = n
+		q.DOB = d
+		if dob, ok := normDate(d); ok {
+			q.DOB = dob
 		}
 	}
-	switch g := strings.ToLower(strings.TrimSpace(v[fGender])); g {
-	case "m", "male", "man":
-		q.Gender = "male"
-	case "f", "female", "woman":
-		q.Gender = "female"
-	}
+	q.Nationality = v[fNationality]
+	q.Gender = v[fGender]
 	q.ID = strings.TrimSpace(v[fIDNumber])
 	if k := strings.TrimSpace(v[fKind]); k != "" {
-		kind, ok := vigil.ParseKind(k)
-		if !ok {
-			rec.Err = &RowError{Row: rec.Row, Msg: fmt.Sprintf("unknown kind %q", k)}
-			return
-		}
-		q.Kind = kind
+		q.Kind = vigil.Kind(k)
 	}
 }
 

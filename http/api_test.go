@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/match"
 	"github.com/vigil-screening/vigil/sqlite"
 )
 
@@ -30,6 +31,21 @@ func TestScreenSingle(t *testing.T) {
 	}
 	if len(got.Lists) != 1 || got.Lists[0] != "un@2" {
 		t.Errorf("lists = %v", got.Lists)
+	}
+}
+
+// TestScreenEchoesWhatWasUsed: the query a response echoes is the one
+// screened, each value as the matcher used it ("Iran" as IR, "m" as male);
+// a value stating no gender ("unknown") is not echoed as if used.
+func TestScreenEchoesWhatWasUsed(t *testing.T) {
+	s, _ := newTestServer(t, Options{})
+	res, body := do(t, s.Handler(), "POST", "/v1/screen", `{"name":"Qasem Soleimani","dob":"1957-03-11","nationality":"Iran","gender":"m"}`)
+	if got := decode[ScreenResponse](t, body); res.StatusCode != 200 || got.Query.Nationality != "IR" || got.Query.Gender != "male" || got.Query.DOB != "1957-03-11" {
+		t.Errorf("%d %s", res.StatusCode, body)
+	}
+	res, body = do(t, s.Handler(), "POST", "/v1/screen", `{"queries":[{"name":"Ivan Petrov","nationality":"uk","gender":"unknown"}]}`)
+	if got := decode[BatchResponse](t, body); res.StatusCode != 200 || got.Results[0].Query.Nationality != "GB" || got.Results[0].Query.Gender != "" {
+		t.Errorf("%d %s", res.StatusCode, body)
 	}
 }
 
@@ -81,6 +97,15 @@ func TestBadInput(t *testing.T) {
 		{"no name", "POST", "/v1/screen", `{"dob":"1957"}`, 400, `"name" is required`},
 		{"bad dob", "POST", "/v1/screen", `{"name":"x","dob":"11/03/1957"}`, 400, `"dob" must be`},
 		{"bad kind", "POST", "/v1/screen", `{"name":"x","kind":"robot"}`, 400, `"kind" must be`},
+		// Values the matcher could not use are refused, not ignored.
+		{"impossible dob", "POST", "/v1/screen", `{"name":"x","dob":"1957-02-30"}`, 400, `field "dob": "1957-02-30" is not a date (February 1957 has 28 days)`},
+		{"future dob", "POST", "/v1/screen", `{"name":"x","dob":"2099-01"}`, 400, `field "dob": "2099-01" is in the future`},
+		{"bad nationality", "POST", "/v1/screen", `{"name":"x","nationality":"Narnia"}`, 400, `field "nationality": "Narnia" is not a country`},
+		{"bad code", "POST", "/v1/screen", `{"name":"x","nationality":"ZZ"}`, 400, `field "nationality": "ZZ"`},
+		{"bad gender", "POST", "/v1/screen", `{"name":"x","gender":"q"}`, 400, `field "gender": "q" is not male or female`},
+		{"all named", "POST", "/v1/screen", `{"name":"x","gender":"q","nationality":"Narnia"}`, 400, `field "nationality": "Narnia" is not a country (want an ISO code such as IR or IRN, a country name or a nationality); field "gender"`},
+		{"nothing to screen", "POST", "/v1/screen", `{"name":"-- ."}`, 400, `field "name": "-- ." has no letter or digit`},
+		{"bad value in batch", "POST", "/v1/screen", `{"queries":[{"name":"a"},{"name":"b","dob":"1957-13-01"}]}`, 400, `queries[1]: field "dob": "1957-13-01" is not a date`},
 		{"bad threshold", "POST", "/v1/screen", `{"name":"x","threshold":2}`, 400, `"threshold"`},
 		{"both", "POST", "/v1/screen", `{"name":"x","queries":[{"name":"y"}]}`, 400, "not both"},
 		{"empty batch", "POST", "/v1/screen", `{"queries":[]}`, 400, "empty"},
@@ -101,6 +126,14 @@ func TestBadInput(t *testing.T) {
 		{"yente dataset", "POST", "/match/nope", `{"queries":{"a":{"schema":"Person","properties":{"name":"x"}}}}`, 404, `dataset "nope"`},
 		{"yente limit", "POST", "/match/default?limit=x", `{"queries":{"a":{"schema":"Person","properties":{"name":"x"}}}}`, 400, `"limit"`},
 		{"yente prop type", "POST", "/match/default", `{"queries":{"a":{"schema":"Person","properties":{"name":{"x":1}}}}}`, 400, "properties"},
+		// Properties the matcher could not use are refused, naming the
+		// query and property, not dropped.
+		{"yente dob form", "POST", "/match/default", `{"queries":{"a":{"schema":"Person","properties":{"name":"x","birthDate":"11.03.1957"}}}}`, 400, `query "a": property "birthDate": "11.03.1957" is not a date`},
+		{"yente dob day", "POST", "/match/default", `{"queries":{"a":{"schema":"Person","properties":{"name":"x","birthDate":["1957","1957-02-30T00:00:00"]}}}}`, 400, `property "birthDate": "1957-02-30T00:00:00" is not a date (February 1957 has 28 days)`},
+		{"yente country", "POST", "/match/default", `{"queries":{"a":{"schema":"Person","properties":{"name":"x","nationality":"IR","citizenship":"Narnia"}}}}`, 400, `property "citizenship": "Narnia" is not a country`},
+		{"yente gender", "POST", "/match/default", `{"queries":{"a":{"schema":"Person","properties":{"name":"x","gender":"q"}}}}`, 400, `property "gender": "q" is not male or female`},
+		{"yente name", "POST", "/match/default", `{"queries":{"a":{"schema":"Person","properties":{"name":["x","--"]}}}}`, 400, `property "name": "--" has no letter or digit`},
+		{"yente combinations", "POST", "/match/default", `{"queries":{"a":{"schema":"Person","properties":{"name":"x","birthDate":["1957","1958"],"nationality":["IR","IQ"],"passportNumber":["1","2","3"]}}}}`, 400, "12 combinations"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			body := tc.body
@@ -247,6 +280,41 @@ func TestYenteMatch(t *testing.T) {
 	}
 }
 
+// TestYenteMatchWeighsEveryValue: each date of birth and nationality of a
+// /match query is weighed (a dual national is screened with each
+// nationality), with the real matcher: the score is the one the agreeing
+// value gives alone, whatever the order of the values.
+func TestYenteMatchWeighsEveryValue(t *testing.T) {
+	s, _ := newTestServer(t, Options{MatchThreshold: 0.7})
+	es := testEntities()
+	entries := make([]match.Entry, len(es))
+	for i := range es {
+		entries[i] = match.Entry{Entity: &es[i], Version: "un@2"}
+	}
+	s.Swap(&Snapshot{Index: match.NewIndex(entries), Versions: []vigil.ListVersion{{List: "un", Source: "un", Version: 2}}})
+	score := func(props string) float64 {
+		t.Helper()
+		res, out := do(t, s.Handler(), "POST", "/match/default", `{"queries":{"q":{"schema":"Person","properties":{"name":["Qasem Soleimani"],`+props+`}}}}`)
+		r := decode[YenteMatchResponse](t, out).Responses["q"]
+		if res.StatusCode != 200 || len(r.Results) == 0 || r.Results[0].ID != "un:IRi.039" {
+			t.Fatalf("%s: %d %s", props, res.StatusCode, out)
+		}
+		return r.Results[0].Score
+	}
+	alone := score(`"birthDate":"1957-03-11","nationality":"IR"`)
+	for _, props := range []string{
+		`"birthDate":["1961-01-01","1957-03-11"],"nationality":["IQ","IR"]`,
+		`"birthDate":["1957-03-11","1961-01-01"],"citizenship":["IR"],"nationality":"IQ"`,
+	} {
+		if got := score(props); got != alone {
+			t.Errorf("%s: score %v, want %v as with the agreeing values alone", props, got, alone)
+		}
+	}
+	if wrong := score(`"birthDate":"1961-01-01","nationality":"IQ"`); wrong >= alone {
+		t.Errorf("the disagreeing values alone score %v, not below %v: the test shows nothing", wrong, alone)
+	}
+}
+
 func TestRefreshKeepsLastGood(t *testing.T) {
 	var fail atomic.Bool
 	var st *sqlite.Store
@@ -383,11 +451,11 @@ func testScanText(_ context.Context, idx vigil.Screener, text string) ([]Mention
 	return []Mention{{Start: i, End: i + 11, Text: "Ivan Petrov", Matches: idx.Screen(vigil.Query{Name: "Ivan Petrov"})}}, nil
 }
 
-func testMRZ(lines ...string) (vigil.Query, any, error) {
+func testMRZ(lines ...string) (Traveller, any, error) {
 	if len(lines) != 2 {
-		return vigil.Query{}, nil, errors.New("a passport MRZ has 2 lines")
+		return Traveller{}, nil, errors.New("a passport MRZ has 2 lines")
 	}
-	return vigil.Query{Name: "Ivan Petrov", DOB: "1970-01-01"}, map[string]string{"type": "P"}, nil
+	return Traveller{Label: "Ivan Petrov", Query: vigil.Query{Name: "Ivan Petrov", DOB: "1970-01-01"}}, map[string]string{"type": "P"}, nil
 }
 
 func TestTextManifestMRZ(t *testing.T) {

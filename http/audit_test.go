@@ -7,9 +7,12 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/match"
 	"github.com/vigil-screening/vigil/sqlite"
 )
 
@@ -24,11 +27,19 @@ func auditStore(t testing.TB) *sqlite.Store {
 	return st
 }
 
-// testAssess recommends refer on any match, clear otherwise.
-func testAssess(ix Index, q vigil.Query) (Verdict, []vigil.Match) {
+// testAssess screens the traveller's query as checked and recommends
+// refer on any match or problem, clear otherwise.
+func testAssess(ix Index, t Traveller) (Verdict, []vigil.Match) {
+	q, ps := ix.CheckQuery(t.Query)
+	if t.NotScreened {
+		return Verdict{Recommendation: "refer", Reasons: t.Problems}, nil
+	}
 	ms := ix.Screen(q)
 	if len(ms) > 0 {
 		return Verdict{Recommendation: "refer", Reasons: []string{"a match"}, Deciding: ms[0].EntityID}, ms
+	}
+	if len(ps) > 0 || len(t.Problems) > 0 {
+		return Verdict{Recommendation: "refer", Reasons: t.Problems}, nil
 	}
 	return Verdict{Recommendation: "clear"}, nil
 }
@@ -226,5 +237,95 @@ func TestAuditRecordsKeepJSON(t *testing.T) {
 	}
 	if q := string(raw.Records[0]["query"]); !strings.HasPrefix(q, `{"queries":[{"name":"Ivan Petrov","dob":"1970"}]`) {
 		t.Errorf("query %s", q)
+	}
+}
+
+// TestAuditRecordsTheCheckedQuery: every screening path validates its
+// input before screening and records the query as screened (each value as
+// the matcher used it, a value it cannot use left out), as of the date
+// asked; a request refused for its values builds no as-of index and
+// leaves no record.
+func TestAuditRecordsTheCheckedQuery(t *testing.T) {
+	ctx := context.Background()
+	st := tempStore(t)
+	es := testEntities()
+	for _, v := range []struct {
+		hash, published string
+		es              []vigil.Entity
+	}{{"h2", "2024-05-03", es}, {"h1", "2021-07-07", es[:1]}} {
+		d, _ := time.Parse(time.DateOnly, v.published)
+		if _, err := st.Import(ctx, vigil.ListVersion{List: "un", Source: "un", Hash: v.hash, Published: d}, v.es); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var builds atomic.Int32
+	s := New(Options{Store: st, Audit: st, MatchThreshold: match.DefaultThreshold,
+		ParseManifest: testManifest, Assess: testAssess,
+		// A holder whose values are not in the form the matcher uses.
+		ParseMRZ: func(lines ...string) (Traveller, any, error) {
+			return Traveller{Label: "Ivan Petrov", Query: vigil.Query{Name: "Ivan Petrov", DOB: "1970-02-30", Nationality: "Russia", Gender: "m"}},
+				map[string]string{"type": "P"}, nil
+		},
+		Reload: func(context.Context) (*Snapshot, error) { return realSnapshot(t, st), nil },
+		BuildIndex: func(ctx context.Context, vs []vigil.ListVersion) (Index, error) {
+			builds.Add(1)
+			return buildIndex(ctx, st, vs)
+		}})
+	if err := s.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h := s.Handler()
+	count := func() int {
+		recs, err := st.AuditLog(ctx, vigil.AuditFilter{Action: vigil.AuditScreen})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(recs)
+	}
+	last := func() vigil.AuditRecord {
+		recs, err := st.AuditLog(ctx, vigil.AuditFilter{Limit: 1})
+		if err != nil || len(recs) != 1 {
+			t.Fatalf("audit log: %v %v", recs, err)
+		}
+		return recs[0]
+	}
+
+	// Refused: 400 naming the field, no index built, no record.
+	n := count()
+	res, body := do(t, h, "POST", "/v1/screen", `{"name":"Ivan Petrov","dob":"1957-02-30","as_of":"2022-01-01"}`)
+	if res.StatusCode != 400 || !strings.Contains(body, `field \"dob\"`) || builds.Load() != 0 || count() != n {
+		t.Errorf("bad dob as of 2022: %d %s; %d builds, %d records added", res.StatusCode, body, builds.Load(), count()-n)
+	}
+
+	for _, tc := range []struct {
+		method, path, body string
+		hdr                []string
+		action, query      string
+		verdicts           string
+	}{
+		{"POST", "/v1/screen", `{"name":"Qasem Soleimani","nationality":"Iran","gender":"m","as_of":"2022-01-01"}`, nil,
+			"screen", `{"queries":[{"name":"Qasem Soleimani","nationality":"IR","gender":"male"}],"as_of":"2022-01-01"}`, ""},
+		{"GET", "/?name=Ivan+Petrov&dob=1957-13-45&nationality=Iran&gender=m", "", nil,
+			"console.screen", `{"queries":[{"name":"Ivan Petrov","nationality":"IR","gender":"male"}]}`, ""},
+		{"POST", "/v1/manifest", "JANE DOE|1957-13-45\nIVAN PETROV|1970", []string{"Content-Type", "text/plain"},
+			"manifest", `{"queries":[{"name":"JANE DOE"},{"name":"IVAN PETROV","dob":"1970"}],"input":`, `"verdicts":["refer","refer"]`},
+		{"POST", "/v1/mrz", `{"lines":["P<UTOPETROV<<IVAN","L898902C36UTO7001013M"]}`, nil,
+			"mrz", `{"queries":[{"name":"Ivan Petrov","nationality":"RU","gender":"male"}],"input":`, `"verdicts":["refer"]`},
+		{"POST", "/match/default", `{"queries":{"q1":{"schema":"Person","properties":{"name":["Qasem Soleimani"],"citizenship":["Iran","ru"],"gender":["m"]}}}}`, nil,
+			"match", `{"queries":[{"name":"Qasem Soleimani","nationality":"IR","gender":"male","kind":"person"},{"name":"Qasem Soleimani","nationality":"RU","gender":"male","kind":"person"}]}`, ""},
+	} {
+		res, body := do(t, h, tc.method, tc.path, tc.body, tc.hdr...)
+		if res.StatusCode != 200 {
+			t.Fatalf("%s %s: %d %s", tc.method, tc.path, res.StatusCode, body)
+		}
+		r := last()
+		if r.Action != tc.action || !strings.HasPrefix(string(r.Query), tc.query) || !strings.Contains(string(r.Result), tc.verdicts) {
+			t.Errorf("%s %s: record %s\n  %s\n  %s\nwant %s\n  %s…\n  …%s", tc.method, tc.path, r.Action, r.Query, r.Result, tc.action, tc.query, tc.verdicts)
+		}
+	}
+	// The as-of screening was recorded against the versions then in force.
+	recs, _ := st.AuditLog(ctx, vigil.AuditFilter{Action: vigil.AuditScreen, Limit: 1})
+	if len(recs) != 1 || !strings.Contains(string(recs[0].Result), `"lists":["un@2"]`) || builds.Load() != 1 {
+		t.Errorf("as-of record %v, %d builds", recs, builds.Load())
 	}
 }

@@ -128,3 +128,34 @@ func TestBrowserRealLists(t *testing.T) {
 		t.Errorf("names table lacks the Persian-script name: %q", names)
 	}
 }
+
+// TestBrowserWarnsOfUnusedValues: in real Chromium, a search with a value
+// it could not use shows the warning, above the results and visible.
+func TestBrowserWarnsOfUnusedValues(t *testing.T) {
+	s, _ := newTestServer(t, Options{})
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	ctx := browser(t)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/?name=Soleimani&dob=1957-02-30&nationality=Narnia"),
+		chromedp.WaitVisible(chromedp.CSS(`#problems`)),
+	)
+	var warning, results string
+	if err == nil {
+		warning, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#problems`)))
+	}
+	if err == nil {
+		results, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`table.results`)))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Not used in this search", `dob "1957-02-30" is not a date (February 1957 has 28 days)`, `nationality "Narnia" is not a country`} {
+		if !strings.Contains(warning, want) {
+			t.Errorf("warning lacks %q: %q", want, warning)
+		}
+	}
+	if !strings.Contains(results, "Qasem Soleimani") {
+		t.Errorf("results %q", results)
+	}
+}

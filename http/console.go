@@ -147,11 +147,14 @@ func (c *console) notReady(w http.ResponseWriter, r *http.Request, title, nav st
 	return snap
 }
 
-// searchData is the search page's form and results.
+// searchData is the search page's form and results. Problems name the
+// values of the form the search could not use: it ran without them, and
+// the page says so above the results.
 type searchData struct {
 	Q        vigil.Query
 	Kinds    []vigil.Kind
 	Searched bool
+	Problems []string
 	Matches  []vigil.Match
 	Lists    []string
 }
@@ -175,7 +178,7 @@ func (c *console) search(w http.ResponseWriter, r *http.Request) {
 		d.Q.Threshold = f
 	}
 	q := d.Q
-	if err := checkQuery(&q, ""); err != nil {
+	if err := checkLimits(&q, ""); err != nil {
 		p.Error = err.Error()
 		c.render(w, r, http.StatusBadRequest, "search", p)
 		return
@@ -183,6 +186,18 @@ func (c *console) search(w http.ResponseWriter, r *http.Request) {
 	snap := c.notReady(w, r, "Search", "search")
 	if snap == nil {
 		return
+	}
+	// The search runs on the values it can use; the page names the others
+	// above the results, and the audit record carries the query as
+	// screened.
+	q, ps := snap.Index.CheckQuery(q)
+	for _, x := range ps {
+		if x.Field == "name" {
+			p.Error = "The name " + strconv.Quote(x.Value) + " " + x.Reason + "."
+			c.render(w, r, http.StatusBadRequest, "search", p)
+			return
+		}
+		d.Problems = append(d.Problems, x.String())
 	}
 	matches := nonNil(snap.Index.Screen(q))
 	if err := c.s.recordScreen(r.Context(), vigil.AuditConsoleScreen, snap, vigil.ScreeningQuery{Queries: []vigil.Query{q}}, [][]vigil.Match{matches}, nil); err != nil {

@@ -20,7 +20,13 @@ func TestConsolePages(t *testing.T) {
 		{"/", 200, []string{`<label for="name">Name</label>`, `lang="en"`}},
 		{"/?name=Soleimani", 200, []string{"1 match for", `href="/entities/un:IRi.039"`, "travel ban", "test: Qasem Soleimani"}},
 		{"/?name=Nobody+At+All", 200, []string{"No listed entity matches"}},
-		{"/?name=x&dob=yesterday", 400, []string{`&#34;dob&#34; must be`}},
+		// A value the search cannot use is named above the results, which
+		// do not claim to be clear.
+		{"/?name=Soleimani&dob=yesterday&nationality=Narnia&gender=q", 200, []string{`role="alert"`, "Not used in this search", `dob &#34;yesterday&#34; is not a date`,
+			`nationality &#34;Narnia&#34; is not a country`, `gender &#34;q&#34; is not male or female`, "1 match for"}},
+		{"/?name=Nobody+At+All&dob=1957-02-30", 200, []string{"February 1957 has 28 days", "No listed entity matches the fields that could be used"}},
+		{"/?name=Soleimani&dob=1957-03-11&nationality=Iran&gender=male", 200, []string{"1 match for", `<option value="male" selected>`}},
+		{"/?name=%E2%80%94", 400, []string{"has no letter or digit"}},
 		{"/entities/un:IRi.039", 200, []string{"<h1 dir=\"auto\">Qasem Soleimani</h1>", `lang="fa"`, "قاسم سلیمانی", "1957-03-11", "un@1", "changed — programs"}},
 		{"/entities/un:nope", 404, []string{"No listed entity"}},
 		{"/lists", 200, []string{"<th scope=\"row\">un</th>", "un@2", `href="/lists/un/diff?from=1&amp;to=2"`, "36 h"}},
@@ -42,6 +48,10 @@ func TestConsolePages(t *testing.T) {
 		if strings.Contains(body, "http://") || strings.Contains(body, "https://") {
 			t.Errorf("%s refers to an external resource", tc.path)
 		}
+	}
+
+	if _, body := do(t, h, "GET", "/?name=Soleimani&dob=1957-03-11&nationality=IR", ""); strings.Contains(body, "Not used") || strings.Contains(body, `role="alert"`) {
+		t.Errorf("a search whose values are all used warns:\n%s", body)
 	}
 
 	res, body := do(t, h, "POST", "/text", "text=Talks+with+Ivan+Petrov+%3Cb%3Eended%3C%2Fb%3E.", "Content-Type", "application/x-www-form-urlencoded")

@@ -9,7 +9,9 @@ import (
 // always JSON and never a 5xx.
 func FuzzRequests(f *testing.F) {
 	for _, seed := range []string{`{"name":"Qasem Soleimani"}`, `{"queries":[{"name":"a","dob":"1957"}]}`, `{"name":1}`, `{`, `null`,
-		`{"queries":{"a":{"schema":"Person","properties":{"name":["x"],"birthDate":"1957-03"}}}}`, `{"mrz":"P<UTO"}`, `{"text":"Ivan Petrov"}`} {
+		`{"queries":{"a":{"schema":"Person","properties":{"name":["x"],"birthDate":"1957-03"}}}}`, `{"mrz":"P<UTO"}`, `{"text":"Ivan Petrov"}`,
+		`{"name":"x","dob":"1957-02-30","nationality":"ZZ","gender":"q"}`,
+		`{"queries":{"a":{"schema":"Person","properties":{"name":["x","--"],"birthDate":["1957-03-11T00:00","11.03.1957"],"nationality":["IR","Narnia"],"gender":"m"}}}}`} {
 		for _, route := range []string{"/v1/screen", "/match/default", "/v1/mrz", "/v1/text", "/v1/manifest"} {
 			f.Add(route, seed)
 		}

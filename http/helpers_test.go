@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/match"
 	"github.com/vigil-screening/vigil/sqlite"
 )
 
@@ -69,6 +70,12 @@ func (x *testIndex) Entity(id string) (*vigil.Entity, string, bool) {
 		}
 	}
 	return nil, "", false
+}
+
+// CheckQuery is the real matcher's: which values a query may hold does
+// not depend on the index.
+func (x *testIndex) CheckQuery(q vigil.Query) (vigil.Query, []vigil.QueryProblem) {
+	return match.CheckQuery(q)
 }
 
 // testEntities are invented entities (one modelled on a well-known UN

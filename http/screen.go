@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -59,28 +60,60 @@ type BatchResponse struct {
 
 var dobRE = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
 
-// checkQuery validates q and normalises its kind; where names the query in
-// messages ("" or "queries[3]: ").
-func checkQuery(q *vigil.Query, where string) error {
+// checkLimits validates what every screening request must hold: a name of
+// at most 300 characters, a threshold and a limit in range; where names
+// the query in messages ("" or "queries[3]: ").
+func checkLimits(q *vigil.Query, where string) error {
 	q.Name = strings.TrimSpace(q.Name)
 	switch {
 	case q.Name == "":
 		return badRequest("%sfield \"name\" is required", where)
 	case utf8.RuneCountInString(q.Name) > 300:
 		return badRequest("%sfield \"name\" is longer than 300 characters", where)
-	case q.DOB != "" && !dobRE.MatchString(q.DOB):
-		return badRequest("%sfield \"dob\" must be YYYY, YYYY-MM or YYYY-MM-DD, not %q", where, q.DOB)
 	case q.Threshold < 0 || q.Threshold > 1:
 		return badRequest("%sfield \"threshold\" must be between 0 and 1", where)
 	case q.Limit < 0 || q.Limit > maxLimit:
 		return badRequest("%sfield \"limit\" must be between 0 and %d", where, maxLimit)
 	}
-	k, ok := vigil.ParseKind(string(q.Kind))
-	if !ok {
+	return nil
+}
+
+// checkQuery validates an API query's form: checkLimits, a date of birth
+// written YYYY, YYYY-MM or YYYY-MM-DD, and a kind.
+func checkQuery(q *vigil.Query, where string) error {
+	if err := checkLimits(q, where); err != nil {
+		return err
+	}
+	if q.DOB != "" && !dobRE.MatchString(q.DOB) {
+		return badRequest("%sfield \"dob\" must be YYYY, YYYY-MM or YYYY-MM-DD, not %q", where, q.DOB)
+	}
+	if _, ok := vigil.ParseKind(string(q.Kind)); !ok {
 		return badRequest("%sfield \"kind\" must be person, organization, vessel or aircraft, not %q", where, q.Kind)
 	}
-	q.Kind = k
 	return nil
+}
+
+// checkValues replaces q with the query ix screens, and refuses it when
+// it holds a value ix cannot use (a date that is no date, a country that
+// is none, …): screening without it, and echoing it back, would let the
+// client believe it was weighed. The error names every such field.
+func checkValues(ix Index, q *vigil.Query, where string) error {
+	checked, ps := ix.CheckQuery(*q)
+	if len(ps) > 0 {
+		return badRequest("%s%s", where, describeProblems(ps))
+	}
+	*q = checked
+	return nil
+}
+
+// describeProblems says what is wrong with each field, e.g. `field "dob":
+// "1957-02-30" is not a date (February 1957 has 28 days)`.
+func describeProblems(ps []vigil.QueryProblem) string {
+	msgs := make([]string, len(ps))
+	for i, p := range ps {
+		msgs[i] = fmt.Sprintf("field %q: %q %s", p.Field, p.Value, p.Reason)
+	}
+	return strings.Join(msgs, "; ")
 }
 
 // screenAll screens qs on up to GOMAXPROCS goroutines, stopping early when
@@ -169,6 +202,18 @@ func (s *Server) handleScreen(w http.ResponseWriter, r *http.Request) {
 	snap := s.ready(w)
 	if snap == nil {
 		return
+	}
+	// The values are checked before an as-of index is built: a request
+	// refused must not cost a build. Checking needs no list.
+	for i := range qs {
+		where := ""
+		if batch {
+			where = "queries[" + strconv.Itoa(i) + "]: "
+		}
+		if err := checkValues(snap.Index, &qs[i], where); err != nil {
+			s.writeErr(w, r, err)
+			return
+		}
 	}
 	ix, vs, err := s.indexAsOf(r.Context(), snap, req.AsOf)
 	if err != nil {
@@ -326,16 +371,30 @@ func (s *Server) recordText(ctx context.Context, action string, snap *Snapshot, 
 	return s.recordScreen(ctx, action, snap, q, found, nil)
 }
 
-// Traveller is one person a manifest names: a label for people ("2. DOE
-// JOHN, seat 12A"), the fields as the manifest states them, and the query
-// screened for them.
+// Traveller is one person a manifest names, or the holder of a document:
+// a label for people ("2. DOE JOHN, seat 12A"), the fields as the manifest
+// states them, the query screened for them, and what of them could not be
+// read or checked.
 type Traveller struct {
 	Label  string            `json:"label"`
 	Fields map[string]string `json:"fields,omitempty"`
 	Query  vigil.Query       `json:"query"`
+	// Problems are what of the person could not be read, used or checked
+	// (a value dropped, an expired document, a failed check digit); the
+	// Assessor makes each verdict with problems at least refer.
+	Problems []string `json:"problems,omitempty"`
+	// NotScreened marks a record that could not be read at all: its Query
+	// has no name, and a traveller it may hold was not screened.
+	NotScreened bool `json:"not_screened,omitempty"`
+	// Misread marks data that may be misread (failed check digits): the
+	// Assessor refers what it would deny.
+	Misread bool `json:"-"`
+	// OtherIDs are document numbers besides Query.ID, screened too.
+	OtherIDs []string `json:"other_ids,omitempty"`
 }
 
-// ManifestParser reads a passenger manifest (UN/EDIFACT PAXLST).
+// ManifestParser reads a passenger manifest (UN/EDIFACT PAXLST): its
+// travellers, and a NotScreened entry for each record it could not read.
 type ManifestParser func(r io.Reader) ([]Traveller, error)
 
 // Verdict is a recommendation for a traveller or document holder.
@@ -347,9 +406,10 @@ type Verdict struct {
 	Deciding string `json:"deciding,omitempty"`
 }
 
-// Assessor screens a traveller's query and recommends what to do, returning
-// the matches it rests on.
-type Assessor func(ix Index, q vigil.Query) (Verdict, []vigil.Match)
+// Assessor screens a traveller or document holder and recommends what to
+// do, returning the matches it rests on: at least refer when t has
+// problems or is not screened.
+type Assessor func(ix Index, t Traveller) (Verdict, []vigil.Match)
 
 // ManifestResult is one traveller, their matches and, where the server
 // assesses travellers, the recommendation.
@@ -363,8 +423,13 @@ type ManifestResult struct {
 type ManifestResponse struct {
 	Travellers []ManifestResult `json:"travellers"`
 	// Hits counts the travellers with at least one match.
-	Hits  int      `json:"hits"`
-	Lists []string `json:"lists"`
+	Hits int `json:"hits"`
+	// NotScreened counts the records that could not be read.
+	NotScreened int `json:"not_screened"`
+	// Recommendation is the strongest of the travellers' verdicts (deny,
+	// refer, clear), where the server assesses travellers.
+	Recommendation string   `json:"recommendation,omitempty"`
+	Lists          []string `json:"lists"`
 }
 
 func (s *Server) handleManifest(w http.ResponseWriter, r *http.Request) {
@@ -403,21 +468,28 @@ func (s *Server) screenManifest(ctx context.Context, action, text string) (*Mani
 	if snap == nil {
 		return nil, nil, nil
 	}
+	// qs are the queries as screened (without the values the matcher
+	// cannot use, which the Assessor names as problems): what the audit
+	// record carries.
 	qs := make([]vigil.Query, len(ts))
 	for i, t := range ts {
-		qs[i] = t.Query
+		qs[i], _ = snap.Index.CheckQuery(t.Query)
 	}
 	res := &ManifestResponse{Travellers: make([]ManifestResult, len(ts)), Lists: labels(snap)}
 	var ms [][]vigil.Match
 	if s.opts.Assess != nil {
 		ms = make([][]vigil.Match, len(ts))
+		rank := map[string]int{"clear": 1, "refer": 2, "deny": 3}
 		for i, t := range ts {
 			if err := ctx.Err(); err != nil {
 				return nil, nil, err
 			}
-			v, m := s.opts.Assess(snap.Index, t.Query)
+			v, m := s.opts.Assess(snap.Index, t)
 			ms[i] = nonNil(m)
 			res.Travellers[i].Verdict = &v
+			if rank[v.Recommendation] > rank[res.Recommendation] {
+				res.Recommendation = v.Recommendation
+			}
 		}
 	} else {
 		var err error
@@ -442,13 +514,18 @@ func (s *Server) screenManifest(ctx context.Context, action, text string) (*Mani
 		if len(ms[i]) > 0 {
 			res.Hits++
 		}
+		if t.NotScreened {
+			res.NotScreened++
+		}
 	}
 	return res, snap, nil
 }
 
 // MRZParser reads the machine-readable zone of a travel document, returning
-// the query for its holder and the decoded document (shown as is).
-type MRZParser func(lines ...string) (vigil.Query, any, error)
+// its holder (the query, and what could not be read or checked: failed
+// check digits, an expired document) and the decoded document (shown as
+// is).
+type MRZParser func(lines ...string) (Traveller, any, error)
 
 // MRZRequest is the body of POST /v1/mrz: the zone's lines, either as an
 // array or as one string with line breaks.
@@ -459,8 +536,10 @@ type MRZRequest struct {
 
 // MRZResponse answers POST /v1/mrz.
 type MRZResponse struct {
-	Document any           `json:"document"`
-	Query    vigil.Query   `json:"query"`
+	Document any         `json:"document"`
+	Query    vigil.Query `json:"query"`
+	// Problems are what of the zone could not be read or checked.
+	Problems []string      `json:"problems,omitempty"`
 	Matches  []vigil.Match `json:"matches"`
 	Verdict  *Verdict      `json:"verdict,omitempty"`
 	Lists    []string      `json:"lists"`
@@ -488,7 +567,7 @@ func (s *Server) handleMRZ(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, badRequest("field \"mrz\" or \"lines\" is required"))
 		return
 	}
-	q, doc, err := s.opts.ParseMRZ(lines...)
+	holder, doc, err := s.opts.ParseMRZ(lines...)
 	if err != nil {
 		s.writeErr(w, r, badRequest("the MRZ cannot be read: %v", err))
 		return
@@ -497,22 +576,25 @@ func (s *Server) handleMRZ(w http.ResponseWriter, r *http.Request) {
 	if snap == nil {
 		return
 	}
+	q := holder.Query
+	// checked is the query as screened, which the audit record carries.
+	checked, _ := snap.Index.CheckQuery(q)
 	var verdict *Verdict
 	var ms []vigil.Match
 	if s.opts.Assess != nil {
-		v, m := s.opts.Assess(snap.Index, q)
+		v, m := s.opts.Assess(snap.Index, holder)
 		verdict, ms = &v, nonNil(m)
 	} else {
-		ms = nonNil(snap.Index.Screen(q))
+		ms = nonNil(snap.Index.Screen(checked))
 	}
 	var verdicts []string
 	if verdict != nil {
 		verdicts = []string{verdict.Recommendation}
 	}
-	aq := vigil.ScreeningQuery{Queries: []vigil.Query{q}, Input: vigil.NewAuditInput("mrz", []byte(strings.Join(lines, "\n")))}
+	aq := vigil.ScreeningQuery{Queries: []vigil.Query{checked}, Input: vigil.NewAuditInput("mrz", []byte(strings.Join(lines, "\n")))}
 	if err := s.recordScreen(r.Context(), vigil.AuditMRZ, snap, aq, [][]vigil.Match{ms}, verdicts); err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, MRZResponse{doc, q, ms, verdict, labels(snap)})
+	writeJSON(w, http.StatusOK, MRZResponse{doc, q, holder.Problems, ms, verdict, labels(snap)})
 }

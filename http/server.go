@@ -25,10 +25,12 @@ import (
 
 // Index is the in-memory screening index a Snapshot serves from; *match.Index
 // implements it. Entity returns an entity and the label of the list version
-// it came from.
+// it came from. CheckQuery returns a query as the index screens it and the
+// values it cannot use (see match.CheckQuery), which the API refuses.
 type Index interface {
 	vigil.Screener
 	Entity(id string) (*vigil.Entity, string, bool)
+	CheckQuery(q vigil.Query) (vigil.Query, []vigil.QueryProblem)
 }
 
 // Snapshot is one consistent state of the lists: the index built from them

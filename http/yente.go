@@ -189,28 +189,34 @@ func (s *Server) handleYenteMatch(w http.ResponseWriter, r *http.Request) {
 	var found [][]vigil.Match
 	for _, key := range slices.Sorted(maps.Keys(req.Queries)) {
 		ex := req.Queries[key]
-		names, q, err := yenteQuery(key, ex)
+		names, qs, err := yenteQuery(snap.Index, key, ex)
 		if err != nil {
 			s.writeErr(w, r, err)
 			return
 		}
-		q.Threshold = cutoff
 		best := map[string]vigil.Match{}
 		for _, n := range names {
-			q.Name = n
-			var kept []vigil.Match
-			for _, m := range snap.Index.Screen(q) {
-				if !keep(m) {
-					continue
+			for _, q := range qs {
+				q.Name, q.Threshold = n, cutoff
+				if err := r.Context().Err(); err != nil {
+					s.writeErr(w, r, err)
+					return
 				}
-				kept = append(kept, m)
-				if m.Score > best[m.EntityID].Score {
-					best[m.EntityID] = m
+				var kept []vigil.Match
+				for _, m := range snap.Index.Screen(q) {
+					if !keep(m) {
+						continue
+					}
+					kept = append(kept, m)
+					if m.Score > best[m.EntityID].Score {
+						best[m.EntityID] = m
+					}
 				}
+				// Every name, with each combination of the other values,
+				// is a query of its own in the audit record.
+				audited = append(audited, q)
+				found = append(found, kept)
 			}
-			// Every name is a query of its own in the audit record.
-			audited = append(audited, q)
-			found = append(found, kept)
 		}
 		ms := make([]vigil.Match, 0, len(best))
 		for _, m := range best {
@@ -285,15 +291,22 @@ func datasetFilter(snap *Snapshot, dataset string, include, exclude []string) (f
 	}, nil
 }
 
-// yenteQuery turns an example entity into the names to screen and a query
-// holding its other properties.
-func yenteQuery(key string, ex YenteEntity) ([]string, vigil.Query, error) {
-	var q vigil.Query
+// maxYenteVariants caps the combinations of evidence values one /match
+// query is screened with, per name.
+const maxYenteVariants = 9
+
+// yenteQuery turns an example entity into the names to screen and the
+// queries holding its other properties, checked by ix: one query per
+// combination of its dates of birth, nationalities, genders and document
+// numbers, so that a listing agreeing with any value is weighed with it
+// (a dual national is screened with each nationality). A value the matcher
+// cannot use is refused, naming the query and property: yente clients
+// would otherwise read the results as weighed with it.
+func yenteQuery(ix Index, key string, ex YenteEntity) ([]string, []vigil.Query, error) {
 	kind, ok := yenteKinds[ex.Schema]
 	if !ok {
-		return nil, q, badRequest("query %q: schema %q is not supported; use Person, Organization, Company, LegalEntity, Vessel or Airplane", key, ex.Schema)
+		return nil, nil, badRequest("query %q: schema %q is not supported; use Person, Organization, Company, LegalEntity, Vessel or Airplane", key, ex.Schema)
 	}
-	q.Kind = kind
 	pr := ex.Properties
 	first := func(props ...string) string {
 		for _, p := range props {
@@ -317,21 +330,100 @@ func yenteQuery(key string, ex YenteEntity) ([]string, vigil.Query, error) {
 		names = append(names, strings.Join(strings.Fields(full), " "))
 	}
 	if len(names) == 0 {
-		return nil, q, badRequest("query %q has no name: set properties.name", key)
+		return nil, nil, badRequest("query %q has no name: set properties.name", key)
 	}
 	names = names[:min(len(names), 5)]
-	if d := first("birthDate"); d != "" {
-		for _, n := range []int{10, 7, 4} {
-			if len(d) >= n && dobRE.MatchString(d[:n]) {
-				q.DOB = d[:n]
-				break
+	for _, n := range names {
+		if _, ps := ix.CheckQuery(vigil.Query{Name: n}); len(ps) > 0 {
+			return nil, nil, badRequest("query %q: property \"name\": %q %s", key, n, ps[0].Reason)
+		}
+	}
+	dobs, err := evidenceValues(ix, key, pr, "dob", "birthDate")
+	if err != nil {
+		return nil, nil, err
+	}
+	nats, err := evidenceValues(ix, key, pr, "nationality", "nationality", "citizenship", "country", "jurisdiction")
+	if err != nil {
+		return nil, nil, err
+	}
+	genders, err := evidenceValues(ix, key, pr, "gender", "gender")
+	if err != nil {
+		return nil, nil, err
+	}
+	var ids []string
+	for _, p := range []string{"passportNumber", "idNumber", "registrationNumber", "imoNumber", "taxNumber"} {
+		for _, v := range pr[p] {
+			if v = strings.TrimSpace(v); v != "" && !slices.Contains(ids, v) {
+				ids = append(ids, v)
 			}
 		}
 	}
-	q.Nationality = first("nationality", "citizenship", "country", "jurisdiction")
-	q.Gender = first("gender")
-	q.ID = first("passportNumber", "idNumber", "registrationNumber", "imoNumber", "taxNumber")
-	return names, q, nil
+	if len(ids) == 0 {
+		ids = []string{""}
+	}
+	if n := len(dobs) * len(nats) * len(genders) * len(ids); n > maxYenteVariants {
+		return nil, nil, badRequest("query %q: %d dates of birth × %d countries × %d genders × %d document numbers are %d combinations to screen; send at most %d",
+			key, len(dobs), len(nats), len(genders), len(ids), n, maxYenteVariants)
+	}
+	var qs []vigil.Query
+	for _, d := range dobs {
+		for _, n := range nats {
+			for _, g := range genders {
+				for _, id := range ids {
+					qs = append(qs, vigil.Query{DOB: d, Nationality: n, Gender: g, ID: id, Kind: kind})
+				}
+			}
+		}
+	}
+	return names, qs, nil
+}
+
+// evidenceValues returns the distinct values of props for a query's field
+// ("dob", "nationality" or "gender"), each as ix uses it, or an error
+// naming the first value it cannot use; [""] when there are none.
+func evidenceValues(ix Index, key string, pr map[string]Values, field string, props ...string) ([]string, error) {
+	var out []string
+	for _, p := range props {
+		for _, v := range pr[p] {
+			if v = strings.TrimSpace(v); v == "" {
+				continue
+			}
+			q := vigil.Query{Name: "x"}
+			switch field {
+			case "dob":
+				d, ok := ftmDate(v)
+				if !ok {
+					return nil, badRequest("query %q: property %q: %q is not a date (want YYYY, YYYY-MM or YYYY-MM-DD)", key, p, v)
+				}
+				q.DOB = d
+			case "nationality":
+				q.Nationality = v
+			case "gender":
+				q.Gender = v
+			}
+			q, ps := ix.CheckQuery(q)
+			if len(ps) > 0 {
+				return nil, badRequest("query %q: property %q: %q %s", key, p, v, ps[0].Reason)
+			}
+			u := map[string]string{"dob": q.DOB, "nationality": q.Nationality, "gender": q.Gender}[field]
+			if u != "" && !slices.Contains(out, u) {
+				out = append(out, u)
+			}
+		}
+	}
+	if len(out) == 0 {
+		out = []string{""}
+	}
+	return out, nil
+}
+
+// ftmDate reads a FollowTheMoney date: YYYY, YYYY-MM or YYYY-MM-DD,
+// perhaps followed by a time ("1957-03-11T00:00:00").
+func ftmDate(v string) (string, bool) {
+	if d, _, ok := strings.Cut(v, "T"); ok && len(d) == 10 {
+		v = d
+	}
+	return v, dobRE.MatchString(v)
 }
 
 // yenteResult describes a match as a FollowTheMoney entity.

@@ -37,3 +37,16 @@ func Country(code string) string {
 	}
 	return lists.Country(c)
 }
+
+// NoCountry reports whether code is an ICAO 9303 code that names no
+// country by design: a stateless person (XXA), a refugee (XXB, XXC), an
+// unspecified nationality (XXX), an organisation (UNO, UNA, EUE, …) or
+// the specimen state UTO. Such a nationality is no error, and nothing to
+// compare either.
+func NoCountry(code string) bool {
+	c := strings.ToUpper(strings.TrimSpace(strings.TrimRight(code, "<")))
+	if _, ok := icaoCodes[c]; ok || len(c) != 3 {
+		return false
+	}
+	return strings.HasPrefix(c, "XX") || c == "UTO" || strings.HasPrefix(c, "UN") || c == "EUE"
+}

@@ -109,13 +109,9 @@ func (m *MRZ) Name() string {
 }
 
 // Query builds the screening query for the holder: name, date of birth,
-// nationality, sex and document number.
+// nationality (when it names a country), sex and document number.
 func (m *MRZ) Query() vigil.Query {
-	q := vigil.Query{Name: m.Name(), DOB: m.BirthDate, ID: m.Number, Kind: vigil.KindPerson}
-	q.Nationality = m.NationalityISO
-	if q.Nationality == "" {
-		q.Nationality = m.Nationality
-	}
+	q := vigil.Query{Name: m.Name(), DOB: m.BirthDate, ID: m.Number, Kind: vigil.KindPerson, Nationality: m.NationalityISO}
 	switch m.Sex {
 	case "M":
 		q.Gender = "male"
@@ -209,7 +205,7 @@ func (m *MRZ) parseTwoLine(now time.Time) {
 	l1, l2 := m.Lines[0], m.Lines[1]
 	n := len(l1)
 	m.header(l1)
-	m.Surname, m.Given = splitName(l1[5:])
+	m.name(l1[5:])
 	m.Number = clean(l2[0:9])
 	m.check("document_number", 2, 10, l2[0:9])
 	m.Nationality = clean(l2[10:13])
@@ -268,7 +264,17 @@ func (m *MRZ) parseTD1(now time.Time) {
 	m.NationalityISO = Country(m.Nationality)
 	m.Optional2 = clean(l2[18:29])
 	m.check("composite", 2, 30, l1[5:30]+l2[0:7]+l2[8:15]+l2[18:29])
-	m.Surname, m.Given = splitName(l3)
+	m.name(l3)
+}
+
+// name reads the name field. No check digit protects it: digits in it
+// (a reader's 0 for O, 1 for I) are the one sign of a misread name, and
+// are recorded as a warning.
+func (m *MRZ) name(field string) {
+	m.Surname, m.Given = splitName(field)
+	if strings.ContainsAny(field, "0123456789") {
+		m.Warnings = append(m.Warnings, fmt.Sprintf("name field %q holds digits: the name is misread", strings.TrimRight(field, "<")))
+	}
 }
 
 // check records the check digit at line/pos (1-based) over field.

@@ -151,7 +151,8 @@ func TestOneStringLowerCaseAndQuery(t *testing.T) {
 		t.Fatal(err)
 	}
 	q := m.Query()
-	want := vigil.Query{Name: "ANNA MARIA ERIKSSON", DOB: "1974-08-12", Nationality: "UTO", Gender: "female", ID: "L898902C3", Kind: vigil.KindPerson}
+	// UTO, the specimen state, names no country: nothing to compare.
+	want := vigil.Query{Name: "ANNA MARIA ERIKSSON", DOB: "1974-08-12", Gender: "female", ID: "L898902C3", Kind: vigil.KindPerson}
 	if q != want {
 		t.Errorf("Query() = %+v, want %+v", q, want)
 	}
@@ -219,6 +220,30 @@ func TestCountry(t *testing.T) {
 	for in, want := range map[string]string{"D<<": "DE", "D": "DE", "IRN": "IR", "UTO": "", "XXA": "", "GBN": "GB", "RUS": "RU", "UNO": "", "": ""} {
 		if got := Country(in); got != want {
 			t.Errorf("Country(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestDigitsInName: no check digit protects the name, so digits in it
+// (a reader's 0 for O) are the warning that it is misread.
+func TestDigitsInName(t *testing.T) {
+	td3 := readFixture(t, "td3_specimen.txt")
+	m, err := parseAt(testNow, []string{strings.Replace(td3[0], "ERIKSSON", "ER1KSS0N", 1), td3[1]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Valid() || len(m.Warnings) != 1 || !strings.Contains(m.Warnings[0], `name field "ER1KSS0N<<ANNA<MARIA" holds digits`) {
+		t.Errorf("valid %v, warnings %q", m.Valid(), m.Warnings)
+	}
+	if m, _ = parseAt(testNow, td3[:]); len(m.Warnings) != 0 {
+		t.Errorf("warnings %q", m.Warnings)
+	}
+}
+
+func TestNoCountry(t *testing.T) {
+	for in, want := range map[string]bool{"XXA": true, "XXX": true, "UTO": true, "UNO": true, "EUE": true, "UNK": false, "IRN": false, "QQQ": false, "D": false, "XX": false, "": false} {
+		if got := NoCountry(in); got != want {
+			t.Errorf("NoCountry(%q) = %v, want %v", in, got, want)
 		}
 	}
 }

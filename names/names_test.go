@@ -199,3 +199,28 @@ func TestCanonicalGroups(t *testing.T) {
 		t.Errorf("spelling variants must hold for organisations too")
 	}
 }
+
+// TestHasWords: a name of punctuation, symbols or marks alone has no word;
+// one letter or digit in any script has.
+func TestHasWords(t *testing.T) {
+	for s, want := range map[string]bool{
+		"": false, " ": false, "---": false, "...": false, "?!": false, "\u0301": false, "\u200d": false, "☃": false,
+		"x": true, "7": true, "Ё": true, "Сергей": true, "قاسم": true, "习": true, "김": true, "&": true, "A.B.": true,
+	} {
+		if got := HasWords(s); got != want {
+			t.Errorf("HasWords(%q) = %v, want %v (Words %q)", s, got, want, Words(s))
+		}
+	}
+}
+
+// FuzzHasWords holds HasWords's ASCII shortcut to Words.
+func FuzzHasWords(f *testing.F) {
+	for _, s := range []string{"", "---", "x", "\u0301a", "Сергей", "☃", "'", "A'", "\xff", "ـ"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := HasWords(s), len(Words(s)) > 0; got != want {
+			t.Fatalf("HasWords(%q) = %v, Words = %q", s, got, Words(s))
+		}
+	})
+}

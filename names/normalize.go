@@ -48,6 +48,19 @@ func Tokens(s string) []string {
 	return out
 }
 
+// HasWords reports whether s has a word to compare: whether Words(s) is
+// not empty. A name of punctuation, symbols or marks alone has none, and a
+// matcher can find nothing for it. An ASCII letter or digit always makes a
+// word, so most names are decided without normalising them.
+func HasWords(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i] | 0x20; c >= 'a' && c <= 'z' || s[i] >= '0' && s[i] <= '9' {
+			return true
+		}
+	}
+	return len(Words(s)) > 0
+}
+
 // Words splits s into normalised words, keeping each word's original form and
 // script. It never returns empty words.
 func Words(s string) []Word {

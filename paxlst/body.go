@@ -51,7 +51,7 @@ func (p *parser) body(s *Segment) {
 				Surname: s.El(3, 0), Given: strings.TrimSpace(s.El(3, 1) + " " + s.El(3, 2))}
 			if p.trav.Surname == "" {
 				if p.trav.Given == "" {
-					p.problem(s, "traveller without a name: record skipped")
+					p.dropped(s, "traveller without a name: record skipped")
 					p.trav, p.ctx = nil, ctxSkip
 					return
 				}
@@ -65,10 +65,10 @@ func (p *parser) body(s *Segment) {
 			p.ctx = ctxHeader
 			p.hdr.Reporter = strings.TrimSpace(strings.Join([]string{s.El(1, 0), s.El(3, 0), s.El(3, 1)}, " "))
 		case q == "":
-			p.problem(s, "NAD without a party qualifier: traveller record skipped")
+			p.dropped(s, "NAD without a party qualifier: traveller record skipped")
 			p.ctx = ctxSkip
 		default:
-			p.problem(s, "unknown party qualifier %q: record skipped", q)
+			p.dropped(s, "unknown party qualifier %q: record skipped", q)
 			p.ctx = ctxSkip
 		}
 	case "DOC":
@@ -79,7 +79,7 @@ func (p *parser) body(s *Segment) {
 		p.ctx = ctxDoc
 		p.doc = &Doc{Type: s.El(0, 0), Number: strings.ReplaceAll(s.El(1, 0), " ", "")}
 		if p.doc.Number == "" {
-			p.problem(s, "document %q without a number: document skipped", p.doc.Type)
+			p.travProblem(s, "document %q without a number: document skipped", p.doc.Type)
 			p.doc, p.ctx = nil, ctxTraveller
 		}
 	case "ATT":
@@ -93,13 +93,17 @@ func (p *parser) body(s *Segment) {
 			p.trav.Gender = "female"
 		case "X", "U", "":
 		default:
-			p.problem(s, "unknown gender code %q", g)
+			p.travProblem(s, "unknown gender code %q", g)
 		}
 	case "NAT":
 		if !p.inTraveller(s) {
 			return
 		}
-		p.trav.Nationality = country(s.El(1, 0))
+		c := s.El(1, 0)
+		p.trav.Nationality = country(c)
+		if mrz.Country(c) == "" && mrzCountryName(c) == "" && !mrz.NoCountry(c) {
+			p.travProblem(s, "nationality code %q names no country", c)
+		}
 	case "DTM":
 		p.dtm(s)
 	case "LOC":
@@ -150,7 +154,7 @@ func (p *parser) inTraveller(s *Segment) bool {
 	case ctxSkip:
 		return false // the skipped record's problem is already reported
 	}
-	p.problem(s, "%s outside a traveller group (no NAD before it)", s.Tag)
+	p.dropped(s, "%s outside a traveller group (no NAD before it): its traveller's record is not read", s.Tag)
 	return false
 }
 
@@ -178,14 +182,14 @@ func (p *parser) dtm(s *Segment) {
 		case q == "329":
 			d, ok := parseDate(v, f, p.now, true)
 			if !ok {
-				p.problem(s, "date of birth %q cannot be read", v)
+				p.travProblem(s, "date of birth %q cannot be read", v)
 				return
 			}
 			p.trav.DOB = d
 		case p.ctx == ctxDoc && (q == "36" || q == "182"):
 			d, ok := parseDate(v, f, p.now, false)
 			if !ok {
-				p.problem(s, "document date %q cannot be read", v)
+				p.travProblem(s, "document date %q cannot be read", v)
 				return
 			}
 			if q == "36" {

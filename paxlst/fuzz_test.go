@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
+
+	"github.com/vigil-screening/vigil/lists"
 )
 
 // FuzzParse checks that Parse never panics and that what it accepts is
@@ -37,11 +40,23 @@ func FuzzParse(f *testing.F) {
 				if tr.Segment < 1 || tr.Segment > m.Segments {
 					t.Fatalf("segment %d of %d", tr.Segment, m.Segments)
 				}
-				_ = tr.Query()
+				if q := tr.Query(); q.Nationality != "" && lists.Country(q.Nationality) != q.Nationality {
+					t.Fatalf("query nationality %q names no country", q.Nationality)
+				}
+				for _, p := range tr.Problems {
+					if !slices.ContainsFunc(m.Problems, func(x Problem) bool { return x.Segment == p.Segment && x.Msg == p.Msg }) || p.Dropped {
+						t.Fatalf("traveller problem %+v is not among the message's", p)
+					}
+				}
 			}
 			for _, p := range m.Problems {
 				if p.Segment < 1 || p.Segment > m.Segments {
 					t.Fatalf("problem at segment %d of %d", p.Segment, m.Segments)
+				}
+				for _, i := range p.Flights {
+					if i < 0 || i >= len(m.Flights) || !p.Dropped {
+						t.Fatalf("problem %+v: flight index %d out of range", p, i)
+					}
 				}
 			}
 		}

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/lists"
 )
 
 // Interchange is the UNB interchange header.
@@ -107,6 +108,12 @@ type Traveller struct {
 	Clearance string `json:"clearance,omitempty"`
 	PNR       string `json:"pnr,omitempty"`
 	Seat      string `json:"seat,omitempty"`
+	// Problems are the values of the traveller's record that could not
+	// be read (an unreadable date of birth, an unknown gender or
+	// nationality code, a document without a number or with an
+	// unreadable date): the traveller is kept without them. They are in
+	// Message.Problems too.
+	Problems []Problem `json:"problems,omitempty"`
 	// Flights indexes Message.Flights: the flights of the message that
 	// carried this traveller.
 	Flights []int `json:"flights"`
@@ -119,10 +126,14 @@ type Traveller struct {
 func (t Traveller) Name() string { return strings.TrimSpace(t.Given + " " + t.Surname) }
 
 // Query builds the screening query for the traveller: name, date of birth,
-// nationality, gender and document number (a passport before other
-// documents).
+// nationality (when it names a country: not for XXA, a stateless person,
+// nor for a code that is unknown), gender and document number (a passport
+// before other documents).
 func (t Traveller) Query() vigil.Query {
-	q := vigil.Query{Name: t.Name(), DOB: t.DOB, Nationality: t.Nationality, Gender: t.Gender, Kind: vigil.KindPerson}
+	q := vigil.Query{Name: t.Name(), DOB: t.DOB, Nationality: lists.Country(t.Nationality), Gender: t.Gender, Kind: vigil.KindPerson}
+	if len(t.Nationality) != 2 {
+		q.Nationality = ""
+	}
 	for _, d := range t.Documents {
 		if d.Type == "P" {
 			q.ID = d.Number
@@ -141,9 +152,29 @@ type Problem struct {
 	Segment int    `json:"segment"`
 	Tag     string `json:"tag"`
 	Msg     string `json:"msg"`
+	// Dropped marks a record that was not read: a traveller it may hold
+	// is in no Traveller, and was not screened.
+	Dropped bool `json:"dropped,omitempty"`
+	// Message is the UNH reference of the message the problem is in;
+	// Flights, for a dropped record, index Message.Flights: the flights
+	// of that message.
+	Message string `json:"message,omitempty"`
+	Flights []int  `json:"flights,omitempty"`
 }
 
 func (p Problem) String() string { return "segment " + itoa(p.Segment) + " " + p.Tag + ": " + p.Msg }
+
+// Dropped returns the problems of records that were not read: each may
+// hold a traveller who was not screened.
+func (m *Message) Dropped() []Problem {
+	var out []Problem
+	for _, p := range m.Problems {
+		if p.Dropped {
+			out = append(out, p)
+		}
+	}
+	return out
+}
 
 // Message is a parsed PAXLST interchange. When it holds several messages (a
 // manifest sent in parts), their flights and travellers are merged.

@@ -62,6 +62,9 @@ type parser struct {
 	trav     *Traveller
 	travMsgs []int // indexes in msg.Travellers of the current message's travellers
 	doc      *Doc
+	// probFrom is the index in msg.Problems of the current message's
+	// first problem.
+	probFrom int
 }
 
 const (
@@ -82,8 +85,23 @@ func (p *parser) warnf(format string, args ...any) {
 	p.msg.Warnings = append(p.msg.Warnings, fmt.Sprintf(format, args...))
 }
 
+// problem records a problem of segment s that drops nothing screened.
 func (p *parser) problem(s *Segment, format string, args ...any) {
-	p.msg.Problems = append(p.msg.Problems, Problem{Segment: s.Index, Tag: s.Tag, Msg: fmt.Sprintf(format, args...)})
+	p.msg.Problems = append(p.msg.Problems, Problem{Segment: s.Index, Tag: s.Tag, Msg: fmt.Sprintf(format, args...), Message: p.hdr.Ref})
+}
+
+// dropped records a record that is not read: a traveller it may hold is
+// not screened.
+func (p *parser) dropped(s *Segment, format string, args ...any) {
+	p.problem(s, format, args...)
+	p.msg.Problems[len(p.msg.Problems)-1].Dropped = true
+}
+
+// travProblem records a value of the current traveller that cannot be
+// read; the traveller is kept without it.
+func (p *parser) travProblem(s *Segment, format string, args ...any) {
+	p.problem(s, format, args...)
+	p.trav.Problems = append(p.trav.Problems, p.msg.Problems[len(p.msg.Problems)-1])
 }
 
 // envelope walks the interchange, validating UNB/UNG/UNH/UNT/UNE/UNZ and
@@ -233,6 +251,7 @@ func (p *parser) startMessage(s *Segment) {
 		p.warnf("segment %d UNH: message type %q is not PAXLST", s.Index, p.hdr.Type)
 	}
 	p.ctx, p.flight, p.points, p.msgFlts, p.trav, p.travMsgs, p.doc = ctxHeader, nil, nil, nil, nil, nil, nil
+	p.probFrom = len(p.msg.Problems)
 }
 
 // endMessage closes the open groups and gives the message's travellers
@@ -242,5 +261,10 @@ func (p *parser) endMessage() {
 	p.closeTraveller()
 	for _, i := range p.travMsgs {
 		p.msg.Travellers[i].Flights = append([]int{}, p.msgFlts...)
+	}
+	for i := p.probFrom; i < len(p.msg.Problems); i++ {
+		if pr := &p.msg.Problems[i]; pr.Dropped {
+			pr.Flights = append([]int{}, p.msgFlts...)
+		}
 	}
 }

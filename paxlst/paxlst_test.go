@@ -2,8 +2,10 @@ package paxlst
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -134,14 +136,21 @@ func TestBrokenTraveller(t *testing.T) {
 		t.Errorf("travellers = %q", names)
 	}
 	want := []Problem{
-		{Segment: 15, Tag: "NAD", Msg: "traveller without a name: record skipped"},
-		{Segment: 20, Tag: "ATT", Msg: `unknown gender code "Q"`},
-		{Segment: 21, Tag: "DTM", Msg: `date of birth "71AB01" cannot be read`},
-		{Segment: 23, Tag: "DOC", Msg: `document "P" without a number: document skipped`},
-		{Segment: 25, Tag: "DTM", Msg: `document date "301399" cannot be read`},
+		{Segment: 15, Tag: "NAD", Msg: "traveller without a name: record skipped", Dropped: true, Message: "B1", Flights: []int{0}},
+		{Segment: 20, Tag: "ATT", Msg: `unknown gender code "Q"`, Message: "B1"},
+		{Segment: 21, Tag: "DTM", Msg: `date of birth "71AB01" cannot be read`, Message: "B1"},
+		{Segment: 23, Tag: "DOC", Msg: `document "P" without a number: document skipped`, Message: "B1"},
+		{Segment: 25, Tag: "DTM", Msg: `document date "301399" cannot be read`, Message: "B1"},
 	}
 	if !reflect.DeepEqual(m.Problems, want) {
-		t.Errorf("problems:\n%v\nwant\n%v", m.Problems, want)
+		t.Errorf("problems:\n%#v\nwant\n%#v", m.Problems, want)
+	}
+	// The dropped record, and each traveller's own problems.
+	if d := m.Dropped(); !reflect.DeepEqual(d, want[:1]) {
+		t.Errorf("dropped = %+v", d)
+	}
+	if p := m.Travellers[1].Problems; !reflect.DeepEqual(p, want[1:]) || m.Travellers[0].Problems != nil || m.Travellers[2].Problems != nil {
+		t.Errorf("traveller problems = %+v / %+v / %+v", m.Travellers[0].Problems, p, m.Travellers[2].Problems)
 	}
 	bd := m.Travellers[1]
 	if bd.DOB != "" || bd.Gender != "" || len(bd.Documents) != 1 || bd.Documents[0].Number != "ES7654321" || bd.Nationality != "ES" {
@@ -244,6 +253,55 @@ func TestBirthCentury(t *testing.T) {
 		got, _ := parseDate(in, "", now, true)
 		if got != want {
 			t.Errorf("parseDate(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// message wraps body segments in an interchange with one message whose
+// UNT counts them.
+func message(body ...string) string {
+	segs := append([]string{"UNH+M1+PAXLST:D:05B:UN:IATA", "BGM+745"}, body...)
+	segs = append(segs, "UNT+"+strconv.Itoa(len(segs)+1)+"+M1")
+	return "UNB+UNOA:4+A+B+300301:0800+9'" + strings.Join(segs, "'") + "'UNZ+1+9'"
+}
+
+// TestDroppedAndPartlyRead: a record that is not read is dropped (and
+// given the message's flights); a nationality code naming no country is a
+// problem of its traveller, and is left out of the query, unless it names
+// none by design (XXA: stateless).
+func TestDroppedAndPartlyRead(t *testing.T) {
+	m, err := Parse(strings.NewReader(message(
+		"TDT+20+XX1+++XX", "LOC+125+AAA", "DTM+189:3003011010:201", "LOC+87+BBB",
+		"DOC+P+X1",         // no NAD before it
+		"NAD+ZZ+++ODD:ONE", // unknown party qualifier
+		"NAT+2+IRN",        // belongs to the dropped record
+		"NAD+FL+++STATELESS:ANNA", "NAT+2+XXA",
+		"NAD+FL+++UNKNOWN:CODE", "NAT+2+QQQ",
+		"NAD+FL+++TWO:LETTERS", "NAT+2+ZZ",
+		"NAD+FL+++KNOWN:CODE", "NAT+2+IRN",
+	)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dropped []string
+	for _, p := range m.Dropped() {
+		dropped = append(dropped, fmt.Sprintf("%d %s %v", p.Segment, p.Tag, p.Flights))
+	}
+	if fmt.Sprint(dropped) != "[8 DOC [0] 9 NAD [0]]" {
+		t.Errorf("dropped = %v (%+v)", dropped, m.Problems)
+	}
+	want := map[string]string{"ANNA STATELESS": "", "CODE UNKNOWN": `nationality code "QQQ" names no country`, "LETTERS TWO": `nationality code "ZZ" names no country`, "CODE KNOWN": ""}
+	if len(m.Travellers) != len(want) {
+		t.Fatalf("travellers = %+v", m.Travellers)
+	}
+	for _, tr := range m.Travellers {
+		got := ""
+		if len(tr.Problems) > 0 {
+			got = tr.Problems[0].Msg
+		}
+		q := tr.Query()
+		if got != want[tr.Name()] || len(tr.Problems) > 1 || (q.Nationality != "") != (tr.Name() == "CODE KNOWN") {
+			t.Errorf("%s: problems %+v, query nationality %q", tr.Name(), tr.Problems, q.Nationality)
 		}
 	}
 }

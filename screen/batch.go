@@ -35,6 +35,9 @@ type BatchOptions struct {
 	Window int
 	// OnRowError, when set, is called in input order for each bad row.
 	OnRowError func(row int, err error)
+	// OnRowProblems, when set, is called in input order for each row
+	// screened without some of its values (see batch.Record.Problems).
+	OnRowProblems func(row int, problems []string)
 	// Progress, when set, is called with the number of rows written,
 	// once per 1024 rows (in bursts, as blocks are written) and at the
 	// end; calls do not overlap.
@@ -52,6 +55,10 @@ type BatchLine struct {
 	Row   int               `json:"row"`
 	ID    string            `json:"id,omitempty"`
 	Input map[string]string `json:"input,omitempty"`
+	// Problems name the row's values that screening could not use: the
+	// row was screened without them (its matches may miss a listing that
+	// they would have found), and needs a look.
+	Problems []string `json:"problems,omitempty"`
 	// Matches are the same match objects "vigil screen" prints; [] when
 	// none.
 	Matches []vigil.Match `json:"matches,omitempty"`
@@ -60,17 +67,19 @@ type BatchLine struct {
 
 // BatchSummary counts what Batch did.
 type BatchSummary struct {
-	Rows   int64 `json:"rows"`   // rows read, good and bad
-	Hits   int64 `json:"hits"`   // rows with at least one match
-	Errors int64 `json:"errors"` // bad rows, not screened
+	Rows int64 `json:"rows"` // rows read, good and bad
+	Hits int64 `json:"hits"` // rows with at least one match
+	// Problems counts the rows screened without some of their values.
+	Problems int64 `json:"problems"`
+	Errors   int64 `json:"errors"` // bad rows, not screened
 	// Elapsed is the wall time; Rate rows per second.
 	Elapsed time.Duration `json:"elapsed"`
 	Rate    float64       `json:"rate"`
 }
 
 func (s BatchSummary) String() string {
-	return fmt.Sprintf("%d rows, %d with matches, %d bad rows, %s, %.0f rows/s",
-		s.Rows, s.Hits, s.Errors, s.Elapsed.Round(time.Millisecond), s.Rate)
+	return fmt.Sprintf("%d rows, %d with matches, %d screened with problems, %d bad rows, %s, %.0f rows/s",
+		s.Rows, s.Hits, s.Problems, s.Errors, s.Elapsed.Round(time.Millisecond), s.Rate)
 }
 
 // batchChunk is how many rows a worker takes and screens at a time: it
@@ -134,9 +143,12 @@ type rowBlock struct {
 	// it is bad; record i's is head[headEnd[i-1]:headEnd[i]].
 	head    []byte
 	headEnd []int32
-	taken   int      // records of order handed out (under takeMu)
-	done    int      // records screened (under writeMu)
-	res     []rowOut // per record, its result
+	// problems holds the problems of the records that have some, by
+	// index; nil while none has.
+	problems map[int32][]string
+	taken    int      // records of order handed out (under takeMu)
+	done     int      // records screened (under writeMu)
+	res      []rowOut // per record, its result
 	// chunks hold the block's output lines.
 	chunks []*chunkOut
 }
@@ -279,8 +291,23 @@ func (r *batchRun) newBlock(seq int) *rowBlock {
 }
 
 // add appends rec to b, with its line's head (its whole line when it is
-// bad); the record keeps only what screening reads.
+// bad); the record keeps only what screening reads. A good record's query
+// is checked first (match.CheckQuery): a value the matcher cannot use is
+// left out and named in the line's problems, and a name with nothing to
+// screen makes the row bad.
 func (b *rowBlock) add(rec batch.Record) {
+	var problems []string
+	if rec.Err == nil {
+		var ps []vigil.QueryProblem
+		rec.Query, ps = match.CheckQuery(rec.Query)
+		for _, p := range ps {
+			if p.Field == "name" {
+				rec.Err = &batch.RowError{Row: rec.Row, Msg: p.String()}
+				break
+			}
+			problems = append(problems, p.String()+"; screened without it")
+		}
+	}
 	if rec.Err != nil {
 		msg := rec.Err.Error()
 		var re *batch.RowError
@@ -293,7 +320,13 @@ func (b *rowBlock) add(rec batch.Record) {
 		if in == nil {
 			in = map[string]string{} // "input":{}, never null
 		}
-		b.head = appendLineHead(b.head, rec.Row, rec.ID, in)
+		b.head = appendLineHead(b.head, rec.Row, rec.ID, in, problems)
+		if problems != nil {
+			if b.problems == nil {
+				b.problems = map[int32][]string{}
+			}
+			b.problems[int32(len(b.recs))] = problems
+		}
 	}
 	b.headEnd = append(b.headEnd, int32(len(b.head)))
 	b.recs = append(b.recs, batch.Record{Row: rec.Row, Query: rec.Query, Err: rec.Err})
@@ -475,8 +508,16 @@ func (r *batchRun) flush() {
 				if r.opt.OnRowError != nil {
 					r.opt.OnRowError(row.row, row.err)
 				}
-			} else if row.hit {
-				r.sum.Hits++
+			} else {
+				if row.hit {
+					r.sum.Hits++
+				}
+				if ps := b.problems[int32(i)]; ps != nil {
+					r.sum.Problems++
+					if r.opt.OnRowProblems != nil {
+						r.opt.OnRowProblems(row.row, ps)
+					}
+				}
 			}
 			lo := int32(0)
 			if i > 0 {
@@ -500,6 +541,7 @@ func (r *batchRun) flush() {
 			}
 		}
 		clear(b.res)
+		b.problems = nil
 		r.freeC = append(r.freeC, b.chunks...)
 		clear(b.chunks)
 		r.freeB = append(r.freeB, b)
@@ -529,17 +571,18 @@ func screenTail(b []byte, ix Matcher, q *vigil.Query, threshold float64) ([]byte
 
 // appendLineHead appends a good row's output line up to its matches, and
 // appendLineTail the rest: together, the bytes a json.Encoder with HTML
-// escaping off writes for the row's line. The row, id and input are
-// written here rather than through encoding/json: its reflection over the
-// struct and the input map took about 15% of a batch's time, most rows
+// escaping off writes for the row's line. The row, id, input and problems
+// are written here rather than through encoding/json: its reflection over
+// the struct and the input map took about 15% of a batch's time, most rows
 // having no match; the matches go through encoding/json.
 // TestGoodLineAsEncodingJSON and FuzzGoodLine hold the two to the same
 // bytes.
-func appendLineHead(b []byte, row int, id string, input map[string]string) []byte {
+func appendLineHead(b []byte, row int, id string, input map[string]string, problems []string) []byte {
 	b = appendRowID(b, row, id)
 	b = append(b, `,"input":`...)
 	if input == nil {
-		return append(b, `null,"matches":`...)
+		b = append(b, `null`...)
+		return appendProblems(b, problems)
 	}
 	var arr [16]string
 	keys := arr[:0]
@@ -556,7 +599,24 @@ func appendLineHead(b []byte, row int, id string, input map[string]string) []byt
 		b = append(b, ':')
 		b = appendJSONString(b, input[k])
 	}
-	return append(b, `},"matches":`...)
+	b = append(b, '}')
+	return appendProblems(b, problems)
+}
+
+// appendProblems ends a line's head: its problems, when it has some, and
+// the matches' key.
+func appendProblems(b []byte, problems []string) []byte {
+	if len(problems) > 0 {
+		b = append(b, `,"problems":[`...)
+		for i, p := range problems {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, p)
+		}
+		b = append(b, ']')
+	}
+	return append(b, `,"matches":`...)
 }
 
 // appendLineTail appends a good row's matches and ends its line.

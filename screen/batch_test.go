@@ -72,7 +72,7 @@ func TestBatchCSVBadRows(t *testing.T) {
 			if fmt.Sprint(rows) != "[2 3 4 5 6 7 8 9]" {
 				t.Fatalf("rows in output = %v", rows)
 			}
-			want := map[int]string{4: "missing name", 5: "bad date of birth", 6: "quote"}
+			want := map[int]string{4: "missing name", 6: "quote"}
 			for _, l := range lines {
 				if w, ok := want[l.Row]; ok {
 					if !strings.Contains(l.Error, w) || len(l.Matches) != 0 {
@@ -81,8 +81,11 @@ func TestBatchCSVBadRows(t *testing.T) {
 				} else if l.Error != "" {
 					t.Errorf("row %d: unexpected error %q", l.Row, l.Error)
 				}
+				if p := fmt.Sprint(l.Problems); (l.Row == 5) != strings.Contains(p, `dob "1970-13-45" is not a date`) || l.Row == 5 && l.Matches == nil {
+					t.Errorf("row %d = %+v: only row 5 is screened without its date of birth", l.Row, l)
+				}
 			}
-			if fmt.Sprint(bad) != "[4 5 6]" {
+			if fmt.Sprint(bad) != "[4 6]" {
 				t.Errorf("reported bad rows %v", bad)
 			}
 			// The listed names in the file are hit; the others are not.
@@ -98,7 +101,7 @@ func TestBatchCSVBadRows(t *testing.T) {
 			if lines[0].Input["name"] != "Maria Lindqvist" || lines[0].ID != "c1" {
 				t.Errorf("line 0 = %+v", lines[0])
 			}
-			if sum.Rows != 8 || sum.Hits != 2 || sum.Errors != 3 || sum.Rate <= 0 {
+			if sum.Rows != 8 || sum.Hits != 2 || sum.Errors != 2 || sum.Problems != 1 || sum.Rate <= 0 {
 				t.Errorf("summary = %+v", sum)
 			}
 		})
@@ -121,7 +124,7 @@ not json
 		hits       map[string]string
 	}{
 		{"in.jsonl", jsonl, "[1 2 3 4]", "[2 3]", map[string]string{"j1": "fx:1"}},
-		{"in.tsv", tsv, "[2 3 4]", "[3]", map[string]string{"t1": "fx:2", "t3": "fx:3"}},
+		{"in.tsv", tsv, "[2 3 4]", "[]", map[string]string{"t1": "fx:2", "t3": "fx:3"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			lines, bad, _ := runBatch(t, []byte(tc.data), tc.name, BatchOptions{Workers: 3})
@@ -209,7 +212,7 @@ func TestBatchChunksKeepOrder(t *testing.T) {
 		case i%97 == 0:
 			fmt.Fprintf(&buf, "r%d,,1970-01-01\n", i) // missing name
 		case i%131 == 0:
-			fmt.Fprintf(&buf, "r%d,Name %d,1970-13-45\n", i, i) // bad date
+			fmt.Fprintf(&buf, "r%d,Name %d,1970-13-45\n", i, i) // bad date: screened without it
 		case i%250 == 0:
 			fmt.Fprintf(&buf, "r%d,Qasem Soleimani,1957-03-11\n", i)
 		default:
@@ -218,7 +221,7 @@ func TestBatchChunksKeepOrder(t *testing.T) {
 	}
 	data := buf.Bytes()
 	ref, refBad, refSum := runBatch(t, data, "many.csv", BatchOptions{Workers: 1, Window: 1})
-	if len(ref) != 1500 || refSum.Rows != 1500 || refSum.Errors != int64(len(refBad)) || len(refBad) != 15+11 || refSum.Hits != 6 {
+	if len(ref) != 1500 || refSum.Rows != 1500 || refSum.Errors != int64(len(refBad)) || len(refBad) != 15 || refSum.Problems != 11 || refSum.Hits != 6 {
 		t.Fatalf("reference run: %d lines, %d bad %v, summary %+v", len(ref), len(refBad), refBad, refSum)
 	}
 	for i, l := range ref {
@@ -228,7 +231,7 @@ func TestBatchChunksKeepOrder(t *testing.T) {
 	}
 	for _, opt := range []BatchOptions{{Workers: 2}, {Workers: 3, Window: 100}, {Workers: 8, Window: 7}, {Workers: 2, Window: 64}} {
 		lines, bad, sum := runBatch(t, data, "many.csv", opt)
-		if fmt.Sprint(bad) != fmt.Sprint(refBad) || sum.Rows != refSum.Rows || sum.Hits != refSum.Hits || sum.Errors != refSum.Errors {
+		if fmt.Sprint(bad) != fmt.Sprint(refBad) || sum.Rows != refSum.Rows || sum.Hits != refSum.Hits || sum.Errors != refSum.Errors || sum.Problems != refSum.Problems {
 			t.Errorf("%+v: bad rows %v, summary %+v; want %v, %+v", opt, bad, sum, refBad, refSum)
 		}
 		if len(lines) != len(ref) {
@@ -373,6 +376,105 @@ func TestBatchReadError(t *testing.T) {
 		}
 		if lines := bytes.Count(out.Bytes(), []byte{'\n'}); sum.Rows != 1234 || lines != 1234 {
 			t.Errorf("%+v: %d rows in the summary, %d lines written; want 1234", opt, sum.Rows, lines)
+		}
+	}
+}
+
+// TestBatchScreensRowsWithProblems: a row whose date of birth, nationality,
+// gender or kind screening cannot use is screened on the rest — a listed
+// person with a mistyped date of birth is found — and its line names what
+// was left out; the summary counts it and OnRowProblems reports it. Rows
+// without problems are written as before, without a "problems" key.
+func TestBatchScreensRowsWithProblems(t *testing.T) {
+	data := "id,name,dob,nationality,gender,kind\n" +
+		"a,Qasem Soleimani,1957-13-11,IR,M,\n" +
+		"b,Qasem Soleimani,1957-03-11,Narnia,Q,spaceship\n" +
+		"c,Maria Lindqvist,1979-06-01,SE,F,\n" +
+		"d,Ivan Petrovich Sidorenko,1961-02-30,RU,M,person\n" +
+		"e,(-),1961-02-03,RU,M,person\n"
+	for _, opt := range []BatchOptions{{Workers: 1, Window: 1}, {Workers: 3}} {
+		rd, err := batch.Open(strings.NewReader(data), "p.csv", batch.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var reported []string
+		var bad []int
+		opt.OnRowProblems = func(row int, ps []string) { reported = append(reported, fmt.Sprint(row, ps)) }
+		opt.OnRowError = func(row int, err error) { bad = append(bad, row) }
+		var out bytes.Buffer
+		sum, err := Batch(context.Background(), fixtureIndex(), rd, &out, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+		want := []struct {
+			hit      string
+			problems []string
+		}{
+			{"fx:1", []string{`dob "1957-13-11" is not a date`}},
+			{"fx:1", []string{`nationality "Narnia" is not a country`, `gender "Q" is not male or female`, `kind "spaceship" is not person`}},
+			{"", nil},
+			{"fx:2", []string{`dob "1961-02-30" is not a date (February 1961 has 28 days)`}},
+		}
+		if len(raw) != 5 {
+			t.Fatalf("%d lines: %q", len(raw), raw)
+		}
+		for i, w := range want {
+			var l BatchLine
+			if err := json.Unmarshal([]byte(raw[i]), &l); err != nil {
+				t.Fatal(err)
+			}
+			hit := ""
+			if len(l.Matches) > 0 {
+				hit = l.Matches[0].EntityID
+			}
+			if l.Error != "" || hit != w.hit || len(l.Problems) != len(w.problems) {
+				t.Errorf("%+v: line %d = %s", opt, i, raw[i])
+				continue
+			}
+			for j, p := range w.problems {
+				if !strings.HasPrefix(l.Problems[j], p) {
+					t.Errorf("%+v: line %d problem %q, want %q…", opt, i, l.Problems[j], p)
+				}
+			}
+			if w.problems == nil {
+				// The bytes of a line without problems are those of the
+				// line before problems existed.
+				old := goodLine{Row: l.Row, ID: l.ID, Input: l.Input, Matches: l.Matches}
+				if got := raw[i] + "\n"; got != string(encodingJSON(t, old)) || strings.Contains(got, "problems") {
+					t.Errorf("%+v: line %d = %s", opt, i, got)
+				}
+			}
+		}
+		if !strings.Contains(raw[4], `"error":"name \"(-)\" has no letter or digit (nothing to screen)"`) {
+			t.Errorf("%+v: a name with nothing to screen is a bad row: %s", opt, raw[4])
+		}
+		if sum.Rows != 5 || sum.Problems != 3 || sum.Errors != 1 || sum.Hits != 3 || !strings.Contains(sum.String(), "3 screened with problems, 1 bad rows") {
+			t.Errorf("%+v: summary %+v %s", opt, sum, sum)
+		}
+		if len(reported) != 3 || !strings.HasPrefix(reported[0], "2 [dob") || !strings.HasPrefix(reported[2], "5 [dob") || fmt.Sprint(bad) != "[6]" {
+			t.Errorf("%+v: reported %q, bad %v", opt, reported, bad)
+		}
+	}
+}
+
+// TestBatchGeneratedRowsAreClean: the generated files of the benchmarks
+// and demos hold no row with problems, so that they measure the common
+// path.
+func TestBatchGeneratedRowsAreClean(t *testing.T) {
+	for _, distinct := range []bool{false, true} {
+		var buf bytes.Buffer
+		gen := batch.Generate(&buf, 3000, 7, []string{"Qasem Soleimani"})
+		if distinct {
+			buf.Reset()
+			gen = batch.GenerateDistinct(&buf, 3000, 7)
+		}
+		if gen != nil {
+			t.Fatal(gen)
+		}
+		_, bad, sum := runBatch(t, buf.Bytes(), "gen.csv", BatchOptions{})
+		if sum.Rows != 3000 || sum.Problems != 0 || len(bad) != 0 {
+			t.Errorf("distinct=%v: %s, bad rows %v", distinct, sum, bad)
 		}
 	}
 }

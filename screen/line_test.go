@@ -19,15 +19,16 @@ type badLine struct {
 // goodLine is BatchLine for a screened row as Batch writes it, matches
 // always present: what appendLineHead and appendLineTail are held to.
 type goodLine struct {
-	Row     int               `json:"row"`
-	ID      string            `json:"id,omitempty"`
-	Input   map[string]string `json:"input"`
-	Matches []vigil.Match     `json:"matches"`
+	Row      int               `json:"row"`
+	ID       string            `json:"id,omitempty"`
+	Input    map[string]string `json:"input"`
+	Problems []string          `json:"problems,omitempty"`
+	Matches  []vigil.Match     `json:"matches"`
 }
 
 // appendGoodLine appends l's output line as Batch writes it.
 func appendGoodLine(b []byte, l *goodLine) []byte {
-	return appendLineTail(appendLineHead(b, l.Row, l.ID, l.Input), l.Matches)
+	return appendLineTail(appendLineHead(b, l.Row, l.ID, l.Input, l.Problems), l.Matches)
 }
 
 // encodingJSON is what a json.Encoder with HTML escaping off writes for v.
@@ -55,6 +56,9 @@ func TestGoodLineAsEncodingJSON(t *testing.T) {
 			{Row: i, ID: s, Input: map[string]string{"name": s, s: "v", "dob": "1957-03-11"}, Matches: []vigil.Match{}},
 			{Row: -i, Input: map[string]string{}, Matches: []vigil.Match{m, m}},
 			{Row: 1 << 40, ID: "x", Input: nil, Matches: nil},
+			{Row: i, Input: map[string]string{"dob": s}, Problems: []string{"dob " + s + " is not a date", s}, Matches: []vigil.Match{m}},
+			{Row: i, Input: nil, Problems: []string{s}, Matches: nil},
+			{Row: i, Input: map[string]string{}, Problems: []string{}, Matches: []vigil.Match{}},
 		}
 		for _, l := range lines {
 			if got, want := appendGoodLine(nil, &l), encodingJSON(t, l); !bytes.Equal(got, want) {
@@ -75,6 +79,10 @@ func FuzzGoodLine(f *testing.F) {
 	f.Add(0, "", "", "\xff\u2028\x00\"\\", "")
 	f.Fuzz(func(t *testing.T, row int, id, key, val, msg string) {
 		l := goodLine{Row: row, ID: id, Input: map[string]string{key: val, "name": val + id}, Matches: []vigil.Match{}}
+		if got, want := appendGoodLine(nil, &l), encodingJSON(t, l); !bytes.Equal(got, want) {
+			t.Errorf("%+v:\n got %s\nwant %s", l, got, want)
+		}
+		l.Problems = []string{msg, val}
 		if got, want := appendGoodLine(nil, &l), encodingJSON(t, l); !bytes.Equal(got, want) {
 			t.Errorf("%+v:\n got %s\nwant %s", l, got, want)
 		}

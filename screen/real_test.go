@@ -77,7 +77,7 @@ func TestRealSoleimaniManifest(t *testing.T) {
 	if un.HasMeasure(vigil.MeasureTravelBan) {
 		t.Log("un:IRi.039 now carries a travel ban")
 	}
-	res := Manifest(ix, parseManifest(t, "soleimani.edi"), 0)
+	res := Manifest(ix, parseManifest(t, "soleimani.edi"), Options{})
 	sol, ob := res.Travellers[0], res.Travellers[1]
 	if sol.Recommendation != Deny {
 		t.Fatalf("Soleimani: %s, reasons %q", sol.Recommendation, sol.Reasons)

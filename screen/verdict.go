@@ -1,7 +1,9 @@
 package screen
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/vigil-screening/vigil"
@@ -42,19 +44,76 @@ type Verdict struct {
 	Subjects []vigil.SubjectMatch `json:"subjects,omitempty"`
 }
 
+// Subject is a person to screen: the query, and what of them could not be
+// read, used or checked.
+type Subject struct {
+	Query vigil.Query `json:"query"`
+	// Problems each make the recommendation at least refer, and come
+	// first among its reasons: a record read in part, a value dropped, a
+	// document expired.
+	Problems []string `json:"problems,omitempty"`
+	// Misread marks data that may be misread (an MRZ whose check digits
+	// fail): a deny resting on it is referred too.
+	Misread bool `json:"misread,omitempty"`
+	// OtherIDs are document numbers besides Query.ID (an identity card
+	// beside the passport), each screened too: a listing may name any.
+	OtherIDs []string `json:"other_ids,omitempty"`
+}
+
 // Assess screens q and recommends deny, refer or clear. threshold <= 0
-// means match.DefaultThreshold (q.Threshold, when set, wins).
+// means match.DefaultThreshold (q.Threshold, when set, wins). It is
+// AssessSubject of q with no problems: a value of q the matcher cannot use
+// still makes it refer.
 func Assess(ix Matcher, q vigil.Query, threshold float64) Verdict {
+	return AssessSubject(ix, Subject{Query: q}, threshold)
+}
+
+// AssessSubject screens s.Query (see Assess) and makes the verdict at
+// least refer when anything could not be read, used or checked: each of
+// s.Problems, and each value of the query the matcher cannot use (which is
+// screened without it), comes first among the reasons. A clear becomes
+// refer; a deny stays deny unless s.Misread. A query whose name has
+// nothing to screen is not screened: refer.
+func AssessSubject(ix Matcher, s Subject, threshold float64) Verdict {
+	q, ps := match.CheckQuery(s.Query)
+	problems := slices.Clone(s.Problems)
+	for _, p := range ps {
+		if p.Field == "name" {
+			why := p.String() + ": not screened; an officer decides"
+			if strings.TrimSpace(p.Value) == "" {
+				why = "no name to screen: not screened; an officer decides"
+			}
+			return Verdict{Recommendation: Refer, Matches: []vigil.Match{}, Reasons: append(problems, why)}
+		}
+		problems = append(problems, p.String()+"; screened without it")
+	}
+	v := assess(ix, q, s.OtherIDs, threshold)
+	if len(problems) == 0 {
+		return v
+	}
+	switch {
+	case v.Recommendation == Deny && s.Misread:
+		v.Recommendation = Refer
+		v.Reasons = append(v.Reasons, "would be deny, but the data may be misread: an officer decides")
+	case v.Recommendation == Clear:
+		v.Recommendation = Refer
+		v.Reasons = append(v.Reasons, "would be clear, but not everything could be read or checked: an officer decides")
+	}
+	v.Reasons = append(problems, v.Reasons...)
+	return v
+}
+
+// assess is Assess of a checked query, screened with each of its other
+// document numbers too.
+func assess(ix Matcher, q vigil.Query, otherIDs []string, threshold float64) Verdict {
 	if q.Threshold <= 0 {
 		q.Threshold = threshold
 	}
 	if q.Threshold <= 0 {
 		q.Threshold = match.DefaultThreshold
 	}
-	ms := ix.Screen(q)
-	if ms == nil {
-		ms = []vigil.Match{}
-	}
+	ms := screenIDs(ix, q, otherIDs)
+	ids := append([]string{q.ID}, otherIDs...)
 	v := Verdict{Recommendation: Clear, Matches: ms}
 	if len(ms) == 0 {
 		v.Reasons = []string{fmt.Sprintf("no listing scores %.2f or more", q.Threshold)}
@@ -74,8 +133,10 @@ func Assess(ix Matcher, q vigil.Query, threshold float64) Verdict {
 		if s := dobAgrees(q.DOB, e.BirthDates); s != "" {
 			agree = append(agree, s)
 		}
-		if s := docAgrees(q.ID, e.Documents); s != "" {
-			agree = append(agree, s)
+		for _, id := range ids {
+			if s := docAgrees(id, e.Documents); s != "" {
+				agree = append(agree, s)
+			}
 		}
 		if len(agree) == 0 {
 			continue
@@ -114,6 +175,51 @@ func Assess(ix Matcher, q vigil.Query, threshold float64) Verdict {
 		v.Reasons = append(v.Reasons, s)
 	}
 	return v
+}
+
+// screenIDs screens q, and q with each of ids as its document number, and
+// returns each entity's best match, best first (then by entity id), at most
+// q.Limit (or the matcher's default); never nil.
+func screenIDs(ix Matcher, q vigil.Query, ids []string) []vigil.Match {
+	ms := slices.Clone(ix.Screen(q))
+	if len(ids) == 0 {
+		if ms == nil {
+			ms = []vigil.Match{}
+		}
+		return ms
+	}
+	at := map[string]int{}
+	for i, m := range ms {
+		at[m.EntityID] = i
+	}
+	for _, id := range ids {
+		qq := q
+		qq.ID = id
+		for _, m := range ix.Screen(qq) {
+			if i, ok := at[m.EntityID]; ok {
+				if m.Score > ms[i].Score {
+					ms[i] = m
+				}
+				continue
+			}
+			at[m.EntityID] = len(ms)
+			ms = append(ms, m)
+		}
+	}
+	slices.SortStableFunc(ms, func(a, b vigil.Match) int {
+		if a.Score != b.Score {
+			return cmp.Compare(b.Score, a.Score)
+		}
+		return strings.Compare(a.EntityID, b.EntityID)
+	})
+	limit := q.Limit
+	if limit <= 0 {
+		limit = match.DefaultLimit
+	}
+	if ms == nil {
+		ms = []vigil.Match{}
+	}
+	return ms[:min(len(ms), limit)]
 }
 
 // others names the matches other than the deciding one.

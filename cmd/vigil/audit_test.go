@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/match"
 	"github.com/vigil-screening/vigil/mrz"
 	"github.com/vigil-screening/vigil/sqlite"
 )
@@ -319,5 +320,71 @@ func TestAuditExportCommand(t *testing.T) {
 	os.WriteFile(jsonl, []byte(strings.Replace(string(b), "tester", "someone", 1)), 0o644)
 	if o2, err := exec.Command(py, script, jsonl).CombinedOutput(); err == nil || !strings.Contains(string(o2), "record 2") {
 		t.Errorf("python verifier on a changed export: %v\n%s", err, o2)
+	}
+}
+
+// TestCLIAuditRecordsWhatWasScreened: a CLI screening records the query as
+// screened, not as typed (a value the matcher cannot use is left out, the
+// others as the matcher uses them), the as-of date it screened against, a
+// manifest's record not read as a refer, and a batch run's rows screened
+// with problems.
+func TestCLIAuditRecordsWhatWasScreened(t *testing.T) {
+	db := fixtureDB(t)
+	last := func() vigil.AuditRecord {
+		recs := records(t, db)
+		return recs[len(recs)-1]
+	}
+	today := time.Now().UTC().Format("2006-01-02")
+	_, errOut, err := run(t, "screen", "--db", db, "--by", "alice", "--dob", "1957-02-30", "--nationality", "Iran", "--gender", "m",
+		"--as-of", today, "Qasem", "Soleimani")
+	if err != nil || !strings.Contains(errOut, `--dob "1957-02-30"`) {
+		t.Fatalf("screen: %v %s", err, errOut)
+	}
+	if r := last(); r.Action != "screen" || string(r.Query) != `{"queries":[{"name":"Qasem Soleimani","nationality":"IR","gender":"male"}],"as_of":"`+today+`"}` {
+		t.Errorf("screen record %s %s", r.Action, r.Query)
+	}
+	// A name with nothing to screen is refused, and screens nothing.
+	n := len(records(t, db))
+	if _, _, err := run(t, "screen", "--db", db, "--by", "alice", "---"); err == nil {
+		t.Error("screen ---: no error")
+	}
+	if m := len(records(t, db)); m != n {
+		t.Errorf("a refused screening added %d records", m-n)
+	}
+
+	// A manifest with a record not read: the record is a refer in the
+	// audit, as in the output.
+	if _, _, err := run(t, "manifest", "--db", db, "--by", "dave", "../../paxlst/testdata/broken_traveller.edi"); exitCode(err) != exitRefer {
+		t.Fatalf("manifest: exit %d (%v)", exitCode(err), err)
+	}
+	r := last()
+	var mq vigil.ScreeningQuery
+	var mr vigil.ScreeningResult
+	if err := json.Unmarshal(r.Query, &mq); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(r.Result, &mr); err != nil {
+		t.Fatal(err)
+	}
+	if len(mq.Queries) != 4 || mq.Queries[3] != (vigil.Query{}) || strings.Join(mr.Verdicts, ",") != "clear,refer,clear,refer" || len(mr.Hits) != 4 {
+		t.Errorf("manifest record %s %s", r.Query, r.Result)
+	}
+	for _, q := range mq.Queries[:3] {
+		if checked, ps := match.CheckQuery(q); len(ps) != 0 || checked != q {
+			t.Errorf("manifest record holds a query not as screened: %+v (%v)", q, ps)
+		}
+	}
+
+	// A batch run counts its rows screened with problems.
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	os.WriteFile(in, []byte("name,dob,nationality\nQasem Soleimani,1957-13-11,IR\nAnna Berg,,Narnia\nIvan Petrov,1961,RU\n"), 0o644)
+	if _, _, err := run(t, "batch", "--db", db, "--by", "erin", "--in", in, "--out", filepath.Join(dir, "out.jsonl")); err != nil {
+		t.Fatal(err)
+	}
+	r = last()
+	var br vigil.ScreeningResult
+	if err := json.Unmarshal(r.Result, &br); err != nil || r.Action != "batch" || br.Rows != 3 || br.ProblemRows != 2 || br.BadRows != 0 {
+		t.Errorf("batch record %s", r.Result)
 	}
 }

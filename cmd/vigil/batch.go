@@ -22,7 +22,8 @@ import (
 
 func init() { subcommands = append(subcommands, batchCmd) }
 
-// maxReportedRows caps the bad rows named one by one on stderr.
+// maxReportedRows caps the rows (bad, or screened with problems) named one
+// by one on stderr.
 const maxReportedRows = 1000
 
 func batchCmd() *cobra.Command {
@@ -40,10 +41,17 @@ id_number/passport, kind); --map overrides, e.g. --map name=Customer,dob=Born.
 
 Each row gives one JSON line, in input order:
   {"row":N,"id":"…","input":{…},"matches":[…]}
-and a bad row (missing name, broken quoting, bad date) gives
+A value screening cannot use (a date of birth that is no date, a country
+that is none, a gender other than male or female, an unknown kind) is left
+out and the row screened on the rest, its line naming what was left out:
+  {"row":N,"id":"…","input":{…},"problems":["dob \"1957-13-11\" is not a date …"],"matches":[…]}
+A bad row (missing name, a name with no letter or digit, broken quoting)
+is not screened:
   {"row":N,"error":"…"}
-and is named on stderr; the rest is screened. A summary goes to stderr. The
-exit status is 0 when the file was read through, whatever it matched.
+Both are named on stderr. A summary goes to stderr, counting the rows
+screened with problems and the bad rows. The exit status is 0 when the
+file was read through, whatever it matched: read the lines' "problems"
+and "error" as well as their matches.
 
 The work that depends on the name alone is done once per name: a name met
 again (the same customer on two accounts, a counterparty paid monthly) is
@@ -108,23 +116,29 @@ output is the same as with --no-memo, which screens every row in full.`,
 
 			var rows atomic.Int64
 			bar := newBar(stderr, size, counted, &rows)
+			// report names a bad row or one screened with problems on
+			// stderr, up to maxReportedRows of them.
 			var reported int
+			report := func(msg string) {
+				reported++
+				if reported > maxReportedRows {
+					return
+				}
+				bar.clear()
+				if reported == maxReportedRows {
+					fmt.Fprintf(stderr, "%s: %s (further rows with problems are in the output only)\n", in, msg)
+					return
+				}
+				fmt.Fprintf(stderr, "%s: %s\n", in, msg)
+			}
 			opt := screen.BatchOptions{
-				Threshold: threshold,
-				Workers:   workers,
-				NoMemo:    noMemo,
-				Progress:  func(n int64) { rows.Store(n) },
-				OnRowError: func(row int, err error) {
-					reported++
-					if reported > maxReportedRows {
-						return
-					}
-					bar.clear()
-					if reported == maxReportedRows {
-						fmt.Fprintf(stderr, "%s: %v (further bad rows are in the output only)\n", in, err)
-						return
-					}
-					fmt.Fprintf(stderr, "%s: %v\n", in, err)
+				Threshold:  threshold,
+				Workers:    workers,
+				NoMemo:     noMemo,
+				Progress:   func(n int64) { rows.Store(n) },
+				OnRowError: func(row int, err error) { report(err.Error()) },
+				OnRowProblems: func(row int, ps []string) {
+					report(fmt.Sprintf("row %d: %s", row, strings.Join(ps, "; ")))
 				},
 			}
 			sum, err := screen.Batch(cmd.Context(), ix, rd, io.MultiWriter(dst, outSum), opt)
@@ -138,7 +152,7 @@ output is the same as with --no-memo, which screens every row in full.`,
 			// One record for the run, also for a run that ended early.
 			q := vigil.ScreeningQuery{Input: inSum.input(in), Threshold: threshold}
 			q.Input.Format, q.Input.Map = rd.Format(), opts.Map
-			res := vigil.ScreeningResult{Lists: sc.lists, Rows: sum.Rows, HitRows: sum.Hits, BadRows: sum.Errors,
+			res := vigil.ScreeningResult{Lists: sc.lists, Rows: sum.Rows, HitRows: sum.Hits, ProblemRows: sum.Problems, BadRows: sum.Errors,
 				Output: outSum.input(cmpOr(out, "-"))}
 			if err != nil {
 				res.Error = err.Error()

@@ -49,12 +49,16 @@ with name, date of birth, nationality, gender and document number, and
 recommend per traveller:
   deny   strong match to a listing that carries a travel ban, with the date
          of birth or a document number agreeing
-  refer  a possible match an officer must look at
+  refer  a possible match an officer must look at, or anything Vigil could
+         not read or check: a value of the traveller's record that cannot
+         be read (screened without it), a travel document that expires
+         before the flight's departure
   clear  no listing matches
-Bad traveller records are listed as problems; the rest is screened.
+A record that cannot be read at all (a traveller without a name, an
+unknown party) is listed as NOT SCREENED, and makes the manifest refer.
 
-Exit status: 0 all clear, 2 at least one refer (no deny), 3 at least one
-deny, 1 an error (the manifest was not screened).`,
+Exit status: 0 all clear, 2 at least one refer or record not screened (no
+deny), 3 at least one deny, 1 an error (the manifest was not screened).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var r io.Reader = cmd.InOrStdin()
@@ -77,17 +81,26 @@ deny, 1 an error (the manifest was not screened).`,
 			}
 			defer sc.Close()
 			ix := sc.index()
-			res := screen.Manifest(ix, msg, threshold)
+			res := screen.Manifest(ix, msg, screen.Options{Threshold: threshold})
 			for i := range res.Travellers {
 				t := &res.Travellers[i]
 				t.Subjects = sc.subjects.Group(t.Matches, ix)
 			}
+			// Each traveller's Query is the query as screened (CheckQuery's).
+			// A record not read is audited as a query without a name and
+			// the verdict refer, as the server audits it.
 			q := vigil.ScreeningQuery{Input: in.input(args[0]), Threshold: threshold}
-			ms := make([][]vigil.Match, len(res.Travellers))
-			verdicts := make([]string, len(res.Travellers))
-			for i, t := range res.Travellers {
+			ms := make([][]vigil.Match, 0, len(res.Travellers)+len(res.NotScreened))
+			verdicts := make([]string, 0, cap(ms))
+			for _, t := range res.Travellers {
 				q.Queries = append(q.Queries, t.Query)
-				ms[i], verdicts[i] = t.Matches, string(t.Recommendation)
+				ms = append(ms, t.Matches)
+				verdicts = append(verdicts, string(t.Recommendation))
+			}
+			for range res.NotScreened {
+				q.Queries = append(q.Queries, vigil.Query{})
+				ms = append(ms, []vigil.Match{})
+				verdicts = append(verdicts, string(screen.Refer))
 			}
 			ar := vigil.NewScreeningResult(sc.lists, ms)
 			ar.Verdicts = verdicts
@@ -120,21 +133,35 @@ func printManifest(w io.Writer, res *screen.ManifestResult) {
 		fmt.Fprintf(w, ", prepared %s", ich.Prepared)
 	}
 	fmt.Fprintln(w)
-	for _, f := range res.Flights {
+	for fi, f := range res.Flights {
 		var legs []string
 		for _, l := range f.Flight.Legs {
 			legs = append(legs, fmt.Sprintf("%s %s → %s %s", l.From, l.Departure, l.To, l.Arrival))
 		}
-		fmt.Fprintf(w, "\nFlight %s  %s\n  %d travellers: %d deny, %d refer, %d clear\n",
-			f.Flight.Ident(), strings.Join(legs, "; "), len(f.Travellers), f.Counts.Deny, f.Counts.Refer, f.Counts.Clear)
+		fmt.Fprintf(w, "\nFlight %s  %s\n  %d travellers: %s\n",
+			f.Flight.Ident(), strings.Join(legs, "; "), len(f.Travellers), counts(f.Counts))
 		for _, i := range f.Travellers {
 			printTraveller(w, &res.Travellers[i])
 		}
+		for _, p := range res.NotScreened {
+			if slices.Contains(p.Flights, fi) {
+				printNotScreened(w, p)
+			}
+		}
 	}
-	if len(res.Unassigned) > 0 {
+	var unplaced []paxlst.Problem
+	for _, p := range res.NotScreened {
+		if len(p.Flights) == 0 {
+			unplaced = append(unplaced, p)
+		}
+	}
+	if len(res.Unassigned) > 0 || len(unplaced) > 0 {
 		fmt.Fprintf(w, "\nTravellers without a flight\n")
 		for _, i := range res.Unassigned {
 			printTraveller(w, &res.Travellers[i])
+		}
+		for _, p := range unplaced {
+			printNotScreened(w, p)
 		}
 	}
 	if len(res.Problems) > 0 {
@@ -146,8 +173,25 @@ func printManifest(w io.Writer, res *screen.ManifestResult) {
 	for _, s := range res.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", s)
 	}
-	c := res.Counts
-	fmt.Fprintf(w, "\n%d travellers: %d deny, %d refer, %d clear\n", len(res.Travellers), c.Deny, c.Refer, c.Clear)
+	fmt.Fprintf(w, "\n%d travellers: %s\n", len(res.Travellers), counts(res.Counts))
+}
+
+// counts says what c counts: "1 deny, 0 refer, 1 clear", and the records
+// not screened when there are.
+func counts(c screen.Counts) string {
+	s := fmt.Sprintf("%d deny, %d refer, %d clear", c.Deny, c.Refer, c.Clear)
+	switch {
+	case c.NotScreened == 1:
+		s += ", and 1 record NOT SCREENED"
+	case c.NotScreened > 1:
+		s += fmt.Sprintf(", and %d records NOT SCREENED", c.NotScreened)
+	}
+	return s
+}
+
+// printNotScreened prints a record that was not read.
+func printNotScreened(w io.Writer, p paxlst.Problem) {
+	fmt.Fprintf(w, "  NOT SCREENED  segment %d %s\n         - %s\n", p.Segment, p.Tag, screen.NotScreenedReason(p))
 }
 
 func printTraveller(w io.Writer, tr *screen.TravellerResult) {

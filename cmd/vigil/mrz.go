@@ -26,8 +26,11 @@ func mrzCmd() *cobra.Command {
 		Long: `Parse an ICAO 9303 machine-readable zone (TD3 passport, TD2/TD1 card, MRV
 visa) given as arguments or on stdin, check every check digit (naming the
 field, line and position of a failure), and screen the holder like a
-traveller: deny, refer or clear, with the reasons. A failed check digit
-makes a clear result refer.
+traveller: deny, refer or clear, with the reasons. A failed check digit,
+an impossible date or digits in the name (the zone is misread or the
+document altered) make the result refer, a deny too; a passport or card
+that has expired, or whose expiry date cannot be read, makes it at least
+refer.
 
 Exit status: 0 clear, 2 refer, 3 deny, 1 an error (the zone was not read).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -48,10 +51,11 @@ Exit status: 0 clear, 2 refer, 3 deny, 1 an error (the zone was not read).`,
 			}
 			defer sc.Close()
 			ix := sc.index()
-			res := screen.MRZ(ix, z, threshold)
+			res := screen.MRZ(ix, z, screen.Options{Threshold: threshold})
 			res.Subjects = sc.subjects.Group(res.Matches, ix)
 			ar := vigil.NewScreeningResult(sc.lists, [][]vigil.Match{res.Matches})
 			ar.Verdicts = []string{string(res.Recommendation)}
+			// res.Query is the query as screened (CheckQuery's).
 			q := vigil.ScreeningQuery{Queries: []vigil.Query{res.Query}, Threshold: threshold,
 				Input: vigil.NewAuditInput("mrz", []byte(strings.Join(lines, "\n")))}
 			if err := sc.audit(cmd.Context(), vigil.AuditMRZ, q, ar); err != nil {

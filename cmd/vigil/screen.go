@@ -166,27 +166,37 @@ or measures (--measure travel_ban for border use).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			q.Name = strings.Join(args, " ")
 			if kind != "" {
-				k, ok := vigil.ParseKind(kind)
-				if !ok {
+				if _, ok := vigil.ParseKind(kind); !ok {
 					return fmt.Errorf("--kind %q: want person, organization, vessel or aircraft", kind)
 				}
-				q.Kind = k
+				q.Kind = vigil.Kind(kind)
+			}
+			// A value the matcher cannot use is left out and named, on
+			// stderr and in the JSON: never screened without a word.
+			checked, ps := match.CheckQuery(q)
+			var problems []string
+			for _, p := range ps {
+				if p.Field == "name" {
+					return fmt.Errorf("%s", p)
+				}
+				problems = append(problems, p.String()+"; screened without it")
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: --%s %q %s; screened without it\n", p.Field, p.Value, p.Reason)
 			}
 			sc, err := openScreeningAsOf(cmd.Context(), db, by, asOf)
 			if err != nil {
 				return err
 			}
 			defer sc.Close()
-			if q.Filter, err = filter.parse(sc.versions); err != nil {
+			if checked.Filter, err = filter.parse(sc.versions); err != nil {
 				return err
 			}
 			ix := sc.index()
-			ms := ix.Screen(q)
+			ms := ix.Screen(checked)
 			if ms == nil {
 				ms = []vigil.Match{}
 			}
 			subs := sc.subjects.Group(ms, ix)
-			if err := sc.audit(cmd.Context(), vigil.AuditScreen, vigil.ScreeningQuery{Queries: []vigil.Query{q}},
+			if err := sc.audit(cmd.Context(), vigil.AuditScreen, vigil.ScreeningQuery{Queries: []vigil.Query{checked}, AsOf: asOf},
 				vigil.NewScreeningResult(sc.lists, [][]vigil.Match{ms})); err != nil {
 				return err
 			}
@@ -194,11 +204,12 @@ or measures (--measure travel_ban for border use).`,
 			if asJSON {
 				return writeJSON(out, struct {
 					Query        vigil.Query          `json:"query"`
+					Problems     []string             `json:"problems,omitempty"`
 					Matches      []vigil.Match        `json:"matches"`
 					Subjects     []vigil.SubjectMatch `json:"subjects"`
 					AsOf         string               `json:"as_of,omitempty"`
 					ListVersions []vigil.VersionRef   `json:"list_versions"`
-				}{q, ms, subs, asOf, vigil.Refs(sc.versions)})
+				}{checked, problems, ms, subs, asOf, vigil.Refs(sc.versions)})
 			}
 			if asOf != "" {
 				var names []string
@@ -208,6 +219,10 @@ or measures (--measure travel_ban for border use).`,
 				fmt.Fprintf(out, "as of %s: %s\n", asOf, strings.Join(names, ", "))
 			}
 			if len(ms) == 0 {
+				if len(problems) > 0 {
+					fmt.Fprintln(out, "no match on the values that could be used (see the warnings)")
+					return nil
+				}
 				fmt.Fprintln(out, "no match")
 				return nil
 			}

@@ -53,10 +53,49 @@ func exitCode(err error) int {
 	return 0
 }
 
+// TestScreenCommandProblems: vigil screen names on stderr, and in the
+// JSON's "problems", each value it could not use, and screens on the rest
+// (the JSON's query is the one screened); a name with nothing to screen
+// is an error.
+func TestScreenCommandProblems(t *testing.T) {
+	db := fixtureDB(t)
+	out, errOut, err := run(t, "screen", "--db", db, "--json", "--dob", "1957-02-30", "--nationality", "Narnia", "--gender", "q", "Qasem Soleimani")
+	var res struct {
+		Query    vigil.Query   `json:"query"`
+		Problems []string      `json:"problems"`
+		Matches  []vigil.Match `json:"matches"`
+	}
+	if err != nil || json.Unmarshal([]byte(out), &res) != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	if res.Query != (vigil.Query{Name: "Qasem Soleimani"}) || len(res.Problems) != 3 || len(res.Matches) == 0 || res.Matches[0].EntityID != "fx:1" {
+		t.Errorf("json: %s", out)
+	}
+	for _, want := range []string{`warning: --dob "1957-02-30" is not a date (February 1957 has 28 days); screened without it`,
+		`warning: --nationality "Narnia" is not a country`, `warning: --gender "q" is not male or female`} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	out, errOut, err = run(t, "screen", "--db", db, "--dob", "1957-02-30", "Nobody Known")
+	if err != nil || !strings.Contains(out, "no match on the values that could be used") || !strings.Contains(errOut, "warning: --dob") {
+		t.Errorf("%v %s %s", err, out, errOut)
+	}
+	out, errOut, err = run(t, "screen", "--db", db, "--json", "--dob", "11 March 1957", "--nationality", "Iran", "--gender", "m", "Qasem Soleimani")
+	res.Problems = nil
+	if err != nil || errOut != "" || json.Unmarshal([]byte(out), &res) != nil || res.Problems != nil ||
+		res.Query != (vigil.Query{Name: "Qasem Soleimani", DOB: "11 March 1957", Nationality: "IR", Gender: "male"}) {
+		t.Errorf("%v %s %s", err, out, errOut)
+	}
+	if _, _, err = run(t, "screen", "--db", db, "--", "-- ."); err == nil || !strings.Contains(err.Error(), `name "-- ." has no letter or digit`) {
+		t.Errorf("a name with nothing to screen: %v", err)
+	}
+}
+
 func TestBatchCommand(t *testing.T) {
 	db := fixtureDB(t)
 	in := filepath.Join(t.TempDir(), "in.csv")
-	csv := "id,name,dob\nr1,Anna Berg,1980-01-01\nr2,,1970\nr3,Qasem Soleimani,1957-03-11\nr4,Tom Li,1999-99-99\n"
+	csv := "id,name,dob\nr1,Anna Berg,1980-01-01\nr2,,1970\nr3,Qasem Soleimani,1957-03-11\nr4,Tom Li,1999-99-99\nr5,Qasem Soleimani,1957-31-03\n"
 	if err := os.WriteFile(in, []byte(csv), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -65,32 +104,34 @@ func TestBatchCommand(t *testing.T) {
 		t.Fatal(err, errOut)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 4 {
+	if len(lines) != 5 {
 		t.Fatalf("output:\n%s", out)
 	}
-	var got []struct {
-		Row     int           `json:"row"`
-		ID      string        `json:"id"`
-		Error   string        `json:"error"`
-		Matches []vigil.Match `json:"matches"`
+	type line struct {
+		Row      int           `json:"row"`
+		ID       string        `json:"id"`
+		Error    string        `json:"error"`
+		Problems []string      `json:"problems"`
+		Matches  []vigil.Match `json:"matches"`
 	}
+	var got []line
 	for _, l := range lines {
-		var x struct {
-			Row     int           `json:"row"`
-			ID      string        `json:"id"`
-			Error   string        `json:"error"`
-			Matches []vigil.Match `json:"matches"`
-		}
+		var x line
 		if err := json.Unmarshal([]byte(l), &x); err != nil {
 			t.Fatal(err)
 		}
 		got = append(got, x)
 	}
 	if got[0].Row != 2 || got[1].Error != "missing name" || got[2].ID != "r3" || len(got[2].Matches) == 0 ||
-		got[2].Matches[0].EntityID != "fx:1" || !strings.Contains(got[3].Error, "bad date") || len(got[0].Matches) != 0 {
+		got[2].Matches[0].EntityID != "fx:1" || got[3].Error != "" || len(got[3].Problems) != 1 || len(got[0].Matches) != 0 {
 		t.Errorf("lines = %+v", got)
 	}
-	for _, want := range []string{"row 3: missing name", "row 5: bad date of birth", "4 rows, 1 with matches, 2 bad rows"} {
+	// A listed person with a mistyped date of birth is screened without it.
+	if l := got[4]; len(l.Matches) == 0 || l.Matches[0].EntityID != "fx:1" || len(l.Problems) != 1 || !strings.Contains(l.Problems[0], `dob "1957-31-03" is not a date`) {
+		t.Errorf("row 6 = %+v", l)
+	}
+	for _, want := range []string{"row 3: missing name", `row 5: dob "1999-99-99" is not a date`, "; screened without it", `row 6: dob "1957-31-03"`,
+		"5 rows, 2 with matches, 2 screened with problems, 1 bad rows"} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}
@@ -139,18 +180,41 @@ func TestManifestCommand(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
+	// A record not read, and a traveller read in part: refer (exit 2),
+	// each named.
 	out, _, err = run(t, "manifest", "--db", db, "--json", "../../paxlst/testdata/broken_traveller.edi")
-	if exitCode(err) != 0 {
-		t.Errorf("exit %d (%v)", exitCode(err), err)
+	if exitCode(err) != exitRefer {
+		t.Errorf("exit %d (%v), want %d", exitCode(err), err, exitRefer)
 	}
 	var res struct {
-		Problems   []struct{ Segment int } `json:"problems"`
-		Travellers []struct {
+		Problems    []struct{ Segment int } `json:"problems"`
+		NotScreened []struct{ Segment int } `json:"not_screened"`
+		Travellers  []struct {
 			Recommendation string `json:"recommendation"`
 		} `json:"travellers"`
+		Counts struct {
+			NotScreened int `json:"not_screened"`
+		} `json:"counts"`
 	}
-	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Problems) != 5 || len(res.Travellers) != 3 || res.Travellers[0].Recommendation != "clear" {
+	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Problems) != 5 || len(res.Travellers) != 3 || res.Travellers[0].Recommendation != "clear" ||
+		res.Travellers[1].Recommendation != "refer" || len(res.NotScreened) != 1 || res.NotScreened[0].Segment != 15 || res.Counts.NotScreened != 1 {
 		t.Errorf("json: %v %+v", err, res)
+	}
+	out, _, err = run(t, "manifest", "--db", db, "../../paxlst/testdata/broken_traveller.edi")
+	for _, want := range []string{"3 travellers: 0 deny, 1 refer, 2 clear, and 1 record NOT SCREENED",
+		"NOT SCREENED  segment 15 NAD\n         - segment 15 NAD: traveller without a name: record skipped; a traveller this record may hold was not screened",
+		"REFER  BADDATE, PERSON", `- segment 21 DTM: date of birth "71AB01" cannot be read; screened without it`} {
+		if exitCode(err) != exitRefer || !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	// An expired passport: refer; a listed holder's: deny.
+	out, _, err = run(t, "manifest", "--db", db, "../../paxlst/testdata/expired.edi")
+	for _, want := range []string{"REFER  EXPIRED, PASSPORT", "- passport FR1111111 expired on 2030-02-28, before the departure of XX0450 on 2030-03-01",
+		"CLEAR  LASTDAY, VALID", "DENY   SOLEIMANI, QASEM"} {
+		if exitCode(err) != exitDeny || !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
 	}
 	_, _, err = run(t, "manifest", "--db", db, "../../paxlst/testdata/truncated.edi")
 	if err == nil || exitCode(err) != 1 || !strings.Contains(err.Error(), "segment 21 NAD") {

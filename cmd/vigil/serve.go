@@ -467,13 +467,17 @@ func (k storeKeys) Lookup(ctx context.Context, secret string) (vhttp.KeyInfo, er
 	return vhttp.KeyInfo{ID: key.ID, Name: key.Name, Role: role}, nil
 }
 
-// parseManifest reads a PAXLST message into travellers.
+// parseManifest reads a PAXLST message into travellers, as vigil manifest
+// screens them (screen.TravellerSubject, against today where the manifest
+// states no date of travel), and a not-screened entry for each record it
+// could not read.
 func parseManifest(r io.Reader) ([]vhttp.Traveller, error) {
 	m, err := paxlst.Parse(r)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]vhttp.Traveller, len(m.Travellers))
+	today := time.Now()
+	out := make([]vhttp.Traveller, 0, len(m.Travellers))
 	for i, t := range m.Travellers {
 		label := t.Name()
 		if t.Seat != "" {
@@ -486,18 +490,26 @@ func parseManifest(r io.Reader) ([]vhttp.Traveller, error) {
 		if t.Debark != "" {
 			fields["debark"] = t.Debark
 		}
-		out[i] = vhttp.Traveller{Label: label, Fields: fields, Query: t.Query()}
+		s := screen.TravellerSubject(m, i, today)
+		out = append(out, vhttp.Traveller{Label: label, Fields: fields, Query: s.Query, Problems: s.Problems, OtherIDs: s.OtherIDs})
+	}
+	for _, p := range m.Dropped() {
+		out = append(out, vhttp.Traveller{Label: fmt.Sprintf("record at segment %d (%s), not read", p.Segment, p.Tag),
+			Fields:   map[string]string{"segment": fmt.Sprint(p.Segment)},
+			Problems: []string{screen.NotScreenedReason(p)}, NotScreened: true})
 	}
 	return out, nil
 }
 
-// parseMRZ reads a machine-readable zone.
-func parseMRZ(lines ...string) (vigil.Query, any, error) {
+// parseMRZ reads a machine-readable zone: its holder as vigil mrz screens
+// them (screen.MRZSubject, against today).
+func parseMRZ(lines ...string) (vhttp.Traveller, any, error) {
 	m, err := mrz.Parse(lines...)
 	if err != nil {
-		return vigil.Query{}, nil, err
+		return vhttp.Traveller{}, nil, err
 	}
-	return m.Query(), m, nil
+	s := screen.MRZSubject(m, time.Now())
+	return vhttp.Traveller{Label: m.Name(), Query: s.Query, Problems: s.Problems, Misread: s.Misread, OtherIDs: s.OtherIDs}, m, nil
 }
 
 func loadtestCmd() *cobra.Command {
@@ -534,7 +546,7 @@ func loadtestCmd() *cobra.Command {
 
 // assess recommends deny, refer or clear for a traveller or document holder,
 // as vigil manifest and vigil mrz do.
-func assess(ix vhttp.Index, q vigil.Query) (vhttp.Verdict, []vigil.Match) {
-	v := screen.Assess(ix, q, match.DefaultThreshold)
+func assess(ix vhttp.Index, t vhttp.Traveller) (vhttp.Verdict, []vigil.Match) {
+	v := screen.AssessSubject(ix, screen.Subject{Query: t.Query, Problems: t.Problems, Misread: t.Misread, OtherIDs: t.OtherIDs}, match.DefaultThreshold)
 	return vhttp.Verdict{Recommendation: string(v.Recommendation), Reasons: v.Reasons, Deciding: v.Deciding}, v.Matches
 }

@@ -1,16 +1,22 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/vigil-screening/vigil"
 	vhttp "github.com/vigil-screening/vigil/http"
 	"github.com/vigil-screening/vigil/match"
+	"github.com/vigil-screening/vigil/mrz"
+	"github.com/vigil-screening/vigil/paxlst"
+	"github.com/vigil-screening/vigil/screen"
 )
 
 // TestServeManifestVerdicts checks the server's wiring of the manifest and
@@ -72,5 +78,95 @@ func TestServeManifestVerdicts(t *testing.T) {
 	}
 	if mr.Verdict.Recommendation == "clear" {
 		t.Errorf("mrz verdict %+v", mr.Verdict)
+	}
+}
+
+// TestServeRefersWhatCLIRefers: the server's manifest and MRZ endpoints
+// give each traveller and holder the verdict and reasons vigil manifest
+// and vigil mrz give: a record not read, a traveller read in part, an
+// expired document and a misread zone are referred by both, and the
+// manifest's recommendation is the CLI's exit status.
+func TestServeRefersWhatCLIRefers(t *testing.T) {
+	listed := &vigil.Entity{ID: "un:IRi.039", Source: "un", Ref: "IRi.039", Kind: vigil.KindPerson,
+		Names:      []vigil.Name{{Full: "QASEM SOLEIMANI", Quality: vigil.QualityPrimary}},
+		BirthDates: []vigil.Date{{Year: 1957, Month: 3, Day: 11}},
+		Documents:  []vigil.Document{{Type: vigil.DocPassport, Number: "008827"}},
+		Measures:   []vigil.Measure{vigil.MeasureAssetFreeze, vigil.MeasureTravelBan}}
+	ix := match.NewIndex([]match.Entry{{Entity: listed, Version: "un@1"}})
+	srv := vhttp.New(vhttp.Options{ParseManifest: parseManifest, ParseMRZ: parseMRZ, Assess: assess})
+	srv.Swap(&vhttp.Snapshot{Index: ix, Versions: []vigil.ListVersion{{List: "un", Version: 1}}})
+	h := srv.Handler()
+	post := func(path, ct, body string) []byte {
+		t.Helper()
+		req := httptest.NewRequest("POST", path, strings.NewReader(body))
+		req.Header.Set("Content-Type", ct)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", path, rec.Code, rec.Body)
+		}
+		return rec.Body.Bytes()
+	}
+	for _, name := range []string{"soleimani.edi", "broken_traveller.edi", "expired.edi"} {
+		raw, err := os.ReadFile("../../paxlst/testdata/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, err := paxlst.Parse(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cli := screen.Manifest(ix, msg, screen.Options{})
+		var api vhttp.ManifestResponse
+		if err := json.Unmarshal(post("/v1/manifest", "text/plain", string(raw)), &api); err != nil {
+			t.Fatal(err)
+		}
+		if len(api.Travellers) != len(cli.Travellers)+len(cli.NotScreened) || api.NotScreened != len(cli.NotScreened) || api.Recommendation != string(cli.Worst()) {
+			t.Errorf("%s: API %d entries, %d not screened, %s; CLI %d travellers, %d not screened, %s", name,
+				len(api.Travellers), api.NotScreened, api.Recommendation, len(cli.Travellers), len(cli.NotScreened), cli.Worst())
+			continue
+		}
+		for i, tr := range api.Travellers {
+			var want screen.Verdict
+			if i < len(cli.Travellers) {
+				want = cli.Travellers[i].Verdict
+			} else {
+				want = screen.Verdict{Recommendation: screen.Refer}
+				if !tr.NotScreened || tr.Query.Name != "" {
+					t.Errorf("%s: entry %d = %+v, want the record not screened", name, i, tr)
+				}
+			}
+			if tr.Verdict == nil || tr.Verdict.Recommendation != string(want.Recommendation) || i < len(cli.Travellers) && !slices.Equal(tr.Verdict.Reasons, want.Reasons) {
+				t.Errorf("%s: %s: API %+v, CLI %s %q", name, tr.Label, tr.Verdict, want.Recommendation, want.Reasons)
+			}
+		}
+	}
+	// The console's manifest page says so too.
+	raw, _ := os.ReadFile("../../paxlst/testdata/broken_traveller.edi")
+	page := string(post("/manifest", "application/x-www-form-urlencoded", url.Values{"manifest": {string(raw)}}.Encode()))
+	for _, want := range []string{`Recommendation for the manifest: <strong class="verdict refer">refer</strong>`,
+		"1 record of this manifest could not be read", "record at segment 15 (NAD), not read",
+		`segment 21 DTM: date of birth &#34;71AB01&#34; cannot be read; screened without it`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("console manifest page lacks %q", want)
+		}
+	}
+
+	// A listed holder whose zone fails a check digit: refer, as vigil mrz
+	// says (the API denied before).
+	l1 := "P<IRNSOLEIMANI<<QASEM<<<<<<<<<<<<<<<<<<<<<<<"
+	l2 := "008827<<<0IRN5703111M3201015<<<<<<<<<<<<<<<0"
+	z, err := mrz.Parse(l1, l2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli := screen.MRZ(ix, z, screen.Options{})
+	var mr vhttp.MRZResponse
+	if err := json.Unmarshal(post("/v1/mrz", "application/json", `{"lines":["`+l1+`","`+l2+`"]}`), &mr); err != nil {
+		t.Fatal(err)
+	}
+	if len(z.Failed()) == 0 || cli.Recommendation != screen.Refer || mr.Verdict == nil || mr.Verdict.Recommendation != "refer" ||
+		!slices.Equal(mr.Verdict.Reasons, cli.Reasons) || !slices.Equal(mr.Problems, cli.Problems) {
+		t.Errorf("mrz: failed %v; CLI %s %q; API %+v %q", z.Failed(), cli.Recommendation, cli.Reasons, mr.Verdict, mr.Problems)
 	}
 }
