@@ -240,12 +240,6 @@ type EntityLookup interface {
 	Entity(id string) (*Entity, string, bool)
 }
 
-// SubjectGrouper groups a screen's matches by listed subject, setting each
-// match's Subject (see SubjectMatch); ix gives the listings served.
-type SubjectGrouper interface {
-	Group(ms []Match, ix EntityLookup) []SubjectMatch
-}
-
 // SubjectPrefix starts every subject id.
 const SubjectPrefix = "S"
 
