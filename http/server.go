@@ -47,6 +47,9 @@ type Snapshot struct {
 	// download sources) that have no complete version: /readyz answers 503
 	// until they do.
 	Missing []string
+	// Subjects groups matches by listed subject (nil: each match is its
+	// own subject).
+	Subjects vigil.SubjectLookup
 }
 
 // Problem kinds.
@@ -81,6 +84,9 @@ type Options struct {
 	Keys   Keys    // nil: no API keys, every route is open
 	Audit  Auditor // nil: screening is not audited and /v1/audit answers 501
 	Reload Reloader
+	// Links, when set, serves the listed subjects (/v1/listed-subjects,
+	// /v1/entities/{id}/subject) and takes judgements.
+	Links Links
 	// Webhooks, when set, serves /v1/webhooks (admin keys only).
 	Webhooks Webhooks
 	// Rebuild builds a Snapshot from what the store holds, without reading
@@ -131,6 +137,7 @@ type Server struct {
 	snap     atomic.Pointer[Snapshot]
 	refresh  atomic.Pointer[RefreshStatus]
 	reloadMu sync.Mutex
+	judgeMu  sync.Mutex // judgements of listed subjects, one at a time
 	routes   []route
 	handler  http.Handler
 	metrics  *metrics
