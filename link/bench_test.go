@@ -78,3 +78,25 @@ func BenchmarkGroup(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkLink measures linking the newest snapshot of every shared list
+// (about 43,000 listings) with an index built beforehand (vigil serve
+// builds one anyway), and clustering the stored links again after a
+// judgement (Recluster). Run with -benchtime 1x -count N.
+func BenchmarkLink(b *testing.B) {
+	shared.Path(b, "data/lists")
+	entries, ix, l := realLinking(&testing.T{})
+	ls := Listings(entries)
+	b.Run("link", func(b *testing.B) {
+		for b.Loop() {
+			Link(ls, ix, nil, DefaultOptions)
+		}
+	})
+	g := graphOf(l)
+	js := []vigil.LinkJudgement{{A: "ofac:10481", B: "un:IRi.039", Verdict: vigil.VerdictNegative}}
+	b.Run("recluster", func(b *testing.B) {
+		for b.Loop() {
+			Recluster(g, js)
+		}
+	})
+}

@@ -26,28 +26,42 @@ type found struct {
 // once.
 func (l *linker) scored(ix Screener) []edge {
 	bar := min(l.opt.PersonName, l.opt.OtherName)
-	per := make([][]found, l.opt.Workers)
-	parallel(len(l.ls), l.opt.Workers, func(w, i int) {
+	// Listings asking the same query (an OFAC listing and the CSL row
+	// copying it) share one answer: each query is asked once.
+	byQuery := map[vigil.Query][]int32{}
+	var queries []vigil.Query
+	for i := range l.ls {
 		e := l.ls[i].Entity
 		// A listing of no known kind (an own list may not say) links as
 		// the kind of the other; without a date of birth it may be a
 		// person, and a person never links on a name alone.
 		if (e.Kind == vigil.KindPerson || e.Kind == vigil.KindUnknown) && len(l.facts[i].dobs) == 0 || e.PrimaryName() == "" {
-			return
+			continue
 		}
 		q := vigil.Query{Name: e.PrimaryName(), Kind: e.Kind, Threshold: bar, Limit: candidateLimit}
-		// A single date of birth or country lets the matcher pass over the
-		// listings it contradicts, which could not be linked anyway (with
-		// several, one may fit where another does not).
+		// A single date of birth lets the matcher pass over the listings
+		// it contradicts, which could not be linked anyway (with several,
+		// one may fit where another does not).
 		if f := &l.facts[i]; len(f.dobs) == 1 && f.dobs[0].ToYear == 0 && !f.dobs[0].Approx {
 			q.DOB = f.dobs[0].String()
 		}
-		for _, m := range ix.Screen(q) {
-			j, ok := l.byID[m.EntityID]
-			if !ok || j == int32(i) || l.ls[j].List == l.ls[i].List || !kindsMeet(l.ls[j].Entity.Kind, e.Kind) {
-				continue
+		if _, ok := byQuery[q]; !ok {
+			queries = append(queries, q)
+		}
+		byQuery[q] = append(byQuery[q], int32(i))
+	}
+	per := make([][]found, l.opt.Workers)
+	parallel(len(queries), l.opt.Workers, func(w, k int) {
+		q := queries[k]
+		ms := ix.Screen(q)
+		for _, i := range byQuery[q] {
+			for _, m := range ms {
+				j, ok := l.byID[m.EntityID]
+				if !ok || j == i || l.ls[j].List == l.ls[i].List || !kindsMeet(l.ls[j].Entity.Kind, l.ls[i].Entity.Kind) {
+					continue
+				}
+				per[w] = append(per[w], found{i, j, m.MatchedName})
 			}
-			per[w] = append(per[w], found{int32(i), j, m.MatchedName})
 		}
 	})
 	all := slices.Concat(per...)

@@ -299,11 +299,7 @@ func printSubjectMatches(out io.Writer, subs []vigil.SubjectMatch, ms []vigil.Ma
 		return err
 	}
 	for _, s := range subs {
-		fmt.Fprintf(out, "\n%s %s", orDash(s.Subject), s.Name)
-		if e, _, ok := ix.Entity(s.EntityID); ok {
-			fmt.Fprint(out, facts(e))
-		}
-		fmt.Fprintln(out)
+		fmt.Fprintf(out, "\n%s %s%s\n", orDash(s.Subject), s.Name, subjectFacts(ix, s.Kind, s.EntityIDs))
 		if m := measuresByList(s.Measures); m != "" {
 			fmt.Fprintf(out, "  measures: %s\n", m)
 		}

@@ -85,7 +85,7 @@ func printSubject(ctx context.Context, out io.Writer, st *sqlite.Store, sub vigi
 	case !sub.Ended.IsZero():
 		fmt.Fprintf(out, " (ended on %s: its listings left the lists)", sub.Ended.Format(time.DateOnly))
 	}
-	fmt.Fprintf(out, ": %d listings\n", len(sub.Entities))
+	fmt.Fprintf(out, ": %d listing%s\n", len(sub.Entities), plural(len(sub.Entities)))
 	for _, id := range sub.Entities {
 		e, v, err := st.Entity(ctx, id)
 		if err != nil {
@@ -110,26 +110,51 @@ func printSubject(ctx context.Context, out io.Writer, st *sqlite.Store, sub vigi
 }
 
 // facts are what tells a listing apart from another of the same name.
-func facts(e *vigil.Entity) string {
-	var parts []string
-	parts = append(parts, string(e.Kind))
-	var dobs []string
-	for _, d := range e.BirthDates {
-		dobs = append(dobs, d.String())
+func facts(e *vigil.Entity) string { return factsOf(e.Kind, []*vigil.Entity{e}) }
+
+// subjectFacts are what tells a subject apart: the dates of birth,
+// nationalities and first role its served listings give.
+func subjectFacts(ix vigil.EntityLookup, kind vigil.Kind, ids []string) string {
+	var es []*vigil.Entity
+	for _, id := range ids {
+		if e, _, ok := ix.Entity(id); ok {
+			es = append(es, e)
+		}
+	}
+	return factsOf(kind, es)
+}
+
+func factsOf(kind vigil.Kind, es []*vigil.Entity) string {
+	parts := []string{string(kind)}
+	var dobs, nats []string
+	role := ""
+	for _, e := range es {
+		for _, d := range e.BirthDates {
+			if s := d.String(); !slices.Contains(dobs, s) {
+				dobs = append(dobs, s)
+			}
+		}
+		for _, n := range slices.Concat(e.Nationalities, e.Citizenships) {
+			if !slices.Contains(nats, n) {
+				nats = append(nats, n)
+			}
+		}
+		if role == "" && len(e.Positions) > 0 {
+			role = e.Positions[0]
+		}
 	}
 	if len(dobs) > 0 {
 		parts = append(parts, "born "+strings.Join(dobs, ", "))
 	}
-	if n := slices.Concat(e.Nationalities, e.Citizenships); len(n) > 0 {
-		slices.Sort(n)
-		parts = append(parts, strings.Join(slices.Compact(n), ", "))
+	if len(nats) > 0 {
+		slices.Sort(nats)
+		parts = append(parts, strings.Join(nats, ", "))
 	}
-	if len(e.Positions) > 0 {
-		p := e.Positions[0]
-		if len(p) > 60 {
-			p = p[:57] + "..."
+	if role != "" {
+		if len(role) > 60 {
+			role = role[:57] + "..."
 		}
-		parts = append(parts, p)
+		parts = append(parts, role)
 	}
 	return " (" + strings.Join(parts, "; ") + ")"
 }
