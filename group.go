@@ -28,8 +28,9 @@ func listOfLabel(label string) string {
 // best-matching name. A listing never linked is a subject of its own, with
 // Subject "".
 func GroupBySubject(ms []Match, s SubjectLookup, ix EntityLookup) []SubjectMatch {
+	// A query's matches hold few subjects: they are found by a linear
+	// search, with no map to build per query.
 	out := make([]SubjectMatch, 0, len(ms))
-	at := make(map[string]int, len(ms)) // group key → index in out
 	for i := range ms {
 		m := &ms[i]
 		sub := ""
@@ -37,23 +38,30 @@ func GroupBySubject(ms []Match, s SubjectLookup, ix EntityLookup) []SubjectMatch
 			sub = s.Of(m.EntityID)
 		}
 		m.Subject = sub
-		key := sub
-		if key == "" {
-			key = "\x00" + m.EntityID
+		k := -1
+		if sub != "" {
+			for j := range out {
+				if out[j].Subject == sub {
+					k = j
+					break
+				}
+			}
 		}
-		if k, ok := at[key]; ok {
+		if k >= 0 {
 			if !markMatched(&out[k], m.EntityID) {
 				addListing(&out[k], m)
 			}
 			continue
 		}
-		at[key] = len(out)
-		sm := SubjectMatch{Subject: sub, Kind: m.Kind, Name: m.MatchedName, EntityID: m.EntityID, Score: m.Score,
-			Measures: map[Measure][]string{}}
-		members := []string{m.EntityID}
-		if sub != "" {
-			members = s.Members(sub)
+		sm := SubjectMatch{Subject: sub, Kind: m.Kind, Name: m.MatchedName, EntityID: m.EntityID, Score: m.Score}
+		if sub == "" {
+			addListing(&sm, m)
+			out = append(out, sm)
+			continue
 		}
+		members := s.Members(sub)
+		sm.EntityIDs = make([]string, 0, len(members))
+		sm.Lists = make([]SubjectListing, 0, len(members))
 		for _, id := range members {
 			e, label, ok := ix.Entity(id)
 			if !ok {
@@ -63,9 +71,7 @@ func GroupBySubject(ms []Match, s SubjectLookup, ix EntityLookup) []SubjectMatch
 			sm.EntityIDs = append(sm.EntityIDs, id)
 			sm.Lists = append(sm.Lists, SubjectListing{List: list, EntityID: id, Version: label, Matched: id == m.EntityID})
 			for _, me := range e.Measures {
-				if l := sm.Measures[me]; !slices.Contains(l, list) {
-					sm.Measures[me] = append(l, list)
-				}
+				sm.Measures = addMeasure(sm.Measures, me, list)
 			}
 		}
 		if !slices.Contains(sm.EntityIDs, m.EntityID) {
@@ -74,11 +80,6 @@ func GroupBySubject(ms []Match, s SubjectLookup, ix EntityLookup) []SubjectMatch
 			addListing(&sm, m)
 		}
 		out = append(out, sm)
-	}
-	for i := range out {
-		for _, l := range out[i].Measures {
-			slices.Sort(l)
-		}
 	}
 	return out
 }
@@ -102,8 +103,34 @@ func addListing(sm *SubjectMatch, m *Match) {
 	slices.Sort(sm.EntityIDs)
 	sm.Lists = append(sm.Lists, SubjectListing{List: list, EntityID: m.EntityID, Version: m.ListVersion, Matched: true})
 	for _, me := range m.Measures {
-		if l := sm.Measures[me]; !slices.Contains(l, list) {
-			sm.Measures[me] = append(l, list)
+		sm.Measures = addMeasure(sm.Measures, me, list)
+	}
+}
+
+// measureOrder is the order measures are reported in.
+var measureOrder = map[Measure]int{MeasureTravelBan: 1, MeasureAssetFreeze: 2, MeasureArmsEmbargo: 3}
+
+// addMeasure records that list imposes m, keeping the measures in
+// measureOrder and each measure's lists sorted.
+func addMeasure(ms []MeasureLists, m Measure, list string) []MeasureLists {
+	for i := range ms {
+		if ms[i].Measure == m {
+			if j, found := slices.BinarySearch(ms[i].Lists, list); !found {
+				ms[i].Lists = slices.Insert(ms[i].Lists, j, list)
+			}
+			return ms
 		}
 	}
+	i := len(ms)
+	for i > 0 && rankMeasure(ms[i-1].Measure) > rankMeasure(m) {
+		i--
+	}
+	return slices.Insert(ms, i, MeasureLists{Measure: m, Lists: []string{list}})
+}
+
+func rankMeasure(m Measure) int {
+	if r, ok := measureOrder[m]; ok {
+		return r
+	}
+	return len(measureOrder) + 1
 }

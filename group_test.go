@@ -70,8 +70,11 @@ func TestGroupBySubject(t *testing.T) {
 	if !matched["ofac:1"] || !matched["un:1"] || matched["us_csl:1"] {
 		t.Errorf("matched = %v", matched)
 	}
-	if !slices.Equal(g.Measures[MeasureAssetFreeze], []string{"ofac_sdn", "un", "us_csl"}) || !slices.Equal(g.Measures[MeasureTravelBan], []string{"un"}) {
+	if !slices.Equal(g.ListsImposing(MeasureAssetFreeze), []string{"ofac_sdn", "un", "us_csl"}) || !slices.Equal(g.ListsImposing(MeasureTravelBan), []string{"un"}) {
 		t.Errorf("measures = %v", g.Measures)
+	}
+	if len(g.Measures) != 2 || g.Measures[0].Measure != MeasureTravelBan {
+		t.Errorf("measures = %v, want travel_ban first", g.Measures)
 	}
 	if gs[1].Subject != "S2" || gs[2].Subject != "" || !slices.Equal(gs[2].EntityIDs, []string{"ca:9"}) {
 		t.Errorf("order = %+v", gs)

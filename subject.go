@@ -343,7 +343,23 @@ type SubjectMatch struct {
 	// Lists says which list and version holds each, and which matched.
 	EntityIDs []string         `json:"entity_ids"`
 	Lists     []SubjectListing `json:"lists"`
-	// Measures maps each measure any listing imposes to the lists that
-	// impose it.
-	Measures map[Measure][]string `json:"measures"`
+	// Measures are the measures any listing imposes, each with the lists
+	// that impose it (travel bans first).
+	Measures []MeasureLists `json:"measures"`
+}
+
+// MeasureLists is a measure and the lists that impose it.
+type MeasureLists struct {
+	Measure Measure  `json:"measure"`
+	Lists   []string `json:"lists"`
+}
+
+// ListsImposing returns the lists of a subject that impose m.
+func (s *SubjectMatch) ListsImposing(m Measure) []string {
+	for _, x := range s.Measures {
+		if x.Measure == m {
+			return x.Lists
+		}
+	}
+	return nil
 }

@@ -107,7 +107,7 @@ func TestScreenBySubject(t *testing.T) {
 		t.Fatalf("subjects = %+v", sr.Subjects)
 	}
 	one := sr.Subjects[0]
-	if !slices.Equal(one.Measures[vigil.MeasureTravelBan], []string{"un"}) || !slices.Equal(one.Measures[vigil.MeasureAssetFreeze], []string{"ofac_sdn", "un", "us_csl"}) {
+	if !slices.Equal(one.ListsImposing(vigil.MeasureTravelBan), []string{"un"}) || !slices.Equal(one.ListsImposing(vigil.MeasureAssetFreeze), []string{"ofac_sdn", "un", "us_csl"}) {
 		t.Errorf("measures = %v", one.Measures)
 	}
 	for _, m := range sr.Matches {

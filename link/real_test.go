@@ -144,7 +144,7 @@ func TestQudsForceInTheSeedArticle(t *testing.T) {
 		if len(gs) != 1 || !slices.Equal(gs[0].EntityIDs, []string{"ofac:10465", "uk:11241", "us_csl:10465"}) {
 			t.Errorf("Quds Force subjects = %+v", gs)
 		}
-		if len(gs) > 0 && !slices.Equal(gs[0].Measures[vigil.MeasureAssetFreeze], []string{"ofac_sdn", "uk", "us_csl"}) {
+		if len(gs) > 0 && !slices.Equal(gs[0].ListsImposing(vigil.MeasureAssetFreeze), []string{"ofac_sdn", "uk", "us_csl"}) {
 			t.Errorf("measures = %v", gs[0].Measures)
 		}
 	}

@@ -79,8 +79,8 @@ type SubjectHits struct {
 	Mentions  int        `json:"mentions"`
 	Coref     int        `json:"coref"`
 	Texts     []string   `json:"texts"`
-	// Measures maps each measure to the lists that impose it.
-	Measures map[vigil.Measure][]string `json:"measures"`
+	// Measures are the measures with the lists that impose them.
+	Measures []vigil.MeasureLists `json:"measures"`
 }
 
 // SummarizeSubjects groups mentions by the subjects their matches were

@@ -316,14 +316,12 @@ func printSubjectMatches(out io.Writer, subs []vigil.SubjectMatch, ms []vigil.Ma
 	return nil
 }
 
-// measuresByList formats a subject's measures: "asset_freeze by ca, un;
-// travel_ban by un".
-func measuresByList(m map[vigil.Measure][]string) string {
+// measuresByList formats a subject's measures: "travel_ban by un;
+// asset_freeze by ca, un".
+func measuresByList(ms []vigil.MeasureLists) string {
 	var parts []string
-	for _, k := range []vigil.Measure{vigil.MeasureTravelBan, vigil.MeasureAssetFreeze, vigil.MeasureArmsEmbargo} {
-		if ls := m[k]; len(ls) > 0 {
-			parts = append(parts, string(k)+" by "+strings.Join(ls, ", "))
-		}
+	for _, m := range ms {
+		parts = append(parts, string(m.Measure)+" by "+strings.Join(m.Lists, ", "))
 	}
 	return strings.Join(parts, "; ")
 }

@@ -63,7 +63,7 @@ func TestSubjectsCommands(t *testing.T) {
 		t.Fatalf("subjects = %+v", res.Subjects)
 	}
 	s := res.Subjects[0]
-	if !slices.Equal(s.Measures[vigil.MeasureTravelBan], []string{"refused", "un"}) || !slices.Equal(s.Measures[vigil.MeasureAssetFreeze], []string{"eu", "un"}) {
+	if !slices.Equal(s.ListsImposing(vigil.MeasureTravelBan), []string{"refused", "un"}) || !slices.Equal(s.ListsImposing(vigil.MeasureAssetFreeze), []string{"eu", "un"}) {
 		t.Errorf("measures = %v", s.Measures)
 	}
 	for _, m := range res.Matches {
