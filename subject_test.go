@@ -71,3 +71,18 @@ func TestCheckJudgement(t *testing.T) {
 		}
 	}
 }
+
+func FuzzSubjectNumber(f *testing.F) {
+	for _, s := range []string{"S1", "S17", "S0", "S-1", "S99999999999999999999", "un:IRi.039"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, ok := SubjectNumber(s)
+		if ok && (n <= 0 || SubjectID(n) != s) {
+			t.Fatalf("SubjectNumber(%q) = %d, which formats as %q", s, n, SubjectID(n))
+		}
+		if !ok && n != 0 {
+			t.Fatalf("SubjectNumber(%q) = %d, false", s, n)
+		}
+	})
+}

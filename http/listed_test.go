@@ -2,11 +2,14 @@ package http
 
 import (
 	"context"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/link"
@@ -265,5 +268,51 @@ func TestConsoleSubjects(t *testing.T) {
 	form = url.Values{"other": {"eu:nope"}, "verdict": {"positive"}}.Encode()
 	if res, _ := do(t, h, "POST", "/entities/un:IRi.039/judge", form, "Content-Type", "application/x-www-form-urlencoded"); res.StatusCode != 400 {
 		t.Errorf("unknown listing: %d", res.StatusCode)
+	}
+}
+
+// TestBrowserSubjects: in real Chromium, a search shows the two men of near
+// names as two subjects with what tells them apart, and the entity page's
+// form records a judgement that joins them.
+func TestBrowserSubjects(t *testing.T) {
+	s, _ := subjectsServer(t)
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	ctx := browser(t)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/?name=Qasem+Soleimani"),
+		chromedp.WaitVisible(chromedp.CSS(`table.subjects`)),
+	)
+	var results, rows, subject string
+	if err == nil {
+		results, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`table.subjects`)))
+	}
+	if err == nil {
+		rows, err = chromedp.Run(ctx, chromedp.Evaluate[string](`String(document.querySelectorAll("tbody.subject").length)`))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows != "2" || !strings.Contains(results, "born 1957-03-11") || !strings.Contains(results, "no date of birth") ||
+		!strings.Contains(results, "Director of Uranium Mining Operations") {
+		t.Fatalf("%s subject rows: %q", rows, results)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/entities/un:IRi.039"),
+		chromedp.WaitVisible(chromedp.CSS(`#other`)),
+		chromedp.SendKeys(chromedp.CSS(`#other`), "un:IRi.040"),
+		chromedp.SetValue(chromedp.CSS(`#verdict`), "positive"),
+		chromedp.SendKeys(chromedp.CSS(`#reason`), "the same man, says the notice"),
+		chromedp.Submit(chromedp.CSS(`#other`)),
+		chromedp.WaitVisible(chromedp.CSS(`#subject`)),
+	)
+	if err == nil {
+		subject, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#subject`)))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(subject, "un:IRi.040") || !strings.Contains(subject, "the same man, says the notice") || !strings.Contains(subject, "4 listings") {
+		t.Errorf("subject after the judgement: %q", subject)
 	}
 }

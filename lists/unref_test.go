@@ -31,3 +31,18 @@ func TestUNRefs(t *testing.T) {
 		t.Errorf("relations = %+v, want %+v", e.Relations, want)
 	}
 }
+
+func FuzzUNRefs(f *testing.F) {
+	for _, s := range []string{"(UN Ref):QDi.241. Member of QDe.128", "CDi. 038", "QI.A.151.03", "KPv.001"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, ref := range UNRefs(s) {
+			// Every reference read is in the UN's spelling and reads back
+			// as itself.
+			if got := UNRefs(ref); len(got) != 1 || got[0] != ref {
+				t.Fatalf("UNRefs(%q) = %q, whose %q reads back as %q", s, UNRefs(s), ref, got)
+			}
+		}
+	})
+}
