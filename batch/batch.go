@@ -113,6 +113,10 @@ type Reader interface {
 	Warnings() []string
 }
 
+// A Reader that holds resources beyond its input (the XLSX reader's
+// temporary files) also implements io.Closer; it releases them itself at
+// io.EOF or an error, so Close matters only to a caller that stops early.
+
 // RowError is a Record.Err: what is wrong with one row.
 type RowError struct {
 	Row int

@@ -165,7 +165,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestNotReady(t *testing.T) {
-	s := New(Options{Store: tempStore(t)})
+	s := New(Options{Store: tempStore(t), NoAuth: true})
 	if res, _ := do(t, s.Handler(), "GET", "/readyz", ""); res.StatusCode != 503 {
 		t.Errorf("readyz before load: %d", res.StatusCode)
 	}
@@ -441,14 +441,6 @@ func testManifest(r io.Reader) ([]Traveller, error) {
 		out = append(out, Traveller{Label: name, Query: vigil.Query{Name: name, DOB: dob}})
 	}
 	return out, nil
-}
-
-func testScanText(_ context.Context, idx vigil.Screener, text string) ([]Mention, error) {
-	i := strings.Index(text, "Ivan Petrov")
-	if i < 0 {
-		return nil, nil
-	}
-	return []Mention{{Start: i, End: i + 11, Text: "Ivan Petrov", Matches: idx.Screen(vigil.Query{Name: "Ivan Petrov"})}}, nil
 }
 
 func testMRZ(lines ...string) (Traveller, any, error) {

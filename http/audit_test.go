@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -55,15 +56,17 @@ func sha(s string) string {
 // list versions.
 func TestAuditEveryPath(t *testing.T) {
 	st := auditStore(t)
-	keys := &testKeys{keys: map[string]KeyInfo{
-		"vgl_screen": {ID: "k1", Name: "screener", Role: RoleScreen},
-		"vgl_review": {ID: "k2", Name: "reviewer", Role: RoleReview},
-	}}
-	s, _ := newTestServer(t, Options{Keys: keys, Audit: st, KeyCacheTTL: -1,
+	ks := newKeyStore(t)
+	screenKey, screenSecret := createKey(t, ks, "screener", "screen")
+	reviewKey, reviewSecret := createKey(t, ks, "reviewer", "review")
+	s, _ := newTestServer(t, Options{Keys: ks, Audit: st, KeyCacheTTL: -1,
 		ScanText: testScanText, ParseManifest: testManifest, ParseMRZ: testMRZ, Assess: testAssess})
 	h := s.Handler()
-	key := []string{"Authorization", "Bearer vgl_screen"}
-	form := append([]string{"Content-Type", "application/x-www-form-urlencoded"}, key...)
+	key := bearer(screenSecret)
+	// The console: a browser signed in with the screening key, whose
+	// forms carry its CSRF token.
+	b := newClient(t, s)
+	b.signIn(screenSecret)
 	const article = "Yesterday Ivan Petrov met a friend."
 	const manifest = "JANE DOE|1980\nIVAN PETROV|1970"
 	mrzLines := "P<UTOPETROV<<IVAN\nL898902C36UTO7001013M"
@@ -72,7 +75,7 @@ func TestAuditEveryPath(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		method, path, body string
-		hdr                []string
+		hdr                []string // nil: the signed-in browser
 		want               want
 	}{
 		{"POST", "/v1/screen", `{"name":"Ivan Petrov","dob":"1970-01-01","nationality":"RU","gender":"male","id":"X123","kind":"person","threshold":0.6,"limit":3}`, key,
@@ -93,18 +96,27 @@ func TestAuditEveryPath(t *testing.T) {
 		{"POST", "/match/default", `{"queries":{"q1":{"schema":"Person","properties":{"name":["Soleimani","Nobody"],"birthDate":["1957-03-11"]}}}}`, key,
 			want{"match", `{"queries":[{"name":"Soleimani","dob":"1957-03-11","kind":"person"},{"name":"Nobody","dob":"1957-03-11","kind":"person"}]}`,
 				`{"lists":["un@2"],"hits":[[{"entity_id":"un:IRi.039","score":0.8}],[]]}`}},
-		{"GET", "/?name=Ivan+Petrov&dob=1970&nationality=RU&kind=person", "", key,
+		{"GET", "/?name=Ivan+Petrov&dob=1970&nationality=RU&kind=person", "", nil,
 			want{"console.screen", `{"queries":[{"name":"Ivan Petrov","dob":"1970","nationality":"RU","kind":"person"}]}`,
 				`{"lists":["un@2"],"hits":[[{"entity_id":"un:TEST.9","score":1}]]}`}},
-		{"POST", "/text", "text=" + strings.ReplaceAll(article, " ", "+"), form,
+		{"POST", "/text", article, nil,
 			want{"console.text", `{"queries":[{"name":"Ivan Petrov"}],"input":{"name":"text","bytes":35,"sha256":"` + sha(article) + `"}}`,
 				`{"lists":["un@2"],"hits":[[{"entity_id":"un:TEST.9","score":1}]]}`}},
-		{"POST", "/manifest", "manifest=JANE+DOE%7C1980%0AIVAN+PETROV%7C1970", form,
+		{"POST", "/manifest", manifest, nil,
 			want{"console.manifest", `{"queries":[{"name":"JANE DOE","dob":"1980"},{"name":"IVAN PETROV","dob":"1970"}],"input":{"name":"manifest","bytes":30,"sha256":"` + sha(manifest) + `"}}`,
 				`{"lists":["un@2"],"hits":[[],[{"entity_id":"un:TEST.9","score":1}]],"verdicts":["clear","refer"]}`}},
 	} {
 		before, _ := st.AuditLog(context.Background(), vigil.AuditFilter{})
-		res, body := do(t, h, tc.method, tc.path, tc.body, tc.hdr...)
+		var res *http.Response
+		var body string
+		switch {
+		case tc.hdr != nil:
+			res, body = do(t, h, tc.method, tc.path, tc.body, tc.hdr...)
+		case tc.method == "GET":
+			res, body = b.get(tc.path)
+		default:
+			res, body = b.post(tc.path, map[string]string{tc.path[1:]: tc.body})
+		}
 		if res.StatusCode != 200 {
 			t.Fatalf("%s %s: %d %s", tc.method, tc.path, res.StatusCode, body)
 		}
@@ -117,14 +129,19 @@ func TestAuditEveryPath(t *testing.T) {
 			continue
 		}
 		r := recs[0]
-		if got := (want{r.Action, string(r.Query), string(r.Result)}); got != tc.want || r.Who != "key:k1" {
+		if got := (want{r.Action, string(r.Query), string(r.Result)}); got != tc.want || r.Who != "key:"+screenKey.ID {
 			t.Errorf("%s %s: record\n  %s %s\n  %s\n  %s\nwant\n  %s\n  %s\n  %s", tc.method, tc.path, r.Who, got.action, got.query, got.result,
 				tc.want.action, tc.want.query, tc.want.result)
 		}
 	}
 	// Pages that do not screen leave no record.
 	n, _ := st.AuditLog(context.Background(), vigil.AuditFilter{})
-	for _, p := range []string{"/", "/entities/un:IRi.039", "/lists", "/v1/lists", "/v1/entities/un:IRi.039"} {
+	for _, p := range []string{"/", "/entities/un:IRi.039", "/lists", "/text", "/manifest"} {
+		if res, _ := b.get(p); res.StatusCode != 200 {
+			t.Errorf("%s: %d", p, res.StatusCode)
+		}
+	}
+	for _, p := range []string{"/v1/lists", "/v1/entities/un:IRi.039"} {
 		do(t, h, "GET", p, "", key...)
 	}
 	if m, _ := st.AuditLog(context.Background(), vigil.AuditFilter{}); len(m) != len(n) {
@@ -135,7 +152,7 @@ func TestAuditEveryPath(t *testing.T) {
 	if v, err := st.VerifyAudit(context.Background()); err != nil || v.Break != nil || v.Records != 9 {
 		t.Errorf("verify: %+v %v", v, err)
 	}
-	review := []string{"Authorization", "Bearer vgl_review"}
+	review := bearer(reviewSecret)
 	_, body := do(t, h, "GET", "/v1/audit?action=screen", "", review...)
 	got := decode[AuditResponse](t, body).Records
 	if len(got) != 2 || got[0].Action != "screen" || got[1].Seq != 1 || got[0].Hash == "" || got[0].Prev != got[1].Hash {
@@ -149,9 +166,13 @@ func TestAuditEveryPath(t *testing.T) {
 	if got := decode[AuditResponse](t, body).Records; len(got) != 1 || got[0].Seq != 2 {
 		t.Errorf("?before=3: %s", body)
 	}
-	_, body = do(t, h, "GET", "/v1/audit?who=key:k2", "", review...)
+	_, body = do(t, h, "GET", "/v1/audit?who=key:"+reviewKey.ID, "", review...)
 	if got := decode[AuditResponse](t, body).Records; len(got) != 0 {
-		t.Errorf("?who=key:k2: %s", body)
+		t.Errorf("?who=key:<review key>: %s", body)
+	}
+	_, body = do(t, h, "GET", "/v1/audit?who=key:"+screenKey.ID, "", review...)
+	if got := decode[AuditResponse](t, body).Records; len(got) != 9 {
+		t.Errorf("?who=key:<screen key>: %d records", len(got))
 	}
 	for _, bad := range []string{"?acton=screen", "?limit=0", "?before=x"} {
 		if res, body := do(t, h, "GET", "/v1/audit"+bad, "", review...); res.StatusCode != 400 {
@@ -181,7 +202,7 @@ func TestAuditFailureWithholdsTheAnswer(t *testing.T) {
 	st.Close()
 	s, _ := newTestServer(t, Options{Audit: st, ScanText: testScanText, ParseManifest: testManifest, ParseMRZ: testMRZ})
 	h := s.Handler()
-	form := []string{"Content-Type", "application/x-www-form-urlencoded"}
+	b := newClient(t, s) // the console's forms, with their CSRF token
 	for _, tc := range []struct {
 		method, path, body string
 		hdr                []string
@@ -193,10 +214,16 @@ func TestAuditFailureWithholdsTheAnswer(t *testing.T) {
 		{"POST", "/v1/mrz", `{"lines":["a","b"]}`, nil},
 		{"POST", "/match/default", `{"queries":{"q":{"schema":"Person","properties":{"name":"Ivan Petrov"}}}}`, nil},
 		{"GET", "/?name=Ivan+Petrov", "", nil},
-		{"POST", "/text", "text=Ivan+Petrov", form},
-		{"POST", "/manifest", "manifest=IVAN+PETROV%7C1970", form},
+		{"POST", "/text", "Ivan Petrov", []string{}},
+		{"POST", "/manifest", "IVAN PETROV|1970", []string{}},
 	} {
-		res, body := do(t, h, tc.method, tc.path, tc.body, tc.hdr...)
+		var res *http.Response
+		var body string
+		if tc.hdr != nil && len(tc.hdr) == 0 {
+			res, body = b.post(tc.path, map[string]string{tc.path[1:]: tc.body})
+		} else {
+			res, body = do(t, h, tc.method, tc.path, tc.body, tc.hdr...)
+		}
 		if res.StatusCode != 503 || !strings.Contains(body, "audit log") || strings.Contains(body, "TEST.9") {
 			t.Errorf("%s %s: %d %s", tc.method, tc.path, res.StatusCode, body)
 		}
@@ -259,7 +286,7 @@ func TestAuditRecordsTheCheckedQuery(t *testing.T) {
 		}
 	}
 	var builds atomic.Int32
-	s := New(Options{Store: st, Audit: st, MatchThreshold: match.DefaultThreshold,
+	s := New(Options{Store: st, Keys: st, Audit: st, MatchThreshold: match.DefaultThreshold,
 		ParseManifest: testManifest, Assess: testAssess,
 		// A holder whose values are not in the form the matcher uses.
 		ParseMRZ: func(lines ...string) (Traveller, any, error) {

@@ -2,13 +2,18 @@ package http
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/vigil-screening/vigil/sqlite"
 )
 
 // chromiumPath returns the browser for the console tests ($VIGIL_CHROMIUM,
@@ -126,6 +131,102 @@ func TestBrowserRealLists(t *testing.T) {
 	}
 	if !strings.Contains(names, "غلامرضا سلیمانی") {
 		t.Errorf("names table lacks the Persian-script name: %q", names)
+	}
+}
+
+// TestBrowserCSRF replays the attacks of issue 18 in real Chromium: a page
+// on another port of the same host posts forms to the console of a
+// signed-in administrator (refresh the lists, sign out, screen a text), and
+// a page posts the sign-in form with the attacker's key to a browser that is
+// not signed in. None may take effect.
+func TestBrowserCSRF(t *testing.T) {
+	ks := newKeyStore(t)
+	_, admin := createKey(t, ks, "victim", "admin")
+	_, attackerKey := createKey(t, ks, "attacker", "screen")
+	var reloads atomic.Int64
+	var s *Server
+	var st *sqlite.Store
+	s, st = newTestServer(t, Options{Keys: ks, ScanText: testScanText, Reload: func(context.Context) (*Snapshot, error) {
+		reloads.Add(1)
+		return snapshotOf(t, st), nil
+	}})
+	app := httptest.NewServer(s.Handler())
+	defer app.Close()
+	forms := map[string]string{
+		"/refresh": `<form method="post" action="` + app.URL + `/v1/lists/refresh"></form>`,
+		"/logout":  `<form method="post" action="` + app.URL + `/logout"></form>`,
+		"/text":    `<form method="post" action="` + app.URL + `/text"><input name="text" value="Ivan Petrov"></form>`,
+		"/login":   `<form method="post" action="` + app.URL + `/login"><input name="key" value="` + attackerKey + `"><input name="next" value="/"></form>`,
+	}
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprintf(w, `<!doctype html><body>%s<script>document.forms[0].submit()</script></body>`, forms[r.URL.Path])
+	}))
+	defer evil.Close()
+	if strings.Split(app.URL, ":")[1] != strings.Split(evil.URL, ":")[1] {
+		t.Fatalf("the pages are not on one host: %s %s", app.URL, evil.URL)
+	}
+
+	// attack opens the attacker's page and waits until its form has been
+	// answered, returning what the browser shows.
+	attack := func(ctx context.Context, path string) string {
+		err := chromedp.Do(ctx,
+			chromedp.Navigate(evil.URL+path),
+			chromedp.Poll[chromedp.Void](`location.href.startsWith("`+app.URL+`")`),
+			chromedp.WaitReady(`body`),
+		)
+		var body string
+		if err == nil {
+			body, err = chromedp.Run(ctx, chromedp.Text(`body`))
+		}
+		if err != nil {
+			t.Fatalf("attack %s: %v", path, err)
+		}
+		return body
+	}
+	signedIn := func(ctx context.Context) bool {
+		err := chromedp.Do(ctx, chromedp.Navigate(app.URL+"/lists"), chromedp.WaitReady(`body`))
+		var loc string
+		if err == nil {
+			loc, err = chromedp.Run(ctx, chromedp.Location())
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.HasSuffix(loc, "/lists")
+	}
+
+	victim := browser(t)
+	err := chromedp.Do(victim,
+		chromedp.Navigate(app.URL+"/login?next=/lists"),
+		chromedp.WaitVisible(`#key`),
+		chromedp.SendKeys(`#key`, admin),
+		chromedp.Submit(`#key`),
+		chromedp.WaitVisible(`form.logout`),
+	)
+	if err != nil || !signedIn(victim) {
+		t.Fatalf("signing in: %v", err)
+	}
+	for _, path := range []string{"/refresh", "/logout", "/text"} {
+		// Chromium marks the posts as same-site, not same-origin: the
+		// origin check refuses them before any handler (the CSRF tokens,
+		// which the forged forms lack, would refuse them next).
+		body := attack(victim, path)
+		if !strings.Contains(body, "cross-origin request refused") {
+			t.Errorf("%s: the forged form was not refused as cross-origin: %.300s", path, body)
+		}
+	}
+	if n := reloads.Load(); n != 0 {
+		t.Errorf("the forged refresh ran %d reloads", n)
+	}
+	if !signedIn(victim) {
+		t.Error("the forged sign-out ended the session")
+	}
+
+	fresh := browser(t)
+	attack(fresh, "/login")
+	if signedIn(fresh) {
+		t.Error("another site signed the browser in with its key")
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -112,6 +111,7 @@ type page struct {
 	Nav     string
 	Version string
 	Authed  bool
+	CSRF    string // the token the page's forms carry
 	Error   string
 	Data    any
 }
@@ -120,8 +120,9 @@ type page struct {
 // a clean 500 rather than half a page.
 func (c *console) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
 	p.Version = c.s.opts.Version
-	_, err := r.Cookie(sessionCookie)
-	p.Authed = err == nil
+	p.Authed = keyFrom(r.Context()) != nil
+	secret, _ := r.Context().Value(csrfCtx{}).(string)
+	p.CSRF = csrfToken(secret)
 	var buf bytes.Buffer
 	if err := c.pages[name].ExecuteTemplate(&buf, "layout.html", p); err != nil {
 		c.s.log.Error("rendering a console page", "page", name, "err", err)
@@ -133,6 +134,7 @@ func (c *console) render(w http.ResponseWriter, r *http.Request, status int, nam
 	h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Cache-Control", "no-store") // results and names screened stay out of caches
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
 }
@@ -311,10 +313,15 @@ func (c *console) diff(w http.ResponseWriter, r *http.Request) {
 // segments.
 type textData struct {
 	Available bool
+	Limit     string // the size limit, for people
 	Text      string
 	Segments  []segment
 	Mentions  []Mention
 	Hits      int
+	// Truncated, ScreenedTo and Why say that a limit stopped the scan.
+	Truncated  bool
+	ScreenedTo int
+	Why        string
 }
 
 type segment struct {
@@ -343,19 +350,18 @@ func segments(text string, ms []Mention) []segment {
 	return out
 }
 
-func (c *console) textForm(w http.ResponseWriter, r *http.Request) {
-	c.render(w, r, http.StatusOK, "text", page{Title: "Article", Nav: "text", Data: &textData{Available: c.s.opts.ScanText != nil}})
+func (c *console) newTextData() *textData {
+	return &textData{Available: c.s.opts.ScanText != nil, Limit: byteSize(c.s.opts.MaxTextBytes)}
 }
 
+func (c *console) textForm(w http.ResponseWriter, r *http.Request) {
+	c.render(w, r, http.StatusOK, "text", page{Title: "Article", Nav: "text", Data: c.newTextData()})
+}
+
+// textResult screens the posted text, which wrap has parsed.
 func (c *console) textResult(w http.ResponseWriter, r *http.Request) {
-	d := &textData{Available: c.s.opts.ScanText != nil}
+	d := c.newTextData()
 	p := page{Title: "Article", Nav: "text", Data: d}
-	r.Body = http.MaxBytesReader(w, r.Body, c.s.opts.MaxUploadBytes)
-	if err := r.ParseForm(); err != nil {
-		p.Error = "The text could not be read (is it larger than the limit?)."
-		c.render(w, r, http.StatusBadRequest, "text", p)
-		return
-	}
 	d.Text = r.PostForm.Get("text")
 	if !d.Available || strings.TrimSpace(d.Text) == "" {
 		if d.Available {
@@ -364,29 +370,51 @@ func (c *console) textResult(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusBadRequest, "text", p)
 		return
 	}
+	if int64(len(d.Text)) > c.s.opts.MaxTextBytes {
+		p.Error = "The text is " + byteSize(int64(len(d.Text))) + "; the limit is " + d.Limit + ". Screen it in parts."
+		d.Text = ""
+		c.render(w, r, http.StatusRequestEntityTooLarge, "text", p)
+		return
+	}
 	snap := c.notReady(w, r, "Article", "text")
 	if snap == nil {
 		return
 	}
-	ms, err := c.s.opts.ScanText(r.Context(), snap.Index, d.Text)
-	if err != nil {
-		p.Error = "The text could not be screened: " + err.Error()
-		c.render(w, r, http.StatusBadRequest, "text", p)
-		return
-	}
-	if err := c.s.recordText(r.Context(), vigil.AuditConsoleText, snap, d.Text, ms); err != nil {
+	res, err := c.s.scanText(r.Context(), vigil.AuditConsoleText, snap, d.Text)
+	switch {
+	case errors.Is(err, errNotAudited):
 		p.Error = errNotAudited.msg
 		c.render(w, r, errNotAudited.status, "text", p)
 		return
+	case err != nil:
+		p.Error = "The text could not be screened: " + err.Error()
+		status := http.StatusBadRequest
+		if r.Context().Err() != nil {
+			status, p.Error = http.StatusServiceUnavailable, "Screening the text took longer than the limit of "+c.s.opts.RequestTimeout.String()+"."
+		}
+		c.render(w, r, status, "text", p)
+		return
 	}
-	slices.SortFunc(ms, func(a, b Mention) int { return a.Start - b.Start })
+	ms := res.Mentions
 	d.Mentions, d.Segments = ms, segments(d.Text, ms)
+	d.Truncated, d.ScreenedTo, d.Why = res.Truncated, res.ScreenedTo, res.Why
 	for _, m := range ms {
 		if len(m.Matches) > 0 {
 			d.Hits++
 		}
 	}
 	c.render(w, r, http.StatusOK, "text", p)
+}
+
+// byteSize writes n bytes for people: "1 MiB", "300 KiB", "12 bytes".
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n >= 1<<10:
+		return strconv.FormatInt((n+512)>>10, 10) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 // manifestData is the manifest page.
@@ -406,18 +434,19 @@ func (c *console) manifestResult(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusNotImplemented, "manifest", p)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, c.s.opts.MaxUploadBytes)
+	// wrap has parsed the form, files included, within MaxUploadBytes.
 	text := ""
-	if err := r.ParseMultipartForm(1 << 20); err == nil {
+	if r.MultipartForm != nil {
 		if f, _, err := r.FormFile("file"); err == nil {
-			b, _ := io.ReadAll(f)
+			b, err := io.ReadAll(f)
 			f.Close()
+			if err != nil {
+				p.Error = "The uploaded file could not be read."
+				c.render(w, r, http.StatusBadRequest, "manifest", p)
+				return
+			}
 			text = string(b)
 		}
-	} else if err := r.ParseForm(); err != nil {
-		p.Error = "The upload could not be read (is it larger than the limit?)."
-		c.render(w, r, http.StatusBadRequest, "manifest", p)
-		return
 	}
 	if strings.TrimSpace(text) == "" {
 		text = r.FormValue("manifest")
@@ -438,43 +467,92 @@ func (c *console) manifestResult(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// checkForm parses a console POST form within limit bytes and checks its
+// CSRF token against the browser's secret (its session's, or its CSRF
+// cookie's); on failure it renders why and returns false.
+func (c *console) checkForm(w http.ResponseWriter, r *http.Request, limit int64, secret string) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	var err error
+	if ct := r.Header.Get("Content-Type"); strings.HasPrefix(strings.ToLower(ct), "multipart/form-data") {
+		err = r.ParseMultipartForm(1 << 20)
+	} else {
+		err = r.ParseForm()
+	}
+	var mb *http.MaxBytesError
+	switch {
+	case errors.As(err, &mb):
+		c.render(w, r, http.StatusRequestEntityTooLarge, "message", page{Title: "Too large",
+			Error: "The form is larger than the limit of " + byteSize(mb.Limit) + "."})
+		return false
+	case err != nil:
+		c.render(w, r, http.StatusBadRequest, "message", page{Title: "Bad form", Error: "The form could not be read."})
+		return false
+	case !validCSRF(secret, r.FormValue("csrf")):
+		c.render(w, r, http.StatusForbidden, "message", page{Title: "Form expired",
+			Error: "This form is not from your current session (it may have expired, or come from another site). Reload the page and try again."})
+		return false
+	}
+	return true
+}
+
 func (c *console) loginForm(w http.ResponseWriter, r *http.Request) {
 	c.render(w, r, http.StatusOK, "login", page{Title: "Sign in", Data: safeNext(r.URL.Query().Get("next"))})
 }
 
-// safeNext keeps redirects on this site.
-func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
-		return "/"
-	}
-	return next
-}
-
+// login signs a browser in: it checks the key (failed attempts count
+// against the address) and starts a session, whose random secret, not the
+// key, goes in the cookie.
 func (c *console) login(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		c.render(w, r, http.StatusBadRequest, "login", page{Title: "Sign in", Error: "The form could not be read.", Data: "/"})
-		return
-	}
 	next := safeNext(r.PostForm.Get("next"))
-	secret := strings.TrimSpace(r.PostForm.Get("key"))
-	probe := r.Clone(r.Context())
-	probe.Header = http.Header{"X-Api-Key": {secret}}
-	if _, status, _ := c.s.authenticate(probe); status != 0 {
-		c.render(w, r, status, "login", page{Title: "Sign in", Error: "That API key is unknown or revoked.", Data: next})
+	fail := func(status int, msg string) {
+		c.render(w, r, status, "login", page{Title: "Sign in", Error: msg, Data: next})
+	}
+	if c.s.opts.Keys == nil {
+		fail(http.StatusServiceUnavailable, "This server has no API keys to sign in with.")
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true,
-		Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode, MaxAge: 12 * 3600})
+	secret := strings.TrimSpace(r.PostForm.Get("key"))
+	info, aerr := c.s.lookupKey(r, secret)
+	if aerr != nil {
+		if aerr == errTooManyFail {
+			c.s.metrics.shed.WithLabelValues("failed_auth").Inc()
+			w.Header().Set("Retry-After", strconv.Itoa(int(failedEvery.Seconds())))
+			fail(aerr.status, "Too many failed sign-ins from this address. Wait a minute and try again.")
+			return
+		}
+		if aerr == errStoreDown {
+			fail(aerr.status, "API keys cannot be checked right now. Try again shortly.")
+			return
+		}
+		fail(http.StatusUnauthorized, "That API key is unknown or revoked.")
+		return
+	}
+	ttl := c.s.opts.SessionTTL
+	session, err := c.s.opts.Keys.CreateSession(r.Context(), info.ID, time.Now().Add(ttl))
+	if err != nil {
+		c.s.log.Error("starting a console session", "key_id", info.ID, "err", err)
+		fail(http.StatusServiceUnavailable, "The sign-in could not be recorded. Try again shortly.")
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookieName(r), Value: session, Path: "/", HttpOnly: true,
+		Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode, MaxAge: int(ttl.Seconds())})
+	c.s.log.Info("console sign-in", "key_id", info.ID)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
+// logout ends the browser's session in the store, not only its cookie.
 func (c *console) logout(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	if ck, err := r.Cookie(sessionCookieName(r)); err == nil && c.s.opts.Keys != nil {
+		if err := c.s.opts.Keys.EndSession(r.Context(), ck.Value); err != nil {
+			c.s.log.Error("ending a console session", "err", err)
+		}
+	}
+	clearCookie(w, r, sessionCookieName(r))
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
 func (c *console) static(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	c.files.ServeHTTP(w, r)
 }

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"io"
 	"mime/multipart"
-	"net/http/httptest"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -54,7 +54,8 @@ func TestConsolePages(t *testing.T) {
 		t.Errorf("a search whose values are all used warns:\n%s", body)
 	}
 
-	res, body := do(t, h, "POST", "/text", "text=Talks+with+Ivan+Petrov+%3Cb%3Eended%3C%2Fb%3E.", "Content-Type", "application/x-www-form-urlencoded")
+	b := newClient(t, s)
+	res, body := b.post("/text", map[string]string{"text": "Talks with Ivan Petrov <b>ended</b>."})
 	if res.StatusCode != 200 || !strings.Contains(body, `<mark title="Ivan Petrov (un:TEST.9)"><a href="/entities/un:TEST.9">Ivan Petrov</a></mark>`) ||
 		!strings.Contains(body, "&lt;b&gt;ended") {
 		t.Errorf("article page: %d\n%s", res.StatusCode, body)
@@ -62,14 +63,14 @@ func TestConsolePages(t *testing.T) {
 
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
+	mw.WriteField("csrf", b.csrfOf("/manifest"))
 	fw, _ := mw.CreateFormFile("file", "flight.txt")
 	io.WriteString(fw, "JANE DOE|1980\nIVAN PETROV|1970")
 	mw.Close()
-	req := httptest.NewRequest("POST", "/manifest", &buf)
+	req, _ := http.NewRequest("POST", b.base+"/manifest", &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	if out := rec.Body.String(); rec.Code != 200 || !strings.Contains(out, "1 of 2 travellers match") || !strings.Contains(out, `class="hit"`) {
-		t.Errorf("manifest upload: %d\n%s", rec.Code, out)
+	res, out := b.send(req)
+	if res.StatusCode != 200 || !strings.Contains(out, "1 of 2 travellers match") || !strings.Contains(out, `class="hit"`) {
+		t.Errorf("manifest upload: %d\n%s", res.StatusCode, out)
 	}
 }

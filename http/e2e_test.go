@@ -2,7 +2,6 @@ package http
 
 import (
 	"context"
-	"errors"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -10,7 +9,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/internal/shared"
 	"github.com/vigil-screening/vigil/lists/load"
 	"github.com/vigil-screening/vigil/match"
@@ -82,26 +80,12 @@ func realSnapshot(t testing.TB, st *sqlite.Store) *Snapshot {
 	return &Snapshot{Index: match.NewIndex(entries), Versions: cur}
 }
 
-// sqliteKeys adapts the store's keys as cmd/vigil does.
-type sqliteKeys struct{ st *sqlite.Store }
-
-func (k sqliteKeys) HasKeys(ctx context.Context) (bool, error) { return k.st.HasKeys(ctx) }
-
-func (k sqliteKeys) Lookup(ctx context.Context, secret string) (KeyInfo, error) {
-	key, err := k.st.LookupKey(ctx, secret)
-	if errors.Is(err, vigil.ErrNotFound) {
-		return KeyInfo{}, ErrUnknownKey
-	}
-	if err != nil {
-		return KeyInfo{}, err
-	}
-	r, _ := ParseRole(key.Role)
-	return KeyInfo{ID: key.ID, Name: key.Name, Role: r}, nil
-}
-
 func newRealServer(t testing.TB, opts Options) *Server {
 	st := realStore(t)
 	opts.Store = st
+	if opts.Keys == nil && !opts.NoAuth {
+		opts.Keys = newKeyStore(t) // no key yet: open
+	}
 	opts.MatchThreshold = match.DefaultThreshold
 	opts.Reload = func(context.Context) (*Snapshot, error) { return realSnapshot(t, st), nil }
 	s := New(opts)
@@ -164,21 +148,16 @@ func TestRealScreen(t *testing.T) {
 	}
 }
 
+// TestRealKeys runs the key checks on the SQLite store the server keeps
+// its lists in, as vigil serve does.
 func TestRealKeys(t *testing.T) {
 	st := realStore(t)
-	s := newRealServer(t, Options{Keys: sqliteKeys{st}, KeyCacheTTL: -1})
 	ctx := context.Background()
-	id, secret, err := st.CreateKey(ctx, "test", "screen")
+	k, secret, err := st.CreateKey(ctx, "test", "screen")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.RevokeKey(ctx, id)
-	// A second key stays active: with no active key at all the server is open.
-	id2, _, err := st.CreateKey(ctx, "other", "admin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.RevokeKey(ctx, id2)
+	s := newRealServer(t, Options{Keys: st, KeyCacheTTL: -1})
 	h := s.Handler()
 	if res, _ := do(t, h, "POST", "/v1/screen", `{"name":"x"}`); res.StatusCode != 401 {
 		t.Errorf("without a key: %d", res.StatusCode)
@@ -189,11 +168,14 @@ func TestRealKeys(t *testing.T) {
 	if res, _ := do(t, h, "POST", "/v1/lists/refresh?wait=1", "", "Authorization", "Bearer "+secret); res.StatusCode != 403 {
 		t.Errorf("screen key refreshing: %d", res.StatusCode)
 	}
-	if err := st.RevokeKey(ctx, id); err != nil {
+	if _, err := st.RevokeKey(ctx, k.ID); err != nil {
 		t.Fatal(err)
 	}
-	if res, _ := do(t, h, "POST", "/v1/screen", `{"name":"x"}`, "X-API-Key", secret); res.StatusCode != 401 {
-		t.Errorf("revoked key: %d", res.StatusCode)
+	// The store's only key is revoked: the server stays closed.
+	for _, hdr := range [][]string{{"X-API-Key", secret}, nil} {
+		if res, _ := do(t, h, "POST", "/v1/screen", `{"name":"x"}`, hdr...); res.StatusCode != 401 {
+			t.Errorf("after revoking the only key, %v: %d", hdr, res.StatusCode)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -30,6 +31,37 @@ func FuzzRequests(f *testing.F) {
 		}
 		if !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
 			t.Fatalf("%s %q: Content-Type %q", route, body, res.Header.Get("Content-Type"))
+		}
+	})
+}
+
+// FuzzSafeNext checks the sign-in redirect: whatever next a page carries,
+// the redirect is "/" or next itself, and a browser reading it (dropping
+// tabs and line breaks, trimming spaces and control characters, taking
+// backslashes for slashes) stays on this site.
+func FuzzSafeNext(f *testing.F) {
+	for _, seed := range []string{"/lists", "/?name=Qasem+Soleimani", "//evil.example", "/%09/evil.example", "/\t/evil.example",
+		"/\\evil.example", "https://evil.example", "/%2F%2Fevil.example", " //evil.example", "/\x00/evil"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, next string) {
+		got := safeNext(next)
+		if got != "/" && got != next {
+			t.Fatalf("safeNext(%q) = %q: neither / nor the input", next, got)
+		}
+		seen := strings.Map(func(r rune) rune {
+			switch r {
+			case '\t', '\n', '\r':
+				return -1
+			case '\\':
+				return '/'
+			}
+			return r
+		}, got)
+		seen = strings.TrimFunc(seen, func(r rune) bool { return r <= ' ' })
+		u, err := url.Parse(seen)
+		if !strings.HasPrefix(seen, "/") || strings.HasPrefix(seen, "//") || err != nil || u.Host != "" || u.Scheme != "" {
+			t.Fatalf("safeNext(%q) = %q, which a browser reads as %q: another site", next, got, seen)
 		}
 	})
 }

@@ -10,12 +10,14 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/match"
 	"github.com/vigil-screening/vigil/sqlite"
+	"github.com/vigil-screening/vigil/text"
 )
 
 // testIndex is a small Index for handler tests: a query matches an entity
@@ -143,6 +145,9 @@ func newTestServer(t testing.TB, opts Options) (*Server, *sqlite.Store) {
 		t.Fatal(err)
 	}
 	opts.Store = st
+	if opts.Keys == nil && !opts.NoAuth {
+		opts.Keys = st // no key yet: open, as a new installation
+	}
 	if opts.Reload == nil {
 		opts.Reload = func(context.Context) (*Snapshot, error) { return snapshotOf(t, st), nil }
 	}
@@ -181,3 +186,75 @@ func decode[T any](t testing.TB, body string) T {
 	}
 	return v
 }
+
+// newKeyStore returns a fresh SQLite store for API keys and sessions.
+func newKeyStore(t testing.TB) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "keys.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// createKey creates a key in st and returns its secret.
+func createKey(t testing.TB, st vigil.KeyStore, name, role string) (vigil.Key, string) {
+	t.Helper()
+	k, secret, err := st.CreateKey(context.Background(), name, role)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k, secret
+}
+
+// scanTextWith serves /v1/text with a real text.Scanner, as cmd/vigil does.
+func scanTextWith(sc *text.Scanner) TextScanner {
+	return func(ctx context.Context, _ vigil.Screener, s string, lim TextLimits) (TextScan, error) {
+		r, err := sc.ScanContext(ctx, s, text.Limits{MaxQueries: lim.MaxQueries, MaxMentions: lim.MaxMentions})
+		if err != nil {
+			return TextScan{}, err
+		}
+		out := TextScan{Mentions: make([]Mention, len(r.Mentions)), Truncated: r.Truncated, ScreenedTo: r.ScreenedTo}
+		for i, m := range r.Mentions {
+			out.Mentions[i] = Mention{Start: m.Start, End: m.End, Text: m.Text, Matches: m.Matches}
+		}
+		return out, nil
+	}
+}
+
+// testScanner returns a real text.Scanner over the test entities, deciding
+// with sc, without a cache across scans.
+func testScanner(t testing.TB, sc vigil.Screener) *text.Scanner {
+	t.Helper()
+	x, err := newTestScanner(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+func newTestScanner(sc vigil.Screener) (*text.Scanner, error) {
+	es := testEntities()
+	ptrs := make([]*vigil.Entity, len(es))
+	for i := range es {
+		ptrs[i] = &es[i]
+	}
+	return text.New(ptrs, sc, text.Options{CacheSize: -1})
+}
+
+// testScanText scans with a real text.Scanner over the test entities,
+// deciding with the index the request is served from.
+func testScanText(ctx context.Context, idx vigil.Screener, s string, lim TextLimits) (TextScan, error) {
+	x, ok := testScanners.Load(idx)
+	if !ok {
+		sc, err := newTestScanner(idx)
+		if err != nil {
+			return TextScan{}, err
+		}
+		x, _ = testScanners.LoadOrStore(idx, sc)
+	}
+	return scanTextWith(x.(*text.Scanner))(ctx, idx, s, lim)
+}
+
+var testScanners sync.Map // vigil.Screener → *text.Scanner

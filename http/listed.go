@@ -26,9 +26,9 @@ type Links interface {
 	Judge(ctx context.Context, j vigil.LinkJudgement) (vigil.LinkJudgement, vigil.SubjectLookup, error)
 }
 
-// SubjectListing is one listing of a subject as the served lists hold it,
+// ListedListing is one listing of a subject as the served lists hold it,
 // with what tells it apart from another of the same name.
-type SubjectListing struct {
+type ListedListing struct {
 	EntityID      string       `json:"entity_id"`
 	List          string       `json:"list"`
 	Version       string       `json:"version"`
@@ -41,11 +41,11 @@ type SubjectListing struct {
 	Served bool `json:"served"`
 }
 
-// SubjectResponse answers GET /v1/listed-subjects/{id} and GET
+// ListedSubjectResponse answers GET /v1/listed-subjects/{id} and GET
 // /v1/entities/{id}/subject: the subject, its listings, why they are one.
-type SubjectResponse struct {
+type ListedSubjectResponse struct {
 	vigil.ListedSubject
-	Listings []SubjectListing `json:"listings"`
+	Listings []ListedListing `json:"listings"`
 }
 
 // JudgeRequest is the body of POST /v1/listed-subjects/judgements.
@@ -59,8 +59,8 @@ type JudgeRequest struct {
 // JudgeResponse is the judgement recorded and the subjects of its two
 // listings after clustering again.
 type JudgeResponse struct {
-	Judgement vigil.LinkJudgement `json:"judgement"`
-	Subjects  []SubjectResponse   `json:"subjects"`
+	Judgement vigil.LinkJudgement     `json:"judgement"`
+	Subjects  []ListedSubjectResponse `json:"subjects"`
 }
 
 // groupAll groups each query's matches by subject, setting the matches'
@@ -148,10 +148,10 @@ func (s *Server) answerSubject(w http.ResponseWriter, r *http.Request, sub vigil
 }
 
 // subjectResponse adds to a subject its listings as served.
-func subjectResponse(snap *Snapshot, sub vigil.ListedSubject) SubjectResponse {
-	res := SubjectResponse{ListedSubject: sub, Listings: []SubjectListing{}}
+func subjectResponse(snap *Snapshot, sub vigil.ListedSubject) ListedSubjectResponse {
+	res := ListedSubjectResponse{ListedSubject: sub, Listings: []ListedListing{}}
 	for _, id := range sub.Entities {
-		l := SubjectListing{EntityID: id}
+		l := ListedListing{EntityID: id}
 		if e, label, ok := snap.Index.Entity(id); ok {
 			l.List, _, _ = strings.Cut(label, "@")
 			l.Version, l.Name, l.Kind, l.Served = label, e.PrimaryName(), e.Kind, true
@@ -196,7 +196,7 @@ func (s *Server) handleJudge(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, err)
 		return
 	}
-	res := JudgeResponse{Judgement: j, Subjects: []SubjectResponse{}}
+	res := JudgeResponse{Judgement: j, Subjects: []ListedSubjectResponse{}}
 	snap = s.Snapshot()
 	seen := map[string]bool{}
 	for _, id := range []string{j.A, j.B} {
@@ -318,11 +318,7 @@ func (c *console) judge(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusNotImplemented, "message", page{Title: "Judge", Error: "This server does not take judgements."})
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		c.render(w, r, http.StatusBadRequest, "message", page{Title: "Judge", Error: "The form could not be read."})
-		return
-	}
+	// The form was read, and its CSRF token checked, before (checkForm).
 	snap := c.notReady(w, r, "Judge", "")
 	if snap == nil {
 		return

@@ -92,7 +92,7 @@ func subjectsServer(t *testing.T) (*Server, *sqlite.Store) {
 		t.Fatal(err)
 	}
 	cur, _ := st.Current(ctx)
-	s := New(Options{Store: st, Links: storeLinks{st}})
+	s := New(Options{Store: st, Keys: st, Links: storeLinks{st}}) // no key yet: open, as a new installation
 	s.Swap(&Snapshot{Index: ix, Versions: cur, Subjects: link.NewSubjects(ids)})
 	return s, st
 }
@@ -163,7 +163,7 @@ func TestListedSubjectRoutes(t *testing.T) {
 	if res.StatusCode != 200 {
 		t.Fatalf("%d %s", res.StatusCode, body)
 	}
-	sub := decode[SubjectResponse](t, body)
+	sub := decode[ListedSubjectResponse](t, body)
 	if !slices.Equal(sub.Entities, []string{"ofac:10481", "un:IRi.039", "us_csl:10481"}) || len(sub.Listings) != 3 || !sub.Listings[1].Served ||
 		sub.Listings[1].Version != "un@1" || len(sub.Links) == 0 {
 		t.Fatalf("subject = %+v", sub)
@@ -222,7 +222,7 @@ func TestListedSubjectRoutes(t *testing.T) {
 		}
 	}
 	// Without a store of subjects the routes say so.
-	plain := New(Options{Store: st})
+	plain := New(Options{Store: st, Keys: st})
 	if res, _ := do(t, plain.Handler(), "GET", "/v1/listed-subjects/S1", ""); res.StatusCode != 501 {
 		t.Errorf("no links: %d", res.StatusCode)
 	}
@@ -256,8 +256,14 @@ func TestConsoleSubjects(t *testing.T) {
 			t.Errorf("entity page lacks %q", want)
 		}
 	}
+	// A form without the page's CSRF token is refused.
 	form := url.Values{"other": {"un:IRi.040"}, "verdict": {"positive"}, "reason": {"same man, says the notice"}}.Encode()
-	res, _ := do(t, h, "POST", "/entities/un:IRi.039/judge", form, "Content-Type", "application/x-www-form-urlencoded")
+	if res, _ := do(t, h, "POST", "/entities/un:IRi.039/judge", form, "Content-Type", "application/x-www-form-urlencoded"); res.StatusCode != 403 {
+		t.Errorf("judge form without a token: %d", res.StatusCode)
+	}
+	b := newClient(t, s)
+	res, _ := b.post("/entities/un:IRi.039/judge", map[string]string{"csrf": b.csrfOf("/entities/un:IRi.039"),
+		"other": "un:IRi.040", "verdict": "positive", "reason": "same man, says the notice"})
 	if res.StatusCode != 303 || res.Header.Get("Location") != "/entities/un:IRi.039#subject" {
 		t.Fatalf("judge form: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
@@ -265,8 +271,7 @@ func TestConsoleSubjects(t *testing.T) {
 	if !strings.Contains(body, "same man, says the notice") || !strings.Contains(body, "un:IRi.039") {
 		t.Errorf("after the form:\n%s", body)
 	}
-	form = url.Values{"other": {"eu:nope"}, "verdict": {"positive"}}.Encode()
-	if res, _ := do(t, h, "POST", "/entities/un:IRi.039/judge", form, "Content-Type", "application/x-www-form-urlencoded"); res.StatusCode != 400 {
+	if res, _ := b.post("/entities/un:IRi.039/judge", map[string]string{"csrf": b.csrfOf("/entities/un:IRi.039"), "other": "eu:nope", "verdict": "positive"}); res.StatusCode != 400 {
 		t.Errorf("unknown listing: %d", res.StatusCode)
 	}
 }

@@ -185,6 +185,9 @@ func (s *Server) handleDiff(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, d)
 }
 
+// handleRefresh refreshes the lists. A request while a refresh runs joins
+// it rather than queueing another reload: with wait, it waits for that
+// refresh's outcome; without, it answers 202 with status "running".
 func (s *Server) handleRefresh(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Reload == nil {
 		writeError(w, http.StatusNotImplemented, "%v", ErrNoReloader)
@@ -202,12 +205,17 @@ func (s *Server) handleRefresh(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "done", "refresh": s.LastRefresh()})
 		return
 	}
+	c, start := s.beginRefresh()
+	if !start {
+		writeJSON(w, http.StatusAccepted, map[string]string{"status": "running"})
+		return
+	}
 	go func() {
 		// Detached from the request, but keeping who asked (for the
 		// audit records of what the refresh imports).
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 10*time.Minute)
 		defer cancel()
-		_ = s.Refresh(ctx) // logged and recorded by Refresh
+		s.runRefresh(ctx, c) // logged and recorded by runRefresh
 	}()
 	writeJSON(w, http.StatusAccepted, map[string]string{"status": "started"})
 }
@@ -272,7 +280,7 @@ type EntityResponse struct {
 	History []vigil.ListHistory `json:"history"`
 	// Subject is the listed subject holding the entity: its other
 	// listings, and why they are one (see GET /v1/entities/{id}/subject).
-	Subject *SubjectResponse `json:"subject,omitempty"`
+	Subject *ListedSubjectResponse `json:"subject,omitempty"`
 }
 
 func (s *Server) entityInfo(ctx context.Context, snap *Snapshot, id string) (*EntityResponse, bool) {
@@ -370,7 +378,7 @@ func (s *Server) handleRollback(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotImplemented, "no store is configured on this server")
 		return
 	}
-	by := "anonymous (the server has no API keys)"
+	by := "anonymous (no API key: " + vigil.ActorFrom(r.Context()) + ")"
 	if k := keyFrom(r.Context()); k != nil {
 		by = fmt.Sprintf("%s (key %s)", k.Name, k.ID)
 	}

@@ -21,6 +21,7 @@ type metrics struct {
 	refreshes   *prometheus.CounterVec
 	swaps       prometheus.Counter
 	auditErrors prometheus.Counter
+	shed        *prometheus.CounterVec
 }
 
 func newMetrics(s *Server) *metrics {
@@ -51,9 +52,13 @@ func newMetrics(s *Server) *metrics {
 			Name: "vigil_audit_errors_total",
 			Help: "Audit records that could not be written.",
 		}),
+		shed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vigil_http_shed_total",
+			Help: "Load shed: requests refused with 503 (in_flight), connections closed at the cap (connections), idle connections closed to make room (idle_connection), requests refused after failed sign-ins (failed_auth).",
+		}, []string{"reason"}),
 	}
-	m.reg.MustRegister(m.latency, m.queries, m.matches, m.refreshes, m.swaps, m.auditErrors,
-		listCollector{s}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.reg.MustRegister(m.latency, m.queries, m.matches, m.refreshes, m.swaps, m.auditErrors, m.shed,
+		listCollector{s}, watchCollector{s}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

@@ -13,5 +13,6 @@ var openAPI []byte
 
 func (s *Server) handleOpenAPI(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	_, _ = w.Write(openAPI)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,9 +17,14 @@ type route struct {
 	Method  string
 	Pattern string // net/http ServeMux pattern path, e.g. "/v1/entities/{id}"
 	Role    Role   // the least role needed when keys exist; RolePublic for none
-	HTML    bool   // console page: auth failures redirect to /login
+	HTML    bool   // console page: session cookie; auth failures redirect to /login
 	Doc     bool   // described in the OpenAPI document
-	h       http.HandlerFunc
+	Health  bool   // a health check: answers whatever the load
+	Metrics bool   // also opens to Options.MetricsToken
+	// form is the body limit of a console POST form, which wrap parses
+	// and checks for its CSRF token before the handler runs.
+	form int64
+	h    http.HandlerFunc
 }
 
 // Route describes one registered endpoint for documentation and tests.
@@ -46,12 +52,24 @@ func (s *Server) routeTable() []route {
 	page := func(method, pattern string, role Role, h http.HandlerFunc) route {
 		return route{Method: method, Pattern: pattern, Role: role, HTML: true, h: h}
 	}
+	post := func(pattern string, role Role, form int64, h http.HandlerFunc) route {
+		return route{Method: "POST", Pattern: pattern, Role: role, HTML: true, form: form, h: h}
+	}
+	health := func(pattern string, h http.HandlerFunc) route {
+		return route{Method: "GET", Pattern: pattern, Role: RolePublic, Doc: true, Health: true, h: h}
+	}
+	metrics := api("GET", "/metrics", RoleScreen, s.metrics.handler().ServeHTTP)
+	metrics.Metrics = true
 	c := s.console
+	const smallForm = 64 << 10
 	return []route{
-		api("GET", "/healthz", RolePublic, s.handleHealthz),
-		api("GET", "/readyz", RolePublic, s.handleReadyz),
-		api("GET", "/metrics", RoleScreen, s.metrics.handler().ServeHTTP),
-		api("GET", "/openapi.json", RoleScreen, s.handleOpenAPI),
+		health("/healthz", s.handleHealthz),
+		health("/readyz", s.handleReadyz),
+		metrics,
+		// The OpenAPI document is public: it holds no data, it is the
+		// same for every server of a version, and client generators and
+		// gateways fetch it without credentials.
+		api("GET", "/openapi.json", RolePublic, s.handleOpenAPI),
 		api("POST", "/v1/screen", RoleScreen, s.handleScreen),
 		api("POST", "/v1/text", RoleScreen, s.handleText),
 		api("POST", "/v1/manifest", RoleScreen, s.handleManifest),
@@ -67,6 +85,9 @@ func (s *Server) routeTable() []route {
 		api("POST", "/v1/lists/refresh", RoleAdmin, s.handleRefresh),
 		api("POST", "/v1/lists/{list}/rollback", RoleAdmin, s.handleRollback),
 		api("GET", "/v1/audit", RoleReview, s.handleAudit),
+		api("GET", "/v1/keys", RoleAdmin, s.handleKeys),
+		api("POST", "/v1/keys", RoleAdmin, s.handleCreateKey),
+		api("DELETE", "/v1/keys/{id}", RoleAdmin, s.handleRevokeKey),
 		api("POST", "/match/{dataset}", RoleScreen, s.handleYenteMatch),
 		api("GET", "/v1/webhooks", RoleAdmin, s.handleWebhooks),
 		api("POST", "/v1/webhooks", RoleAdmin, s.handleAddWebhook),
@@ -74,23 +95,39 @@ func (s *Server) routeTable() []route {
 		api("POST", "/v1/webhooks/{id}/rotate", RoleAdmin, s.handleRotateWebhook),
 		api("GET", "/v1/webhooks/deliveries", RoleAdmin, s.handleDeliveries),
 		api("POST", "/v1/webhooks/deliveries/{id}/retry", RoleAdmin, s.handleRetryDelivery),
+		api("GET", "/v1/watch", RoleReview, s.handleWatch),
+		api("POST", "/v1/subjects/{set}", RoleScreen, s.handleSubjectsImport),
+		api("GET", "/v1/subjects/{set}", RoleReview, s.handleSubjectsList),
+		api("PUT", "/v1/subjects/{set}/{id}", RoleScreen, s.handleSubjectPut),
+		api("GET", "/v1/subjects/{set}/{id}", RoleReview, s.handleSubjectGet),
+		api("DELETE", "/v1/subjects/{set}/{id}", RoleScreen, s.handleSubjectDelete),
+		api("GET", "/v1/alerts", RoleReview, s.handleAlerts),
+		api("GET", "/v1/alerts/{id}", RoleReview, s.handleAlert),
+		api("POST", "/v1/alerts/{id}/decide", RoleReview, s.handleDecide),
+		api("POST", "/v1/alerts/{id}/approve", RoleReview, s.handleApprove),
 
 		page("GET", "/{$}", RoleScreen, c.search),
 		page("GET", "/entities/{id}", RoleScreen, c.entity),
-		page("POST", "/entities/{id}/judge", RoleReview, c.judge),
+		post("/entities/{id}/judge", RoleReview, smallForm, c.judge),
 		page("GET", "/lists", RoleScreen, c.lists),
 		page("GET", "/lists/{list}/diff", RoleScreen, c.diff),
 		page("GET", "/text", RoleScreen, c.textForm),
-		page("POST", "/text", RoleScreen, c.textResult),
+		// A form encodes a byte as up to three.
+		post("/text", RoleScreen, 3*s.opts.MaxTextBytes+smallForm, c.textResult),
 		page("GET", "/manifest", RoleScreen, c.manifestForm),
-		page("POST", "/manifest", RoleScreen, c.manifestResult),
+		post("/manifest", RoleScreen, s.opts.MaxUploadBytes, c.manifestResult),
 		page("GET", "/login", RolePublic, c.loginForm),
-		page("POST", "/login", RolePublic, c.login),
-		page("POST", "/logout", RolePublic, c.logout),
+		post("/login", RolePublic, smallForm, c.login),
+		post("/logout", RoleScreen, smallForm, c.logout),
 		page("GET", "/static/", RolePublic, c.static),
 	}
 }
 
+// buildMux routes requests; in front of it, http.CrossOriginProtection
+// refuses any unsafe request (POST, DELETE…) a browser says comes from
+// another origin (Sec-Fetch-Site, else Origin against Host): another site,
+// or another port of this host. Clients that are not browsers send neither
+// header and pass.
 func (s *Server) buildMux() http.Handler {
 	mux := http.NewServeMux()
 	for _, r := range s.routes {
@@ -106,7 +143,13 @@ func (s *Server) buildMux() http.Handler {
 		}
 		writeError(w, http.StatusNotFound, "no such route: %s %s", req.Method, req.URL.Path)
 	})
-	return mux
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		s.log.Warn("cross-origin request refused", "method", req.Method, "path", req.URL.Path,
+			"origin", req.Header.Get("Origin"), "sec_fetch_site", req.Header.Get("Sec-Fetch-Site"))
+		writeError(w, http.StatusForbidden, "cross-origin request refused: this server accepts forms only from its own pages")
+	}))
+	return cop.Handler(mux)
 }
 
 // matchesPath reports whether path fits a ServeMux pattern path, treating
@@ -128,9 +171,9 @@ func matchesPath(pattern, path string) bool {
 	return true
 }
 
-// wrap adds, outside in: panic recovery, metrics and the access log,
-// authentication and role checks, the per-key rate limit, and the request
-// timeout.
+// wrap adds, outside in: panic recovery, metrics and the access log, the
+// in-flight limit, authentication and role checks, the per-key rate limit,
+// the request timeout, and for console forms the CSRF check.
 func (s *Server) wrap(r route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		start := time.Now()
@@ -153,21 +196,40 @@ func (s *Server) wrap(r route) http.Handler {
 			s.log.Info("request", attrs...)
 		}()
 
-		if r.Role != RolePublic {
-			k, status, msg := s.authenticate(req)
-			if status != 0 {
-				if r.HTML && status == http.StatusUnauthorized {
+		if !r.Health {
+			select {
+			case s.inflight <- struct{}{}:
+				defer func() { <-s.inflight }()
+			default:
+				s.metrics.shed.WithLabelValues("in_flight").Inc()
+				rec.Header().Set("Retry-After", "1")
+				writeError(rec, http.StatusServiceUnavailable, "the server is busy; try again in a moment")
+				return
+			}
+		}
+		var session string
+		if r.Role != RolePublic && !(r.Metrics && s.metricsToken(req)) {
+			k, secret, aerr := s.authenticate(req, r.HTML)
+			if aerr != nil {
+				if aerr == errTooManyFail {
+					s.metrics.shed.WithLabelValues("failed_auth").Inc()
+					rec.Header().Set("Retry-After", strconv.Itoa(int(failedEvery.Seconds())))
+				}
+				if r.HTML && aerr.status == http.StatusUnauthorized {
+					if _, err := req.Cookie(sessionCookieName(req)); err == nil {
+						clearCookie(rec, req, sessionCookieName(req))
+					}
 					http.Redirect(rec, req, "/login?next="+urlQueryEscape(req.URL.RequestURI()), http.StatusSeeOther)
 					return
 				}
-				writeError(rec, status, "%s", msg)
+				writeError(rec, aerr.status, "%s", aerr.msg)
 				return
 			}
 			if k != nil && k.Role < r.Role {
 				writeError(rec, http.StatusForbidden, "this route needs the %s role; the key %q has the %s role", r.Role, k.Name, k.Role)
 				return
 			}
-			key = k
+			key, session = k, secret
 		}
 		if r.Role != RolePublic && !s.allow(key, req) {
 			rec.Header().Set("Retry-After", "1")
@@ -186,8 +248,42 @@ func (s *Server) wrap(r route) http.Handler {
 		if key != nil {
 			ctx = context.WithValue(ctx, keyCtx{}, key)
 		}
-		r.h(rec, req.WithContext(ctx))
+		req = req.WithContext(ctx)
+		if r.HTML {
+			// The console's forms carry a token of the browser's session,
+			// or without one, of its CSRF cookie.
+			secret := session
+			if secret == "" {
+				secret = csrfNonce(rec, req)
+			}
+			req = req.WithContext(context.WithValue(ctx, csrfCtx{}, secret))
+			if r.form > 0 && !s.console.checkForm(rec, req, r.form, secret) {
+				return
+			}
+		}
+		r.h(rec, req)
 	})
+}
+
+// csrfCtx carries the secret the console's CSRF tokens derive from.
+type csrfCtx struct{}
+
+// csrfNonce returns the browser's CSRF cookie, setting a new one when it
+// has none.
+func csrfNonce(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(csrfCookieName(r)); err == nil && len(c.Value) >= 32 {
+		return c.Value
+	}
+	n := newNonce()
+	http.SetCookie(w, &http.Cookie{Name: csrfCookieName(r), Value: n, Path: "/", HttpOnly: true,
+		Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	return n
+}
+
+// clearCookie tells the browser to forget a cookie.
+func clearCookie(w http.ResponseWriter, r *http.Request, name string) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
 }
 
 type keyCtx struct{}

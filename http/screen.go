@@ -3,11 +3,13 @@ package http
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -264,6 +266,12 @@ var errNotAudited = &requestError{http.StatusServiceUnavailable,
 // returns errNotAudited when the record could not be written: the caller
 // must not answer.
 func (s *Server) recordScreen(ctx context.Context, action string, snap *Snapshot, q vigil.ScreeningQuery, ms [][]vigil.Match, verdicts []string) error {
+	return s.recordResult(ctx, action, snap, q, ms, func(res *vigil.ScreeningResult) { res.Verdicts = verdicts })
+}
+
+// recordResult is recordScreen, with edit completing the result before it
+// is written.
+func (s *Server) recordResult(ctx context.Context, action string, snap *Snapshot, q vigil.ScreeningQuery, ms [][]vigil.Match, edit func(*vigil.ScreeningResult)) error {
 	n := 0
 	for _, m := range ms {
 		n += len(m)
@@ -274,7 +282,7 @@ func (s *Server) recordScreen(ctx context.Context, action string, snap *Snapshot
 		return nil
 	}
 	res := vigil.NewScreeningResult(labels(snap), ms)
-	res.Verdicts = verdicts
+	edit(&res)
 	qj, err := json.Marshal(q)
 	if err == nil {
 		var rj []byte
@@ -303,18 +311,55 @@ type Mention struct {
 	Subjects []vigil.SubjectMatch `json:"subjects"`
 }
 
-// TextScanner finds the names in a text and screens each with idx.
-type TextScanner func(ctx context.Context, idx vigil.Screener, text string) ([]Mention, error)
+// DefaultMaxTextBytes is the largest text /v1/text and the console's
+// article page screen by default: a long report is a few hundred KiB.
+const DefaultMaxTextBytes = 1 << 20
+
+// TextLimits bound the work of scanning one text.
+type TextLimits struct {
+	// MaxQueries is the most candidate names sent to the matcher, each
+	// from a fraction of a millisecond to a few milliseconds of CPU (a 1 MB
+	// news text needs some 600; a pasted list of listed names two or three
+	// per name).
+	MaxQueries int
+	// MaxMentions is the most mentions returned.
+	MaxMentions int
+}
+
+// DefaultTextLimits are the text limits when Options set none.
+//
+// 1,000 queries cover a 1 MB news text; a 1 MB run of listed names in
+// capitals, the costliest text measured, reaches them in about 2.5 s of CPU.
+var DefaultTextLimits = TextLimits{MaxQueries: 1000, MaxMentions: 1000}
+
+// TextScan is what a TextScanner found: the mentions, in text order, and
+// whether a limit stopped the scan after the first ScreenedTo bytes.
+type TextScan struct {
+	Mentions   []Mention
+	Truncated  bool
+	ScreenedTo int
+	// Why says which limits stopped a truncated scan, for people.
+	Why string
+}
+
+// TextScanner finds the names in a text and screens each with idx, within
+// lim; it stops with ctx's error when ctx ends.
+type TextScanner func(ctx context.Context, idx vigil.Screener, text string, lim TextLimits) (TextScan, error)
 
 // TextRequest is the JSON body of POST /v1/text (a text/plain body works too).
 type TextRequest struct {
 	Text string `json:"text"`
 }
 
-// TextResponse lists the mentions found in a text.
+// TextResponse lists the mentions found in a text. When Truncated, a limit
+// on the work of one request stopped the scan: the mentions are those of
+// the text's first ScreenedTo bytes, and Message says so.
 type TextResponse struct {
-	Mentions []Mention `json:"mentions"`
-	Lists    []string  `json:"lists"`
+	Mentions   []Mention `json:"mentions"`
+	Lists      []string  `json:"lists"`
+	Truncated  bool      `json:"truncated"`
+	ScreenedTo int       `json:"screened_to"`
+	Message    string    `json:"message,omitempty"`
 }
 
 // readText returns the text of a JSON {"text"} body or of a plain body.
@@ -347,7 +392,19 @@ func (s *Server) handleText(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotImplemented, "text screening is not available on this server")
 		return
 	}
-	text, err := readText(w, r, s.opts.MaxUploadBytes, "text")
+	// JSON escapes may take six bytes for one: the text's own size is
+	// checked once decoded.
+	limit := s.opts.MaxTextBytes
+	if strings.Contains(strings.ToLower(r.Header.Get("Content-Type")), "json") {
+		limit = 6*limit + 1024
+	}
+	text, err := readText(w, r, limit, "text")
+	var mb *http.MaxBytesError
+	if errors.As(err, &mb) || err == nil && int64(len(text)) > s.opts.MaxTextBytes {
+		s.writeErr(w, r, &requestError{http.StatusRequestEntityTooLarge,
+			fmt.Sprintf("the text is larger than the limit of %d bytes; screen it in parts", s.opts.MaxTextBytes)})
+		return
+	}
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
@@ -360,31 +417,63 @@ func (s *Server) handleText(w http.ResponseWriter, r *http.Request) {
 	if snap == nil {
 		return
 	}
-	ms, err := s.opts.ScanText(r.Context(), snap.Index, text)
+	res, err := s.scanText(r.Context(), vigil.AuditText, snap, text)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
-	if ms == nil {
-		ms = []Mention{}
+	out := TextResponse{Mentions: res.Mentions, Lists: labels(snap), Truncated: res.Truncated, ScreenedTo: res.ScreenedTo}
+	if res.Truncated {
+		out.Message = truncatedMessage(res, len(text))
 	}
-	groupMentions(snap, ms)
-	if err := s.recordText(r.Context(), vigil.AuditText, snap, text, ms); err != nil {
-		s.writeErr(w, r, err)
-		return
+	writeJSON(w, http.StatusOK, out)
+}
+
+// scanText scans a text within the server's limits and appends its audit
+// record (action names the path: the API or the console). It returns
+// errNotAudited when the record could not be written: the caller must not
+// answer.
+func (s *Server) scanText(ctx context.Context, action string, snap *Snapshot, text string) (TextScan, error) {
+	lim := s.opts.TextLimits
+	res, err := s.opts.ScanText(ctx, snap.Index, text, lim)
+	if err != nil {
+		return res, err
 	}
-	writeJSON(w, http.StatusOK, TextResponse{ms, labels(snap)})
+	if res.Mentions == nil {
+		res.Mentions = []Mention{}
+	}
+	if res.Truncated && res.Why == "" {
+		res.Why = fmt.Sprintf("one request screens at most %d candidate names and returns at most %d mentions", lim.MaxQueries, lim.MaxMentions)
+	}
+	slices.SortFunc(res.Mentions, func(a, b Mention) int { return a.Start - b.Start })
+	groupMentions(snap, res.Mentions)
+	if err := s.recordText(ctx, action, snap, text, res); err != nil {
+		return res, err
+	}
+	return res, nil
 }
 
 // recordText audits a text screened: the text's size and SHA-256 (not the
-// text), the name screened for each mention and what it matched.
-func (s *Server) recordText(ctx context.Context, action string, snap *Snapshot, text string, ms []Mention) error {
+// text), the name screened for each mention and what it matched, and, when
+// a limit stopped the scan, how much of the text was screened (in Error).
+func (s *Server) recordText(ctx context.Context, action string, snap *Snapshot, text string, scan TextScan) error {
+	ms := scan.Mentions
 	q := vigil.ScreeningQuery{Queries: make([]vigil.Query, len(ms)), Input: vigil.NewAuditInput("text", []byte(text))}
 	found := make([][]vigil.Match, len(ms))
 	for i, m := range ms {
 		q.Queries[i], found[i] = vigil.Query{Name: m.Text}, m.Matches
 	}
-	return s.recordScreen(ctx, action, snap, q, found, nil)
+	return s.recordResult(ctx, action, snap, q, found, func(res *vigil.ScreeningResult) {
+		if scan.Truncated {
+			res.Error = truncatedMessage(scan, len(text))
+		}
+	})
+}
+
+// truncatedMessage says how much of a text of n bytes a stopped scan
+// screened, and why.
+func truncatedMessage(scan TextScan, n int) string {
+	return fmt.Sprintf("only the first %d of %d bytes were screened: %s; screen the rest separately", scan.ScreenedTo, n, scan.Why)
 }
 
 // Traveller is one person a manifest names, or the holder of a document:
@@ -537,6 +626,7 @@ func (s *Server) screenManifest(ctx context.Context, action, text string) (*Mani
 			res.NotScreened++
 		}
 	}
+	s.watchTravellers(ctx, res)
 	return res, snap, nil
 }
 

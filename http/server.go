@@ -3,13 +3,22 @@
 // document and the web console, all served from one in-memory index that a
 // background refresh swaps atomically.
 //
-// The package depends on small interfaces (Index, Keys, Auditor, and the
-// optional parsers in Options) so that cmd/vigil wires the real matcher,
-// store and parsers while tests use small implementations of their own.
+// The package depends on small interfaces (Index, vigil.KeyStore, Auditor,
+// and the optional parsers in Options) so that cmd/vigil wires the real
+// matcher, store and parsers.
+//
+// It fails closed: once the key store has had a key, every route but the
+// health checks, the sign-in page and the OpenAPI document needs one, even
+// after every key has been revoked, unless Options.NoAuth says otherwise;
+// without a key store it refuses. Work is bounded per request (body sizes,
+// the text scanner's limits, a timeout that stops the work), per client
+// (rate limits, failed sign-ins) and per server (connections, requests in
+// flight), and the health checks answer whatever the load.
 package http
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -80,10 +89,20 @@ type Reloader func(ctx context.Context) (*Snapshot, error)
 // Options configure a Server. Only Store is required; each nil optional
 // part makes its routes answer 501 Not Implemented with a clear message.
 type Options struct {
-	Store  vigil.Store
-	Keys   Keys    // nil: no API keys, every route is open
-	Audit  Auditor // nil: screening is not audited and /v1/audit answers 501
-	Reload Reloader
+	Store vigil.Store
+	// Keys are the API keys and console sessions. Until the store has had
+	// a key every route is open (a new installation, on loopback); from
+	// then on a key is required. nil refuses every route that needs a key,
+	// unless NoAuth.
+	Keys vigil.KeyStore
+	// NoAuth serves every route without a key, whatever the store holds
+	// (vigil serve --no-auth, which refuses to bind beyond loopback).
+	NoAuth bool
+	// MetricsToken, when set, is a bearer token that opens /metrics only,
+	// for a Prometheus scraper that should hold no API key.
+	MetricsToken string
+	Audit        Auditor // nil: screening is not audited and /v1/audit answers 501
+	Reload       Reloader
 	// Links, when set, serves the listed subjects (/v1/listed-subjects,
 	// /v1/entities/{id}/subject) and takes judgements.
 	Links Links
@@ -100,6 +119,9 @@ type Options struct {
 	// holds its lists in memory, ~160 MB for 25,000 entities).
 	AsOfIndexes int
 
+	// Watch, when set, keeps watch over subjects (/v1/subjects, /v1/alerts).
+	Watch Watcher
+
 	ScanText      TextScanner
 	ParseManifest ManifestParser
 	ParseMRZ      MRZParser
@@ -109,10 +131,25 @@ type Options struct {
 
 	Logger *slog.Logger
 
-	// MaxBodyBytes limits JSON bodies (default 1 MiB); MaxUploadBytes text
-	// and manifest uploads (default 8 MiB).
+	// MaxBodyBytes limits JSON bodies (default 1 MiB); MaxUploadBytes
+	// manifest uploads (default 8 MiB); MaxTextBytes the text of
+	// /v1/text and the console's article page (default DefaultMaxTextBytes).
 	MaxBodyBytes   int64
 	MaxUploadBytes int64
+	MaxTextBytes   int64
+	// TextLimits bound the work of scanning one text (defaults
+	// DefaultTextLimits).
+	TextLimits TextLimits
+	// MaxInFlight is the most requests served at once (default 128); more
+	// are refused at once with 503 and Retry-After. The health checks are
+	// not counted and always answer.
+	MaxInFlight int
+	// MaxConns is the most connections Serve holds open (default 1024). At
+	// the cap, a new connection closes the one idle longest; when none is
+	// idle, the new one is closed.
+	MaxConns int
+	// TLS, when set, makes Serve speak HTTPS with this configuration.
+	TLS *tls.Config
 	// RequestTimeout bounds the work of one request (default 30 s).
 	RequestTimeout time.Duration
 	// RateLimit and RateBurst limit each API key (or, without keys, each
@@ -124,8 +161,12 @@ type Options struct {
 	// "match": true; set it to the matcher's default threshold.
 	MatchThreshold float64
 	// KeyCacheTTL is how long a looked-up key is trusted before it is
-	// looked up again (default 5 s; negative disables the cache).
+	// looked up again (default 500 ms, so that a key revoked by the CLI or
+	// another replica is refused within a second; negative disables the
+	// cache). A key revoked through this server is refused at once.
 	KeyCacheTTL time.Duration
+	// SessionTTL is how long a console sign-in lasts (default 12 h).
+	SessionTTL time.Duration
 	// Version is shown in the console footer and OpenAPI info.
 	Version string
 }
@@ -136,16 +177,37 @@ type Server struct {
 	log      *slog.Logger
 	snap     atomic.Pointer[Snapshot]
 	refresh  atomic.Pointer[RefreshStatus]
-	reloadMu sync.Mutex
-	judgeMu  sync.Mutex // judgements of listed subjects, one at a time
 	routes   []route
 	handler  http.Handler
 	metrics  *metrics
-	limits   limiters
+	limits   limiters // per key, or per address without keys
+	failures limiters // failed sign-ins per address
 	keys     keyCache
 	console  *console
+	inflight chan struct{}
 	asOf     *asOfIndexes
+
+	// reloadMu runs one reload or rebuild at a time; refreshing is the
+	// refresh running, which further refreshes join.
+	reloadMu   sync.Mutex
+	refreshMu  sync.Mutex
+	refreshing *refreshCall
+	judgeMu    sync.Mutex // judgements of listed subjects, one at a time
 }
+
+// refreshCall is one reload and its outcome, shared by every caller who
+// joined it.
+type refreshCall struct {
+	done chan struct{}
+	err  error
+}
+
+// Failed sign-ins (a wrong API key, on the API or the sign-in page) allowed
+// per client address: a burst of failedBurst, then one every failedEvery.
+const (
+	failedBurst = 10
+	failedEvery = 6 * time.Second
+)
 
 // RefreshStatus is the outcome of the last list refresh.
 type RefreshStatus struct {
@@ -173,7 +235,25 @@ func New(opts Options) *Server {
 		opts.RateBurst = 2 * max(1, int(opts.RateLimit))
 	}
 	if opts.KeyCacheTTL == 0 {
-		opts.KeyCacheTTL = 5 * time.Second
+		opts.KeyCacheTTL = 500 * time.Millisecond
+	}
+	if opts.SessionTTL <= 0 {
+		opts.SessionTTL = 12 * time.Hour
+	}
+	if opts.MaxTextBytes <= 0 {
+		opts.MaxTextBytes = DefaultMaxTextBytes
+	}
+	if opts.TextLimits.MaxQueries <= 0 {
+		opts.TextLimits.MaxQueries = DefaultTextLimits.MaxQueries
+	}
+	if opts.TextLimits.MaxMentions <= 0 {
+		opts.TextLimits.MaxMentions = DefaultTextLimits.MaxMentions
+	}
+	if opts.MaxInFlight <= 0 {
+		opts.MaxInFlight = 128
+	}
+	if opts.MaxConns <= 0 {
+		opts.MaxConns = 1024
 	}
 	if opts.MatchThreshold <= 0 {
 		opts.MatchThreshold = 0.7
@@ -184,7 +264,9 @@ func New(opts Options) *Server {
 	if opts.AsOfIndexes <= 0 {
 		opts.AsOfIndexes = 2
 	}
-	s := &Server{opts: opts, log: opts.Logger, asOf: &asOfIndexes{max: opts.AsOfIndexes}}
+	s := &Server{opts: opts, log: opts.Logger, inflight: make(chan struct{}, opts.MaxInFlight), asOf: &asOfIndexes{max: opts.AsOfIndexes}}
+	s.limits.limit, s.limits.burst = opts.RateLimit, opts.RateBurst
+	s.failures.limit, s.failures.burst = rate.Every(failedEvery), failedBurst
 	s.metrics = newMetrics(s)
 	s.console = newConsole(s)
 	s.routes = s.routeTable()
@@ -216,15 +298,51 @@ var ErrNoReloader = errors.New("list refresh is not configured on this server")
 
 // Refresh runs Options.Reload and swaps in the snapshot it builds. On failure
 // the current snapshot stays in service and the error is recorded for
-// /v1/lists. Concurrent calls run one reload at a time.
+// /v1/lists. A call while a reload runs joins it instead of queueing
+// another: it waits for that reload (or for ctx) and returns its outcome.
 func (s *Server) Refresh(ctx context.Context) error {
 	if s.opts.Reload == nil {
 		return ErrNoReloader
 	}
-	return s.refreshWith(ctx, s.opts.Reload)
+	c, start := s.beginRefresh()
+	if start {
+		s.runRefresh(ctx, c)
+		return c.err
+	}
+	select {
+	case <-c.done:
+		return c.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
-// refreshWith runs Refresh with the given reloader.
+// beginRefresh returns the reload running, or a new one that the caller
+// must run (start).
+func (s *Server) beginRefresh() (c *refreshCall, start bool) {
+	s.refreshMu.Lock()
+	defer s.refreshMu.Unlock()
+	if s.refreshing != nil {
+		return s.refreshing, false
+	}
+	s.refreshing = &refreshCall{done: make(chan struct{})}
+	return s.refreshing, true
+}
+
+// runRefresh runs the reload c stands for and tells those who joined it.
+func (s *Server) runRefresh(ctx context.Context, c *refreshCall) {
+	defer func() {
+		s.refreshMu.Lock()
+		s.refreshing = nil
+		s.refreshMu.Unlock()
+		close(c.done)
+	}()
+	c.err = s.refreshWith(ctx, s.opts.Reload)
+}
+
+// refreshWith runs reload and swaps in the snapshot it builds, one reload
+// or rebuild at a time. On failure the current snapshot stays in service
+// and the error is recorded for /v1/lists.
 func (s *Server) refreshWith(ctx context.Context, reload Reloader) error {
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
@@ -276,8 +394,11 @@ func (s *Server) RunRefresher(ctx context.Context, every time.Duration) {
 }
 
 // Serve serves on ln until ctx ends, then shuts down gracefully, letting
-// running requests finish for up to 15 s.
+// running requests finish for up to 15 s. It holds at most
+// Options.MaxConns connections (see connLimit) and speaks HTTPS when
+// Options.TLS is set.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	cl := newConnLimit(ln, s.opts.MaxConns, s.metrics)
 	hs := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -286,9 +407,17 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ConnState:         cl.track,
+		TLSConfig:         s.opts.TLS,
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() {
+		if s.opts.TLS != nil {
+			errc <- hs.ServeTLS(cl, "", "") // certificates come from TLSConfig
+			return
+		}
+		errc <- hs.Serve(cl)
+	}()
 	select {
 	case err := <-errc:
 		return err

@@ -33,7 +33,6 @@ func TestRollbackRoute(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, screener, _ := st.CreateKey(ctx, "screening-app", "screen")
-	s.opts.Keys = sqliteKeys{st}
 	auth := func(k string) []string { return []string{"Authorization", "Bearer " + k} }
 
 	if res, _ := do(t, h, "POST", "/v1/lists/un/rollback", `{"reason":"bad file"}`, auth(screener)...); res.StatusCode != 403 {
@@ -134,7 +133,7 @@ func TestListsShowDatesWarningsProblems(t *testing.T) {
 // and builds as-of indexes, counting the builds.
 func newAsOfServer(t *testing.T, st *sqlite.Store, builds *atomic.Int32) *Server {
 	t.Helper()
-	s := New(Options{Store: st, MatchThreshold: match.DefaultThreshold,
+	s := New(Options{Store: st, Keys: st, MatchThreshold: match.DefaultThreshold,
 		Reload: func(context.Context) (*Snapshot, error) { return realSnapshot(t, st), nil },
 		BuildIndex: func(ctx context.Context, vs []vigil.ListVersion) (Index, error) {
 			builds.Add(1)
@@ -342,7 +341,7 @@ func BenchmarkScreenAsOf(b *testing.B) {
 	}
 	body := `{"name":"Qasem Soleimani","dob":"1957-03-11","as_of":"2023-01-01"}`
 	newServer := func() *Server {
-		s := New(Options{Store: st, RateLimit: -1, MatchThreshold: match.DefaultThreshold,
+		s := New(Options{Store: st, Keys: st, RateLimit: -1, MatchThreshold: match.DefaultThreshold,
 			Reload: func(context.Context) (*Snapshot, error) { return &Snapshot{Index: &testIndex{}}, nil },
 			BuildIndex: func(ctx context.Context, vs []vigil.ListVersion) (Index, error) {
 				return buildIndex(ctx, st, vs)

@@ -30,7 +30,7 @@ func TestWebhooksAPI(t *testing.T) {
 	defer st.Close()
 	keyFile := &webhook.KeyFile{Path: filepath.Join(dir, "v.db.webhook-key")}
 	admin := &webhook.Admin{Store: st, Keys: keyFile, Audit: webhookAuditor{st}}
-	s, _ := newTestServer(t, Options{Keys: sqliteKeys{st}, Webhooks: admin, KeyCacheTTL: -1})
+	s, _ := newTestServer(t, Options{Keys: st, Webhooks: admin, KeyCacheTTL: -1})
 	h := s.Handler()
 
 	// Without any API key the service is open, but webhook changes are
@@ -38,10 +38,11 @@ func TestWebhooksAPI(t *testing.T) {
 	if res, body := do(t, h, "POST", "/v1/webhooks", `{"url":"https://hooks.example.com/x","events":["alert.opened"]}`); res.StatusCode != 403 || !strings.Contains(body, "vigil keys create --role admin") {
 		t.Fatalf("without keys: %d %s", res.StatusCode, body)
 	}
-	adminID, adminKey, err := st.CreateKey(ctx, "ops", "admin")
+	adminK, adminKey, err := st.CreateKey(ctx, "ops", "admin")
 	if err != nil {
 		t.Fatal(err)
 	}
+	adminID := adminK.ID
 	_, screenKey, _ := st.CreateKey(ctx, "app", "screen")
 	as := func(key string) []string { return []string{"Authorization", "Bearer " + key} }
 	if res, _ := do(t, h, "GET", "/v1/webhooks", "", as(screenKey)...); res.StatusCode != 403 {

@@ -1,6 +1,7 @@
 // Package lists holds what the list readers share: the metadata a reader
-// returns, parse errors that name the line or element, and helpers for the
-// dates and countries that every list writes in its own way.
+// returns, parse errors that name the line or element, the limits that stop
+// a damaged or hostile file early (limits.go), and helpers for the dates and
+// countries that every list writes in its own way.
 //
 // One reader per official format lives below it (lists/un, lists/ofac, …);
 // lists/load detects formats from content and drives the readers.

@@ -25,11 +25,13 @@ type XMLRecords struct {
 // missing or wrong root, or a root never closed (a truncated file) is a
 // *ParseError.
 func (x XMLRecords) Read(r io.Reader, meta *Meta) error {
-	dec := xml.NewDecoder(r)
+	in := NewInput(r, XMLRecord)
+	dec := xml.NewDecoder(in)
 	var sawRoot, closedRoot bool
 	depth := 0
 	for {
 		line, _ := dec.InputPos()
+		in.Mark()
 		tok, err := dec.Token()
 		if err == io.EOF {
 			break

@@ -123,6 +123,10 @@ type batchRun struct {
 	// the last Progress call.
 	writeErr   error
 	progressed int64
+	// each, when set (BatchEach), receives each block's rows and their
+	// matches instead of output lines being written.
+	each func(rows []BatchRow) error
+	rows []BatchRow // each's buffer
 }
 
 // rowBlock is a block of rows read together and screened in an order of
@@ -151,6 +155,9 @@ type rowBlock struct {
 	res      []rowOut // per record, its result
 	// chunks hold the block's output lines.
 	chunks []*chunkOut
+	// kept holds the records whole, for BatchEach (recs are cleared as
+	// they are screened).
+	kept []batch.Record
 }
 
 // blockKey is a record's place in its block's screening order: its
@@ -173,6 +180,7 @@ type rowOut struct {
 	err    error
 	c      *chunkOut
 	lo, hi int32
+	ms     []vigil.Match // the matches, for BatchEach
 }
 
 // Batch screens every record of rd on opt.Workers goroutines and writes one
@@ -189,6 +197,31 @@ type rowOut struct {
 // blocks are read and not yet written, so memory stays flat for any file
 // size.
 func Batch(ctx context.Context, ix Matcher, rd batch.Reader, w io.Writer, opt BatchOptions) (BatchSummary, error) {
+	return runPipeline(ctx, ix, rd, w, nil, opt)
+}
+
+// BatchRow is one row of BatchEach: the record as read and, for a good
+// row, its matches (nil when none).
+type BatchRow struct {
+	Record  batch.Record
+	Matches []vigil.Match
+}
+
+// BatchEach screens every record of rd as Batch does, on the same
+// pipeline, but hands each block of rows, in input order, to fn instead of
+// writing output lines: fn runs once per block (up to opt.Window/2 rows),
+// one call at a time, and may keep nothing of rows after it returns. An
+// error from fn stops the run and is returned, as a write error is by
+// Batch. Progress counts the rows fn has been given.
+func BatchEach(ctx context.Context, ix Matcher, rd batch.Reader, opt BatchOptions, fn func(rows []BatchRow) error) (BatchSummary, error) {
+	if fn == nil {
+		return BatchSummary{}, errors.New("screen: BatchEach needs a function")
+	}
+	return runPipeline(ctx, ix, rd, io.Discard, fn, opt)
+}
+
+// runPipeline is Batch, or BatchEach when each is set.
+func runPipeline(ctx context.Context, ix Matcher, rd batch.Reader, w io.Writer, each func([]BatchRow) error, opt BatchOptions) (BatchSummary, error) {
 	start := time.Now()
 	if mi, ok := ix.(*match.Index); ok && !opt.NoMemo {
 		ix = mi.Memo()
@@ -201,7 +234,7 @@ func Batch(ctx context.Context, ix Matcher, rd batch.Reader, w io.Writer, opt Ba
 	if window <= 0 {
 		window = defaultWindow
 	}
-	r := &batchRun{ix: ix, rd: rd, opt: opt, bw: bufio.NewWriterSize(w, 256<<10)}
+	r := &batchRun{ix: ix, rd: rd, opt: opt, bw: bufio.NewWriterSize(w, 256<<10), each: each}
 	r.ctx, r.cancel = context.WithCancel(ctx)
 	defer r.cancel()
 	// Rows in flight are at most the window: two blocks, or blocks of
@@ -239,6 +272,8 @@ func Batch(ctx context.Context, ix Matcher, rd batch.Reader, w io.Writer, opt Ba
 		sum.Rate = float64(sum.Rows) / s
 	}
 	switch {
+	case writeErr != nil && each != nil:
+		return sum, writeErr
 	case writeErr != nil:
 		return sum, fmt.Errorf("writing output: %w", writeErr)
 	case ctx.Err() != nil:
@@ -266,7 +301,11 @@ func (r *batchRun) readBlock(seq int) (b *rowBlock, eof bool) {
 			eof = true
 			break
 		}
-		b.add(rec)
+		if r.each != nil {
+			b.keep(rec)
+		} else {
+			b.add(rec)
+		}
 	}
 	if len(b.recs) == 0 {
 		return nil, true
@@ -287,7 +326,7 @@ func (r *batchRun) newBlock(seq int) *rowBlock {
 	}
 	r.writeMu.Unlock()
 	return &rowBlock{seq: seq, recs: old.recs[:0], order: old.order[:0], res: old.res[:0], chunks: old.chunks[:0],
-		head: old.head[:0], headEnd: old.headEnd[:0]}
+		head: old.head[:0], headEnd: old.headEnd[:0], kept: old.kept[:0]}
 }
 
 // add appends rec to b, with its line's head (its whole line when it is
@@ -296,18 +335,7 @@ func (r *batchRun) newBlock(seq int) *rowBlock {
 // left out and named in the line's problems, and a name with nothing to
 // screen makes the row bad.
 func (b *rowBlock) add(rec batch.Record) {
-	var problems []string
-	if rec.Err == nil {
-		var ps []vigil.QueryProblem
-		rec.Query, ps = match.CheckQuery(rec.Query)
-		for _, p := range ps {
-			if p.Field == "name" {
-				rec.Err = &batch.RowError{Row: rec.Row, Msg: p.String()}
-				break
-			}
-			problems = append(problems, p.String()+"; screened without it")
-		}
-	}
+	problems := checkRecord(&rec)
 	if rec.Err != nil {
 		msg := rec.Err.Error()
 		var re *batch.RowError
@@ -330,6 +358,39 @@ func (b *rowBlock) add(rec batch.Record) {
 	}
 	b.headEnd = append(b.headEnd, int32(len(b.head)))
 	b.recs = append(b.recs, batch.Record{Row: rec.Row, Query: rec.Query, Err: rec.Err})
+}
+
+// checkRecord checks a good record's query (match.CheckQuery): a value the
+// matcher cannot use is left out of rec's query and named in the problems
+// returned, and a name with nothing to screen makes the record bad.
+func checkRecord(rec *batch.Record) (problems []string) {
+	if rec.Err != nil {
+		return nil
+	}
+	var ps []vigil.QueryProblem
+	rec.Query, ps = match.CheckQuery(rec.Query)
+	for _, p := range ps {
+		if p.Field == "name" {
+			rec.Err = &batch.RowError{Row: rec.Row, Msg: p.String()}
+			return nil
+		}
+		problems = append(problems, p.String()+"; screened without it")
+	}
+	return problems
+}
+
+// keep appends rec to b whole, for BatchEach: no output line is rendered,
+// but its query is checked as add checks it, so that BatchEach screens
+// what Batch screens.
+func (b *rowBlock) keep(rec batch.Record) {
+	if problems := checkRecord(&rec); problems != nil {
+		if b.problems == nil {
+			b.problems = map[int32][]string{}
+		}
+		b.problems[int32(len(b.recs))] = problems
+	}
+	b.recs = append(b.recs, rec)
+	b.kept = append(b.kept, rec)
 }
 
 // sort sets b's screening order: by each record's nameKey, then in input
@@ -411,7 +472,12 @@ func (r *batchRun) work() {
 		for _, k := range order {
 			rec := &b.recs[k.i]
 			res := rowOut{row: rec.Row, err: rec.Err, c: c, lo: int32(len(c.out))}
-			if rec.Err == nil {
+			switch {
+			case rec.Err != nil:
+			case r.each != nil:
+				res.ms = screenQuery(r.ix, &rec.Query, r.opt.Threshold)
+				res.hit = len(res.ms) > 0
+			default:
 				c.out, res.hit = screenTail(c.out, r.ix, &rec.Query, r.opt.Threshold)
 			}
 			res.hi = int32(len(c.out))
@@ -501,6 +567,21 @@ func (r *batchRun) flush() {
 		if b == nil || b.seq != r.next {
 			return
 		}
+		if r.each != nil {
+			// The block goes to each before its rows are counted, so
+			// that Progress never runs ahead of what each took.
+			r.rows = r.rows[:0]
+			for i, row := range b.res {
+				r.rows = append(r.rows, BatchRow{Record: b.kept[i], Matches: row.ms})
+			}
+			if err := r.each(r.rows); err != nil {
+				r.writeErr = err
+				r.cancel()
+				return
+			}
+			clear(r.rows)
+			clear(b.kept)
+		}
 		for i, row := range b.res {
 			r.sum.Rows++
 			if row.err != nil {
@@ -519,13 +600,16 @@ func (r *batchRun) flush() {
 					}
 				}
 			}
-			lo := int32(0)
-			if i > 0 {
-				lo = b.headEnd[i-1]
-			}
-			_, err := r.bw.Write(b.head[lo:b.headEnd[i]])
-			if err == nil {
-				_, err = r.bw.Write(row.c.out[row.lo:row.hi])
+			var err error
+			if r.each == nil {
+				lo := int32(0)
+				if i > 0 {
+					lo = b.headEnd[i-1]
+				}
+				_, err = r.bw.Write(b.head[lo:b.headEnd[i]])
+				if err == nil {
+					_, err = r.bw.Write(row.c.out[row.lo:row.hi])
+				}
 			}
 			if err != nil {
 				r.writeErr = err
@@ -554,15 +638,20 @@ func (r *batchRun) flush() {
 	}
 }
 
-// screenTail screens q and appends the rest of its output line after the
-// head appendLineHead wrote: its matches and the line's end. It reports
-// whether there is a match.
-func screenTail(b []byte, ix Matcher, q *vigil.Query, threshold float64) ([]byte, bool) {
+// screenQuery screens q with the run's threshold when q sets none.
+func screenQuery(ix Matcher, q *vigil.Query, threshold float64) []vigil.Match {
 	qq := *q
 	if qq.Threshold <= 0 {
 		qq.Threshold = threshold
 	}
-	ms := ix.Screen(qq)
+	return ix.Screen(qq)
+}
+
+// screenTail screens q and appends the rest of its output line after the
+// head appendLineHead wrote: its matches and the line's end. It reports
+// whether there is a match.
+func screenTail(b []byte, ix Matcher, q *vigil.Query, threshold float64) ([]byte, bool) {
+	ms := screenQuery(ix, q, threshold)
 	if ms == nil {
 		ms = []vigil.Match{}
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -13,81 +14,87 @@ import (
 	vigil "github.com/vigil-screening/vigil"
 )
 
+var _ vigil.KeyStore = (*Store)(nil)
+
 // SecretPrefix starts every API key secret, so that leaked keys are easy to
-// recognise (and to scan for).
-const SecretPrefix = "vgl_"
+// recognise (and to scan for); SessionPrefix starts every console session
+// secret.
+const (
+	SecretPrefix  = "vgl_"
+	SessionPrefix = "vgs_"
+)
 
-// Key is a stored API key. The secret itself is never stored: only its
-// SHA-256.
-type Key struct {
-	ID      string    `json:"id"`
-	Name    string    `json:"name"`
-	Role    string    `json:"role"`
-	Created time.Time `json:"created"`
-	// Revoked is when the key was revoked; zero for an active key.
-	Revoked time.Time `json:"revoked,omitzero"`
-}
-
-// CreateKey creates an API key and returns its id and secret. The secret
-// ("vgl_" + 32 random bytes in unpadded base64url) is shown once: only its
-// hash is kept.
-func (s *Store) CreateKey(ctx context.Context, name, role string) (id, secret string, err error) {
-	if role == "" {
-		return "", "", fmt.Errorf("sqlite: create key: no role")
-	}
+// newSecret returns prefix + 32 random bytes in unpadded base64url.
+func newSecret(prefix string) string {
 	var raw [32]byte
 	rand.Read(raw[:]) // crypto/rand.Read never returns an error
-	secret = SecretPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
+	return prefix + base64.RawURLEncoding.EncodeToString(raw[:])
+}
+
+// CreateKey creates an API key and returns it with its secret ("vgl_" + 32
+// random bytes in unpadded base64url), shown once: only its hash is kept.
+// It records that this store has had keys, in the same transaction.
+func (s *Store) CreateKey(ctx context.Context, name, role string) (vigil.Key, string, error) {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return vigil.Key{}, "", fmt.Errorf("sqlite: create key: no name")
+	case role == "":
+		return vigil.Key{}, "", fmt.Errorf("sqlite: create key: no role")
+	}
+	secret := newSecret(SecretPrefix)
 	var idb [8]byte
 	rand.Read(idb[:])
-	id = "key_" + hex.EncodeToString(idb[:])
+	k := vigil.Key{ID: "key_" + hex.EncodeToString(idb[:]), Name: name, Role: role, Created: time.Now().UTC()}
 	h := sha256.Sum256([]byte(secret))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return "", "", fmt.Errorf("sqlite: create key: %w", err)
+		return vigil.Key{}, "", fmt.Errorf("sqlite: create key: %w", err)
 	}
 	defer tx.Rollback()
-	_, err = tx.ExecContext(ctx, "INSERT INTO api_keys (id, name, role, hash, created) VALUES (?, ?, ?, ?, ?)",
-		id, name, role, h[:], time.Now().UTC().Format(time.RFC3339Nano))
-	if err != nil {
-		return "", "", fmt.Errorf("sqlite: create key: %w", err)
+	if _, err := tx.ExecContext(ctx, "INSERT INTO api_keys (id, name, role, hash, created) VALUES (?, ?, ?, ?, ?)",
+		k.ID, k.Name, k.Role, h[:], k.Created.Format(time.RFC3339Nano)); err != nil {
+		return vigil.Key{}, "", fmt.Errorf("sqlite: create key: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE auth_state SET had_keys = 1"); err != nil {
+		return vigil.Key{}, "", fmt.Errorf("sqlite: create key: %w", err)
 	}
 	// The record names the key, never its secret.
-	if err := auditTx(ctx, tx, vigil.AuditKeyCreate, map[string]string{"name": name, "role": role}, map[string]string{"id": id}); err != nil {
-		return "", "", fmt.Errorf("sqlite: create key: audit: %w", err)
+	if err := auditTx(ctx, tx, vigil.AuditKeyCreate, map[string]string{"name": k.Name, "role": k.Role}, map[string]string{"id": k.ID}); err != nil {
+		return vigil.Key{}, "", fmt.Errorf("sqlite: create key: audit: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return "", "", fmt.Errorf("sqlite: create key: %w", err)
+		return vigil.Key{}, "", fmt.Errorf("sqlite: create key: %w", err)
 	}
-	return id, secret, nil
+	return k, secret, nil
 }
 
 // LookupKey returns the active key whose secret this is, or ErrNotFound
 // (also for a revoked key). The lookup is by the secret's SHA-256, so the
 // secret is never compared byte by byte.
-func (s *Store) LookupKey(ctx context.Context, secret string) (Key, error) {
+func (s *Store) LookupKey(ctx context.Context, secret string) (vigil.Key, error) {
 	if !strings.HasPrefix(secret, SecretPrefix) {
-		return Key{}, notFound("api key")
+		return vigil.Key{}, notFound("api key")
 	}
 	h := sha256.Sum256([]byte(secret))
 	k, err := scanKey(s.db.QueryRowContext(ctx,
 		"SELECT id, name, role, created, revoked FROM api_keys WHERE hash = ? AND revoked = ''", h[:]))
 	if isNoRows(err) {
-		return Key{}, notFound("api key")
+		return vigil.Key{}, notFound("api key")
 	}
 	return k, err
 }
 
 // ListKeys returns every key, revoked ones included, oldest first.
-func (s *Store) ListKeys(ctx context.Context) ([]Key, error) {
+func (s *Store) ListKeys(ctx context.Context) ([]vigil.Key, error) {
 	rows, err := s.db.QueryContext(ctx, "SELECT id, name, role, created, revoked FROM api_keys ORDER BY created, id")
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Key
+	var out []vigil.Key
 	for rows.Next() {
 		k, err := scanKey(rows)
 		if err != nil {
@@ -98,45 +105,119 @@ func (s *Store) ListKeys(ctx context.Context) ([]Key, error) {
 	return out, rows.Err()
 }
 
-// RevokeKey revokes a key by id; ErrNotFound when no active key has it.
-func (s *Store) RevokeKey(ctx context.Context, id string) error {
+// RevokeKey revokes a key by id and ends its console sessions, in one
+// transaction. It returns ErrNotFound when no key has the id and
+// ErrRevoked, with the key, when it was revoked before.
+func (s *Store) RevokeKey(ctx context.Context, id string) (vigil.Key, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("sqlite: revoke key: %w", err)
+		return vigil.Key{}, fmt.Errorf("sqlite: revoke key: %w", err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, "UPDATE api_keys SET revoked = ? WHERE id = ? AND revoked = ''",
-		time.Now().UTC().Format(time.RFC3339Nano), id)
-	if err != nil {
-		return fmt.Errorf("sqlite: revoke key: %w", err)
+	k, err := scanKey(tx.QueryRowContext(ctx, "SELECT id, name, role, created, revoked FROM api_keys WHERE id = ?", id))
+	switch {
+	case isNoRows(err):
+		return vigil.Key{}, notFound("api key %q", id)
+	case err != nil:
+		return vigil.Key{}, fmt.Errorf("sqlite: revoke key: %w", err)
+	case !k.Revoked.IsZero():
+		return k, fmt.Errorf("api key %s was revoked on %s: %w", id, k.Revoked.Format(time.RFC3339), vigil.ErrRevoked)
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return notFound("active api key %q", id)
+	k.Revoked = time.Now().UTC()
+	if _, err := tx.ExecContext(ctx, "UPDATE api_keys SET revoked = ? WHERE id = ?", k.Revoked.Format(time.RFC3339Nano), id); err != nil {
+		return vigil.Key{}, fmt.Errorf("sqlite: revoke key: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE key_id = ?", id); err != nil {
+		return vigil.Key{}, fmt.Errorf("sqlite: revoke key: %w", err)
 	}
 	if err := auditTx(ctx, tx, vigil.AuditKeyRevoke, map[string]string{"id": id}, nil); err != nil {
-		return fmt.Errorf("sqlite: revoke key: audit: %w", err)
+		return vigil.Key{}, fmt.Errorf("sqlite: revoke key: audit: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: revoke key: %w", err)
+		return vigil.Key{}, fmt.Errorf("sqlite: revoke key: %w", err)
+	}
+	return k, nil
+}
+
+// HadKeys reports whether a key was ever created in this store (recorded
+// when the first one is, and never cleared).
+func (s *Store) HadKeys(ctx context.Context) (bool, error) {
+	var had bool
+	err := s.db.QueryRowContext(ctx, "SELECT had_keys FROM auth_state WHERE id = 1").Scan(&had)
+	if isNoRows(err) {
+		return false, errors.New("sqlite: the auth_state row is missing")
+	}
+	return had, err
+}
+
+// CreateSession starts a console session for an active key until expires
+// and returns its secret ("vgs_" + 32 random bytes); only its hash is kept.
+// Expired sessions are deleted on the way.
+func (s *Store) CreateSession(ctx context.Context, keyID string, expires time.Time) (string, error) {
+	secret := newSecret(SessionPrefix)
+	h := sha256.Sum256([]byte(secret))
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	res, err := s.db.ExecContext(ctx, `INSERT INTO sessions (hash, key_id, created, expires)
+		SELECT ?, id, ?, ? FROM api_keys WHERE id = ? AND revoked = ''`, h[:], now.Unix(), expires.Unix(), keyID)
+	if err != nil {
+		return "", fmt.Errorf("sqlite: create session: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return "", fmt.Errorf("sqlite: create session: %w", err)
+	} else if n == 0 {
+		return "", notFound("active api key %q", keyID)
+	}
+	if _, err := s.db.ExecContext(ctx, "DELETE FROM sessions WHERE expires <= ?", now.Unix()); err != nil {
+		return "", fmt.Errorf("sqlite: create session: %w", err)
+	}
+	return secret, nil
+}
+
+// LookupSession returns the live session whose secret this is, with its
+// key; ErrNotFound when it is unknown, ended or expired, or its key is
+// revoked.
+func (s *Store) LookupSession(ctx context.Context, secret string) (vigil.Session, error) {
+	if !strings.HasPrefix(secret, SessionPrefix) {
+		return vigil.Session{}, notFound("session")
+	}
+	h := sha256.Sum256([]byte(secret))
+	var created, expires int64
+	var k vigil.Key
+	var kc, kr string
+	err := s.db.QueryRowContext(ctx, `SELECT k.id, k.name, k.role, k.created, k.revoked, s.created, s.expires
+		FROM sessions s JOIN api_keys k ON k.id = s.key_id
+		WHERE s.hash = ? AND s.expires > ? AND k.revoked = ''`, h[:], time.Now().Unix()).
+		Scan(&k.ID, &k.Name, &k.Role, &kc, &kr, &created, &expires)
+	if isNoRows(err) {
+		return vigil.Session{}, notFound("session")
+	}
+	if err != nil {
+		return vigil.Session{}, err
+	}
+	if k.Created, err = time.Parse(time.RFC3339Nano, kc); err != nil {
+		return vigil.Session{}, fmt.Errorf("api key %s: created: %w", k.ID, err)
+	}
+	return vigil.Session{Key: k, Created: time.Unix(created, 0).UTC(), Expires: time.Unix(expires, 0).UTC()}, nil
+}
+
+// EndSession deletes a session; an unknown one is no error.
+func (s *Store) EndSession(ctx context.Context, secret string) error {
+	h := sha256.Sum256([]byte(secret))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.db.ExecContext(ctx, "DELETE FROM sessions WHERE hash = ?", h[:]); err != nil {
+		return fmt.Errorf("sqlite: end session: %w", err)
 	}
 	return nil
 }
 
-// HasKeys reports whether any active key exists (the service may run open
-// until the first key is created).
-func (s *Store) HasKeys(ctx context.Context) (bool, error) {
-	var n int
-	err := s.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM api_keys WHERE revoked = '')").Scan(&n)
-	return n == 1, err
-}
-
 // scanKey reads id, name, role, created, revoked.
-func scanKey(sc interface{ Scan(...any) error }) (Key, error) {
-	var k Key
+func scanKey(sc interface{ Scan(...any) error }) (vigil.Key, error) {
+	var k vigil.Key
 	var created, revoked string
 	if err := sc.Scan(&k.ID, &k.Name, &k.Role, &created, &revoked); err != nil {
 		return k, err

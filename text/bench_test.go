@@ -1,12 +1,15 @@
 package text
 
 import (
+	"context"
 	"math/rand/v2"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/vigil-screening/vigil/internal/shared"
 	"github.com/vigil-screening/vigil/match"
@@ -68,10 +71,10 @@ func benchScan(b *testing.B, s *Scanner, text string, cold bool) {
 	}
 }
 
-func seedText(b *testing.B) string {
-	raw, err := os.ReadFile(shared.Path(b, "seed/000_abbe799f5147f5ba.txt"))
+func seedText(tb testing.TB) string {
+	raw, err := os.ReadFile(shared.Path(tb, "seed/000_abbe799f5147f5ba.txt"))
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	return string(raw)
 }
@@ -121,5 +124,61 @@ func BenchmarkTokenize(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Tokenize(text)
+	}
+}
+
+// listedRun is about n bytes of listed names in capitals, every punctuation
+// mark left out, so that the text is one run of name-like words: what a
+// pasted list or a hostile request to /v1/text looks like.
+func listedRun(s *Scanner, n int) string {
+	var b strings.Builder
+	for i := 0; b.Len() < n; i++ {
+		e := s.entities[i*7919%len(s.entities)]
+		for _, nm := range e.Names {
+			b.WriteString(strings.Map(func(r rune) rune {
+				if unicode.IsLetter(r) || unicode.IsSpace(r) {
+					return unicode.ToUpper(r)
+				}
+				return ' '
+			}, nm.Full))
+			b.WriteByte(' ')
+		}
+	}
+	return b.String()
+}
+
+// BenchmarkScanListedRun scans one run of 8 KB and one of 32 KB of listed
+// names, warm (every span answered from the cross-scan cache, so that what
+// is left is the scanner's own work): cut into windows, a run costs in
+// proportion to its length, where as one span it cost the square
+// (go test -run XXX -bench ScanListedRun ./text/).
+func BenchmarkScanListedRun(b *testing.B) {
+	for _, n := range []int{8 << 10, 32 << 10} {
+		b.Run(strconv.Itoa(n>>10)+"KB", func(b *testing.B) {
+			s := realLists(b)
+			benchScan(b, s, listedRun(s, n), false)
+		})
+	}
+}
+
+// BenchmarkScanHostile1MB scans 1 MB of listed names in capitals within
+// the server's default limits (1,000 queries, 1,000 mentions), cold: what
+// one hostile request to /v1/text costs (go test -run XXX -bench
+// ScanHostile ./text/).
+func BenchmarkScanHostile1MB(b *testing.B) {
+	s := realLists(b)
+	text := listedRun(s, 1<<20)
+	lim := Limits{MaxQueries: 1000, MaxMentions: 1000}
+	b.SetBytes(int64(len(text)))
+	b.ResetTimer()
+	cpu := cpuTime()
+	defer reportCPU(b, cpu)
+	for b.Loop() {
+		b.StopTimer()
+		s.screened.Purge()
+		b.StartTimer()
+		if _, err := s.ScanContext(context.Background(), text, lim); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

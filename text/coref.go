@@ -14,8 +14,11 @@ import (
 // ("al-Assad"). It resolves to the nearest full mention before it, or, in a
 // headline or lead that names the person before the body does, the first one
 // after it. Surnames compare by folded spelling, not by phonetic key, so a
-// place like "Sulaimaniya" never takes the name of a "Soleimani".
-func (s *Scanner) coreference(text string, toks []Token, spans [][2]int, ms []Mention) []Mention {
+// place like "Sulaimaniya" never takes the name of a "Soleimani". Only
+// tokens ending by cut are looked at, and at most budget mentions are
+// returned (no limit when negative); when the budget runs out, cut becomes
+// the start of the first token left.
+func (s *Scanner) coreference(text string, toks []Token, spans [][2]int, ms []Mention, cut, budget int) ([]Mention, int) {
 	antes := map[string][]int{} // surname spelling → person mentions, in text order
 	for i, m := range ms {
 		if !isPerson(m) {
@@ -26,7 +29,7 @@ func (s *Scanner) coreference(text string, toks []Token, spans [][2]int, ms []Me
 		}
 	}
 	if len(antes) == 0 {
-		return nil
+		return nil, cut
 	}
 	surnames := map[string]string{} // token text → lastWord, once per scan
 	// ms is in text order and without overlaps: a binary search finds the
@@ -39,6 +42,9 @@ func (s *Scanner) coreference(text string, toks []Token, spans [][2]int, ms []Me
 	for _, sp := range spans {
 		for i := sp[0]; i <= sp[1]; i++ {
 			t := toks[i]
+			if t.End > cut {
+				return out, cut
+			}
 			if !t.Cap {
 				continue
 			}
@@ -62,12 +68,15 @@ func (s *Scanner) coreference(text string, toks []Token, spans [][2]int, ms []Me
 			for j := i - 1; j >= sp[0] && names.IsParticle(lowerASCII(toks[j].Text)) && toks[j+1].Join != JoinNone; j-- {
 				start = toks[j].Start
 			}
+			if len(out) == budget {
+				return out, start
+			}
 			a := ms[pick]
 			ref := &Span{Start: a.Start, End: a.End, Text: a.Text}
 			out = append(out, Mention{Start: start, End: t.End, Text: text[start:t.End], Matches: corefMatches(a.Matches, ref), Antecedent: ref})
 		}
 	}
-	return out
+	return out, cut
 }
 
 // corefMatches copies an antecedent's matches, adding to each explanation

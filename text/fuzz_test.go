@@ -1,6 +1,7 @@
 package text
 
 import (
+	"context"
 	"testing"
 	"unicode/utf8"
 )
@@ -42,5 +43,20 @@ func FuzzScan(f *testing.F) {
 			}
 		}
 		_ = Mark(text, ms)
+
+		// Within limits: the mentions lie in the screened part, in order,
+		// no more than allowed, and a scan stops early only when truncated.
+		r, err := s.ScanContext(context.Background(), text, Limits{MaxQueries: 2, MaxMentions: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Mentions) > 2 || r.ScreenedTo > len(text) || r.Truncated != (r.ScreenedTo < len(text)) {
+			t.Fatalf("limited scan of %q: %d mentions, screened to %d, truncated %v", text, len(r.Mentions), r.ScreenedTo, r.Truncated)
+		}
+		for i, m := range r.Mentions {
+			if m.End > r.ScreenedTo || i > 0 && m.Start < r.Mentions[i-1].End {
+				t.Fatalf("limited scan of %q: mention %+v past %d or out of order", text, m, r.ScreenedTo)
+			}
+		}
 	})
 }

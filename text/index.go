@@ -60,6 +60,9 @@ type Scanner struct {
 	// screened remembers the matcher's answers by kind and span text across
 	// scans (nil when disabled); its values are shared and never modified.
 	screened *lru.Cache[string, []vigil.Match]
+
+	// batch overrides batchTokens in tests (0: batchTokens).
+	batch int
 }
 
 // nameRec is one listed name reduced to its distinctive words.

@@ -1,6 +1,8 @@
 package text
 
 import (
+	"cmp"
+	"context"
 	"encoding/binary"
 	"slices"
 	"sort"
@@ -55,6 +57,9 @@ type scanState struct {
 	forms    map[string][]wordInfo // token text → its words
 	spelling map[string]int32      // folded spelling → the scan's id of it
 	similar  map[uint64]bool       // scan spelling id, name spelling id → alike
+	// memo holds the candidates of a span by its words, relative to its
+	// first token (spanSignature).
+	memo map[string][]candidate
 }
 
 // candidate is a token range of a span worth asking the matcher about.
@@ -68,66 +73,205 @@ type candidate struct {
 // is safe for concurrent use. The matches' explanations, measures and
 // programs are shared with the Scanner's cache: treat them as read-only.
 func (s *Scanner) Scan(text string) []Mention {
+	r, _ := s.ScanContext(context.Background(), text, Limits{}) // no deadline, no limit: no error
+	return r.Mentions
+}
+
+// Limits bound the work of one scan; a zero field sets no bound.
+type Limits struct {
+	// MaxQueries is the most span texts one scan may ask the matching core
+	// about (answers from the cache do not count): the bulk of a scan's
+	// work, about a millisecond each.
+	MaxQueries int
+	// MaxMentions is the most mentions one scan returns.
+	MaxMentions int
+}
+
+// Result is what a scan found.
+type Result struct {
+	Mentions []Mention `json:"mentions"`
+	// Truncated is set when a limit stopped the scan before the end of the
+	// text: the mentions are those of text[:ScreenedTo] only.
+	Truncated bool `json:"truncated"`
+	// ScreenedTo is the byte offset up to which the mentions are complete:
+	// len(text) unless Truncated.
+	ScreenedTo int `json:"screened_to"`
+}
+
+// ScanContext is Scan within limits: it stops when ctx ends (returning
+// ctx's error) and, when a limit is reached, returns the mentions of the
+// text up to there with Truncated set. Within limits, the text is worked
+// through in batches of spans of about batchTokens tokens, each screened
+// before the next is looked at, so that a scan a limit stops early does not
+// first work out the candidates of the whole text.
+func (s *Scanner) ScanContext(ctx context.Context, text string, lim Limits) (Result, error) {
 	toks := Tokenize(text)
 	spans := nameSpans(toks)
-	st := &scanState{forms: map[string][]wordInfo{}, spelling: map[string]int32{}, similar: map[uint64]bool{}}
-	words := make([][]word, len(spans))
-	for i, sp := range spans {
-		words[i] = s.spanWords(toks, sp, st)
-	}
-	cands := s.candidates(spans, words, st)
-	lower := lowerWords(toks, cands)
+	wins := windows(spans, maxRun)
+	st := &scanState{forms: map[string][]wordInfo{}, spelling: map[string]int32{}, similar: map[uint64]bool{},
+		memo: map[string][]candidate{}}
+	var lower map[string]bool // lower-case words of the text, worked out when first needed
 	var ms []Mention
 	local := map[string][]vigil.Match{} // this scan's answers, without locking
 	var qb strings.Builder
-	for _, c := range cands {
-		if len(c.entities) == 0 {
-			continue
+	cut, queries := len(text), 0
+	batch := cmp.Or(s.batch, batchTokens)
+	if lim == (Limits{}) && s.batch == 0 {
+		batch = len(toks) // nothing stops the scan early: one batch
+	}
+scan:
+	for b0, b1 := 0, 0; b0 < len(wins); b0 = b1 {
+		if err := ctx.Err(); err != nil {
+			return Result{}, err
 		}
-		if c.first == c.last && lower[strings.ToLower(toks[c.first].Text)] {
-			// A single word also written in lower case in this text is a
-			// common word, capitalised here only to start a sentence.
-			continue
+		for n := 0; b1 < len(wins) && n < batch; b1++ {
+			n += wins[b1][1] - wins[b1][0] + 1
 		}
-		start, end := toks[c.first].Start, toks[c.last].End
-		got := s.screen(c.kind, spaced(&qb, text[start:end]), local)
-		var keep []vigil.Match
-		for _, m := range got {
-			if m.Score >= s.threshold && c.entities[s.entityIndex(m.EntityID)] {
-				keep = append(keep, m)
+		bw := wins[b0:b1]
+		words := make([][]word, len(bw))
+		for i, sp := range bw {
+			words[i] = s.spanWords(toks, sp, st)
+		}
+		cands := s.candidates(bw, words, st)
+		for i, c := range cands {
+			if len(c.entities) == 0 {
+				continue
+			}
+			if err := ctx.Err(); err != nil {
+				return Result{}, err
+			}
+			if c.first == c.last {
+				if lower == nil {
+					lower = lowerWords(toks)
+				}
+				if lower[strings.ToLower(toks[c.first].Text)] {
+					// A single word also written in lower case in this text
+					// is a common word, capitalised here only to start a
+					// sentence.
+					continue
+				}
+			}
+			start, end := toks[c.first].Start, toks[c.last].End
+			q := spaced(&qb, text[start:end])
+			if lim.MaxMentions > 0 && len(ms) >= lim.MaxMentions ||
+				lim.MaxQueries > 0 && queries >= lim.MaxQueries && !s.known(c.kind, q, local) {
+				// Candidates come span by span, not strictly in text
+				// order: the mentions are complete up to the first one
+				// left, here or in the spans not yet looked at.
+				for _, d := range cands[i:] {
+					cut = min(cut, toks[d.first].Start)
+				}
+				if b1 < len(wins) {
+					cut = min(cut, toks[wins[b1][0]].Start)
+				}
+				break scan
+			}
+			got, asked := s.screen(c.kind, q, local)
+			if asked {
+				queries++
+			}
+			var keep []vigil.Match
+			for _, m := range got {
+				if m.Score >= s.threshold && c.entities[s.entityIndex(m.EntityID)] {
+					keep = append(keep, m)
+				}
+			}
+			if len(keep) > 0 {
+				ms = append(ms, Mention{Start: start, End: end, Text: text[start:end], Matches: keep})
 			}
 		}
-		if len(keep) > 0 {
-			ms = append(ms, Mention{Start: start, End: end, Text: text[start:end], Matches: keep})
-		}
+	}
+	if cut < len(text) {
+		ms = slices.DeleteFunc(ms, func(m Mention) bool { return m.End > cut })
 	}
 	ms = resolveOverlaps(ms)
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Start < ms[j].Start })
-	ms = append(ms, s.coreference(text, toks, spans, ms)...)
+	budget := -1
+	if lim.MaxMentions > 0 {
+		budget = lim.MaxMentions // the cap below keeps the first in text order
+	}
+	coref, cut := s.coreference(text, toks, spans, ms, cut, budget)
+	ms = append(ms, coref...)
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Start < ms[j].Start })
-	return ms
+	if lim.MaxMentions > 0 && len(ms) > lim.MaxMentions {
+		// Mentions do not overlap: those kept end before the first cut off.
+		cut = min(cut, ms[lim.MaxMentions].Start)
+		ms = ms[:lim.MaxMentions]
+	}
+	for len(ms) > 0 && ms[len(ms)-1].End > cut {
+		ms = ms[:len(ms)-1]
+	}
+	return Result{Mentions: ms, Truncated: cut < len(text), ScreenedTo: cut}, nil
+}
+
+// batchTokens is about how many tokens of spans a scan within limits works
+// out the candidates of at a time: few enough that a scan stopped by a limit
+// has not worked through much more text than it screened (some 30 KB of a
+// run of names, 80 KB of news), many enough that the automaton pass, which
+// evicts the name records from the CPU caches, runs seldom: batches of 256
+// spans cost 40% more CPU on 1 MB of news than one batch, these about 7%.
+const batchTokens = 8192
+
+// maxRun is the most tokens of a run of name-like words that candidates()
+// takes as one span, since its work grows with the square of a span's
+// words. A longer run (a pasted list of names, a text in capitals) is cut
+// into windows of maxRun tokens, each overlapping the next by half, so that
+// every stretch of up to maxRun/2+1 tokens lies wholly in one window; the
+// longest listed name in the shared lists is 27 tokens, and news prose
+// never has such runs.
+const maxRun = 64
+
+// windows returns spans with each span longer than n tokens cut into
+// windows of n tokens overlapping by half.
+func windows(spans [][2]int, n int) [][2]int {
+	out := make([][2]int, 0, len(spans))
+	for _, sp := range spans {
+		if sp[1]-sp[0] < n {
+			out = append(out, sp)
+			continue
+		}
+		for a := sp[0]; ; a += n / 2 {
+			b := min(a+n-1, sp[1])
+			out = append(out, [2]int{a, b})
+			if b == sp[1] {
+				break
+			}
+		}
+	}
+	return out
 }
 
 // screen asks the matcher about a span text of a kind once per scan and,
 // through the Scanner's LRU cache, once across scans. The answers are
-// shared: callers copy matches before changing them.
-func (s *Scanner) screen(kind vigil.Kind, q string, local map[string][]vigil.Match) []vigil.Match {
+// shared: callers copy matches before changing them. asked reports whether
+// the matching core was asked.
+func (s *Scanner) screen(kind vigil.Kind, q string, local map[string][]vigil.Match) (got []vigil.Match, asked bool) {
 	key := string(kind) + "\x00" + q
 	if got, ok := local[key]; ok {
-		return got
+		return got, false
 	}
 	if s.screened != nil {
 		if got, ok := s.screened.Get(key); ok {
 			local[key] = got
-			return got
+			return got, false
 		}
 	}
-	got := s.sc.Screen(vigil.Query{Name: q, Kind: kind, Threshold: s.threshold, Limit: maxMatches})
+	got = s.sc.Screen(vigil.Query{Name: q, Kind: kind, Threshold: s.threshold, Limit: maxMatches})
 	local[key] = got
 	if s.screened != nil {
 		s.screened.Add(key, got)
 	}
-	return got
+	return got, true
+}
+
+// known reports whether screen would answer a span text of a kind without
+// asking the matching core.
+func (s *Scanner) known(kind vigil.Kind, q string, local map[string][]vigil.Match) bool {
+	key := string(kind) + "\x00" + q
+	if _, ok := local[key]; ok {
+		return true
+	}
+	return s.screened != nil && s.screened.Contains(key)
 }
 
 // spaced returns q with every run of white space (a line break inside a
@@ -314,7 +458,7 @@ func (s *Scanner) candidates(spans [][2]int, words [][]word, st *scanState) []ca
 		}
 	}
 	var out []candidate
-	memo := map[string][]candidate{} // by the span's words, relative to its first token
+	memo := st.memo
 	var sig []byte
 	for si, nom := range nominated {
 		if len(nom) == 0 {
@@ -488,23 +632,13 @@ func (s *Scanner) alike(w word, nw nameWord, st *scanState) bool {
 	return v
 }
 
-// lowerWords returns which of the single-word candidates' words the text
-// also writes in lower case.
-func lowerWords(toks []Token, cands []candidate) map[string]bool {
+// lowerWords returns the words the text writes in lower case (not
+// name-like), lower-cased.
+func lowerWords(toks []Token) map[string]bool {
 	m := map[string]bool{}
-	for _, c := range cands {
-		if c.first == c.last {
-			m[strings.ToLower(toks[c.first].Text)] = false
-		}
-	}
-	if len(m) == 0 {
-		return m
-	}
 	for _, t := range toks {
 		if !t.Cap {
-			if _, ok := m[strings.ToLower(t.Text)]; ok {
-				m[strings.ToLower(t.Text)] = true
-			}
+			m[strings.ToLower(t.Text)] = true
 		}
 	}
 	return m

@@ -92,6 +92,9 @@ output is the same as with --no-memo, which screens every row in full.`,
 			if err != nil {
 				return fmt.Errorf("%s: %w", in, err)
 			}
+			if c, ok := rd.(io.Closer); ok {
+				defer c.Close() // an XLSX reader's temporary files
+			}
 			stderr := cmd.ErrOrStderr()
 			for _, w := range rd.Warnings() {
 				fmt.Fprintf(stderr, "%s: %s\n", in, w)

@@ -255,6 +255,11 @@ After an import the lists are linked into subjects again (vigil subjects).`,
 					printLinking(cmd.OutOrStdout(), *subjects)
 				}
 			}
+			// The watch is re-screened whatever the linking did: subjects
+			// only group matches, alerts must not wait for them.
+			if err := rescreenAfterImport(cmd.Context(), st, summaryOut(cmd, asJSON), cmd.ErrOrStderr()); err != nil {
+				return err
+			}
 			if lerr != nil {
 				return lerr
 			}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -27,6 +28,7 @@ import (
 	"github.com/vigil-screening/vigil/screen"
 	"github.com/vigil-screening/vigil/sqlite"
 	"github.com/vigil-screening/vigil/text"
+	"github.com/vigil-screening/vigil/watch"
 )
 
 func init() {
@@ -39,7 +41,9 @@ type serveConfig struct {
 	webhookKey                             string
 	refresh                                time.Duration
 	rate                                   float64
-	allowRemote                            bool
+	allowRemote, insecureRemote, noAuth    bool
+	tlsCert, tlsKey, metricsTokenFile      string
+	maxConns, maxInFlight                  int
 	asOfIndexes                            int
 	// noAudit turns the audit log off, to measure what it costs (hidden).
 	noAudit bool
@@ -60,9 +64,12 @@ version. Every --refresh the lists are re-read (or re-downloaded), imported,
 and the index is swapped atomically; a failed or suspicious update keeps the
 last good version and is reported in /v1/lists, /metrics and the log.
 
-The server binds to loopback unless --addr names another address. With any
-API key created (vigil keys create), every route but /healthz and /readyz
-needs one.`,
+The server binds to loopback unless --allow-remote is given; then it also
+needs an active API key, and TLS (--tls-cert, --tls-key) unless
+--insecure-remote says a proxy in front provides it. Once an API key has been
+created (vigil keys create), every route but /healthz, /readyz, /openapi.json
+and the sign-in page needs one, even after every key is revoked; --no-auth
+serves without keys, on loopback only.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd.Context(), c, cmd.ErrOrStderr()) },
 	}
@@ -74,7 +81,14 @@ needs one.`,
 	f.DurationVar(&c.refresh, "refresh", 6*time.Hour, "how often to refresh the lists (0: never)")
 	f.Float64Var(&c.rate, "rate", 1000, "requests per second allowed per API key (negative: unlimited)")
 	f.StringVar(&c.logFormat, "log", "text", "log format: text or json")
-	f.BoolVar(&c.allowRemote, "allow-remote", false, "allow --addr to bind a non-loopback address")
+	f.BoolVar(&c.allowRemote, "allow-remote", false, "allow --addr to bind a non-loopback address (needs an active API key, and TLS or --insecure-remote)")
+	f.BoolVar(&c.insecureRemote, "insecure-remote", false, "with --allow-remote, serve plain HTTP (TLS is done by a proxy in front)")
+	f.BoolVar(&c.noAuth, "no-auth", false, "serve every route without an API key, even when keys exist (loopback only)")
+	f.StringVar(&c.tlsCert, "tls-cert", "", "PEM certificate (chain) file: serve HTTPS")
+	f.StringVar(&c.tlsKey, "tls-key", "", "PEM private key file of --tls-cert")
+	f.StringVar(&c.metricsTokenFile, "metrics-token-file", "", "file holding a bearer token that opens /metrics only (for a Prometheus scraper)")
+	f.IntVar(&c.maxConns, "max-conns", 1024, "most connections held open; at the cap the idlest is closed")
+	f.IntVar(&c.maxInFlight, "max-inflight", 128, "most requests served at once; more get 503 with Retry-After")
 	webhookKeyFlag(cmd, &c.webhookKey)
 	f.IntVar(&c.asOfIndexes, "as-of-indexes", 2, "how many indexes built to screen as of a date (as_of) to keep; each holds its lists in memory")
 	f.BoolVar(&c.noAudit, "no-audit", false, "do not audit screenings: only to measure what the audit log costs")
@@ -91,16 +105,43 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 	if err := checkLoopback(c.addr, c.allowRemote); err != nil {
 		return err
 	}
+	tlsConf, err := loadTLS(c.tlsCert, c.tlsKey)
+	if err != nil {
+		return err
+	}
+	metricsToken, err := readMetricsToken(c.metricsTokenFile)
+	if err != nil {
+		return err
+	}
 	st, err := openStore(c.db)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	keys, err := st.ListKeys(ctx)
+	if err != nil {
+		return err
+	}
+	had, err := st.HadKeys(ctx)
+	if err != nil {
+		return err
+	}
+	if err := checkExposure(c, activeKeys(keys), tlsConf != nil); err != nil {
+		return err
+	}
+	switch {
+	case c.noAuth:
+		log.Warn("--no-auth: every route is served without an API key")
+	case had && activeKeys(keys) == 0:
+		log.Warn("every API key is revoked: requests that need a key are refused until one is created (vigil keys create)")
+	case !had:
+		log.Warn("no API key yet: the service is open to anyone who can reach it on loopback; create one with vigil keys create")
+	}
 
 	if c.archive == "" {
 		c.archive = archiveDir(c.db)
 	}
-	ld := &listLoader{st: st, dir: c.listsDir, archive: c.archive, log: log}
+	ld := &listLoader{st: st, dir: c.listsDir, archive: c.archive, log: log, watch: newServeWatch(st, log)}
 	var srv *vhttp.Server
 	ld.current = func() *vhttp.Snapshot { return srv.Snapshot() }
 	var audit vhttp.Auditor = st
@@ -110,8 +151,14 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 	}
 	srv = vhttp.New(vhttp.Options{
 		Store:          st,
-		Keys:           storeKeys{st},
+		Keys:           st,
+		NoAuth:         c.noAuth,
+		MetricsToken:   metricsToken,
+		TLS:            tlsConf,
+		MaxConns:       c.maxConns,
+		MaxInFlight:    c.maxInFlight,
 		Audit:          audit,
+		Watch:          ld.watch,
 		Reload:         ld.reload,
 		Links:          storeLinks{st},
 		Webhooks:       newWebhookAdmin(st, webhookKeyPath(c.webhookKey, c.db)),
@@ -132,7 +179,11 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", c.addr, err)
 	}
-	log.Info("listening", "addr", "http://"+ln.Addr().String(), "db", c.db)
+	scheme := "http://"
+	if tlsConf != nil {
+		scheme = "https://"
+	}
+	log.Info("listening", "addr", scheme+ln.Addr().String(), "db", c.db)
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -151,6 +202,7 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 		}
 		srv.RunRefresher(ctx, c.refresh)
 	}()
+	go ld.watch.serve(ctx)
 	err = srv.Serve(ctx, ln)
 	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
 		return cause
@@ -176,6 +228,60 @@ func checkLoopback(addr string, allow bool) error {
 	return fmt.Errorf("--addr %s is not a loopback address; add --allow-remote to serve the network (and create API keys first: vigil keys create)", addr)
 }
 
+// checkExposure refuses to serve the network without keys or without TLS:
+// --allow-remote needs an active API key, refuses --no-auth, and needs
+// --tls-cert/--tls-key unless --insecure-remote says a proxy does TLS.
+func checkExposure(c serveConfig, active int, tls bool) error {
+	if !c.allowRemote {
+		return nil
+	}
+	switch {
+	case c.noAuth:
+		return errors.New("--no-auth refuses --allow-remote: a service open to anyone may only listen on loopback")
+	case active == 0:
+		return errors.New("--allow-remote needs an active API key first: vigil keys create --role admin --name NAME")
+	case !tls && !c.insecureRemote:
+		return errors.New("--allow-remote needs TLS: give --tls-cert and --tls-key, or --insecure-remote when a proxy in front does TLS")
+	}
+	return nil
+}
+
+// loadTLS reads the certificate and key files, when given, into a server
+// TLS configuration (TLS 1.2 at least).
+func loadTLS(certFile, keyFile string) (*tls.Config, error) {
+	if certFile == "" && keyFile == "" {
+		return nil, nil
+	}
+	if certFile == "" || keyFile == "" {
+		return nil, errors.New("--tls-cert and --tls-key go together")
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("--tls-cert %s, --tls-key %s: %w", certFile, keyFile, err)
+	}
+	return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}, nil
+}
+
+// readMetricsToken reads the metrics token file, when given: one line of at
+// least 16 characters.
+func readMetricsToken(path string) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("--metrics-token-file: %w", err)
+	}
+	tok := strings.TrimSpace(string(b))
+	switch {
+	case tok == "":
+		return "", fmt.Errorf("--metrics-token-file %s is empty", path)
+	case len(tok) < 16 || strings.ContainsAny(tok, " \t\r\n"):
+		return "", fmt.Errorf("--metrics-token-file %s: the token must be one word of at least 16 characters", path)
+	}
+	return tok, nil
+}
+
 // listLoader imports lists into the store and builds index snapshots.
 type listLoader struct {
 	st      *sqlite.Store
@@ -189,6 +295,8 @@ type listLoader struct {
 	// last is what the last import run learnt: the problems of its files
 	// and the configured lists.
 	last loadState
+	// watch re-screens the watched subjects when the index changes.
+	watch *serveWatch
 }
 
 // loadState is what an import run learnt.
@@ -379,6 +487,11 @@ func (l *listLoader) rebuild(ctx context.Context) (*vhttp.Snapshot, error) {
 		return nil, fmt.Errorf("building the text scanner: %w", err)
 	}
 	l.scanner.Store(&scannerFor{ix: ix, sc: sc})
+	if c, err := watch.NewCorpus(cur, entries, ix); err == nil {
+		l.watch.served(c)
+	} else {
+		l.log.Warn("the watched subjects are re-screened at the next refresh", "err", err)
+	}
 	l.built = key
 	l.log.Info("index built", "entities", len(entries), "took", time.Since(start).Round(time.Millisecond).String())
 	subs := l.subjects(ctx, cur, entries, ix)
@@ -481,18 +594,18 @@ type scannerFor struct {
 
 // scanText serves POST /v1/text with the scanner built with the index the
 // request is served from.
-func (l *listLoader) scanText(ctx context.Context, idx vigil.Screener, s string) ([]vhttp.Mention, error) {
+func (l *listLoader) scanText(ctx context.Context, idx vigil.Screener, s string, lim vhttp.TextLimits) (vhttp.TextScan, error) {
 	p := l.scanner.Load()
 	if p == nil || p.ix != idx {
-		return nil, errors.New("the text scanner is being rebuilt with new lists; try again shortly")
+		return vhttp.TextScan{}, errors.New("the text scanner is being rebuilt with new lists; try again shortly")
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	r, err := p.sc.ScanContext(ctx, s, text.Limits{MaxQueries: lim.MaxQueries, MaxMentions: lim.MaxMentions})
+	if err != nil {
+		return vhttp.TextScan{}, err
 	}
-	ms := p.sc.Scan(s)
-	out := make([]vhttp.Mention, len(ms))
-	for i, m := range ms {
-		out[i] = vhttp.Mention{Start: m.Start, End: m.End, Text: m.Text, Matches: m.Matches}
+	out := vhttp.TextScan{Mentions: make([]vhttp.Mention, len(r.Mentions)), Truncated: r.Truncated, ScreenedTo: r.ScreenedTo}
+	for i, m := range r.Mentions {
+		out.Mentions[i] = vhttp.Mention{Start: m.Start, End: m.End, Text: m.Text, Matches: m.Matches}
 	}
 	return out, nil
 }
@@ -512,26 +625,6 @@ func cmpOr(a, b string) string {
 	return b
 }
 
-// storeKeys adapts the store's API keys to the server.
-type storeKeys struct{ st *sqlite.Store }
-
-func (k storeKeys) HasKeys(ctx context.Context) (bool, error) { return k.st.HasKeys(ctx) }
-
-func (k storeKeys) Lookup(ctx context.Context, secret string) (vhttp.KeyInfo, error) {
-	key, err := k.st.LookupKey(ctx, secret)
-	if errors.Is(err, vigil.ErrNotFound) {
-		return vhttp.KeyInfo{}, vhttp.ErrUnknownKey
-	}
-	if err != nil {
-		return vhttp.KeyInfo{}, err
-	}
-	role, ok := vhttp.ParseRole(key.Role)
-	if !ok {
-		return vhttp.KeyInfo{}, fmt.Errorf("key %s has an unknown role %q", key.ID, key.Role)
-	}
-	return vhttp.KeyInfo{ID: key.ID, Name: key.Name, Role: role}, nil
-}
-
 // parseManifest reads a PAXLST message into travellers, as vigil manifest
 // screens them (screen.TravellerSubject, against today where the manifest
 // states no date of travel), and a not-screened entry for each record it
@@ -549,6 +642,14 @@ func parseManifest(r io.Reader) ([]vhttp.Traveller, error) {
 			label += ", seat " + t.Seat
 		}
 		fields := map[string]string{"role": t.Role, "segment": fmt.Sprint(t.Segment)}
+		if len(t.Flights) > 0 && t.Flights[0] < len(m.Flights) { // for the travellers kept under watch
+			f := m.Flights[t.Flights[0]]
+			fields["flight"] = f.Ident()
+			if len(f.Legs) > 0 {
+				fields["route"] = f.Legs[0].From + "-" + f.Legs[len(f.Legs)-1].To
+				fields["date"], _, _ = strings.Cut(f.Legs[0].Departure, "T")
+			}
+		}
 		if t.Embark != "" {
 			fields["embark"] = t.Embark
 		}

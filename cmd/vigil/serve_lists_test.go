@@ -85,7 +85,7 @@ func TestServeProblemsByListAndPath(t *testing.T) {
 	}
 	defer st.Close()
 	ld := &listLoader{st: st, dir: dir, log: slog.New(slog.DiscardHandler)}
-	srv := vhttp.New(vhttp.Options{Store: st, Reload: ld.reload, Rebuild: ld.rebuild})
+	srv := vhttp.New(vhttp.Options{Store: st, Keys: st, Reload: ld.reload, Rebuild: ld.rebuild})
 	ld.current = srv.Snapshot
 	ctx := context.Background()
 	if err := ld.initial(ctx); err != nil {

@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -27,7 +29,7 @@ func TestServeManifestVerdicts(t *testing.T) {
 		BirthDates: []vigil.Date{{Year: 1957, Month: 3, Day: 11}},
 		Measures:   []vigil.Measure{vigil.MeasureAssetFreeze, vigil.MeasureTravelBan}}
 	ix := match.NewIndex([]match.Entry{{Entity: listed, Version: "un@1"}})
-	srv := vhttp.New(vhttp.Options{ParseManifest: parseManifest, ParseMRZ: parseMRZ, Assess: assess})
+	srv := vhttp.New(vhttp.Options{NoAuth: true, ParseManifest: parseManifest, ParseMRZ: parseMRZ, Assess: assess})
 	srv.Swap(&vhttp.Snapshot{Index: ix, Versions: []vigil.ListVersion{{List: "un", Version: 1}}})
 	h := srv.Handler()
 
@@ -81,6 +83,104 @@ func TestServeManifestVerdicts(t *testing.T) {
 	}
 }
 
+func TestCheckExposure(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		c      serveConfig
+		active int
+		tls    bool
+		want   string // "" for no error
+	}{
+		{"loopback without keys", serveConfig{}, 0, false, ""},
+		{"loopback, --no-auth", serveConfig{noAuth: true}, 2, false, ""},
+		{"remote, --no-auth", serveConfig{allowRemote: true, noAuth: true}, 1, true, "--no-auth refuses --allow-remote"},
+		{"remote without keys", serveConfig{allowRemote: true}, 0, true, "needs an active API key"},
+		{"remote without TLS", serveConfig{allowRemote: true}, 1, false, "needs TLS"},
+		{"remote, TLS by a proxy", serveConfig{allowRemote: true, insecureRemote: true}, 1, false, ""},
+		{"remote with TLS", serveConfig{allowRemote: true}, 1, true, ""},
+	} {
+		err := checkExposure(tc.c, tc.active, tc.tls)
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// TestServeRefuses runs vigil serve with settings that would open the
+// service: each is refused before anything listens, with a clear error.
+func TestServeRefuses(t *testing.T) {
+	dir := t.TempDir()
+	withKey := filepath.Join(dir, "keys.db")
+	if _, _, err := run(t, "keys", "create", "--db", withKey, "--name", "ops", "--role", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(dir, "empty.db")
+	token := filepath.Join(dir, "token")
+	os.WriteFile(token, []byte("\n"), 0o600)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"remote without keys", []string{"--db", empty, "--addr", "0.0.0.0:0", "--allow-remote", "--insecure-remote"}, "needs an active API key"},
+		{"remote without TLS", []string{"--db", withKey, "--addr", "0.0.0.0:0", "--allow-remote"}, "needs TLS"},
+		{"remote, --no-auth", []string{"--db", withKey, "--addr", "0.0.0.0:0", "--allow-remote", "--no-auth", "--insecure-remote"}, "--no-auth refuses --allow-remote"},
+		{"not loopback", []string{"--db", withKey, "--addr", "0.0.0.0:0"}, "not a loopback address"},
+		{"half of TLS", []string{"--db", withKey, "--tls-cert", "cert.pem"}, "go together"},
+		{"bad certificate", []string{"--db", withKey, "--tls-cert", token, "--tls-key", token}, "--tls-cert " + token},
+		{"empty metrics token", []string{"--db", withKey, "--metrics-token-file", token}, "is empty"},
+	} {
+		_, _, err := run(t, append([]string{"serve"}, tc.args...)...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestKeysCommands(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "v.db")
+	if _, _, err := run(t, "keys", "create", "--db", db, "--role", "admin"); err == nil || !strings.Contains(err.Error(), "--name is required") {
+		t.Errorf("create without --name: %v", err)
+	}
+	if _, _, err := run(t, "keys", "create", "--db", db, "--name", "  "); err == nil {
+		t.Error("create with a blank --name succeeded")
+	}
+	out, stderr, err := run(t, "keys", "create", "--db", db, "--by", "grace", "--name", "ops", "--role", "admin")
+	if err != nil || !strings.HasPrefix(out, "vgl_") || !strings.Contains(stderr, "shown only this once") {
+		t.Fatalf("create: %v %q %q", err, out, stderr)
+	}
+	id := strings.Fields(strings.TrimPrefix(stderr, "Created key "))[0]
+	for _, tc := range []struct {
+		args []string
+		want string
+		err  bool
+	}{
+		{[]string{"revoke", "--by", "heidi", id}, "Revoked key " + id, false},
+		{[]string{"revoke", id}, "is already revoked", false},
+		{[]string{"revoke", "key_nope"}, `no API key has the id "key_nope"`, true},
+		{[]string{"list"}, "Every key is revoked", false},
+	} {
+		out, _, err := run(t, append([]string{"keys", "--db", db}, tc.args...)...)
+		got := out
+		if err != nil {
+			got = err.Error()
+		}
+		if (err != nil) != tc.err || !strings.Contains(got, tc.want) {
+			t.Errorf("keys %v: %v %q, want %q", tc.args, err, out, tc.want)
+		}
+	}
+	// The creation and the revocation are audited as who ran them; the
+	// refused creations and revocations are not.
+	var audited []string
+	for _, r := range records(t, db) {
+		audited = append(audited, r.Who+" "+r.Action+" "+string(r.Query))
+	}
+	want := []string{`cli:grace key.create {"name":"ops","role":"admin"}`, `cli:heidi key.revoke {"id":"` + id + `"}`}
+	if strings.Join(audited, "\n") != strings.Join(want, "\n") {
+		t.Errorf("audit records:\n%s\nwant:\n%s", strings.Join(audited, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 // TestServeRefersWhatCLIRefers: the server's manifest and MRZ endpoints
 // give each traveller and holder the verdict and reasons vigil manifest
 // and vigil mrz give: a record not read, a traveller read in part, an
@@ -93,13 +193,16 @@ func TestServeRefersWhatCLIRefers(t *testing.T) {
 		Documents:  []vigil.Document{{Type: vigil.DocPassport, Number: "008827"}},
 		Measures:   []vigil.Measure{vigil.MeasureAssetFreeze, vigil.MeasureTravelBan}}
 	ix := match.NewIndex([]match.Entry{{Entity: listed, Version: "un@1"}})
-	srv := vhttp.New(vhttp.Options{ParseManifest: parseManifest, ParseMRZ: parseMRZ, Assess: assess})
+	srv := vhttp.New(vhttp.Options{NoAuth: true, ParseManifest: parseManifest, ParseMRZ: parseMRZ, Assess: assess})
 	srv.Swap(&vhttp.Snapshot{Index: ix, Versions: []vigil.ListVersion{{List: "un", Version: 1}}})
 	h := srv.Handler()
-	post := func(path, ct, body string) []byte {
+	post := func(path, ct, body string, hdr ...string) []byte {
 		t.Helper()
 		req := httptest.NewRequest("POST", path, strings.NewReader(body))
 		req.Header.Set("Content-Type", ct)
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK {
@@ -141,9 +244,18 @@ func TestServeRefersWhatCLIRefers(t *testing.T) {
 			}
 		}
 	}
-	// The console's manifest page says so too.
+	// The console's manifest page says so too (its form carries the CSRF
+	// token of the page that shows it, tied to the browser's cookie).
 	raw, _ := os.ReadFile("../../paxlst/testdata/broken_traveller.edi")
-	page := string(post("/manifest", "application/x-www-form-urlencoded", url.Values{"manifest": {string(raw)}}.Encode()))
+	form := httptest.NewRecorder()
+	h.ServeHTTP(form, httptest.NewRequest("GET", "/manifest", nil))
+	tok := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(form.Body.String())
+	cookies := form.Result().Cookies()
+	if tok == nil || len(cookies) == 0 {
+		t.Fatalf("the manifest form has no CSRF token: %v %s", cookies, form.Body)
+	}
+	page := string(post("/manifest", "application/x-www-form-urlencoded", url.Values{"manifest": {string(raw)}, "csrf": {tok[1]}}.Encode(),
+		"Cookie", cookies[0].Name+"="+cookies[0].Value))
 	for _, want := range []string{`Recommendation for the manifest: <strong class="verdict refer">refer</strong>`,
 		"1 record of this manifest could not be read", "record at segment 15 (NAD), not read",
 		`segment 21 DTM: date of birth &#34;71AB01&#34; cannot be read; screened without it`} {

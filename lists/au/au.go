@@ -73,42 +73,29 @@ func Sniff(head []byte) bool {
 	return first >= 12 && first <= 13 && (second == -1 || (second >= 10 && second <= 13))
 }
 
-// Read decodes a DFAT Consolidated List XLSX (first sheet).
+// Read decodes a DFAT Consolidated List XLSX (first sheet). The workbook is
+// read into memory and verified whole first (lists.OpenXLSX).
 func Read(r io.Reader, emit lists.Emit) (meta *lists.Meta, err error) {
 	meta = &lists.Meta{List: vigil.ListAU, Source: vigil.SourceAU, Format: Format}
-	defer func() {
-		if p := recover(); p != nil {
-			err = lists.Errorf(0, "xlsx", "corrupt workbook: %v", p)
-		}
-	}()
-	f, err := excelize.OpenReader(r)
+	s, err := lists.OpenXLSX(r)
 	if err != nil {
-		return meta, lists.Errorf(0, "xlsx", "%v", err)
+		return meta, err
 	}
-	defer f.Close()
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		return meta, lists.Errorf(0, "xlsx", "workbook has no sheet")
-	}
-	rows, err := f.Rows(sheets[0])
-	if err != nil {
-		return meta, lists.Errorf(0, sheets[0], "%v", err)
-	}
-	defer rows.Close()
+	defer s.Close()
 	m := NewMapper(meta)
 	n := 0
-	for rows.Next() {
+	for s.Next() {
 		n++
-		cols, err := rows.Columns(excelize.Options{RawCellValue: true})
+		cols, err := s.Row(true)
 		if err != nil {
-			return meta, lists.Errorf(n, fmt.Sprintf("%s row %d", sheets[0], n), "%v", err)
+			return meta, lists.Errorf(n, fmt.Sprintf("%s row %d", s.Name, n), "%v", err)
 		}
 		if err := m.Row(cols, n); err != nil {
 			return meta, err
 		}
 	}
-	if err := rows.Error(); err != nil {
-		return meta, lists.Errorf(n, sheets[0], "%v", err)
+	if err := s.Err(); err != nil {
+		return meta, lists.Errorf(n, s.Name, "%v", err)
 	}
 	return meta, m.Finish(emit)
 }
@@ -121,6 +108,7 @@ type Mapper struct {
 	ents   map[string]*listing
 	order  []string
 	latest time.Time
+	tally  lists.Tally // bounds what the listings hold
 }
 
 type listing struct {
@@ -185,6 +173,9 @@ func (m *Mapper) Row(row []string, line int) error {
 	ref := strings.TrimLeft(g[1], "0")
 	if ref == "" {
 		ref = "0"
+	}
+	if err := m.tally.Add(ref, row); err != nil {
+		return lists.Errorf(line, "Reference "+refCell, "%v", err)
 	}
 	name := lists.CleanSpace(m.get(row, cName))
 	if name == "" {

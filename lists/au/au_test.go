@@ -3,6 +3,7 @@ package au
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -209,11 +210,69 @@ func FuzzRow(f *testing.F) {
 	})
 }
 
-// FuzzRead fuzzes Read on raw bytes (seeded with a small workbook).
+// sheetRows returns the fixture rows as cell text.
+func sheetRows(rows [][]any) [][]string {
+	out := [][]string{header}
+	for _, r := range rows {
+		var cells []string
+		for _, v := range r {
+			if v == nil {
+				cells = append(cells, "")
+				continue
+			}
+			cells = append(cells, fmt.Sprint(v))
+		}
+		out = append(out, cells)
+	}
+	return out
+}
+
+// FuzzRead fuzzes Read on raw bytes, seeded with a small workbook: most
+// mutations exercise the archive checks (see FuzzSheet for the sheet layer).
 func FuzzRead(f *testing.F) {
-	f.Add(writeXLSX(f, header, fixtureRows[:2]))
+	f.Add(listtest.Workbook(listtest.SheetXML(sheetRows(fixtureRows[:2])), nil))
 	f.Add([]byte("PK\x03\x04garbage"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = Read(bytes.NewReader(b), func(*vigil.Entity) error { return nil })
 	})
+}
+
+// FuzzSheet fuzzes the data rows of a worksheet (its XML after the header
+// row) and the shared-string table, in a workbook that is otherwise sound,
+// so that mutations reach excelize's row reader and the DFAT mapping.
+func FuzzSheet(f *testing.F) {
+	head := listtest.SheetXML([][]string{header})
+	head = head[:bytes.LastIndex(head, []byte("</sheetData>"))]
+	// Small seeds: every new input is minimised, at a full read per try.
+	f.Add([]byte(`<row r="2"><c r="A2"><v>1</v></c><c r="B2" t="inlineStr"><is><t>Ivan TESTOV</t></is></c><c r="C2" t="inlineStr"><is><t>Individual</t></is></c>`+
+		`<c r="D2" t="inlineStr"><is><t>Primary Name</t></is></c><c r="E2"><v>19274</v></c></row><row r="3"><c r="A3" t="inlineStr"><is><t>1a</t></is></c>`+
+		`<c r="B3" t="inlineStr"><is><t>Vanya</t></is></c><c r="D3" t="inlineStr"><is><t>aka</t></is></c></row>`), []byte(nil))
+	f.Add([]byte(`<row r="2"><c r="A2"><v>7</v></c><c r="B2" t="s"><v>0</v></c><c r="E2"><v>19274</v></c></row>`), []byte(`<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>Abu TEST</t></si></sst>`))
+	f.Fuzz(func(t *testing.T, rows, sst []byte) {
+		sheet := append(append(bytes.Clone(head), rows...), "</sheetData></worksheet>"...)
+		_, _ = Read(bytes.NewReader(listtest.Workbook(sheet, sst)), func(e *vigil.Entity) error {
+			if e.Ref == "" || len(e.Names) == 0 || e.Names[0].Quality != vigil.QualityPrimary {
+				t.Fatalf("bad entity %+v", e)
+			}
+			return nil
+		})
+	})
+}
+
+// TestListingBounded: rows merged into one listing are counted as they
+// come: endless rows of one reference are refused at lists.MaxMergedBytes.
+func TestListingBounded(t *testing.T) {
+	m := NewMapper(&lists.Meta{})
+	if err := m.Row(header, 1); err != nil {
+		t.Fatal(err)
+	}
+	info := strings.Repeat("Additional information. ", 2500)
+	var err error
+	n := 0
+	for ; err == nil && n < 1000; n++ {
+		err = m.Row([]string{fmt.Sprintf("7%c%d", 'a'+n%26, n), fmt.Sprint("Alias ", n), "Individual", "aka", "", "", "", "", info}, n+2)
+	}
+	if err == nil || !strings.Contains(err.Error(), "the rows of 7 hold more than 16777216 bytes") || n > 300 {
+		t.Fatalf("after %d rows: %v", n, err)
+	}
 }

@@ -193,7 +193,7 @@ func Paths(paths ...string) ([]*Dataset, error) {
 		}
 		fm := detect(head)
 		if fm == nil {
-			if explicit[f] {
+			if explicit[f] || looksLikeList(f, head) {
 				errs = append(errs, fileErr(f, "", fmt.Errorf("%s: %w", f, ErrUnknownFormat)))
 			}
 			continue
@@ -238,6 +238,22 @@ func File(path string) (*Dataset, error) {
 		return nil, fmt.Errorf("%s: %w", path, ErrUnknownFormat)
 	}
 	return readOne(path, fm)
+}
+
+// looksLikeList reports whether a file found in a folder is of a kind lists
+// come in — an archive (zip, gzip), or named .xml, .xlsx, .csv, .zip or
+// .gz — so that a damaged list whose head no reader recognises is reported
+// rather than skipped in silence. Other files (notes, READMEs) in a folder
+// are skipped.
+func looksLikeList(path string, head []byte) bool {
+	if bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte{0x1f, 0x8b}) {
+		return true
+	}
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".xml", ".xlsx", ".csv", ".zip", ".gz":
+		return true
+	}
+	return false
 }
 
 func detect(head []byte) *format {
@@ -341,8 +357,20 @@ func (s *csvSet) read() (*Dataset, error) {
 	return finish(meta, names, hex.EncodeToString(h.Sum(nil)), ents)
 }
 
+// collect gathers a reader's entities within the limits that keep a damaged
+// or hostile file from exhausting memory (or every later index build): each
+// entity is checked (lists.CheckEntity), and all of them must fit
+// lists.MaxDatasetBytes. The reader stops at the first refusal.
 func collect(ents *[]vigil.Entity) lists.Emit {
+	var total int64
 	return func(e *vigil.Entity) error {
+		n, err := lists.CheckEntity(e)
+		if err != nil {
+			return err
+		}
+		if total += n; total > lists.MaxDatasetBytes {
+			return fmt.Errorf("after %d entities the list holds ~%d bytes, more than the %d one list may hold: refused", len(*ents), total, lists.MaxDatasetBytes)
+		}
 		*ents = append(*ents, *e)
 		return nil
 	}
@@ -355,6 +383,12 @@ func finish(meta *lists.Meta, files []string, hash string, ents []vigil.Entity) 
 		return nil, &lists.ParseError{File: files[0], Err: errors.New("the file holds no entities")}
 	}
 	ents = mergeDuplicates(meta, ents)
+	for i := range ents {
+		// Merged records must fit one entity too.
+		if _, err := lists.CheckEntity(&ents[i]); err != nil {
+			return nil, &lists.ParseError{File: files[0], Err: err}
+		}
+	}
 	for i := range ents {
 		for j := range ents[i].Names {
 			n := &ents[i].Names[j]

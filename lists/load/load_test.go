@@ -293,3 +293,70 @@ func BenchmarkImportAll(b *testing.B) {
 		b.ReportMetric(float64(n), "entities")
 	}
 }
+
+// TestOFACSetWithoutAliases: a folder holding sdn.csv without alt.csv (or
+// add.csv) is read with warnings on the dataset that say what is lost, so
+// that importing it over a complete set is not silent.
+func TestOFACSetWithoutAliases(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"sdn.csv", "sdn_comments.csv"} {
+		b, err := os.ReadFile(filepath.Join("../ofac/testdata/csv", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dss, err := Paths(dir)
+	if err != nil || len(dss) != 1 {
+		t.Fatalf("Paths = %d datasets, %v", len(dss), err)
+	}
+	ws := strings.Join(dss[0].Meta.Warnings(), "\n")
+	for _, w := range []string{"alt.csv is missing: aliases are not imported", "add.csv is missing: addresses are not imported"} {
+		if !strings.Contains(ws, w) {
+			t.Errorf("warnings %q lack %q", dss[0].Meta.Warnings(), w)
+		}
+	}
+	if strings.Contains(ws, "sdn_comments.csv is missing") {
+		t.Errorf("warnings %q: sdn_comments.csv is there", dss[0].Meta.Warnings())
+	}
+}
+
+// TestRealOFACSetWithoutAliases: the real 2024-05-03 snapshot is sdn.csv
+// alone.
+func TestRealOFACSetWithoutAliases(t *testing.T) {
+	dss, err := Paths(shared.Lists(t, "ofac/sdn_2024-05-03"))
+	if err != nil || len(dss) != 1 {
+		t.Fatalf("Paths = %d datasets, %v", len(dss), err)
+	}
+	if ws := strings.Join(dss[0].Meta.Warnings(), "\n"); !strings.Contains(ws, "alt.csv is missing: aliases are not imported") {
+		t.Errorf("warnings = %q", dss[0].Meta.Warnings())
+	}
+}
+
+// TestDamagedListInFolderIsReported: in a folder, a file of a kind lists
+// come in (an archive, .xml/.xlsx/.csv) that no reader recognises — a
+// damaged workbook whose head is lost — is reported, not skipped in
+// silence; notes beside the lists are skipped.
+func TestDamagedListInFolderIsReported(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("downloaded on Monday\n"), 0o644)
+	b, err := os.ReadFile("../un/testdata/sample.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "un.xml"), b, 0o644)
+	damaged := append(make([]byte, 64), []byte("PK\x03\x04 the rest of a workbook")...)
+	os.WriteFile(filepath.Join(dir, "ConList.xlsx"), damaged, 0o644)
+	ds, err := Paths(dir)
+	if len(ds) != 1 || ds[0].Meta.List != "un" {
+		t.Errorf("Paths(dir) read %d datasets, want the UN file", len(ds))
+	}
+	if err == nil || !strings.Contains(err.Error(), "ConList.xlsx") || !errors.Is(err, ErrUnknownFormat) {
+		t.Errorf("the damaged workbook is not reported: %v", err)
+	}
+	if err != nil && strings.Contains(err.Error(), "notes.txt") {
+		t.Errorf("notes beside the lists are reported: %v", err)
+	}
+}

@@ -23,9 +23,9 @@ const nullMarker = "-0-"
 // sub is the Ctrl-Z byte that ends OFAC's legacy files.
 const sub = 0x1A
 
-// maxFileSize bounds each file read into memory (legacy CSV files are a few
-// MB; Enhanced XML zips expand to some tens of MB).
-const maxFileSize = 1 << 30
+// maxFileSize bounds each legacy CSV file, read into memory. The largest,
+// sdn.csv, is ~5 MB; alt.csv and add.csv ~2 MB.
+const maxFileSize = 64 << 20
 
 // CSVSet is one legacy CSV publication: the primary file and its companions
 // (nil when absent).
@@ -105,7 +105,9 @@ func readFirstRecord(b []byte) ([]string, error) {
 // "Linked To:" relations are resolved to an entity id when the linked name is
 // exactly the SDN_Name of one entry of the same primary file (a first pass over
 // the primary collects the names, so the primary is held in memory, bounded by
-// 1 GiB). A set without its primary file is refused.
+// maxFileSize). A set without its primary file is refused; a set without
+// alt.csv, add.csv or sdn_comments.csv is read with a warning (Meta.Warnings)
+// naming what is lost.
 func ReadCSV(set CSVSet, emit lists.Emit) (*lists.Meta, error) {
 	meta := &lists.Meta{List: vigil.ListOFACSDN, Source: vigil.SourceOFAC, Format: "ofac_csv"}
 	names := csvNames{primary: "sdn.csv", add: "add.csv", alt: "alt.csv", comments: "sdn_comments.csv"}
@@ -116,6 +118,18 @@ func ReadCSV(set CSVSet, emit lists.Emit) (*lists.Meta, error) {
 	if set.Primary == nil {
 		return nil, &lists.ParseError{File: names.primary, Err: fmt.Errorf(
 			"%s is missing: an OFAC CSV set cannot be read from its companion files alone (add, alt, comments hold no names or types)", names.primary)}
+	}
+	// A set without its companions reads, but loses what they hold: say so
+	// on the dataset, so that importing it over a complete set is not
+	// silent.
+	if set.Alt == nil {
+		meta.Warnf("%s is missing: aliases are not imported, so every entry is known by its primary name only (import %s with its %s)", names.alt, names.primary, names.alt)
+	}
+	if set.Add == nil {
+		meta.Warnf("%s is missing: addresses are not imported (import %s with its %s)", names.add, names.primary, names.add)
+	}
+	if set.Comments == nil {
+		meta.Warnf("%s is missing: remarks that continue there are cut short (import %s with its %s)", names.comments, names.primary, names.comments)
 	}
 	c := &csvSet{meta: meta, names: names,
 		addrs: map[string][]vigil.Address{}, alts: map[string][]vigil.Name{}, comments: map[string]string{}}
@@ -162,6 +176,7 @@ type csvSet struct {
 	alts     map[string][]vigil.Name
 	comments map[string]string
 	byName   map[string]string // SDN_Name -> ent_num; "" when several share it
+	tally    lists.Tally       // bounds what the companions hold
 }
 
 func (c *csvSet) readCompanions(set CSVSet) error {
@@ -180,6 +195,9 @@ func (c *csvSet) readCompanions(set CSVSet) error {
 		ent, err := entNum(line, c.names.add, rec[0])
 		if err != nil {
 			return err
+		}
+		if err := c.tally.Add(ent, rec); err != nil {
+			return lists.Errorf(line, c.names.add, "%v", err)
 		}
 		a := vigil.Address{Street: rec[2], City: rec[3], Country: lists.Country(rec[4])}
 		if a.Country == "" && rec[4] != "" {
@@ -201,6 +219,9 @@ func (c *csvSet) readCompanions(set CSVSet) error {
 		ent, err := entNum(line, c.names.alt, rec[0])
 		if err != nil {
 			return err
+		}
+		if err := c.tally.Add(ent, rec); err != nil {
+			return lists.Errorf(line, c.names.alt, "%v", err)
 		}
 		if rec[3] == "" {
 			return lists.Errorf(line, c.names.alt+" alt_name", "entry %s: empty alias name", ent)
@@ -228,6 +249,9 @@ func (c *csvSet) readCompanions(set CSVSet) error {
 		ent, err := entNum(line, c.names.comments, rec[0])
 		if err != nil {
 			return err
+		}
+		if err := c.tally.Add(ent, rec); err != nil {
+			return lists.Errorf(line, c.names.comments, "%v", err)
 		}
 		c.comments[ent] += rec[1]
 		return nil
@@ -397,10 +421,12 @@ func entNum(line int, file, s string) (string, error) {
 // and cleaning each field: trimmed, the null marker as "", Windows-1252 text
 // decoded where it is not valid UTF-8.
 func eachRow(data []byte, file string, cols int, fn func(line int, rec []string) error) error {
-	r := csv.NewReader(bytes.NewReader(data))
+	in := lists.NewInput(bytes.NewReader(data), lists.CSVRow)
+	r := csv.NewReader(in)
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = true
 	for {
+		in.Mark()
 		rec, err := r.Read()
 		if err == io.EOF {
 			return nil
@@ -410,7 +436,8 @@ func eachRow(data []byte, file string, cols int, fn func(line int, rec []string)
 			if errors.As(err, &pe) {
 				return &lists.ParseError{File: file, Line: pe.StartLine, Element: fmt.Sprintf("column %d", pe.Column), Err: pe.Err}
 			}
-			return &lists.ParseError{File: file, Err: err}
+			line, _ := r.FieldPos(0) // of the last record read
+			return &lists.ParseError{File: file, Line: line, Element: "after this row", Err: err}
 		}
 		line, _ := r.FieldPos(0)
 		if len(rec) != cols {

@@ -2,6 +2,7 @@ package ofac
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -271,5 +272,52 @@ func TestSniffCSV(t *testing.T) {
 		if got, ok := SniffCSV([]byte(bad)); ok {
 			t.Errorf("SniffCSV(%q) = %q, want no match", bad, got)
 		}
+	}
+}
+
+// TestReadCSVMissingCompanions: a set without alt.csv, add.csv or
+// sdn_comments.csv reads, with a warning naming what is lost; the complete
+// set has none of these warnings.
+func TestReadCSVMissingCompanions(t *testing.T) {
+	d := filepath.Join("testdata", "csv")
+	full := fixtureSet(t)
+	tests := []struct {
+		name string
+		set  CSVSet
+		want []string
+	}{
+		{"complete", full, nil},
+		{"no alt", CSVSet{Primary: openT(t, filepath.Join(d, "sdn.csv")), Add: openT(t, filepath.Join(d, "add.csv")),
+			Comments: openT(t, filepath.Join(d, "sdn_comments.csv"))}, []string{"alt.csv is missing: aliases are not imported"}},
+		{"sdn.csv alone", CSVSet{Primary: openT(t, filepath.Join(d, "sdn.csv"))},
+			[]string{"alt.csv is missing: aliases are not imported", "add.csv is missing: addresses are not imported", "sdn_comments.csv is missing"}},
+	}
+	for _, tc := range tests {
+		meta, _, _ := collect(t, func(emit lists.Emit) (*lists.Meta, error) { return ReadCSV(tc.set, emit) })
+		ws := strings.Join(meta.Warnings(), "\n")
+		for _, w := range tc.want {
+			if !strings.Contains(ws, w) {
+				t.Errorf("%s: warnings %q lack %q", tc.name, meta.Warnings(), w)
+			}
+		}
+		if tc.want == nil && strings.Contains(ws, "is missing") {
+			t.Errorf("%s: warnings %q", tc.name, meta.Warnings())
+		}
+	}
+}
+
+// TestReadCSVCompanionsBounded: alt.csv rows for one entry are counted as
+// they are read: endless aliases of one ent_num are refused at
+// lists.MaxMergedBytes.
+func TestReadCSVCompanionsBounded(t *testing.T) {
+	var alt strings.Builder
+	long := strings.Repeat("ALIAS ", 10000)
+	for i := range 300 {
+		fmt.Fprintf(&alt, "306,%d,\"aka\",\"%s %d\",-0- \r\n", i, long, i)
+	}
+	d := filepath.Join("testdata", "csv")
+	_, err := ReadCSV(CSVSet{Primary: openT(t, filepath.Join(d, "sdn.csv")), Alt: strings.NewReader(alt.String())}, func(*vigil.Entity) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "alt.csv") || !strings.Contains(err.Error(), "the rows of 306 hold more than 16777216 bytes") {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/lists"
+	"github.com/vigil-screening/vigil/unpack"
 )
 
 // SniffEnhanced reports whether head looks like OFAC's Enhanced XML
@@ -66,7 +67,8 @@ func zipHead(head []byte) []byte {
 }
 
 // ReadEnhanced reads OFAC's Enhanced XML, plain or as a zip holding one XML
-// file (read into memory, at most 1 GiB compressed and 1 GiB expanded). The
+// file (read into memory and verified whole first, within
+// lists.ArchiveLimits). The
 // reference values and feature types of the header resolve every refId;
 // entities are decoded one at a time.
 //
@@ -92,15 +94,18 @@ func ReadEnhanced(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 	return readEnhancedXML(br, emit)
 }
 
-// openZipXML opens the XML entry of a zip.
+// openZipXML opens the XML entry of a zip, after unpack.Zip has checked the
+// whole archive (every member's CRC-32 and size, within
+// lists.ArchiveLimits): a damaged or bomb zip is refused before any entity is
+// read.
 func openZipXML(r io.Reader) (io.Reader, string, error) {
-	data, err := readLimited(r, "zip")
+	data, err := unpack.ReadAll(r, lists.ArchiveLimits.MaxArchive)
 	if err != nil {
-		return nil, "", err
+		return nil, "", lists.ArchiveError(err, "zip")
 	}
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	zr, err := unpack.Zip(data, lists.ArchiveLimits)
 	if err != nil {
-		return nil, "", &lists.ParseError{Element: "zip", Err: fmt.Errorf("broken zip: %w", err)}
+		return nil, "", lists.ArchiveError(err, "zip")
 	}
 	var xmls []*zip.File
 	for _, f := range zr.File {
@@ -113,25 +118,9 @@ func openZipXML(r io.Reader) (io.Reader, string, error) {
 	}
 	rc, err := xmls[0].Open()
 	if err != nil {
-		return nil, "", &lists.ParseError{Element: xmls[0].Name, Err: err}
+		return nil, "", &lists.ParseError{Element: "zip member " + xmls[0].Name, Err: err}
 	}
-	return &limitedReader{r: rc, n: maxFileSize, name: xmls[0].Name}, xmls[0].Name, nil
-}
-
-// limitedReader fails, rather than stopping quietly, past n bytes.
-type limitedReader struct {
-	r    io.Reader
-	n    int64
-	name string
-}
-
-func (l *limitedReader) Read(p []byte) (int, error) {
-	n, err := l.r.Read(p)
-	l.n -= int64(n)
-	if l.n < 0 {
-		return n, fmt.Errorf("%s expands to more than %d bytes", l.name, maxFileSize)
-	}
-	return n, err
+	return rc, xmls[0].Name, nil
 }
 
 // Enhanced XML elements.
@@ -248,7 +237,8 @@ type enReader struct {
 func readEnhancedXML(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 	meta := &lists.Meta{List: vigil.ListOFACSDN, Source: vigil.SourceOFAC, Format: "ofac_enhanced_xml"}
 	er := &enReader{meta: meta, refs: map[string]enRefValue{}, features: map[string]string{}}
-	d := xml.NewDecoder(r)
+	in := lists.NewInput(r, lists.XMLRecord)
+	d := xml.NewDecoder(in)
 	var (
 		depth   int
 		closed  bool
@@ -256,6 +246,7 @@ func readEnhancedXML(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 		seen    = map[string]bool{}
 	)
 	for {
+		in.Mark()
 		tok, err := d.Token()
 		if err == io.EOF {
 			break

@@ -114,7 +114,7 @@ func TestReadEnhancedZip(t *testing.T) {
 
 	// A broken zip, a zip without XML, a truncated XML inside a zip.
 	_, err = ReadEnhanced(bytes.NewReader(z[:len(z)-30]), func(*vigil.Entity) error { return nil })
-	if err == nil || !strings.Contains(err.Error(), "broken zip") {
+	if err == nil || !strings.Contains(err.Error(), "not a readable zip archive") {
 		t.Errorf("cut zip err = %v", err)
 	}
 	_, err = ReadEnhanced(bytes.NewReader(zipOf(t, map[string][]byte{"readme.txt": []byte("hi")})), func(*vigil.Entity) error { return nil })

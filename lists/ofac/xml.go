@@ -115,7 +115,8 @@ type xmlAny struct{ XMLName xml.Name }
 // disagrees is logged with Warnf.
 func ReadXML(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 	meta := &lists.Meta{List: vigil.ListOFACSDN, Source: vigil.SourceOFAC, Format: "ofac_xml"}
-	d := xml.NewDecoder(r)
+	in := lists.NewInput(r, lists.XMLRecord)
+	d := xml.NewDecoder(in)
 	var (
 		depth, entries, nonSDN int
 		closed, decided        bool
@@ -139,6 +140,7 @@ func ReadXML(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 		return nil
 	}
 	for {
+		in.Mark()
 		tok, err := d.Token()
 		if err == io.EOF {
 			break

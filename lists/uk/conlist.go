@@ -72,6 +72,7 @@ type conList struct {
 	col    map[string]int
 	groups map[string]*group
 	order  []string
+	tally  lists.Tally // bounds what the groups hold
 }
 
 // group is one Group ID's entity being merged, with what is needed to merge
@@ -145,6 +146,9 @@ func (c *conList) add(row []string, line int) error {
 	id := c.get(row, cGroupID)
 	if id == "" {
 		return lists.Errorf(line, "Group ID", "row has no Group ID")
+	}
+	if err := c.tally.Add(id, row); err != nil {
+		return lists.Errorf(line, "Group ID="+id, "%v", err)
 	}
 	parts := [6]string{}
 	for i := range 5 {

@@ -46,14 +46,17 @@ func ReadConListCSV(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 		// Windows-1252 cannot hold: such files are UTF-8.
 		src = br
 	}
-	cr := csv.NewReader(src)
+	in := lists.NewInput(src, lists.CSVRow)
+	cr := csv.NewReader(in)
 	cr.FieldsPerRecord = -1
 	// Real files have bare quotes inside unquoted fields (`KGB ""Alpha""
 	// unit`, 2014). A broken quote then swallows the following rows, which
 	// the per-row field count check below reports.
 	cr.LazyQuotes = true
 	feed := &conFeed{meta: meta}
+	line := 0
 	for {
+		in.Mark()
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
@@ -64,9 +67,9 @@ func ReadConListCSV(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 			if errors.As(err, &pe) {
 				return meta, lists.Errorf(pe.Line, "row", "%v", pe.Err)
 			}
-			return meta, lists.Errorf(0, "row", "%v", err)
+			return meta, lists.Errorf(line, "after this row", "%v", err)
 		}
-		line, _ := cr.FieldPos(0)
+		line, _ = cr.FieldPos(0)
 		if feed.c != nil && len(rec) != feed.width && !(len(rec) == 1 && rec[0] == "") {
 			return meta, lists.Errorf(line, "row", "has %d fields, the header has %d (broken quote?)", len(rec), feed.width)
 		}

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/xuri/excelize/v2"
-
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/lists"
 )
@@ -22,46 +20,32 @@ func SniffConListXLSX(head []byte) bool {
 	return first >= 1 && first <= 3 && second >= 25
 }
 
-// ReadConListXLSX decodes an OFSI ConList XLSX (first sheet), row by row with
-// excelize's streaming row iterator, with the same row mapping as the CSV.
-// excelize needs the whole zip, so r is read into memory first.
+// ReadConListXLSX decodes an OFSI ConList XLSX (first sheet), row by row,
+// with the same row mapping as the CSV. The workbook is read into memory and
+// verified whole first (lists.OpenXLSX): a damaged or oversized archive is
+// refused before any row is read.
 func ReadConListXLSX(r io.Reader, emit lists.Emit) (meta *lists.Meta, err error) {
 	meta = &lists.Meta{List: vigil.ListUK, Source: vigil.SourceUK, Format: FormatConListXLSX}
-	defer func() {
-		// excelize can panic on some corrupt inputs; report them as errors.
-		if p := recover(); p != nil {
-			err = lists.Errorf(0, "xlsx", "corrupt workbook: %v", p)
-		}
-	}()
-	f, err := excelize.OpenReader(r)
+	s, err := lists.OpenXLSX(r)
 	if err != nil {
-		return meta, lists.Errorf(0, "xlsx", "%v", err)
+		return meta, err
 	}
-	defer f.Close()
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		return meta, lists.Errorf(0, "xlsx", "workbook has no sheet")
-	}
-	rows, err := f.Rows(sheets[0])
-	if err != nil {
-		return meta, lists.Errorf(0, sheets[0], "%v", err)
-	}
-	defer rows.Close()
+	defer s.Close()
 	feed := &conFeed{meta: meta}
 	n := 0
-	for rows.Next() {
+	for s.Next() {
 		n++
 		// Raw values: ConList cells are text, and formatting costs time.
-		cols, err := rows.Columns(excelize.Options{RawCellValue: true})
+		cols, err := s.Row(true)
 		if err != nil {
-			return meta, lists.Errorf(n, fmt.Sprintf("%s row %d", sheets[0], n), "%v", err)
+			return meta, lists.Errorf(n, fmt.Sprintf("%s row %d", s.Name, n), "%v", err)
 		}
 		if err := feed.row(cols, n); err != nil {
 			return meta, err
 		}
 	}
-	if err := rows.Error(); err != nil {
-		return meta, lists.Errorf(n, sheets[0], "%v", err)
+	if err := s.Err(); err != nil {
+		return meta, lists.Errorf(n, s.Name, "%v", err)
 	}
 	return meta, feed.finish(emit)
 }

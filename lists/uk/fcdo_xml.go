@@ -96,11 +96,13 @@ func init() {
 // be told from content and stays false.
 func ReadFCDOXML(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 	meta := &lists.Meta{List: vigil.ListUKFCDO, Source: vigil.SourceUK, Format: FormatFCDOXML}
-	d := xml.NewDecoder(r)
+	in := lists.NewInput(r, lists.XMLRecord)
+	d := xml.NewDecoder(in)
 	depth := 0
 	sawRoot := false
 	for {
 		line, _ := d.InputPos()
+		in.Mark()
 		tok, err := d.Token()
 		if err == io.EOF {
 			break

@@ -3,6 +3,7 @@ package uk
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"slices"
@@ -432,12 +433,39 @@ func FuzzReadFCDOXML(f *testing.F) {
 	fuzzRead(f, ReadFCDOXML, "fcdo.xml", "fcdo_truncated.xml", "fcdo_noid.xml")
 }
 
-// FuzzReadConListXLSX fuzzes the XLSX path on raw bytes.
+// checkEntity is what every fuzz target asks of an emitted entity.
+func checkEntity(t *testing.T, e *vigil.Entity) {
+	if e.Ref == "" || len(e.Names) == 0 || e.Names[0].Quality != vigil.QualityPrimary {
+		t.Fatalf("bad entity %+v", e)
+	}
+}
+
+// FuzzReadConListXLSX fuzzes the XLSX path on raw bytes, seeded with a
+// small workbook (the fixture's first rows): most mutations exercise the
+// archive checks (see FuzzConListSheet for the sheet layer).
 func FuzzReadConListXLSX(f *testing.F) {
-	f.Add(conListXLSX(f, csvRows(f, "conlist_2022.csv")))
+	f.Add(listtest.Workbook(listtest.SheetXML(csvRows(f, "conlist_2022.csv")[:3]), nil))
 	f.Add([]byte("PK\x03\x04junk"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_, _ = ReadConListXLSX(bytes.NewReader(b), func(*vigil.Entity) error { return nil })
+		_, _ = ReadConListXLSX(bytes.NewReader(b), func(e *vigil.Entity) error { checkEntity(t, e); return nil })
+	})
+}
+
+// FuzzConListSheet fuzzes the data rows of a worksheet (its XML after the
+// banner and header rows) and the shared-string table, in a workbook that is
+// otherwise sound, so that mutations reach excelize's row reader and the
+// ConList mapping rather than failing the archive's checksums.
+func FuzzConListSheet(f *testing.F) {
+	rows := csvRows(f, "conlist_2022.csv")
+	head := listtest.SheetXML(rows[:2])
+	head = head[:bytes.LastIndex(head, []byte("</sheetData>"))]
+	// Small seeds: every new input is minimised, at a full read per try.
+	f.Add([]byte(`<row r="3"><c r="A3" t="inlineStr"><is><t>TESTOVA</t></is></c><c r="K3" t="inlineStr"><is><t>21/05/1970</t></is></c>`+
+		`<c r="AC3" t="inlineStr"><is><t>Individual</t></is></c><c r="AD3" t="inlineStr"><is><t>Primary name</t></is></c><c r="AJ3"><v>950</v></c></row>`), []byte(nil))
+	f.Add([]byte(`<row r="3"><c r="A3" t="s"><v>0</v></c><c r="AJ3"><v>7</v></c></row>`), []byte(`<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>TESTOV</t></si></sst>`))
+	f.Fuzz(func(t *testing.T, rows, sst []byte) {
+		sheet := append(append(bytes.Clone(head), rows...), "</sheetData></worksheet>"...)
+		_, _ = ReadConListXLSX(bytes.NewReader(listtest.Workbook(sheet, sst)), func(e *vigil.Entity) error { checkEntity(t, e); return nil })
 	})
 }
 
@@ -470,4 +498,28 @@ func FuzzConListRows(f *testing.F) {
 			t.Fatalf("row accepted, %d entities", n)
 		}
 	})
+}
+
+// TestConListGroupBounded: rows merged into one group are counted as they
+// come, so endless rows of one Group ID are refused at lists.MaxMergedBytes
+// rather than held until the end of the file.
+func TestConListGroupBounded(t *testing.T) {
+	rows := csvRows(t, "conlist_2022.csv")
+	feed := &conFeed{meta: &lists.Meta{}}
+	for i, r := range rows[:2] {
+		if err := feed.row(r, i+1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	row := make([]string, 36)
+	row[0], row[27], row[29], row[35] = "TESTOV", strings.Repeat("Other information. ", 3000), "AKA", "950"
+	var err error
+	n := 0
+	for ; err == nil && n < 1000; n++ {
+		row[1] = fmt.Sprint("Alias", n)
+		err = feed.row(row, n+3)
+	}
+	if err == nil || !strings.Contains(err.Error(), "Group ID=950") || !strings.Contains(err.Error(), "more than 16777216 bytes") || n > 300 {
+		t.Fatalf("after %d rows: %v", n, err)
+	}
 }

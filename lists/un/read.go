@@ -38,7 +38,8 @@ func Sniff(head []byte) bool {
 // reference number or name, is a *lists.ParseError.
 func Read(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 	meta := &lists.Meta{List: vigil.ListUN, Source: vigil.SourceUN, Format: Format}
-	dec := xml.NewDecoder(r)
+	in := lists.NewInput(r, lists.XMLRecord)
+	dec := xml.NewDecoder(in)
 	var (
 		sawRoot, closedRoot bool
 		container           string // INDIVIDUALS or ENTITIES while inside one
@@ -46,6 +47,7 @@ func Read(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 	)
 	for {
 		line, _ := dec.InputPos()
+		in.Mark()
 		tok, err := dec.Token()
 		if err == io.EOF {
 			break

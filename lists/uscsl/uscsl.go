@@ -43,6 +43,7 @@ import (
 
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/lists"
+	"github.com/vigil-screening/vigil/unpack"
 )
 
 // Format is the Meta.Format of the CSL CSV.
@@ -88,9 +89,11 @@ func Read(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 	meta := &lists.Meta{List: vigil.ListUSCSL, Source: vigil.SourceUSCSL, Format: Format}
 	br := bufio.NewReaderSize(r, 64<<10)
 	if magic, _ := br.Peek(2); bytes.Equal(magic, gzipMagic) {
-		zr, err := gzip.NewReader(br)
+		// unpack bounds the stream and reports a CRC-32 mismatch at its
+		// end, which the CSV reader returns: nothing is kept on error.
+		zr, err := unpack.Gzip(br, lists.ArchiveLimits)
 		if err != nil {
-			return meta, lists.Errorf(0, "gzip", "%v", err)
+			return meta, lists.ArchiveError(err, "gzip")
 		}
 		defer zr.Close()
 		br = bufio.NewReaderSize(zr, 64<<10)
@@ -98,7 +101,8 @@ func Read(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 	if b, _ := br.Peek(3); bytes.Equal(b, bom) {
 		br.Discard(3)
 	}
-	cr := csv.NewReader(br)
+	in := lists.NewInput(br, lists.CSVRow)
+	cr := csv.NewReader(in)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	header, err := cr.Read()
@@ -123,16 +127,19 @@ func Read(r io.Reader, emit lists.Emit) (*lists.Meta, error) {
 			return meta, lists.Errorf(1, "header", "missing required column %q", req)
 		}
 	}
+	line := 1
 	for {
+		in.Mark()
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			// FieldPos panics after a failed Read: the line comes from the error.
-			return meta, csvError(err, 0)
+			// FieldPos panics after a failed Read: the line comes from the
+			// error, or is the last good row's.
+			return meta, csvError(err, line)
 		}
-		line, _ := cr.FieldPos(0)
+		line, _ = cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
@@ -160,6 +167,10 @@ func csvError(err error, line int) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		return lists.Errorf(pe.Line, "row", "%v", pe.Err)
+	}
+	var ue *unpack.Error
+	if errors.As(err, &ue) {
+		return lists.ArchiveError(err, "gzip")
 	}
 	return lists.Errorf(line, "row", "%v", err)
 }

@@ -1,0 +1,546 @@
+// Package watch keeps watch over subjects: customers, counterparties,
+// employees or travellers, kept in sets. It screens a subject when it is
+// imported or changed, re-screens the watched population whenever the
+// current list versions change, and carries the alerts found through
+// decisions, four-eyes approvals, suppressions that reopen when the data
+// they rest on changes, and closures.
+//
+// Screening goes through the batch pipeline (screen.BatchEach, with the
+// match.Memo): subjects are read in blocks, screened side by side by name,
+// and each block's outcome is stored in one transaction together with the
+// run's progress, so that a re-screen killed half-way resumes where it
+// stopped and ends with the alerts an uninterrupted run gives.
+//
+// A re-screen after a list change is a delta when it can be exact: only the
+// subjects whose screening could meet a listing that was added, changed or
+// removed are screened again (see reach), which gives what screening
+// every subject gives as long as the matcher weighs name parts as before
+// (see stats). When the names of the lists changed, the weights moved and
+// the re-screen is full.
+package watch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/batch"
+	"github.com/vigil-screening/vigil/match"
+	"github.com/vigil-screening/vigil/screen"
+)
+
+// Engine keeps watch over the subjects of a store.
+type Engine struct {
+	Store vigil.WatchStore
+	Lists vigil.Store
+	// Audit, when set, records imports, re-screens, decisions and
+	// approvals.
+	Audit func(ctx context.Context, r AuditRecord) error
+	// Workers screen in parallel; <= 0 means GOMAXPROCS.
+	Workers int
+	// DeltaLimit is the share of the subjects above which a delta
+	// re-screen screens every subject instead (in row order, which costs
+	// less than reading most of them by row); <= 0 means 0.5.
+	DeltaLimit float64
+	// Window is the batch pipeline's window (screen.BatchOptions): each
+	// block of Window/2 subjects is stored in one transaction; <= 0
+	// means the pipeline's default.
+	Window int
+	// Progress, when set, is called as a run or an import goes: subjects
+	// screened so far of total (total is 0 when unknown).
+	Progress func(done, total int64)
+	// Now returns the time (time.Now when nil).
+	Now func() time.Time
+	// blockHook, when set by tests, runs after each block is stored.
+	blockHook func(run *vigil.WatchRun)
+
+	// busy serialises runs, imports and subject writes (a channel, so
+	// that a request can stop waiting when its context ends).
+	busyOnce sync.Once
+	busy     chan struct{}
+	// status is what a run or import is doing, for metrics.
+	statusMu sync.Mutex
+	status   Status
+}
+
+// AuditRecord is what the engine asks to be audited.
+type AuditRecord struct {
+	Action string
+	By     string
+	Query  any
+	Result any
+}
+
+// Status is what the engine is doing.
+type Status struct {
+	Running bool   `json:"running"`
+	Mode    string `json:"mode,omitempty"`
+	Done    int64  `json:"done"`
+	Total   int64  `json:"total"`
+	Runs    int64  `json:"runs"` // runs finished since start
+}
+
+// lock waits for the engine to be free, or for ctx to end.
+func (e *Engine) lock(ctx context.Context) error {
+	e.busyOnce.Do(func() { e.busy = make(chan struct{}, 1) })
+	select {
+	case e.busy <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("waiting for a re-screen or import to finish: %w", ctx.Err())
+	}
+}
+
+func (e *Engine) unlock() { <-e.busy }
+
+// Status returns what the engine is doing.
+func (e *Engine) Status() Status {
+	e.statusMu.Lock()
+	defer e.statusMu.Unlock()
+	return e.status
+}
+
+func (e *Engine) setStatus(fn func(s *Status)) {
+	e.statusMu.Lock()
+	fn(&e.status)
+	s := e.status
+	e.statusMu.Unlock()
+	if e.Progress != nil && s.Running {
+		e.Progress(s.Done, s.Total)
+	}
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (e *Engine) audit(ctx context.Context, r AuditRecord) error {
+	if e.Audit == nil {
+		return nil
+	}
+	if err := e.Audit(ctx, r); err != nil {
+		return fmt.Errorf("audit %s: %w", r.Action, err)
+	}
+	return nil
+}
+
+// SyncOptions adjust a re-screen.
+type SyncOptions struct {
+	// Full re-screens every subject even when a delta would do.
+	Full bool
+	// Threshold, when > 0, is the score alerts start at from now on (a
+	// change re-screens in full); otherwise the last run's, or the
+	// matcher's default.
+	Threshold float64
+	// Reason is recorded with the run.
+	Reason string
+	By     string
+}
+
+// Sync re-screens the watched subjects if the corpus is not what they were
+// last screened against (other list versions, names, matcher or
+// threshold), resuming a run that did not finish. It returns the run, or
+// nil when nothing needed doing.
+func (e *Engine) Sync(ctx context.Context, c *Corpus, opt SyncOptions) (*vigil.WatchRun, error) {
+	if err := e.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer e.unlock()
+	return e.sync(ctx, c, opt)
+}
+
+// threshold returns the threshold in force: the last finished run's, or
+// the matcher's default.
+func (e *Engine) threshold(ctx context.Context) (float64, error) {
+	fin, err := e.Store.LastFinishedRun(ctx)
+	switch {
+	case errors.Is(err, vigil.ErrNotFound):
+		return match.DefaultThreshold, nil
+	case err != nil:
+		return 0, err
+	}
+	return fin.Threshold, nil
+}
+
+func (e *Engine) sync(ctx context.Context, c *Corpus, opt SyncOptions) (*vigil.WatchRun, error) {
+	to := c.versions()
+	fin, err := e.Store.LastFinishedRun(ctx)
+	haveFin := err == nil
+	if err != nil && !errors.Is(err, vigil.ErrNotFound) {
+		return nil, err
+	}
+	thr := opt.Threshold
+	if thr <= 0 {
+		thr = match.DefaultThreshold
+		if haveFin {
+			thr = fin.Threshold
+		}
+	}
+	same := func(r *vigil.WatchRun) bool {
+		return maps.Equal(r.To, to) && r.Stats == c.Stats && r.Matcher == MatcherVersion && r.Threshold == thr
+	}
+	last, err := e.Store.LastRun(ctx)
+	if err != nil && !errors.Is(err, vigil.ErrNotFound) {
+		return nil, err
+	}
+	abandoned := false
+	if err == nil && last.Finished.IsZero() {
+		if same(&last) && (!opt.Full || last.Mode == "full") {
+			return &last, e.run(ctx, c, &last, opt.By)
+		}
+		// The lists moved on while a run was unfinished: its subjects
+		// are screened against two corpora. Only a full run is sure.
+		abandoned = true
+	}
+	if haveFin && same(&fin) && !opt.Full {
+		return nil, nil
+	}
+	run := &vigil.WatchRun{Mode: "delta", To: to, Stats: c.Stats, Matcher: MatcherVersion, Threshold: thr, Started: e.now(), Reason: opt.Reason}
+	if haveFin {
+		run.From = fin.To
+	}
+	why := ""
+	switch {
+	case opt.Full:
+		why = "asked for a full re-screen"
+	case !haveFin:
+		why = "first screening"
+	case abandoned:
+		why = "an unfinished run was overtaken by newer lists"
+	case fin.Matcher != MatcherVersion:
+		why = fmt.Sprintf("matcher %s → %s", fin.Matcher, MatcherVersion)
+	case fin.Threshold != thr:
+		why = fmt.Sprintf("threshold %.3f → %.3f", fin.Threshold, thr)
+	case fin.Stats != c.Stats:
+		why = "the lists' names changed, so the matcher's part weights moved"
+	}
+	if why != "" {
+		run.Mode = "full"
+		if run.Reason == "" {
+			run.Reason = why
+		} else {
+			run.Reason += " (" + why + ")"
+		}
+	}
+	if run.Reason == "" {
+		run.Reason = "list versions changed"
+	}
+	if err := e.Store.Update(ctx, func(tx vigil.WatchTx) error { return tx.StartRun(run) }); err != nil {
+		return nil, err
+	}
+	return run, e.run(ctx, c, run, opt.By)
+}
+
+// RescreenSet screens every subject of one set again against the corpus
+// (after bringing the whole watch up to it) and returns what it did, as a
+// run that is not stored: a set's re-screen changes nothing the next run
+// depends on, and running it again is its own resumption.
+func (e *Engine) RescreenSet(ctx context.Context, c *Corpus, set string, by string) (*vigil.WatchRun, error) {
+	if err := CheckSet(set); err != nil {
+		return nil, err
+	}
+	if err := e.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer e.unlock()
+	if _, err := e.sync(ctx, c, SyncOptions{By: by, Reason: "before re-screening set " + set}); err != nil {
+		return nil, err
+	}
+	thr, err := e.threshold(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := e.Store.SubjectRows(ctx, set)
+	if err != nil {
+		return nil, err
+	}
+	run := &vigil.WatchRun{Mode: "set", Reason: "re-screen of set " + set, To: c.versions(), Stats: c.Stats, Matcher: MatcherVersion,
+		Threshold: thr, Started: e.now(), Total: len(rows)}
+	if rows == nil {
+		rows = []int64{}
+	}
+	if err := e.screenRows(ctx, c, run, rows, func(vigil.WatchTx, *vigil.WatchRun) error { return nil }); err != nil {
+		return nil, err
+	}
+	run.Finished = e.now()
+	return run, e.audit(ctx, AuditRecord{Action: "watch.rescreen", By: by, Query: map[string]any{"set": set, "mode": "set"},
+		Result: map[string]any{"subjects": run.Done, "opened": run.Opened, "reopened": run.Reopened, "closed": run.Closed}})
+}
+
+// run screens the run's subjects from its cursor on and finishes it.
+func (e *Engine) run(ctx context.Context, c *Corpus, run *vigil.WatchRun, by string) error {
+	start := time.Now()
+	var rows []int64 // a delta's subjects; nil for a full run
+	if run.Mode == "delta" {
+		all, err := e.Store.CountSubjects(ctx, "")
+		if err != nil {
+			return err
+		}
+		limit := e.DeltaLimit
+		if limit <= 0 {
+			limit = 0.5
+		}
+		most := int(limit * float64(all))
+		if run.Cursor > 0 {
+			most = all // a delta under way stays one
+		}
+		rows, err = e.deltaRows(ctx, run, most)
+		if errors.Is(err, errTooMany) {
+			// Screening most subjects by row costs more than screening
+			// them all in order; the outcome is the same.
+			run.Reason += fmt.Sprintf(" (the changes touch more than %d of %d subjects: all are screened)", most, all)
+			run.Mode, rows = "full", nil
+			if err := e.Store.Update(ctx, func(tx vigil.WatchTx) error { return tx.SaveRun(run) }); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return fmt.Errorf("re-screen %d: %w", run.ID, err)
+		} else {
+			run.Total = len(rows)
+			i, _ := slices.BinarySearch(rows, run.Cursor+1)
+			rows = rows[i:]
+		}
+	}
+	if run.Mode == "full" {
+		n, err := e.Store.CountSubjects(ctx, "")
+		if err != nil {
+			return err
+		}
+		run.Total = run.Done + n
+		if run.Cursor > 0 {
+			// Subjects screened already are counted in Done.
+			run.Total = run.Done + countAfter(ctx, e.Store, run.Cursor)
+		}
+	}
+	if err := e.screenRows(ctx, c, run, rows, func(tx vigil.WatchTx, r *vigil.WatchRun) error { return tx.SaveRun(r) }); err != nil {
+		return err
+	}
+	var recert int
+	err := e.Store.Update(ctx, func(tx vigil.WatchTx) error {
+		n, err := e.recertifyAll(tx)
+		if err != nil {
+			return err
+		}
+		recert = n
+		run.Reopened += n
+		run.Finished = e.now()
+		return tx.SaveRun(run)
+	})
+	if err != nil {
+		return err
+	}
+	e.setStatus(func(s *Status) { s.Runs++ })
+	return e.audit(ctx, AuditRecord{Action: "watch.rescreen", By: by,
+		Query: map[string]any{"run": run.ID, "mode": run.Mode, "reason": run.Reason, "from": run.From, "to": run.To, "threshold": run.Threshold, "matcher": run.Matcher},
+		Result: map[string]any{"subjects": run.Done, "opened": run.Opened, "reopened": run.Reopened, "closed": run.Closed,
+			"recertified": recert, "seconds": time.Since(start).Seconds()}})
+}
+
+// screenRows screens the subjects of rows (every subject after the run's
+// cursor when rows is nil), storing each block's outcome and, through
+// save, the run's progress in one transaction.
+func (e *Engine) screenRows(ctx context.Context, c *Corpus, run *vigil.WatchRun, rows []int64, save func(vigil.WatchTx, *vigil.WatchRun) error) error {
+	e.setStatus(func(s *Status) {
+		*s = Status{Running: true, Mode: run.Mode, Done: int64(run.Done), Total: int64(run.Total), Runs: s.Runs}
+	})
+	defer e.setStatus(func(s *Status) { s.Running = false })
+	src := &subjectSource{ctx: ctx, st: e.Store, rows: rows, after: run.Cursor, full: rows == nil, subs: map[int]*vigil.StoredSubject{}}
+	var mu sync.Mutex // guards run against Progress readers
+	_, err := screen.BatchEach(ctx, c.Index, src, screen.BatchOptions{Threshold: run.Threshold, Workers: e.Workers, Window: e.Window}, func(block []screen.BatchRow) error {
+		err := e.Store.Update(ctx, func(tx vigil.WatchTx) error {
+			ap := e.newApplier(tx, c)
+			subs := make([]*vigil.StoredSubject, len(block))
+			for i, r := range block {
+				subs[i] = src.take(r.Record.Row)
+			}
+			if err := ap.applyBlock(subs, block); err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			next := *run
+			next.Cursor = subs[len(subs)-1].Row
+			next.Done += len(block)
+			next.Opened += ap.opened
+			next.Reopened += ap.reopened
+			next.Closed += ap.closed
+			if err := save(tx, &next); err != nil {
+				return err
+			}
+			*run = next
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		e.setStatus(func(s *Status) { s.Done = int64(run.Done) })
+		if e.blockHook != nil {
+			e.blockHook(run)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("re-screen %d: %w", run.ID, err)
+	}
+	if err := src.err; err != nil {
+		return fmt.Errorf("re-screen %d: reading subjects: %w", run.ID, err)
+	}
+	return nil
+}
+
+func countAfter(ctx context.Context, st vigil.WatchStore, after int64) int {
+	n := 0
+	_ = st.EachSubjectName(ctx, func(row int64, _ string, _ vigil.Kind, _ string) error {
+		if row > after {
+			n++
+		}
+		return nil
+	})
+	return n
+}
+
+// deltaRows returns the rows a delta run screens: the subjects whose
+// screening could meet a listing added, changed or removed between the
+// run's versions (its old and new content both), and the subjects with
+// alerts on such a listing.
+func (e *Engine) deltaRows(ctx context.Context, run *vigil.WatchRun, most int) ([]int64, error) {
+	var ents []*vigil.Entity
+	var ids []string
+	lists := slices.Sorted(maps.Keys(run.To))
+	for l := range run.From {
+		if _, ok := run.To[l]; !ok {
+			lists = append(lists, l)
+		}
+	}
+	for _, l := range lists {
+		from, to := run.From[l], run.To[l]
+		if from == to {
+			continue
+		}
+		d, err := e.Lists.Diff(ctx, l, from, to)
+		if err != nil {
+			return nil, err
+		}
+		var oldIDs, newIDs []string
+		oldIDs = append(oldIDs, d.Removed...)
+		newIDs = append(newIDs, d.Added...)
+		for _, ch := range d.Changed {
+			oldIDs = append(oldIDs, ch.ID)
+			newIDs = append(newIDs, ch.ID)
+		}
+		ids = append(append(ids, oldIDs...), newIDs...)
+		for _, side := range []struct {
+			v   int
+			ids []string
+		}{{from, oldIDs}, {to, newIDs}} {
+			if side.v == 0 || len(side.ids) == 0 {
+				continue
+			}
+			es, err := e.Lists.Entities(ctx, l, side.v)
+			if err != nil {
+				return nil, err
+			}
+			want := make(map[string]bool, len(side.ids))
+			for _, id := range side.ids {
+				want[id] = true
+			}
+			for i := range es {
+				if want[es[i].ID] {
+					ents = append(ents, &es[i])
+				}
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return []int64{}, nil
+	}
+	rows, err := newReach(ents).touched(ctx, e.Store, most)
+	if err != nil {
+		return nil, err
+	}
+	err = e.Store.Update(ctx, func(tx vigil.WatchTx) error {
+		as, err := tx.AlertsOfEntities(ids)
+		for _, a := range as {
+			if a.Row != 0 {
+				rows = append(rows, a.Row)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(rows)
+	return slices.Compact(rows), nil
+}
+
+// subjectSource reads stored subjects for the batch pipeline: every
+// subject after a row (a full run), or those of rows (a delta). It keeps
+// each subject read until the block holding it is stored (take).
+type subjectSource struct {
+	ctx   context.Context
+	st    vigil.WatchStore
+	rows  []int64
+	after int64
+	full  bool
+	buf   []vigil.StoredSubject
+	err   error
+	mu    sync.Mutex
+	subs  map[int]*vigil.StoredSubject
+}
+
+const sourcePage = 4096
+
+// Next returns the next subject as a record whose Row is its store row.
+func (s *subjectSource) Next() (batch.Record, error) {
+	if len(s.buf) == 0 {
+		var err error
+		switch {
+		case s.full:
+			s.buf, err = s.st.SubjectsAfter(s.ctx, s.after, sourcePage)
+		case len(s.rows) > 0:
+			n := min(sourcePage, len(s.rows))
+			s.buf, err = s.st.SubjectsByRow(s.ctx, s.rows[:n])
+			s.rows = s.rows[n:]
+			for len(s.buf) == 0 && err == nil && len(s.rows) > 0 { // all removed meanwhile
+				n = min(sourcePage, len(s.rows))
+				s.buf, err = s.st.SubjectsByRow(s.ctx, s.rows[:n])
+				s.rows = s.rows[n:]
+			}
+		}
+		if err != nil {
+			s.err = err
+			return batch.Record{}, err
+		}
+		if len(s.buf) == 0 {
+			return batch.Record{}, io.EOF
+		}
+	}
+	sub := s.buf[0]
+	s.buf = s.buf[1:]
+	s.after = sub.Row
+	s.mu.Lock()
+	s.subs[int(sub.Row)] = &sub
+	s.mu.Unlock()
+	return batch.Record{Row: int(sub.Row), ID: sub.ID, Query: watchQuery(&sub.Subject)}, nil
+}
+
+func (s *subjectSource) take(row int) *vigil.StoredSubject {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sub := s.subs[row]
+	delete(s.subs, row)
+	return sub
+}
+
+func (s *subjectSource) Format() string     { return "store" }
+func (s *subjectSource) Warnings() []string { return nil }
