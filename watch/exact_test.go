@@ -15,6 +15,7 @@ import (
 	"github.com/vigil-screening/vigil/batch"
 	"github.com/vigil-screening/vigil/internal/shared"
 	"github.com/vigil-screening/vigil/lists/load"
+	"github.com/vigil-screening/vigil/weights"
 )
 
 // realList reads one shared list snapshot (a file or an OFAC CSV folder),
@@ -129,8 +130,10 @@ func TestDeltaIsFull(t *testing.T) {
 
 	// Two stores follow the same history: d re-screens as the engine
 	// chooses, f always in full.
-	// The real versions drift from the first epoch's weights (TestDrift):
-	// here the epoch stays, so that every change is a delta.
+	// The real versions drift from the first epoch's weights by more than
+	// weights.MaxDrift (logged below), which would begin a new epoch and a
+	// full re-screen (TestDriftRescreensInFull): here the epoch stays, so
+	// that every change is a delta.
 	d, f := newEnv(t), newEnv(t)
 	d.wopt.MaxDrift, f.wopt.MaxDrift = -1, -1
 	for _, v := range []*env{d, f} {
@@ -171,6 +174,9 @@ func TestDeltaIsFull(t *testing.T) {
 		if rd.Mode != wantMode {
 			t.Errorf("%s: the engine re-screened by %s (%s), want %s", step, rd.Mode, rd.Reason, wantMode)
 		}
+		c := d.corpus()
+		drift, part := weights.Table(c.Epoch).Drift(c.Index.RarityTable())
+		t.Logf("%s: %s re-screen of %d subjects, %d opened, %d closed; the weights drifted by %.3f (%q) from the epoch", step, rd.Mode, rd.Done, rd.Opened, rd.Closed, drift, part)
 		got, want := outcome(d.alerts()), outcome(f.alerts())
 		if !slices.Equal(got, want) {
 			t.Errorf("%s: %s re-screen differs from a full one:\n%s", step, rd.Mode, diffLines(got, want))
