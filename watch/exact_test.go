@@ -176,7 +176,7 @@ func TestDeltaIsFull(t *testing.T) {
 		}
 		c := d.corpus()
 		drift, part := weights.Table(c.Epoch).Drift(c.Index.RarityTable())
-		t.Logf("%s: %s re-screen of %d subjects, %d opened, %d closed; the weights drifted by %.3f (%q) from the epoch", step, rd.Mode, rd.Done, rd.Opened, rd.Closed, drift, part)
+		t.Logf("%s: the weights drifted by %.3f (%q) from the epoch", step, drift, part)
 		got, want := outcome(d.alerts()), outcome(f.alerts())
 		if !slices.Equal(got, want) {
 			t.Errorf("%s: %s re-screen differs from a full one:\n%s", step, rd.Mode, diffLines(got, want))
