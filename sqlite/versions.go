@@ -965,10 +965,7 @@ func nonNil(s []string) []string {
 }
 
 // Entry is one current entity with the list version it comes from.
-type Entry struct {
-	Entity  vigil.Entity
-	Version vigil.ListVersion
-}
+type Entry = vigil.Entry
 
 // CurrentEntities loads every entity of every list's current version, for
 // building the match index. Entries are grouped by list (in list order) and
