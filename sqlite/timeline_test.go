@@ -12,6 +12,7 @@ import (
 	"time"
 
 	vigil "github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/internal/codec"
 )
 
 // day returns midnight UTC of 2024-01-d.
@@ -88,7 +89,7 @@ func TestMigrateFromSchema1(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := synth("t", 1)
-	js, h, err := canonical(&e)
+	js, h, err := codec.Canonical(&e)
 	if err != nil {
 		t.Fatal(err)
 	}
