@@ -57,7 +57,6 @@ func mustJSON(v any) string {
 	return string(b)
 }
 
-
 // args numbers query parameters: each call of add returns the next
 // placeholder ($1, $2, …) for its value.
 type args []any
