@@ -23,6 +23,7 @@ func openTest(tb testing.TB) (*Store, string) {
 
 // TestConformance runs the stores' conformance suite on PostgreSQL.
 func TestConformance(t *testing.T) {
+	pgtest.Server(t)
 	storetest.Run(t, func(tb testing.TB) *storetest.DB {
 		s, dsn := openTest(tb)
 		return &storetest.DB{
