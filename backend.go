@@ -59,3 +59,31 @@ type Coordinator interface {
 	// that cannot announce changes returns when ctx ends: its users poll.
 	Listen(ctx context.Context, fn func(topic string)) error
 }
+
+// CopyTables are the tables vigil store copy moves from one store to
+// another, in an order in which every row's references are copied before
+// it. Every store keeps them under these names, with the same columns.
+var CopyTables = []string{
+	"versions", "blobs", "spans", "members",
+	"audit", "audit_head",
+	"api_keys", "auth_state", "sessions",
+	"events",
+	"subjects", "alerts", "decisions", "alert_history", "watch_sets", "watch_runs",
+	"webhooks", "webhook_events", "webhook_secrets", "webhook_cursor", "webhook_deliveries", "webhook_attempts",
+}
+
+// TableFunc receives one table of a store: its name, its columns and its
+// rows, read one at a time by next until it returns io.EOF.
+type TableFunc func(table string, cols []string, next func() ([]any, error)) error
+
+// TableCopier is a store that can be copied into another, row for row.
+type TableCopier interface {
+	// DumpTables reads every table of CopyTables, in that order and in one
+	// snapshot, and passes each to fn.
+	DumpTables(ctx context.Context, fn TableFunc) error
+	// LoadTables fills an empty store, in one transaction: feed is called
+	// with a TableFunc that writes each table passed to it (replacing the
+	// rows a new store starts with, such as the audit chain's head). An
+	// error from feed, or a store that is not empty, writes nothing.
+	LoadTables(ctx context.Context, feed func(load TableFunc) error) error
+}

@@ -15,25 +15,15 @@ import (
 
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/lists/load"
-	"github.com/vigil-screening/vigil/sqlite"
 )
 
 func init() {
 	subcommands = append(subcommands, listsCmd)
 }
 
-// openStore opens the SQLite store at path.
-func openStore(path string) (*sqlite.Store, error) {
-	st, err := sqlite.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("opening store %s: %w", path, err)
-	}
-	return st, nil
-}
-
 // withStore makes a command's RunE that opens the store at *db (read
 // when the command runs, after flags), runs fn with it and closes it.
-func withStore(db *string, fn func(cmd *cobra.Command, args []string, st *sqlite.Store) error) func(*cobra.Command, []string) error {
+func withStore(db *string, fn func(cmd *cobra.Command, args []string, st vigil.Backend) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		st, err := openStore(*db)
 		if err != nil {
@@ -58,7 +48,7 @@ func listsCmd() *cobra.Command {
 		Use:   "lists",
 		Short: "Show the lists held: current version, dates, counts",
 		Args:  cobra.NoArgs,
-		RunE: withStore(&db, func(cmd *cobra.Command, _ []string, st *sqlite.Store) error {
+		RunE: withStore(&db, func(cmd *cobra.Command, _ []string, st vigil.Backend) error {
 			cur, err := st.Current(cmd.Context())
 			if err != nil {
 				return err
@@ -70,7 +60,7 @@ func listsCmd() *cobra.Command {
 				return writeJSON(cmd.OutOrStdout(), map[string]any{"lists": cur})
 			}
 			if len(cur) == 0 {
-				fmt.Fprintf(cmd.OutOrStdout(), "No lists in %s. Import some: vigil lists import --db %s PATH...\n", db, db)
+				fmt.Fprintf(cmd.OutOrStdout(), "No lists in %s. Import some: vigil lists import --db %s PATH...\n", storeName(db), storeName(db))
 				return nil
 			}
 			out := cmd.OutOrStdout()
@@ -196,7 +186,7 @@ A file whose content was withdrawn (vigil lists rollback) is skipped unless
 --force. A version that loses more than 20% of the list's persons,
 organisations, vessels or aircraft is refused unless --force.`,
 		Args: cobra.MinimumNArgs(1),
-		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
+		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st vigil.Backend) error {
 			ctx, err := actorContext(cmd.Context(), by)
 			if err != nil {
 				return err
@@ -400,7 +390,7 @@ func versionsCmd() *cobra.Command {
 		Use:   "versions LIST",
 		Short: "Show every version of a list",
 		Args:  cobra.ExactArgs(1),
-		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
+		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st vigil.Backend) error {
 			list, err := resolveList(cmd.Context(), st, args[0])
 			if err != nil {
 				return err

@@ -25,7 +25,6 @@ import (
 	"github.com/vigil-screening/vigil/mrz"
 	"github.com/vigil-screening/vigil/paxlst"
 	"github.com/vigil-screening/vigil/screen"
-	"github.com/vigil-screening/vigil/sqlite"
 	"github.com/vigil-screening/vigil/text"
 	"github.com/vigil-screening/vigil/watch"
 )
@@ -181,7 +180,7 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 	if tlsConf != nil {
 		scheme = "https://"
 	}
-	log.Info("listening", "addr", scheme+ln.Addr().String(), "db", c.db)
+	log.Info("listening", "addr", scheme+ln.Addr().String(), "db", storeName(c.db))
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -282,7 +281,7 @@ func readMetricsToken(path string) (string, error) {
 
 // listLoader imports lists into the store and builds index snapshots.
 type listLoader struct {
-	st      *sqlite.Store
+	st      vigil.Backend
 	dir     string // --lists folder; "" downloads
 	archive string
 	log     *slog.Logger
