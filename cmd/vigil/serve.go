@@ -216,6 +216,16 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 	return err
 }
 
+// defaultReplica names this process among the replicas sharing a store:
+// the host name and the process id.
+func defaultReplica() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "vigil"
+	}
+	return fmt.Sprintf("%s/%d", host, os.Getpid())
+}
+
 // checkLoopback refuses a non-loopback listen address unless allowed.
 func checkLoopback(addr string, allow bool) error {
 	host, _, err := net.SplitHostPort(addr)

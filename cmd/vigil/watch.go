@@ -69,7 +69,7 @@ func auditWho(by string) string {
 func newEngine(st vigil.Backend, w io.Writer) *watch.Engine {
 	e := &watch.Engine{Store: st, Lists: st, Audit: func(ctx context.Context, r watch.AuditRecord) error {
 		return vigil.Audit(ctx, st, auditWho(r.By), r.Action, r.Query, r.Result)
-	}}
+	}, Owner: "cli:" + defaultReplica()}
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		var bar *progressbar.ProgressBar
 		var total int64
@@ -104,7 +104,7 @@ func rescreenAfterImport(ctx context.Context, st vigil.Backend, out, errOut io.W
 	if err != nil {
 		return err
 	}
-	run, err := newEngine(st, errOut).Sync(ctx, c, watch.SyncOptions{Reason: "lists imported", By: "cli"})
+	run, err := newEngine(st, errOut).Sync(ctx, c, watch.SyncOptions{Reason: "lists imported", By: "cli", Wait: true})
 	if err != nil {
 		return fmt.Errorf("re-screening the watched subjects (run it again to resume: vigil watch rescreen): %w", err)
 	}
@@ -364,7 +364,7 @@ reopens, for review, false-positive suppressions decided more than that ago.`,
 			if set != "" {
 				run, err = e.RescreenSet(ctx, c, set, "cli")
 			} else {
-				run, err = e.Sync(ctx, c, watch.SyncOptions{Full: true, Threshold: threshold, Reason: "vigil watch rescreen", By: "cli"})
+				run, err = e.Sync(ctx, c, watch.SyncOptions{Full: true, Threshold: threshold, Reason: "vigil watch rescreen", By: "cli", Wait: true})
 			}
 			if err != nil {
 				return err
@@ -512,18 +512,37 @@ type serveWatch struct {
 	kick chan struct{}
 }
 
-func newServeWatch(st vigil.Backend, log *slog.Logger) *serveWatch {
+func newServeWatch(st vigil.Backend, log *slog.Logger, replica string) *serveWatch {
 	w := &serveWatch{e: newEngine(st, io.Discard), st: st, log: log, kick: make(chan struct{}, 1)}
+	w.e.Owner = replica
 	return w
 }
 
-// serve re-screens whenever kicked, until ctx ends.
+// wake asks the background loop to look for re-screening work (another
+// replica started a run split into jobs).
+func (w *serveWatch) wake() {
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
+}
+
+// serve re-screens whenever kicked, until ctx ends. On a store shared by
+// replicas it also looks every few seconds for jobs of a run whose holder
+// stopped renewing its lease (it died), to take them over.
 func (w *serveWatch) serve(ctx context.Context) {
+	var tick <-chan time.Time
+	if _, ok := w.st.(vigil.WatchJobStore); ok {
+		t := time.NewTicker(5 * time.Second)
+		defer t.Stop()
+		tick = t.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-w.kick:
+		case <-tick:
 		}
 		c := w.c.Load()
 		if c == nil {
