@@ -25,6 +25,7 @@ type Backend interface {
 	EventLog
 	WatchStore
 	WebhookStore
+	LinkStore
 	Coordinator
 	// SchemaVersion returns the schema version of the store (the number of
 	// migrations applied).
@@ -70,6 +71,7 @@ var CopyTables = []string{
 	"events",
 	"subjects", "alerts", "decisions", "alert_history", "watch_sets", "watch_runs",
 	"webhooks", "webhook_events", "webhook_secrets", "webhook_cursor", "webhook_deliveries", "webhook_attempts",
+	"listed_subjects", "subject_members", "subject_links", "link_judgements", "subject_state",
 }
 
 // TableFunc receives one table of a store: its name, its columns and its

@@ -159,6 +159,14 @@ type searchData struct {
 	Problems []string
 	Matches  []vigil.Match
 	Lists    []string
+	// Subjects are the matches grouped by listed subject, each with what
+	// tells it apart from another of the same name.
+	Subjects []subjectRow
+	// The filter's fields: the lists served to choose from, and the
+	// values chosen.
+	Served                    []string
+	FList, FProgram, FMeasure string
+	Measures                  []vigil.Measure
 }
 
 func (c *console) search(w http.ResponseWriter, r *http.Request) {
@@ -166,7 +174,13 @@ func (c *console) search(w http.ResponseWriter, r *http.Request) {
 	d := searchData{Kinds: vigil.Kinds, Q: vigil.Query{
 		Name: v.Get("name"), DOB: strings.TrimSpace(v.Get("dob")), Nationality: strings.TrimSpace(v.Get("nationality")),
 		Gender: v.Get("gender"), ID: strings.TrimSpace(v.Get("id")), Kind: vigil.Kind(v.Get("kind")),
-	}}
+	}, FList: strings.TrimSpace(v.Get("list")), FProgram: strings.TrimSpace(v.Get("program")), FMeasure: strings.TrimSpace(v.Get("measure")),
+		Measures: []vigil.Measure{vigil.MeasureTravelBan, vigil.MeasureAssetFreeze, vigil.MeasureArmsEmbargo}}
+	if snap := c.s.Snapshot(); snap != nil {
+		for _, v := range snap.Versions {
+			d.Served = append(d.Served, v.List)
+		}
+	}
 	p := page{Title: "Search", Nav: "search", Data: &d}
 	if strings.TrimSpace(d.Q.Name) == "" {
 		c.render(w, r, http.StatusOK, "search", p)
@@ -180,7 +194,8 @@ func (c *console) search(w http.ResponseWriter, r *http.Request) {
 		d.Q.Threshold = f
 	}
 	q := d.Q
-	if err := checkLimits(&q, ""); err != nil {
+	var err error
+	if err = checkLimits(&q, ""); err != nil {
 		p.Error = err.Error()
 		c.render(w, r, http.StatusBadRequest, "search", p)
 		return
@@ -201,13 +216,20 @@ func (c *console) search(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Problems = append(d.Problems, x.String())
 	}
+	if q.Filter, err = consoleFilter(&d, snap); err != nil {
+		p.Error = err.Error()
+		c.render(w, r, http.StatusBadRequest, "search", p)
+		return
+	}
 	matches := nonNil(snap.Index.Screen(q))
+	subs := vigil.GroupBySubject(matches, snap.Subjects, snap.Index)
 	if err := c.s.recordScreen(r.Context(), vigil.AuditConsoleScreen, snap, vigil.ScreeningQuery{Queries: []vigil.Query{q}}, [][]vigil.Match{matches}, nil); err != nil {
 		p.Error = errNotAudited.msg
 		c.render(w, r, errNotAudited.status, "search", p)
 		return
 	}
 	d.Searched, d.Matches, d.Lists = true, matches, labels(snap)
+	d.Subjects = subjectRows(snap, subs, matches)
 	p.Title = "Search: " + q.Name
 	c.render(w, r, http.StatusOK, "search", p)
 }
@@ -223,7 +245,14 @@ func (c *console) entity(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusNotFound, "message", page{Title: "Not found", Error: "No listed entity has the id " + strconv.Quote(id) + "."})
 		return
 	}
-	c.render(w, r, http.StatusOK, "entity", page{Title: info.Entity.PrimaryName(), Data: info})
+	c.render(w, r, http.StatusOK, "entity", page{Title: info.Entity.PrimaryName(), Data: entityPage{info, c.s.opts.Links != nil}})
+}
+
+// entityPage is the entity page: the entity, and whether the server takes
+// judgements on its subject.
+type entityPage struct {
+	*EntityResponse
+	CanJudge bool
 }
 
 // listsData is the lists page: what is served and every version of each

@@ -76,6 +76,9 @@ func (s *Server) routeTable() []route {
 		api("POST", "/v1/mrz", RoleScreen, s.handleMRZ),
 		api("GET", "/v1/entities/{id}", RoleScreen, s.handleEntity),
 		api("GET", "/v1/entities/{id}/history", RoleScreen, s.handleEntityHistory),
+		api("GET", "/v1/entities/{id}/subject", RoleScreen, s.handleEntitySubject),
+		api("GET", "/v1/listed-subjects/{id}", RoleScreen, s.handleListedSubject),
+		api("POST", "/v1/listed-subjects/judgements", RoleReview, s.handleJudge),
 		api("GET", "/v1/lists", RoleScreen, s.handleLists),
 		api("GET", "/v1/lists/{list}/versions", RoleScreen, s.handleVersions),
 		api("GET", "/v1/lists/{list}/diff", RoleScreen, s.handleDiff),
@@ -105,6 +108,7 @@ func (s *Server) routeTable() []route {
 
 		page("GET", "/{$}", RoleScreen, c.search),
 		page("GET", "/entities/{id}", RoleScreen, c.entity),
+		post("/entities/{id}/judge", RoleReview, smallForm, c.judge),
 		page("GET", "/lists", RoleScreen, c.lists),
 		page("GET", "/lists/{list}/diff", RoleScreen, c.diff),
 		page("GET", "/text", RoleScreen, c.textForm),

@@ -49,6 +49,8 @@ type evidence struct {
 	gender string
 	doc    string
 	kind   vigil.Kind
+	// filter, when set, keeps the listings it allows (vigil.Filter).
+	filter *vigil.Filter
 }
 
 // maxBonus is the most the evidence can add to a name score.
@@ -82,6 +84,9 @@ func parseEvidence(q vigil.Query) evidence {
 	ev.gender = normGender(q.Gender)
 	ev.doc = DocKey(q.ID)
 	ev.kind = q.Kind
+	if !q.Filter.Empty() {
+		ev.filter = q.Filter
+	}
 	return ev
 }
 

@@ -16,7 +16,7 @@ var _ vigil.TableCopier = (*Store)(nil)
 
 // singleRow are the tables a new store starts with one row in, which a
 // load replaces.
-var singleRow = []string{"audit_head", "auth_state", "webhook_cursor"}
+var singleRow = []string{"audit_head", "auth_state", "webhook_cursor", "subject_state"}
 
 // DumpTables reads every table of vigil.CopyTables in one snapshot (see
 // vigil.TableCopier).
@@ -61,10 +61,10 @@ func dumpTable(ctx context.Context, tx pgx.Tx, table string, fn vigil.TableFunc)
 // identity sequences past the ids copied.
 func (s *Store) LoadTables(ctx context.Context, feed func(load vigil.TableFunc) error) error {
 	return s.write(ctx, lockLists, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1), pg_advisory_xact_lock($2)", lockWatch, lockEvents); err != nil {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1), pg_advisory_xact_lock($2), pg_advisory_xact_lock($3)", lockWatch, lockEvents, lockLinks); err != nil {
 			return err
 		}
-		for _, t := range []string{"versions", "audit", "api_keys", "events", "subjects", "alerts", "webhooks"} {
+		for _, t := range []string{"versions", "audit", "api_keys", "events", "subjects", "alerts", "webhooks", "listed_subjects", "link_judgements"} {
 			var n int
 			if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM "+t).Scan(&n); err != nil {
 				return err

@@ -96,6 +96,25 @@ func fillInstallation(t *testing.T, st vigil.Backend) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// Listed subjects: links, a refused link, a note, judgements.
+	link := func(a, b string) vigil.SubjectLink {
+		return vigil.SubjectLink{A: a, B: b, Rule: vigil.RuleSameAs, Score: 1, Detail: b + " gives " + a}
+	}
+	if _, err := st.Judge(ctx, vigil.LinkJudgement{A: "t:001", B: "t:002", Verdict: vigil.VerdictNegative, By: "cli:ann", Reason: "two men"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SaveLinking(ctx, vigil.Linking{
+		Clusters: []vigil.SubjectCluster{{Entities: []string{"t:000", "u:000"}, Links: []vigil.SubjectLink{link("t:000", "u:000")}}, {Entities: []string{"t:001"}}, {Entities: []string{"t:002"}}},
+		Refused:  []vigil.SubjectLink{{A: "t:001", B: "t:002", Rule: vigil.RuleScored, Score: 0.93, Detail: "names agree", Refused: "judged apart"}},
+		Notes:    []vigil.SubjectLink{{A: "t:003", B: "u:003", Rule: vigil.RuleSameAs, Score: 1, Detail: "a vessel", Refused: "not linked: the kinds differ"}},
+		Parts:    map[string]string{"t:000": "t", "u:000": "u", "t:001": "t", "t:002": "t"},
+		Versions: []string{"t@6"}, Basis: "basis"}, day(6)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SaveLinking(ctx, vigil.Linking{Clusters: []vigil.SubjectCluster{{Entities: []string{"t:000", "u:000"}, Links: []vigil.SubjectLink{link("t:000", "u:000")}}, {Entities: []string{"t:001"}}},
+		Parts: map[string]string{"t:000": "t", "u:000": "u", "t:001": "t"}, Versions: []string{"t@6"}, Basis: "basis 2"}, day(7)); err != nil {
+		t.Fatal(err)
+	}
 	now := time.Now()
 	if _, _, err := st.EnqueueDeliveries(ctx, 0, now); err != nil {
 		t.Fatal(err)
@@ -246,6 +265,16 @@ func TestCopyBothWays(t *testing.T) {
 	}
 	if _, err := pg.AppendEvent(ctx, vigil.Event{Type: vigil.EventAlertOpened}); err != nil {
 		t.Errorf("next event: %v", err)
+	}
+	if _, err := pg.Judge(ctx, vigil.LinkJudgement{A: "t:001", B: "t:002", Verdict: vigil.VerdictPositive, By: "cli:bob"}); err != nil {
+		t.Errorf("next judgement: %v", err)
+	}
+	if res, err := pg.SaveLinking(ctx, vigil.Linking{Clusters: []vigil.SubjectCluster{{Entities: []string{"t:000", "u:000"}}, {Entities: []string{"t:001", "t:002"}}},
+		Parts: map[string]string{"t:000": "t", "u:000": "u", "t:001": "t", "t:002": "t"}}, time.Now()); err != nil || res.New != 0 {
+		t.Errorf("next linking: %+v, %v", res, err)
+	}
+	if ids, _ := pg.SubjectIDs(ctx); ids["t:002"] != ids["t:001"] || ids["u:000"] != "S1" {
+		t.Errorf("subjects after going on: %v", ids)
 	}
 	if st, err := pg.VerifyAudit(ctx); err != nil || st.Break != nil {
 		t.Errorf("after going on: %+v, %v", st, err)

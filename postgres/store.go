@@ -168,6 +168,7 @@ const (
 	lockWatch
 	lockEvents
 	lockJobs
+	lockLinks
 )
 
 // leadKey is the session-level advisory lock key of a lead (coord.go):

@@ -16,23 +16,6 @@ import (
 	vigil "github.com/vigil-screening/vigil"
 )
 
-// appendN appends n screening records numbered from first.
-func appendN(t testing.TB, s *Store, first, n int) []vigil.AuditRecord {
-	t.Helper()
-	var out []vigil.AuditRecord
-	for i := first; i < first+n; i++ {
-		rec, err := s.AppendAudit(context.Background(), vigil.AuditRecord{
-			Who: "cli:tester", Action: vigil.AuditScreen,
-			Query:  json.RawMessage(fmt.Sprintf(`{"queries":[{"name":"Person %d","dob":"1970"}]}`, i)),
-			Result: json.RawMessage(`{"lists":["un@1"],"hits":[[]]}`)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, rec)
-	}
-	return out
-}
-
 func verify(t *testing.T, s *Store) vigil.AuditStatus {
 	t.Helper()
 	st, err := s.VerifyAudit(context.Background())
@@ -40,22 +23,6 @@ func verify(t *testing.T, s *Store) vigil.AuditStatus {
 		t.Fatal(err)
 	}
 	return st
-}
-
-// tamper opens the store's file with a separate connection, as someone
-// editing the database underneath would, and runs the statements.
-func tamper(t *testing.T, path string, stmts ...string) {
-	t.Helper()
-	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, q := range stmts {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
 }
 
 // childEnv names the store file a child process of TestAuditProcesses

@@ -16,7 +16,7 @@ var _ vigil.TableCopier = (*Store)(nil)
 
 // singleRow are the tables a new store starts with one row in, which a
 // load replaces.
-var singleRow = []string{"audit_head", "auth_state", "webhook_cursor"}
+var singleRow = []string{"audit_head", "auth_state", "webhook_cursor", "subject_state"}
 
 // DumpTables reads every table of vigil.CopyTables in one read
 // transaction (see vigil.TableCopier).
@@ -77,7 +77,7 @@ func (s *Store) LoadTables(ctx context.Context, feed func(load vigil.TableFunc) 
 		return err
 	}
 	defer tx.Rollback()
-	for _, t := range []string{"versions", "audit", "api_keys", "events", "subjects", "alerts", "webhooks"} {
+	for _, t := range []string{"versions", "audit", "api_keys", "events", "subjects", "alerts", "webhooks", "listed_subjects", "link_judgements"} {
 		var n int
 		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+t).Scan(&n); err != nil {
 			return err

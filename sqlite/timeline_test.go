@@ -6,74 +6,14 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
-	vigil "github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/internal/codec"
 )
 
 // day returns midnight UTC of 2024-01-d.
 func day(d int) time.Time { return time.Date(2024, 1, d, 0, 0, 0, 0, time.UTC) }
-
-// dated is a test version published on day d.
-func dated(list, hash string, d int) vigil.ListVersion {
-	v := lv(list, hash)
-	v.Published = day(d)
-	return v
-}
-
-func importWith(t *testing.T, s *Store, v vigil.ListVersion, es []vigil.Entity, opt vigil.ImportOptions) (vigil.ImportResult, error) {
-	t.Helper()
-	return s.ImportWith(context.Background(), v, es, opt)
-}
-
-func currentOf(t *testing.T, s *Store, list string) vigil.ListVersion {
-	t.Helper()
-	cur, err := s.Current(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range cur {
-		if v.List == list {
-			return v
-		}
-	}
-	t.Fatalf("no current version of %s", list)
-	return vigil.ListVersion{}
-}
-
-// checkServed checks that what CurrentEntities serves for list (the open
-// spans) is exactly the entities of its current version.
-func checkServed(t *testing.T, s *Store, list string, want []vigil.Entity) {
-	t.Helper()
-	ctx := context.Background()
-	cur := currentOf(t, s, list)
-	entries, err := s.CurrentEntities(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []vigil.Entity
-	for _, e := range entries {
-		if e.Version.List == list {
-			if e.Version.Version != cur.Version {
-				t.Fatalf("CurrentEntities serves %s, current is %s", e.Version.Label(), cur.Label())
-			}
-			got = append(got, e.Entity)
-		}
-	}
-	byVersion, err := s.Entities(ctx, list, cur.Version)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want = slices.Clone(want)
-	slices.SortFunc(want, func(a, b vigil.Entity) int { return strings.Compare(a.ID, b.ID) })
-	if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(byVersion, want) {
-		t.Errorf("%s: served %v, version %d holds %v, want %v", list, ids(got), cur.Version, ids(byVersion), ids(want))
-	}
-}
 
 // TestMigrateFromSchema1 opens a database written by the first schema: its
 // versions gain in-force dates (published, else imported) and partial
