@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"runtime"
 	"slices"
+	"sort"
 	"sync"
 
 	"github.com/vigil-screening/vigil"
@@ -100,74 +102,95 @@ func checkedQuery(s *vigil.Subject, threshold float64) (vigil.Query, bool) {
 	return q, true
 }
 
-// runDelta re-screens the run's subjects against the listings that
-// changed (see above).
-func (e *Engine) runDelta(ctx context.Context, c *Corpus, run *vigil.WatchRun) error {
+// deltaIndex is a run's changes and the index of the changed listings
+// (nil when only listings were removed).
+type deltaIndex struct {
+	run    int64
+	corpus *Corpus
+	ch     *listChanges
+	ix     *match.Index
+}
+
+// deltaOf returns the run's changes and their index, built once per run
+// and corpus (the jobs of a shared run are screened one after another).
+func (e *Engine) deltaOf(ctx context.Context, c *Corpus, run *vigil.WatchRun) (*deltaIndex, error) {
+	e.deltaMu.Lock()
+	defer e.deltaMu.Unlock()
+	if d := e.delta; d != nil && d.run == run.ID && d.corpus == c {
+		return d, nil
+	}
 	ch, err := e.changesOf(ctx, c, run)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	total, err := e.Store.CountSubjects(ctx, "")
+	d := &deltaIndex{run: run.ID, corpus: c, ch: ch}
+	if len(ch.entries) > 0 {
+		d.ix = match.NewIndexWith(ch.entries, match.Options{Rarity: weights.Table(c.Epoch)})
+	}
+	e.delta = d
+	return d, nil
+}
+
+// runDelta re-screens the subjects after the run's cursor, up to row upto
+// (<= 0: the last), against the listings that changed (see above), saving
+// the run's progress through save with each block.
+func (e *Engine) runDelta(ctx context.Context, c *Corpus, run *vigil.WatchRun, upto int64, save func(vigil.WatchTx, *vigil.WatchRun) error) error {
+	if upto <= 0 {
+		upto = math.MaxInt64
+	}
+	d, err := e.deltaOf(ctx, c, run)
 	if err != nil {
-		return err
+		return fmt.Errorf("re-screen %d: %w", run.ID, err)
 	}
-	run.Total = total
 	e.setStatus(func(s *Status) {
-		*s = Status{Running: true, Mode: run.Mode, Total: int64(total), Runs: s.Runs}
+		*s = Status{Running: true, Mode: run.Mode, Done: int64(run.Done), Total: int64(run.Total), Runs: s.Runs}
 	})
 	defer e.setStatus(func(s *Status) { s.Running = false })
-	hits := map[int64]*deltaHit{}
-	if len(ch.entries) > 0 {
-		ix := match.NewIndexWith(ch.entries, match.Options{Rarity: weights.Table(c.Epoch)})
-		if hits, err = e.screenAll(ctx, ix, run.Threshold); err != nil {
-			return err
-		}
-	} else {
-		e.setStatus(func(s *Status) { s.Done = int64(total) })
+	hits, seen, err := e.screenAll(ctx, d.ix, run.Threshold, run.Cursor, upto, run.Done)
+	if err != nil {
+		return fmt.Errorf("re-screen %d: %w", run.ID, err)
 	}
-	run.Done = total
 	// The subjects whose alerts may change: those that match a listing of
 	// A, and those with an alert on one.
-	var ids []string
-	for id := range ch.ids {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	var held []int64
+	ids := slices.Sorted(maps.Keys(d.ch.ids))
+	rows := slices.Collect(maps.Keys(hits))
 	if len(ids) > 0 {
 		err = e.Store.Update(ctx, func(tx vigil.WatchTx) error {
 			as, err := tx.AlertsOfEntities(ids)
 			for _, a := range as {
-				if a.Row != 0 {
-					held = append(held, a.Row)
+				if a.Row > run.Cursor && a.Row <= upto && hits[a.Row] == nil {
+					rows = append(rows, a.Row)
 				}
 			}
 			return err
 		})
 		if err != nil {
-			return err
-		}
-	}
-	rows := slices.Collect(maps.Keys(hits))
-	for _, r := range held {
-		if _, ok := hits[r]; !ok {
-			rows = append(rows, r)
+			return fmt.Errorf("re-screen %d: %w", run.ID, err)
 		}
 	}
 	slices.Sort(rows)
 	rows = slices.Compact(rows)
-	i, _ := slices.BinarySearch(rows, run.Cursor+1)
-	rows = rows[i:]
 	block := deltaBlock
 	if e.Window > 0 {
 		block = max(1, e.Window/2)
 	}
 	for part := range slices.Chunk(rows, block) {
-		if err := e.applyDelta(ctx, c, run, ch, part, hits); err != nil {
-			return err
+		if err := e.applyDelta(ctx, c, run, d.ch, part, hits, seen, save); err != nil {
+			return fmt.Errorf("re-screen %d: %w", run.ID, err)
 		}
 	}
-	return e.Store.Update(ctx, func(tx vigil.WatchTx) error { return tx.SaveRun(run) })
+	// The subjects screened after the last block.
+	i, _ := slices.BinarySearch(seen, run.Cursor+1)
+	if rest := seen[i:]; len(rest) > 0 {
+		next := *run
+		next.Done += len(rest)
+		next.Cursor = rest[len(rest)-1]
+		if err := e.Store.Update(ctx, func(tx vigil.WatchTx) error { return save(tx, &next) }); err != nil {
+			return fmt.Errorf("re-screen %d: %w", run.ID, err)
+		}
+		*run = next
+	}
+	return nil
 }
 
 // deltaHit is a subject that matched a changed listing, and its matches.
@@ -176,9 +199,11 @@ type deltaHit struct {
 	matches []vigil.Match
 }
 
-// screenAll screens every subject, in pages read in row order, against
-// ix on the engine's workers, returning those with a match.
-func (e *Engine) screenAll(ctx context.Context, ix *match.Index, threshold float64) (map[int64]*deltaHit, error) {
+// screenAll screens the subjects with rows in (after, upto], in pages read
+// in row order, against ix (nil: none is screened) on the engine's
+// workers. It returns those with a match and the rows read, ascending;
+// done is the run's count before, for the status.
+func (e *Engine) screenAll(ctx context.Context, ix *match.Index, threshold float64, after, upto int64, done int) (map[int64]*deltaHit, []int64, error) {
 	workers := e.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -187,12 +212,15 @@ func (e *Engine) screenAll(ctx context.Context, ix *match.Index, threshold float
 	var mu sync.Mutex
 	hits := map[int64]*deltaHit{}
 	var wg sync.WaitGroup
-	var done int64
+	n := int64(done)
 	for range workers {
 		wg.Go(func() {
 			for page := range pages {
 				var mine []*deltaHit
 				for i := range page {
+					if ix == nil {
+						break
+					}
 					q, ok := checkedQuery(&page[i].Subject, threshold)
 					if !ok {
 						continue
@@ -205,19 +233,28 @@ func (e *Engine) screenAll(ctx context.Context, ix *match.Index, threshold float
 				for _, h := range mine {
 					hits[h.sub.Row] = h
 				}
-				done += int64(len(page))
-				n := done
+				n += int64(len(page))
+				now := n
 				mu.Unlock()
-				e.setStatus(func(s *Status) { s.Done = n })
+				e.setStatus(func(s *Status) { s.Done = now })
 			}
 		})
 	}
-	var after int64
+	var seen []int64
 	var err error
 	for ctx.Err() == nil {
 		var page []vigil.StoredSubject
 		if page, err = e.Store.SubjectsAfter(ctx, after, sourcePage); err != nil || len(page) == 0 {
 			break
+		}
+		if k := sort.Search(len(page), func(i int) bool { return page[i].Row > upto }); k < len(page) {
+			page = page[:k]
+		}
+		if len(page) == 0 {
+			break
+		}
+		for i := range page {
+			seen = append(seen, page[i].Row)
 		}
 		after = page[len(page)-1].Row
 		pages <- page
@@ -228,15 +265,15 @@ func (e *Engine) screenAll(ctx context.Context, ix *match.Index, threshold float
 		err = ctx.Err()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading subjects: %w", err)
+		return nil, nil, fmt.Errorf("reading subjects: %w", err)
 	}
-	return hits, nil
+	return hits, seen, nil
 }
 
 // applyDelta brings the alerts on the changed listings of the subjects of
 // rows (ascending) in line with their matches, in one transaction with the
 // run's progress.
-func (e *Engine) applyDelta(ctx context.Context, c *Corpus, run *vigil.WatchRun, ch *listChanges, rows []int64, hits map[int64]*deltaHit) error {
+func (e *Engine) applyDelta(ctx context.Context, c *Corpus, run *vigil.WatchRun, ch *listChanges, rows []int64, hits map[int64]*deltaHit, seen []int64, save func(vigil.WatchTx, *vigil.WatchRun) error) error {
 	// The subjects that matched were read while screening; the others
 	// (holding an alert on a changed listing) are read now.
 	var need []int64
@@ -283,10 +320,14 @@ func (e *Engine) applyDelta(ctx context.Context, c *Corpus, run *vigil.WatchRun,
 		}
 		next := *run
 		next.Cursor = rows[len(rows)-1]
+		// The subjects screened up to the block's last, since the cursor.
+		lo, _ := slices.BinarySearch(seen, run.Cursor+1)
+		hi, _ := slices.BinarySearch(seen, next.Cursor+1)
+		next.Done += hi - lo
 		next.Opened += ap.opened
 		next.Reopened += ap.reopened
 		next.Closed += ap.closed
-		if err := tx.SaveRun(&next); err != nil {
+		if err := save(tx, &next); err != nil {
 			return err
 		}
 		*run = next

@@ -56,7 +56,7 @@ func fixture() []vigil.Entity {
 // env is a store, an engine over it and the audit records it wrote.
 type env struct {
 	t      testing.TB
-	st     *sqlite.Store
+	st     vigil.Backend
 	e      *Engine
 	path   string
 	audits []AuditRecord
@@ -124,7 +124,7 @@ func (v *env) corpus() *Corpus {
 
 // loadCorpus builds the corpus of a store's current versions, beginning a
 // weight epoch when weights.For does.
-func loadCorpus(t testing.TB, st *sqlite.Store, wopt weights.Options) *Corpus {
+func loadCorpus(t testing.TB, st vigil.Backend, wopt weights.Options) *Corpus {
 	t.Helper()
 	ctx := context.Background()
 	cur, err := st.Current(ctx)
