@@ -71,7 +71,9 @@ func newConsole(s *Server) *console {
 			}
 			return strings.Join(names, ", ")
 		},
-		"measure": func(m vigil.Measure) string { return strings.ReplaceAll(string(m), "_", " ") },
+		"measure":  func(m vigil.Measure) string { return strings.ReplaceAll(string(m), "_", " ") },
+		"num":      thousands,
+		"listName": vigil.ListName,
 		"join":    strings.Join,
 		"listOf": func(label string) string {
 			l, _, _ := strings.Cut(label, "@")
@@ -97,12 +99,32 @@ func humanAge(d time.Duration) string {
 	switch {
 	case d <= 0:
 		return "—"
+	case d < time.Minute:
+		return "under a minute"
 	case d < time.Hour:
 		return strconv.Itoa(int(d.Minutes())) + " min"
 	case d < 48*time.Hour:
 		return strconv.Itoa(int(d.Hours())) + " h"
 	}
 	return strconv.Itoa(int(d.Hours()/24)) + " days"
+}
+
+// thousands writes n with thousands separators: 14965 as "14,965".
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
 
 // page is what every template receives.
@@ -227,15 +249,17 @@ func (c *console) entity(w http.ResponseWriter, r *http.Request) {
 }
 
 // listsData is the lists page: what is served and every version of each
-// list, newest first.
+// list, newest first; how many lists are stale, and beyond which age.
 type listsData struct {
-	Status   ListsResponse
-	Versions []listVersions
+	Status     ListsResponse
+	Versions   []listVersions
+	Stale      int
+	StaleAfter string
 }
 
 type listVersions struct {
-	List string
-	Rows []versionRow
+	List, Name string
+	Rows       []versionRow
 }
 
 // versionRow is a version with its place in its list.
@@ -250,14 +274,17 @@ func (c *console) lists(w http.ResponseWriter, r *http.Request) {
 	if snap == nil {
 		return
 	}
-	d := listsData{Status: c.s.listStatus(snap)}
+	d := listsData{Status: c.s.listStatus(snap), StaleAfter: humanAge(c.s.opts.StaleAfter)}
 	for _, l := range d.Status.Lists {
+		if l.Stale {
+			d.Stale++
+		}
 		vs, err := c.s.versions(r.Context(), l.List)
 		if err != nil {
 			continue
 		}
 		cur, _ := vigil.CurrentVersion(vs)
-		lv := listVersions{List: l.List}
+		lv := listVersions{List: l.List, Name: l.Name}
 		for i := len(vs) - 1; i >= 0; i-- {
 			lv.Rows = append(lv.Rows, versionRow{vs[i], vs[i].Status(cur)})
 		}
