@@ -136,3 +136,26 @@ func TestThousands(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleNotFound: an unknown page is an HTML page for a browser and
+// JSON for an API client.
+func TestConsoleNotFound(t *testing.T) {
+	s, _ := newTestServer(t, Options{})
+	h := s.Handler()
+	const browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+	res, body := do(t, h, "GET", "/no-such-page", "", "Accept", browser)
+	if res.StatusCode != 404 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") ||
+		!strings.Contains(body, "<h1>Page not found</h1>") || !strings.Contains(body, "<code>/no-such-page</code>") || !strings.Contains(body, `href="/lists"`) {
+		t.Errorf("browser: %d %s\n%s", res.StatusCode, res.Header.Get("Content-Type"), body)
+	}
+	for _, accept := range []string{"", "application/json", "*/*"} {
+		res, body = do(t, h, "GET", "/v1/no-such-route", "", "Accept", accept)
+		if res.StatusCode != 404 || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") || !strings.Contains(body, "no such route") {
+			t.Errorf("API client (Accept %q): %d %s %s", accept, res.StatusCode, res.Header.Get("Content-Type"), body)
+		}
+	}
+	res, body = do(t, h, "DELETE", "/lists", "", "Accept", browser)
+	if res.StatusCode != 405 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") || !strings.Contains(body, "cannot be opened with DELETE") {
+		t.Errorf("browser, wrong method: %d\n%s", res.StatusCode, body)
+	}
+}

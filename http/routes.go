@@ -129,13 +129,25 @@ func (s *Server) buildMux() http.Handler {
 	for _, r := range s.routes {
 		mux.Handle(r.Method+" "+r.Pattern, s.wrap(r))
 	}
-	// Anything else: a JSON 404 or 405 instead of net/http's plain text.
+	// Anything else: a 404 or 405, as a page for a browser (which asks
+	// for text/html) and as JSON for the API, instead of net/http's plain
+	// text.
 	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
+		html := wantsHTML(req)
 		for _, r := range s.routes {
 			if r.Method != req.Method && matchesPath(r.Pattern, req.URL.Path) {
+				if html {
+					s.console.render(w, req, http.StatusMethodNotAllowed, "message", page{Title: "Not allowed",
+						Error: "This page cannot be opened with " + req.Method + "."})
+					return
+				}
 				writeError(w, http.StatusMethodNotAllowed, "method %s is not allowed on %s", req.Method, req.URL.Path)
 				return
 			}
+		}
+		if html {
+			s.console.render(w, req, http.StatusNotFound, "notfound", page{Title: "Page not found", Data: req.URL.Path})
+			return
 		}
 		writeError(w, http.StatusNotFound, "no such route: %s %s", req.Method, req.URL.Path)
 	})
@@ -146,6 +158,12 @@ func (s *Server) buildMux() http.Handler {
 		writeError(w, http.StatusForbidden, "cross-origin request refused: this server accepts forms only from its own pages")
 	}))
 	return cop.Handler(mux)
+}
+
+// wantsHTML reports whether a request comes from a browser: one that
+// accepts text/html (API clients ask for JSON or anything).
+func wantsHTML(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
 // matchesPath reports whether path fits a ServeMux pattern path, treating
