@@ -8,7 +8,9 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"maps"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -71,10 +73,17 @@ func newConsole(s *Server) *console {
 			}
 			return strings.Join(names, ", ")
 		},
-		"measure":  func(m vigil.Measure) string { return strings.ReplaceAll(string(m), "_", " ") },
-		"num":      thousands,
+		"measure": func(m vigil.Measure) string { return strings.ReplaceAll(string(m), "_", " ") },
+		"num":     thousands,
+		"add": func(xs ...int) int {
+			n := 0
+			for _, x := range xs {
+				n += x
+			}
+			return n
+		},
 		"listName": vigil.ListName,
-		"join":    strings.Join,
+		"join":     strings.Join,
 		"listOf": func(label string) string {
 			l, _, _ := strings.Cut(label, "@")
 			return l
@@ -179,8 +188,51 @@ type searchData struct {
 	Kinds    []vigil.Kind
 	Searched bool
 	Problems []string
-	Matches  []vigil.Match
-	Lists    []string
+	// Matches are the page's matches, From the 1-based rank of its first,
+	// Total all the matches of the query (Capped: the search stopped at
+	// maxLimit, there may be more); Prev and Next link the pages around.
+	Matches     []vigil.Match
+	From, Total int
+	Capped      bool
+	Limit       int // the most matches a search finds
+	Prev, Next  string
+	// OtherKinds counts the matches hidden for being of another kind than
+	// the one asked for; AllKinds links the search without the kind.
+	OtherKinds int
+	AllKinds   string
+	Lists      []string
+}
+
+// searchPage is how many matches a page of search results shows.
+const searchPage = 10
+
+// ofKind keeps the matches of kind k, and those whose kind the list does
+// not state (they may be of k: when unsure, show); it returns how many it
+// dropped. The matcher only weighs the kind (a listing of another kind
+// loses 0.2), so that a vessel query would otherwise list people of the
+// name.
+func ofKind(ms []vigil.Match, k vigil.Kind) ([]vigil.Match, int) {
+	if k == vigil.KindUnknown {
+		return ms, 0
+	}
+	out := ms[:0:0]
+	for _, m := range ms {
+		if m.Kind == k || m.Kind == vigil.KindUnknown {
+			out = append(out, m)
+		}
+	}
+	return out, len(ms) - len(out)
+}
+
+// pageURL returns the search URL of v with page set to n (1: none).
+func pageURL(v url.Values, key string, n int) string {
+	v = maps.Clone(v)
+	if n <= 1 {
+		v.Del(key)
+	} else {
+		v.Set(key, strconv.Itoa(n))
+	}
+	return "/?" + v.Encode()
 }
 
 func (c *console) search(w http.ResponseWriter, r *http.Request) {
@@ -223,15 +275,48 @@ func (c *console) search(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Problems = append(d.Problems, x.String())
 	}
-	matches := nonNil(snap.Index.Screen(q))
+	// Every match up to maxLimit, so that the page can say how many there
+	// are and page through them; the audit record carries the matches of
+	// the kind asked for, which the pages show.
+	q.Limit = maxLimit
+	all := snap.Index.Screen(q)
+	d.Capped, d.Limit = len(all) >= maxLimit, maxLimit
+	matches, other := ofKind(nonNil(all), q.Kind)
 	if err := c.s.recordScreen(r.Context(), vigil.AuditConsoleScreen, snap, vigil.ScreeningQuery{Queries: []vigil.Query{q}}, [][]vigil.Match{matches}, nil); err != nil {
 		p.Error = errNotAudited.msg
 		c.render(w, r, errNotAudited.status, "search", p)
 		return
 	}
-	d.Searched, d.Matches, d.Lists = true, matches, labels(snap)
+	d.Searched, d.Total, d.OtherKinds, d.Lists = true, len(matches), other, labels(snap)
+	if other > 0 {
+		d.AllKinds = pageURL(withoutKey(v, "kind"), "page", 1)
+	}
+	pg, _ := strconv.Atoi(v.Get("page"))
+	pages := max(1, (len(matches)+searchPage-1)/searchPage)
+	pg = min(max(pg, 1), pages)
+	lo, hi := (pg-1)*searchPage, min(pg*searchPage, len(matches))
+	d.Matches, d.From = matches[lo:hi], lo+1
+	if pg > 1 {
+		d.Prev = pageURL(v, "page", pg-1)
+	}
+	if pg < pages {
+		d.Next = pageURL(v, "page", pg+1)
+	}
 	p.Title = "Search: " + q.Name
 	c.render(w, r, http.StatusOK, "search", p)
+}
+
+// withoutKey returns a copy of v without key.
+func withoutKey(v url.Values, key string) url.Values {
+	v = maps.Clone(v)
+	v.Del(key)
+	return v
+}
+
+// scoreHelp is "How to read a score", with the threshold the console's
+// searches start at.
+func (c *console) scoreHelp(w http.ResponseWriter, r *http.Request) {
+	c.render(w, r, http.StatusOK, "help-score", page{Title: "How to read a score", Nav: "search", Data: c.s.opts.MatchThreshold})
 }
 
 func (c *console) entity(w http.ResponseWriter, r *http.Request) {

@@ -104,6 +104,7 @@ func (s *Server) routeTable() []route {
 		api("POST", "/v1/alerts/{id}/approve", RoleReview, s.handleApprove),
 
 		page("GET", "/{$}", RoleScreen, c.search),
+		page("GET", "/help/score", RoleScreen, c.scoreHelp),
 		page("GET", "/entities/{id}", RoleScreen, c.entity),
 		page("GET", "/lists", RoleScreen, c.lists),
 		page("GET", "/lists/{list}/diff", RoleScreen, c.diff),
