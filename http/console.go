@@ -24,6 +24,14 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
+// The examples the article and manifest pages offer to fill in.
+var (
+	//go:embed examples/article.txt
+	exampleArticle string
+	//go:embed examples/manifest.edi
+	exampleManifest string
+)
+
 // console serves the web pages: server-rendered html/template pages and
 // embedded static files, no JavaScript build step and no external assets.
 type console struct {
@@ -397,6 +405,7 @@ func (c *console) diff(w http.ResponseWriter, r *http.Request) {
 type textData struct {
 	Available bool
 	Limit     string // the size limit, for people
+	MaxNames  int    // the most candidate names one text is screened for
 	Text      string
 	Segments  []segment
 	Mentions  []Mention
@@ -434,11 +443,16 @@ func segments(text string, ms []Mention) []segment {
 }
 
 func (c *console) newTextData() *textData {
-	return &textData{Available: c.s.opts.ScanText != nil, Limit: byteSize(c.s.opts.MaxTextBytes)}
+	return &textData{Available: c.s.opts.ScanText != nil, Limit: byteSize(c.s.opts.MaxTextBytes),
+		MaxNames: c.s.opts.TextLimits.MaxQueries}
 }
 
 func (c *console) textForm(w http.ResponseWriter, r *http.Request) {
-	c.render(w, r, http.StatusOK, "text", page{Title: "Article", Nav: "text", Data: c.newTextData()})
+	d := c.newTextData()
+	if r.URL.Query().Get("example") != "" {
+		d.Text = exampleArticle
+	}
+	c.render(w, r, http.StatusOK, "text", page{Title: "Article", Nav: "text", Data: d})
 }
 
 // textResult screens the posted text, which wrap has parsed.
@@ -500,18 +514,63 @@ func byteSize(n int64) string {
 	return strconv.FormatInt(n, 10) + " bytes"
 }
 
-// manifestData is the manifest page.
+// manifestData is the manifest page: the form (with the upload limit, and
+// the example when asked for) and the result, its travellers grouped by
+// flight as the CLI prints them.
 type manifestData struct {
 	Available bool
+	Limit     string
+	Text      string
 	Result    *ManifestResponse
+	Groups    []flightGroup
+}
+
+// flightGroup is a flight of a manifest and its travellers; Flight is nil
+// for the travellers of no flight.
+type flightGroup struct {
+	Flight *Flight
+	Rows   []ManifestResult
+}
+
+// groupByFlight groups a result's travellers under their flights (a
+// traveller of several flights under each), and those of none last.
+func groupByFlight(res *ManifestResponse) []flightGroup {
+	var out []flightGroup
+	placed := make([]bool, len(res.Travellers))
+	for i := range res.Flights {
+		g := flightGroup{Flight: &res.Flights[i]}
+		for _, j := range res.Flights[i].Travellers {
+			g.Rows = append(g.Rows, res.Travellers[j])
+			placed[j] = true
+		}
+		out = append(out, g)
+	}
+	var rest flightGroup
+	for j, ok := range placed {
+		if !ok {
+			rest.Rows = append(rest.Rows, res.Travellers[j])
+		}
+	}
+	if len(rest.Rows) > 0 {
+		out = append(out, rest)
+	}
+	return out
+}
+
+func (c *console) newManifestData() *manifestData {
+	return &manifestData{Available: c.s.opts.ParseManifest != nil, Limit: byteSize(c.s.opts.MaxUploadBytes)}
 }
 
 func (c *console) manifestForm(w http.ResponseWriter, r *http.Request) {
-	c.render(w, r, http.StatusOK, "manifest", page{Title: "Manifest", Nav: "manifest", Data: &manifestData{Available: c.s.opts.ParseManifest != nil}})
+	d := c.newManifestData()
+	if r.URL.Query().Get("example") != "" {
+		d.Text = exampleManifest
+	}
+	c.render(w, r, http.StatusOK, "manifest", page{Title: "Manifest", Nav: "manifest", Data: d})
 }
 
 func (c *console) manifestResult(w http.ResponseWriter, r *http.Request) {
-	d := &manifestData{Available: c.s.opts.ParseManifest != nil}
+	d := c.newManifestData()
 	p := page{Title: "Manifest", Nav: "manifest", Data: d}
 	if !d.Available {
 		c.render(w, r, http.StatusNotImplemented, "manifest", p)
@@ -541,11 +600,12 @@ func (c *console) manifestResult(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, errNotAudited.status, "manifest", p)
 	case err != nil:
 		p.Error = err.Error()
+		d.Text = r.FormValue("manifest") // to correct it
 		c.render(w, r, http.StatusBadRequest, "manifest", p)
 	case snap == nil:
 		c.notReady(w, r, "Manifest", "manifest")
 	default:
-		d.Result = res
+		d.Result, d.Groups = res, groupByFlight(res)
 		c.render(w, r, http.StatusOK, "manifest", p)
 	}
 }

@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"fmt"
+	"html"
 	"strings"
 	"testing"
 	"time"
@@ -157,5 +158,35 @@ func TestConsoleNotFound(t *testing.T) {
 	res, body = do(t, h, "DELETE", "/lists", "", "Accept", browser)
 	if res.StatusCode != 405 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") || !strings.Contains(body, "cannot be opened with DELETE") {
 		t.Errorf("browser, wrong method: %d\n%s", res.StatusCode, body)
+	}
+}
+
+// TestConsoleFormsExplain: the article and manifest pages say what they
+// accept and up to which size, and fill in an example when asked.
+func TestConsoleFormsExplain(t *testing.T) {
+	s, _ := newTestServer(t, Options{ScanText: testScanText, ParseManifest: testManifest, MaxUploadBytes: 3 << 20, MaxTextBytes: 200 << 10})
+	h := s.Handler()
+	for _, tc := range []struct {
+		path string
+		want []string
+	}{
+		{"/text", []string{"plain text", "at most <strong>200 KiB</strong>", "in any language and script", `href="/text?example=1"`, "more than 1,000 candidate names"}},
+		{"/text?example=1", []string{"General Qassem Soleimani, the commander of the Quds Force"}},
+		{"/manifest", []string{"UN/EDIFACT PAXLST", "at most <strong>3 MiB</strong>", "<b>deny</b>", `href="/manifest?example=1"`}},
+		{"/manifest?example=1", []string{"UNB+UNOA:4+XXAIR:ZZ+RUBORDER:ZZ", "NAD+FL+++SOLEIMANI:QASEM"}},
+	} {
+		res, body := do(t, h, "GET", tc.path, "")
+		body = html.UnescapeString(body)
+		if res.StatusCode != 200 {
+			t.Errorf("%s: %d", tc.path, res.StatusCode)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s lacks %q", tc.path, w)
+			}
+		}
+	}
+	if _, body := do(t, h, "GET", "/text", ""); strings.Contains(body, "Quds Force") {
+		t.Error("the article form is filled in without asking")
 	}
 }

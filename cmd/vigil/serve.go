@@ -570,6 +570,13 @@ func parseManifest(r io.Reader) ([]vhttp.Traveller, error) {
 		return nil, err
 	}
 	today := time.Now()
+	flights := make([]*vhttp.Flight, len(m.Flights))
+	for i, f := range m.Flights {
+		flights[i] = &vhttp.Flight{Ident: f.Ident()}
+		for _, l := range f.Legs {
+			flights[i].Legs = append(flights[i].Legs, vhttp.FlightLeg{From: l.From, Departure: l.Departure, To: l.To, Arrival: l.Arrival})
+		}
+	}
 	out := make([]vhttp.Traveller, 0, len(m.Travellers))
 	for i, t := range m.Travellers {
 		label := t.Name()
@@ -592,14 +599,26 @@ func parseManifest(r io.Reader) ([]vhttp.Traveller, error) {
 			fields["debark"] = t.Debark
 		}
 		s := screen.TravellerSubject(m, i, today)
-		out = append(out, vhttp.Traveller{Label: label, Fields: fields, Query: s.Query, Problems: s.Problems, OtherIDs: s.OtherIDs})
+		out = append(out, vhttp.Traveller{Label: label, Fields: fields, Query: s.Query, Problems: s.Problems, OtherIDs: s.OtherIDs,
+			Flights: flightsOf(flights, t.Flights)})
 	}
 	for _, p := range m.Dropped() {
 		out = append(out, vhttp.Traveller{Label: fmt.Sprintf("record at segment %d (%s), not read", p.Segment, p.Tag),
 			Fields:   map[string]string{"segment": fmt.Sprint(p.Segment)},
-			Problems: []string{screen.NotScreenedReason(p)}, NotScreened: true})
+			Problems: []string{screen.NotScreenedReason(p)}, NotScreened: true, Flights: flightsOf(flights, p.Flights)})
 	}
 	return out, nil
+}
+
+// flightsOf returns the flights of the indexes is (those in range).
+func flightsOf(flights []*vhttp.Flight, is []int) []*vhttp.Flight {
+	var out []*vhttp.Flight
+	for _, i := range is {
+		if i >= 0 && i < len(flights) {
+			out = append(out, flights[i])
+		}
+	}
+	return out
 }
 
 // parseMRZ reads a machine-readable zone: its holder as vigil mrz screens
