@@ -5,6 +5,7 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html/template"
 	"io"
 	"io/fs"
@@ -90,8 +91,21 @@ func newConsole(s *Server) *console {
 			}
 			return n
 		},
-		"listName": vigil.ListName,
-		"join":     strings.Join,
+		"listName":   vigil.ListName,
+		"join":       strings.Join,
+		"pathEsc":    url.PathEscape,
+		"stateLabel": stateLabel,
+		"alertsOf": func(entity string) string {
+			return queueURL(url.Values{"entity": {entity}, "state": {"all"}})
+		},
+		"sorts":  func() any { return sorts },
+		"signed": func(f float64) string { return fmt.Sprintf("%+.3f", f) },
+		"who": func(id, name string) string {
+			if name != "" && name != id {
+				return name + " (" + id + ")"
+			}
+			return id
+		},
 		"listOf": func(label string) string {
 			l, _, _ := strings.Cut(label, "@")
 			return l
@@ -150,9 +164,12 @@ type page struct {
 	Nav     string
 	Version string
 	Authed  bool
-	CSRF    string // the token the page's forms carry
-	Error   string
-	Data    any
+	// Alerts is set when the viewer may open the alert queue: the server
+	// keeps watch and the viewer has the review role (or needs no key).
+	Alerts bool
+	CSRF   string // the token the page's forms carry
+	Error  string
+	Data   any
 }
 
 // render executes a page into a buffer first, so a template error becomes
@@ -160,6 +177,8 @@ type page struct {
 func (c *console) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
 	p.Version = c.s.opts.Version
 	p.Authed = keyFrom(r.Context()) != nil
+	viewer, _ := r.Context().Value(viewerCtx{}).(Role)
+	p.Alerts = c.s.opts.Watch != nil && viewer >= RoleReview
 	secret, _ := r.Context().Value(csrfCtx{}).(string)
 	p.CSRF = csrfToken(secret)
 	var buf bytes.Buffer

@@ -106,6 +106,11 @@ func (s *Server) routeTable() []route {
 		page("GET", "/{$}", RoleScreen, c.search),
 		page("GET", "/help/score", RoleScreen, c.scoreHelp),
 		page("GET", "/entities/{id}", RoleScreen, c.entity),
+		page("GET", "/alerts", RoleReview, c.alerts),
+		page("GET", "/alerts/{id}", RoleReview, c.alert),
+		post("/alerts/{id}/decide", RoleReview, smallForm, c.decide),
+		post("/alerts/{id}/approve", RoleReview, smallForm, c.approve),
+		page("GET", "/subjects/{set}/{id}", RoleReview, c.subject),
 		page("GET", "/lists", RoleScreen, c.lists),
 		page("GET", "/lists/{list}/diff", RoleScreen, c.diff),
 		page("GET", "/text", RoleScreen, c.textForm),
@@ -241,6 +246,13 @@ func (s *Server) wrap(r route) http.Handler {
 				return
 			}
 			if k != nil && k.Role < r.Role {
+				if r.HTML {
+					// A page, with the layout of the signed-in browser.
+					ctx := context.WithValue(context.WithValue(req.Context(), keyCtx{}, k), csrfCtx{}, secret)
+					s.console.render(rec, req.WithContext(context.WithValue(ctx, viewerCtx{}, k.Role)), http.StatusForbidden, "message",
+						page{Title: "Not allowed", Error: fmt.Sprintf("This page needs the %s role; your key %q has the %s role. Ask an administrator for a key with the %s role.", r.Role, k.Name, k.Role, r.Role)})
+					return
+				}
 				writeError(rec, http.StatusForbidden, "this route needs the %s role; the key %q has the %s role", r.Role, k.Name, k.Role)
 				return
 			}
@@ -260,6 +272,15 @@ func (s *Server) wrap(r route) http.Handler {
 			who = "key:" + key.ID
 		}
 		ctx = vigil.WithActor(ctx, who)
+		if r.Role != RolePublic {
+			// What the viewer may open: their key's role, or every page
+			// of a service that needs no key.
+			viewer := RoleAdmin
+			if key != nil {
+				viewer = key.Role
+			}
+			ctx = context.WithValue(ctx, viewerCtx{}, viewer)
+		}
 		if key != nil {
 			ctx = context.WithValue(ctx, keyCtx{}, key)
 		}
@@ -302,6 +323,9 @@ func clearCookie(w http.ResponseWriter, r *http.Request, name string) {
 }
 
 type keyCtx struct{}
+
+// viewerCtx carries the Role of what a console page's viewer may open.
+type viewerCtx struct{}
 
 // keyFrom returns the API key that authenticated the request, or nil.
 func keyFrom(ctx context.Context) *KeyInfo {
