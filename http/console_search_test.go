@@ -43,6 +43,8 @@ func searchServer(t *testing.T) *Server {
 		e.Gender = "male"
 		e.Documents = []vigil.Document{{Type: vigil.DocPassport, Number: "008827"}}
 	})
+	// Canada's ids hold slashes (ca:Iran/1-2/89).
+	add("Iran/1-2/89", vigil.KindPerson, "Ghasem Examplezadeh", nil)
 	if _, err := st.Import(context.Background(), vigil.ListVersion{List: "xx", Source: "xx", Format: "test", Hash: "x1"}, es); err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +53,7 @@ func searchServer(t *testing.T) *Server {
 	return s
 }
 
-var resultRE = regexp.MustCompile(`<a class="entity" href="/entities/(xx:[A-Z0-9]+)"`)
+var resultRE = regexp.MustCompile(`<a class="entity" href="/entities/(xx:[^"]+)"`)
 
 // results returns the entity ids of a results page, in order.
 func results(body string) []string {
@@ -185,5 +187,20 @@ func TestScoreHelp(t *testing.T) {
 	s := regexp.MustCompile(`<span class="score">([0-9.]+)</span>`).FindStringSubmatch(body)
 	if s == nil || s[1] != "0.97" || !strings.Contains(page, "at least <b>0.97</b>") {
 		t.Errorf("a listed document: score %v; the help says 0.97", s)
+	}
+}
+
+// TestConsoleSlashIDs: an entity whose id holds slashes (Canada's) is
+// linked so that its page opens.
+func TestConsoleSlashIDs(t *testing.T) {
+	h := searchServer(t).Handler()
+	_, body := do(t, h, "GET", "/?name=Ghasem+Examplezadeh", "")
+	ids := results(body)
+	if len(ids) != 1 || !strings.EqualFold(ids[0], "xx:Iran%2f1-2%2f89") {
+		t.Fatalf("results %v", ids)
+	}
+	res, body := do(t, h, "GET", "/entities/"+ids[0], "")
+	if res.StatusCode != 200 || !strings.Contains(body, "Ghasem Examplezadeh") {
+		t.Errorf("the entity page of xx:Iran/1-2/89: %d", res.StatusCode)
 	}
 }
