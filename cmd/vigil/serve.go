@@ -44,6 +44,7 @@ type serveConfig struct {
 	tlsCert, tlsKey, metricsTokenFile      string
 	maxConns, maxInFlight                  int
 	asOfIndexes                            int
+	staleAfter                             string
 	// noAudit turns the audit log off, to measure what it costs (hidden).
 	noAudit bool
 }
@@ -90,6 +91,7 @@ serves without keys, on loopback only.`,
 	f.IntVar(&c.maxInFlight, "max-inflight", 128, "most requests served at once; more get 503 with Retry-After")
 	webhookKeyFlag(cmd, &c.webhookKey)
 	f.IntVar(&c.asOfIndexes, "as-of-indexes", 2, "how many indexes built to screen as of a date (as_of) to keep; each holds its lists in memory")
+	f.StringVar(&c.staleAfter, "stale-after", "30d", "mark a list stale in /v1/lists and the console when it was published longer ago than this (e.g. 30d, 72h)")
 	f.BoolVar(&c.noAudit, "no-audit", false, "do not audit screenings: only to measure what the audit log costs")
 	_ = f.MarkHidden("no-audit")
 	return cmd
@@ -111,6 +113,10 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 	metricsToken, err := readMetricsToken(c.metricsTokenFile)
 	if err != nil {
 		return err
+	}
+	staleAfter, err := watch.ParseAge(c.staleAfter)
+	if err != nil {
+		return fmt.Errorf("--stale-after: %w", err)
 	}
 	st, err := openStore(c.db)
 	if err != nil {
@@ -171,6 +177,7 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 		RateLimit:      rate.Limit(c.rate),
 		MatchThreshold: match.DefaultThreshold,
 		Version:        buildVersion(),
+		StaleAfter:     staleAfter,
 	})
 
 	ln, err := net.Listen("tcp", c.addr)
