@@ -35,9 +35,10 @@ type stateTab struct {
 type alertsData struct {
 	Tabs   []stateTab
 	Alerts []vigil.Alert
-	// The filter as chosen, and the choices.
+	// The filter as chosen, and the choices. The set is typed: listing
+	// the sets (Store.Sets) counts every subject and alert, which costs
+	// more than the page itself on a large queue.
 	State, Set, List, Measure, Since, Until, Sort, Subject, Entity string
-	Sets                                                           []string
 	Lists                                                          []string
 	Measures                                                       []vigil.Measure
 	// From is the rank of the page's first alert, Total the alerts of the
@@ -93,11 +94,6 @@ func (c *console) alerts(w http.ResponseWriter, r *http.Request) {
 		f.States = todo
 	}
 	wt := c.s.opts.Watch
-	if sets, err := wt.Store().Sets(r.Context()); err == nil {
-		for _, s := range sets {
-			d.Sets = append(d.Sets, s.Set)
-		}
-	}
 	if snap := c.s.Snapshot(); snap != nil {
 		for _, v := range snap.Versions {
 			d.Lists = append(d.Lists, v.List)

@@ -322,3 +322,24 @@ func TestConsoleEntityLinksAlerts(t *testing.T) {
 		t.Errorf("alerts on wt:1: %d", len(got))
 	}
 }
+
+// BenchmarkConsoleAlertsPage measures the console's queue page over
+// 100,000 alerts, in the server (session, store, template): the default
+// view (the alerts waiting for a reviewer, oldest first, 50 a page) and a
+// set's travel bans, as BenchmarkAlertsPage measures the API.
+func BenchmarkConsoleAlertsPage(b *testing.B) {
+	s, st, keys := newWatchServer(b)
+	fillAlerts(b, st, 100000)
+	br := newClient(b, s)
+	br.signIn(keys["alice"])
+	for _, url := range []string{"/alerts", "/alerts?set=travellers&measure=travel_ban&state=open"} {
+		b.Run(url, func(b *testing.B) {
+			for b.Loop() {
+				res, body := br.get(url)
+				if res.StatusCode != 200 || !strings.Contains(body, `rel="next"`) {
+					b.Fatalf("%d %.300s", res.StatusCode, body)
+				}
+			}
+		})
+	}
+}
