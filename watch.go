@@ -261,17 +261,21 @@ type AlertPage struct {
 // added, updated (and screened again), unchanged, removed, bad rows, and
 // the alerts opened, reopened and closed.
 type SubjectImport struct {
-	Set       string  `json:"set"`
-	Rows      int     `json:"rows"`
-	Added     int     `json:"added"`
-	Updated   int     `json:"updated"`
-	Unchanged int     `json:"unchanged"`
-	Removed   int     `json:"removed"`
-	Bad       int     `json:"bad"`
-	Opened    int     `json:"opened"`
-	Reopened  int     `json:"reopened"`
-	Closed    int     `json:"closed"`
-	Seconds   float64 `json:"seconds"`
+	Set       string `json:"set"`
+	Rows      int    `json:"rows"`
+	Added     int    `json:"added"`
+	Updated   int    `json:"updated"`
+	Unchanged int    `json:"unchanged"`
+	Removed   int    `json:"removed"`
+	Bad       int    `json:"bad"`
+	// Problems counts rows stored and screened without some of their
+	// values (an impossible date of birth, a country that is none): the
+	// values screening could not use are named row by row.
+	Problems int     `json:"problems"`
+	Opened   int     `json:"opened"`
+	Reopened int     `json:"reopened"`
+	Closed   int     `json:"closed"`
+	Seconds  float64 `json:"seconds"`
 }
 
 // SubjectFilter selects subjects for a listing.

@@ -55,40 +55,68 @@ func TestCounts(t *testing.T) {
 	}
 }
 
-// TestEvaluationsOnRealLists runs the negatives and variant evaluations over
-// every list in ../shared/data/lists and holds them to the issue's goals:
-// at most 0.5% of the synthetic negatives match when screened with their own
-// date of birth, nationality and gender, and at least 99% of the unambiguous
-// variants rank their entity first.
+// TestEvaluationsOnRealLists runs the negatives, variant and script
+// evaluations over every list in ../shared/data/lists and holds them to the
+// figures reached (issue 20; the goals in eval/README.md, "Matching
+// quality", where the gaps are reported): false alarms on the two
+// 30,000-row development sets by name alone and with the rows' own date of
+// birth, gender and nationality, the old 1,000-row set, the variants'
+// top-1 rate, and the share of Cyrillic, Arabic and Persian renderings that
+// find the person's Latin-only OFAC listing.
 func TestEvaluationsOnRealLists(t *testing.T) {
 	entries, err := LoadLists(shared.Lists(t, ""))
 	if err != nil {
 		t.Fatal(err)
 	}
-	people, err := ReadPeopleFile(shared.Path(t, "data/eval/negatives_dev_global.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	ix := match.NewIndex(entries)
-	neg := Negatives(ix, people)
-	if neg.N != 1000 {
-		t.Errorf("%d negatives, want 1000", neg.N)
+	var n, nameOnly, withEv int
+	for _, f := range NegFiles {
+		people, err := ReadPeopleFile(shared.Path(t, "data/eval/"+f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		neg := Negatives(ix, people)
+		t.Logf("%s: %d/%d name only, %d/%d with dob, nationality and gender", f, neg.NameOnly, neg.N, neg.WithEvidence, neg.N)
+		if !strings.Contains(f, "rows") {
+			if neg.N != 1000 || Rate(neg.NameOnly, neg.N) > 0.008 || Rate(neg.WithEvidence, neg.N) > 0.002 {
+				t.Errorf("%s: %d rows, %d name only, %d with evidence; want 1000, at most 0.8%% and 0.2%%", f, neg.N, neg.NameOnly, neg.WithEvidence)
+			}
+			continue
+		}
+		n += neg.N
+		nameOnly += neg.NameOnly
+		withEv += neg.WithEvidence
 	}
-	if r := float64(neg.WithEvidence) / float64(neg.N); r > 0.005 {
-		t.Errorf("negatives with their own fields: %.1f%% match, goal at most 0.5%%", 100*r)
+	if n != 60000 {
+		t.Errorf("%d development negatives, want 60,000", n)
 	}
-	// On the name alone (no date of birth or nationality to tell
-	// namesakes apart) 0.7% match; this guards against regressions.
-	if r := float64(neg.NameOnly) / float64(neg.N); r > 0.01 {
-		t.Errorf("negatives on the name alone: %.1f%% match, want at most 1%%", 100*r)
+	// Goals 0.2% and 0.1%; reached 0.28% and 0.11% (see eval/README.md).
+	if r := Rate(nameOnly, n); r > 0.0030 {
+		t.Errorf("development negatives by name alone: %.3f%% match, want at most 0.30%%", 100*r)
 	}
-	t.Logf("negatives: %d/%d name only, %d/%d with dob, nationality and gender", neg.NameOnly, neg.N, neg.WithEvidence, neg.N)
+	if r := Rate(withEv, n); r > 0.0012 {
+		t.Errorf("development negatives with their own fields: %.3f%% match, want at most 0.12%%", 100*r)
+	}
 	vr := RunVariants(ix, Variants(entries, 1000, 1))
 	if vr.N-vr.Ambiguous < 2000 {
 		t.Fatalf("only %d unambiguous variants", vr.N-vr.Ambiguous)
 	}
-	if r := float64(vr.Top1) / float64(vr.N-vr.Ambiguous); r < 0.99 {
-		t.Errorf("variants: %.1f%% top-1, goal at least 99%%", 100*r)
+	if r := float64(vr.Top1) / float64(vr.N-vr.Ambiguous); r < 0.993 {
+		t.Errorf("variants: %.2f%% top-1, want at least 99.3%% (goal 99.6%%)", 100*r)
 	}
 	t.Logf("variants: %d/%d unambiguous top-1, %d/%d all", vr.Top1, vr.N-vr.Ambiguous, vr.AllTop1, vr.N)
+	sr := RunScripts(ix, ScriptCases(entries), match.DefaultThreshold)
+	// Official renderings (goal 97%) and generated ones (goal: as well as
+	// Cyrillic; reached: see eval/README.md; Hanja is not read yet).
+	for sc, want := range map[string]float64{"Cyrl": 0.97, "Arab": 0.94, "Persian": 0.86, "Grek": 0.75, "Hebr": 0.83, "Kana": 0.58, "Hang": 0.95} {
+		c := sr.ByScript[sc]
+		if c[1] < 50 {
+			t.Errorf("script %s: only %d cases", sc, c[1])
+			continue
+		}
+		if r := float64(c[0]) / float64(c[1]); r < want {
+			t.Errorf("script %s: %.1f%% of %d renderings find their OFAC listing, want at least %.0f%%", sc, 100*r, c[1], 100*want)
+		}
+		t.Logf("script %s: %d/%d", sc, c[0], c[1])
+	}
 }

@@ -11,13 +11,13 @@ import (
 	"github.com/vigil-screening/vigil/lists"
 )
 
-// Person is one row of the negatives set: a synthetic person on no list.
+// Person is one row of a negatives set: a synthetic person on no list.
 type Person struct {
 	Name, Gender, DOB, Nationality string
 	Line                           int
 }
 
-// ReadPeople reads negatives_dev_global.csv (columns full_name, gender,
+// ReadPeople reads a negatives file (columns full_name, gender,
 // date_of_birth, nationality, … found by header name).
 func ReadPeople(r io.Reader) ([]Person, error) {
 	cr := csv.NewReader(r)
@@ -53,14 +53,18 @@ func ReadPeople(r io.Reader) ([]Person, error) {
 	return out, nil
 }
 
-// ReadPeopleFile reads the negatives set from a file.
+// ReadPeopleFile reads a negatives set from a file.
 func ReadPeopleFile(path string) ([]Person, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return ReadPeople(f)
+	people, err := ReadPeople(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return people, nil
 }
 
 // NegResult is the outcome of the negatives evaluation.
@@ -74,18 +78,29 @@ type NegResult struct {
 	Hits []string
 }
 
-// Negatives screens every person and counts those with any match at the
-// screener's default threshold.
+// Query is the screening query of a person: with evidence, its date of
+// birth, gender and nationality (a country name mapped to its ISO code);
+// always of kind person.
+func (p Person) Query(evidence bool) vigil.Query {
+	q := vigil.Query{Name: p.Name, Kind: vigil.KindPerson}
+	if evidence {
+		q.DOB, q.Gender = p.DOB, p.Gender
+		if p.Nationality != "" {
+			q.Nationality = lists.Country(p.Nationality)
+		}
+	}
+	return q
+}
+
+// Negatives screens every person twice (the name alone, and with the row's
+// own fields) and counts those with any match at the screener's default
+// threshold.
 func Negatives(s vigil.Screener, people []Person) NegResult {
 	var res NegResult
 	for _, p := range people {
 		res.N++
-		ms := s.Screen(vigil.Query{Name: p.Name, Kind: vigil.KindPerson})
-		q := vigil.Query{Name: p.Name, Kind: vigil.KindPerson, DOB: p.DOB, Gender: p.Gender}
-		if p.Nationality != "" {
-			q.Nationality = lists.Country(p.Nationality)
-		}
-		withEv := len(s.Screen(q)) > 0
+		ms := s.Screen(p.Query(false))
+		withEv := len(s.Screen(p.Query(true))) > 0
 		if withEv {
 			res.WithEvidence++
 		}
@@ -99,4 +114,25 @@ func Negatives(s vigil.Screener, people []Person) NegResult {
 		}
 	}
 	return res
+}
+
+// Rate is a count over n as a fraction.
+func Rate(count, n int) float64 { return float64(count) / float64(max(n, 1)) }
+
+// NegScores screens every person at CurveFrom, by name alone and with the
+// row's own fields, and returns each row's best score (0: no match), from
+// which the false-alarm rate at any higher threshold is read.
+func NegScores(s vigil.Screener, people []Person) (name, ev []float64) {
+	top := func(q vigil.Query) float64 {
+		q.Threshold, q.Limit = CurveFrom, 1
+		if ms := s.Screen(q); len(ms) > 0 {
+			return ms[0].Score
+		}
+		return 0
+	}
+	for _, p := range people {
+		name = append(name, top(p.Query(false)))
+		ev = append(ev, top(p.Query(true)))
+	}
+	return name, ev
 }

@@ -16,6 +16,10 @@ import (
 // Variant is one generated query and the entity it should find.
 type Variant struct {
 	Query, Kind, Want string
+	// DOB, Nationality and Gender are the wanted entity's own (its first
+	// dated birth date and first nationality), for screening the variant
+	// as a real screening of the listed person would.
+	DOB, Nationality, Gender string
 	// Ambiguous names another entity (not the same listing) that holds a
 	// name containing every word of the query and no more words than the
 	// name the query was made from: ranking that entity first is as right
@@ -57,7 +61,9 @@ func Variants(entries []match.Entry, n int, seed uint64) []Variant {
 		}
 		add := func(kind, q string) {
 			if q != "" && q != primary {
-				out = append(out, Variant{Query: q, Kind: kind, Want: e.ID, Ambiguous: amb.other(e, q, primary, class)})
+				v := Variant{Query: q, Kind: kind, Want: e.ID, Ambiguous: amb.other(e, q, primary, class)}
+				v.DOB, v.Nationality, v.Gender = ownFacts(e)
+				out = append(out, v)
 			}
 		}
 		// Typo in the longest word made of letters only, by letters (runes),
@@ -288,30 +294,25 @@ type VariantResult struct {
 	// Misses describes every unambiguous variant whose entity did not rank
 	// first.
 	Misses []string
+	// Scores holds, for each unambiguous variant, the score with which its
+	// entity ranked first (0 when it did not), screened by name alone;
+	// EvScores the same, screened with the entity's own date of birth,
+	// nationality and gender. Recall at a threshold is the share of scores
+	// at or above it (see AtLeast).
+	Scores, EvScores []float64
 }
 
 // RunVariants screens each variant and counts those whose entity ranks first.
 // Ties with the top score count, and so does a top match that is the same
 // listing in another source (a name with the same normalised words as the
-// wanted entity's primary name): the lists overlap heavily.
+// wanted entity's primary name): the lists overlap heavily. Each
+// unambiguous variant is screened a second time with its entity's own facts
+// for EvScores.
 func RunVariants(ix *match.Index, vs []Variant) VariantResult {
 	res := VariantResult{ByKind: map[string][3]int{}}
 	for _, v := range vs {
 		ms := ix.Screen(vigil.Query{Name: v.Query, Threshold: 0.01, Limit: 20})
-		ok := false
-		for _, m := range ms {
-			if m.Score < ms[0].Score {
-				break
-			}
-			if m.EntityID == v.Want {
-				ok = true
-			}
-		}
-		if !ok && len(ms) > 0 {
-			want, _, _ := ix.Entity(v.Want)
-			top, _, _ := ix.Entity(ms[0].EntityID)
-			ok = sameListing(want, top)
-		}
+		ok, score := rankedFirst(ix, ms, v.Want)
 		res.N++
 		if ok {
 			res.AllTop1++
@@ -324,6 +325,7 @@ func RunVariants(ix *match.Index, vs []Variant) VariantResult {
 			continue
 		}
 		k[1]++
+		res.Scores = append(res.Scores, score)
 		if ok {
 			res.Top1++
 			k[0]++
@@ -335,8 +337,63 @@ func RunVariants(ix *match.Index, vs []Variant) VariantResult {
 			res.Misses = append(res.Misses, v.Kind+": "+v.Query+" → "+got+" (want "+v.Want+")")
 		}
 		res.ByKind[v.Kind] = k
+		ems := ix.Screen(vigil.Query{Name: v.Query, DOB: v.DOB, Nationality: v.Nationality, Gender: v.Gender, Threshold: 0.01, Limit: 20})
+		_, escore := rankedFirst(ix, ems, v.Want)
+		res.EvScores = append(res.EvScores, escore)
 	}
 	return res
+}
+
+// rankedFirst reports whether entity want ranks first among ms (ties with
+// the top score count, and so does a top match that is the same listing in
+// another source) and with what score (0 when it does not).
+func rankedFirst(ix *match.Index, ms []vigil.Match, want string) (bool, float64) {
+	if len(ms) == 0 {
+		return false, 0
+	}
+	for _, m := range ms {
+		if m.Score < ms[0].Score {
+			break
+		}
+		if m.EntityID == want {
+			return true, m.Score
+		}
+	}
+	w, _, _ := ix.Entity(want)
+	top, _, _ := ix.Entity(ms[0].EntityID)
+	if sameListing(w, top) {
+		return true, ms[0].Score
+	}
+	return false, 0
+}
+
+// AtLeast is the share of scores at or above t.
+func AtLeast(scores []float64, t float64) float64 {
+	n := 0
+	for _, s := range scores {
+		if s >= t {
+			n++
+		}
+	}
+	return float64(n) / float64(max(len(scores), 1))
+}
+
+// ownFacts returns an entity's first dated birth date, first nationality
+// (else citizenship) and gender, as a query would state them.
+func ownFacts(e *vigil.Entity) (dob, nat, gender string) {
+	for _, d := range e.BirthDates {
+		if d.Year != 0 && d.ToYear == 0 && !d.Approx {
+			dob = d.String()
+			break
+		}
+	}
+	switch {
+	case len(e.Nationalities) > 0:
+		nat = e.Nationalities[0]
+	case len(e.Citizenships) > 0:
+		nat = e.Citizenships[0]
+	}
+	return dob, nat, e.Gender
 }
 
 // sameListing reports whether b has a name with the same normalised words as

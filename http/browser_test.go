@@ -89,9 +89,10 @@ func TestBrowserRealLists(t *testing.T) {
 	s := newRealServer(t, Options{})
 	ts := httptest.NewServer(s.Handler())
 	defer ts.Close()
-	results, names, _ := searchAndOpen(t, ts.URL, "Soleimani", "/entities/ofac:27854")
-	if !strings.Contains(strings.ToUpper(results), "QASEM SOLEIMANI") {
-		t.Errorf("results lack Qasem Soleimani: %q", results)
+	// A surname alone is no match (issue 20): search the whole name.
+	results, names, _ := searchAndOpen(t, ts.URL, "Gholamreza Soleimani", "/entities/ofac:27854")
+	if up := strings.ToUpper(results); !strings.Contains(up, "GHOLAMREZA") || !strings.Contains(up, "SOLEIMANI") {
+		t.Errorf("results lack Gholamreza Soleimani: %q", results)
 	}
 	if !strings.Contains(names, "غلامرضا سلیمانی") {
 		t.Errorf("names table lacks the Persian-script name: %q", names)

@@ -215,10 +215,12 @@ type searchData struct {
 	Kinds    []vigil.Kind
 	Searched bool
 	Problems []string
-	// Matches are the page's matches, From the 1-based rank of its first,
-	// Total all the matches of the query (Capped: the search stopped at
-	// maxLimit, there may be more); Prev and Next link the pages around.
+	// Matches are every match of the query of the kind asked for (Capped:
+	// the search stopped at maxLimit, there may be more), Total the
+	// subjects they group into; Subjects are the page's subjects, From the
+	// 1-based rank of its first; Prev and Next link the pages around.
 	Matches     []vigil.Match
+	Subjects    []subjectRow
 	From, Total int
 	Capped      bool
 	Limit       int // the most matches a search finds
@@ -228,9 +230,14 @@ type searchData struct {
 	OtherKinds int
 	AllKinds   string
 	Lists      []string
+	// The filter's fields: the lists served to choose from, and the
+	// values chosen.
+	Served                    []string
+	FList, FProgram, FMeasure string
+	Measures                  []vigil.Measure
 }
 
-// searchPage is how many matches a page of search results shows.
+// searchPage is how many subjects a page of search results shows.
 const searchPage = 10
 
 // ofKind keeps the matches of kind k, and those whose kind the list does
@@ -267,7 +274,13 @@ func (c *console) search(w http.ResponseWriter, r *http.Request) {
 	d := searchData{Kinds: vigil.Kinds, Q: vigil.Query{
 		Name: v.Get("name"), DOB: strings.TrimSpace(v.Get("dob")), Nationality: strings.TrimSpace(v.Get("nationality")),
 		Gender: v.Get("gender"), ID: strings.TrimSpace(v.Get("id")), Kind: vigil.Kind(v.Get("kind")),
-	}}
+	}, FList: strings.TrimSpace(v.Get("list")), FProgram: strings.TrimSpace(v.Get("program")), FMeasure: strings.TrimSpace(v.Get("measure")),
+		Measures: []vigil.Measure{vigil.MeasureTravelBan, vigil.MeasureAssetFreeze, vigil.MeasureArmsEmbargo}}
+	if snap := c.s.Snapshot(); snap != nil {
+		for _, v := range snap.Versions {
+			d.Served = append(d.Served, v.List)
+		}
+	}
 	p := page{Title: "Search", Nav: "search", Data: &d}
 	if strings.TrimSpace(d.Q.Name) == "" {
 		c.render(w, r, http.StatusOK, "search", p)
@@ -281,7 +294,8 @@ func (c *console) search(w http.ResponseWriter, r *http.Request) {
 		d.Q.Threshold = f
 	}
 	q := d.Q
-	if err := checkLimits(&q, ""); err != nil {
+	var err error
+	if err = checkLimits(&q, ""); err != nil {
 		p.Error = err.Error()
 		c.render(w, r, http.StatusBadRequest, "search", p)
 		return
@@ -302,27 +316,34 @@ func (c *console) search(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Problems = append(d.Problems, x.String())
 	}
+	if q.Filter, err = consoleFilter(&d, snap); err != nil {
+		p.Error = err.Error()
+		c.render(w, r, http.StatusBadRequest, "search", p)
+		return
+	}
 	// Every match up to maxLimit, so that the page can say how many there
-	// are and page through them; the audit record carries the matches of
-	// the kind asked for, which the pages show.
+	// are and page through their subjects; the audit record carries the
+	// matches of the kind asked for, which the pages show.
 	q.Limit = maxLimit
 	all := snap.Index.Screen(q)
 	d.Capped, d.Limit = len(all) >= maxLimit, maxLimit
 	matches, other := ofKind(nonNil(all), q.Kind)
+	subs := vigil.GroupBySubject(matches, snap.Subjects, snap.Index)
 	if err := c.s.recordScreen(r.Context(), vigil.AuditConsoleScreen, snap, vigil.ScreeningQuery{Queries: []vigil.Query{q}}, [][]vigil.Match{matches}, nil); err != nil {
 		p.Error = errNotAudited.msg
 		c.render(w, r, errNotAudited.status, "search", p)
 		return
 	}
-	d.Searched, d.Total, d.OtherKinds, d.Lists = true, len(matches), other, labels(snap)
+	d.Searched, d.Matches, d.Total, d.OtherKinds, d.Lists = true, matches, len(subs), other, labels(snap)
 	if other > 0 {
 		d.AllKinds = pageURL(withoutKey(v, "kind"), "page", 1)
 	}
 	pg, _ := strconv.Atoi(v.Get("page"))
-	pages := max(1, (len(matches)+searchPage-1)/searchPage)
+	pages := max(1, (len(subs)+searchPage-1)/searchPage)
 	pg = min(max(pg, 1), pages)
-	lo, hi := (pg-1)*searchPage, min(pg*searchPage, len(matches))
-	d.Matches, d.From = matches[lo:hi], lo+1
+	lo, hi := (pg-1)*searchPage, min(pg*searchPage, len(subs))
+	// Only the page's subjects are looked up for what tells them apart.
+	d.Subjects, d.From = subjectRows(snap, subs[lo:hi], matches), lo+1
 	if pg > 1 {
 		d.Prev = pageURL(v, "page", pg-1)
 	}
@@ -357,7 +378,14 @@ func (c *console) entity(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusNotFound, "message", page{Title: "Not found", Error: "No listed entity has the id " + strconv.Quote(id) + "."})
 		return
 	}
-	c.render(w, r, http.StatusOK, "entity", page{Title: info.Entity.PrimaryName(), Data: info})
+	c.render(w, r, http.StatusOK, "entity", page{Title: info.Entity.PrimaryName(), Data: entityPage{info, c.s.opts.Links != nil}})
+}
+
+// entityPage is the entity page: the entity, and whether the server takes
+// judgements on its subject.
+type entityPage struct {
+	*EntityResponse
+	CanJudge bool
 }
 
 // listsData is the lists page: what is served and every version of each

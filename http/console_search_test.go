@@ -9,14 +9,16 @@ import (
 	"testing"
 
 	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/link"
 	"github.com/vigil-screening/vigil/match"
 )
 
 // searchServer returns a server over an invented list screened by the
 // real matcher: 25 people named Ivan Petrov (each with its own birth
-// year), 3 vessels named IVAN PETROV, one listing of Ivan Petrov whose kind
-// the list does not state, and Qasem Soleimani with a birth date,
-// nationality, gender and passport.
+// year; the first three are one listed subject, as if the linker had
+// found them one), 3 vessels named IVAN PETROV, one listing of Ivan Petrov
+// whose kind the list does not state, and Qasem Soleimani with a birth
+// date, nationality, gender and passport.
 func searchServer(t *testing.T) *Server {
 	t.Helper()
 	st := tempStore(t)
@@ -49,11 +51,16 @@ func searchServer(t *testing.T) *Server {
 		t.Fatal(err)
 	}
 	s := New(Options{Store: st, NoAuth: true, MatchThreshold: match.DefaultThreshold})
-	s.Swap(realSnapshot(t, st))
+	snap := realSnapshot(t, st)
+	snap.Subjects = link.NewSubjects(map[string]string{"xx:P01": "S1", "xx:P02": "S1", "xx:P03": "S1"})
+	s.Swap(snap)
 	return s
 }
 
-var resultRE = regexp.MustCompile(`<a class="entity" href="/entities/(xx:[^"]+)"`)
+var (
+	resultRE  = regexp.MustCompile(`<a class="entity" href="/entities/(xx:[^"]+)"`)
+	listingRE = regexp.MustCompile(`<a class="listing matched" href="/entities/(xx:[^"]+)"`)
+)
 
 // results returns the entity ids of a results page, in order.
 func results(body string) []string {
@@ -64,13 +71,14 @@ func results(body string) []string {
 	return out
 }
 
-// TestConsoleSearchPages: a search says how many matches there are, shows
-// ten a page, and pages through all of them, each once.
+// TestConsoleSearchPages: a search says how many subjects and matching
+// listings there are, shows ten subjects a page, and pages through all of
+// them, each once, each listing in its subject's row.
 func TestConsoleSearchPages(t *testing.T) {
 	h := searchServer(t).Handler()
 	_, body := do(t, h, "GET", "/?name=Ivan+Petrov", "")
 	body = html.UnescapeString(body)
-	for _, want := range []string{"29 matches for", "Showing 1–10 of 29", `href="/?name=Ivan+Petrov&page=2" rel="next"`, `href="/help/score"`} {
+	for _, want := range []string{"27 subjects for", "(29 matching listings)", "Showing 1–10 of 27 subjects", `href="/?name=Ivan+Petrov&page=2" rel="next"`, `href="/help/score"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("first page lacks %q", want)
 		}
@@ -79,12 +87,19 @@ func TestConsoleSearchPages(t *testing.T) {
 		t.Error("the first page links a previous page")
 	}
 	seen := map[string]bool{}
-	for pg, want := range []int{10, 10, 9} {
+	listings := map[string]bool{}
+	for pg, want := range []int{10, 10, 7} {
 		_, body := do(t, h, "GET", fmt.Sprintf("/?name=Ivan+Petrov&page=%d", pg+1), "")
 		body = html.UnescapeString(body)
 		ids := results(body)
 		if len(ids) != want {
-			t.Errorf("page %d shows %d matches, want %d", pg+1, len(ids), want)
+			t.Errorf("page %d shows %d subjects, want %d", pg+1, len(ids), want)
+		}
+		for _, m := range listingRE.FindAllStringSubmatch(body, -1) {
+			if listings[m[1]] {
+				t.Errorf("listing %s shown twice", m[1])
+			}
+			listings[m[1]] = true
 		}
 		for _, id := range ids {
 			if seen[id] {
@@ -92,18 +107,27 @@ func TestConsoleSearchPages(t *testing.T) {
 			}
 			seen[id] = true
 		}
-		if pg == 2 && (!strings.Contains(body, "Showing 21–29 of 29") || strings.Contains(body, `rel="next"`) || !strings.Contains(body, `href="/?name=Ivan+Petrov&page=2" rel="prev"`)) {
+		if pg == 2 && (!strings.Contains(body, "Showing 21–27 of 27 subjects") || strings.Contains(body, `rel="next"`) || !strings.Contains(body, `href="/?name=Ivan+Petrov&page=2" rel="prev"`)) {
 			t.Errorf("last page:\n%s", body)
 		}
 	}
-	if len(seen) != 29 {
-		t.Errorf("the pages showed %d distinct matches, want 29", len(seen))
+	if len(seen) != 27 || len(listings) != 29 {
+		t.Errorf("the pages showed %d distinct subjects and %d listings, want 27 and 29", len(seen), len(listings))
+	}
+	// The subject of three listings is one row, which names all three.
+	_, body = do(t, h, "GET", "/?name=Ivan+Petrov&dob=1940", "")
+	row := body[strings.Index(body, `id="subject-S1"`):]
+	row = row[:strings.Index(row, "</tbody>")]
+	for _, id := range []string{"xx:P01", "xx:P02", "xx:P03"} {
+		if !strings.Contains(row, `href="/entities/`+id+`"`) {
+			t.Errorf("the row of subject S1 lacks %s:\n%s", id, row)
+		}
 	}
 	// A page past the end shows the last.
-	if _, body := do(t, h, "GET", "/?name=Ivan+Petrov&page=99", ""); !strings.Contains(body, "Showing 21–29 of 29") {
+	if _, body := do(t, h, "GET", "/?name=Ivan+Petrov&page=99", ""); !strings.Contains(body, "Showing 21–27 of 27 subjects") {
 		t.Error("page 99 does not show the last page")
 	}
-	if _, body := do(t, h, "GET", "/?name=Qasem+Soleimani", ""); !strings.Contains(body, "1 match for") || strings.Contains(body, `rel="next"`) {
+	if _, body := do(t, h, "GET", "/?name=Qasem+Soleimani", ""); !strings.Contains(body, "1 subject for") || strings.Contains(body, `rel="next"`) {
 		t.Error("a single match")
 	}
 }
@@ -120,12 +144,12 @@ func TestConsoleSearchKind(t *testing.T) {
 	if got != "xx:U1,xx:V1,xx:V2,xx:V3" && got != "xx:V1,xx:V2,xx:V3,xx:U1" {
 		t.Errorf("kind=vessel shows %v, want the three vessels and the listing of no stated kind", ids)
 	}
-	if !strings.Contains(body, "4 matches for") || !strings.Contains(body, "25 matches are of another kind than vessel and not shown") ||
+	if !strings.Contains(body, "4 subjects for") || !strings.Contains(body, "25 matching listings are of another kind than vessel and not shown") ||
 		!strings.Contains(body, `<a href="/?name=Ivan+Petrov">show every kind</a>`) {
 		t.Errorf("kind=vessel page:\n%s", body)
 	}
 	_, body = do(t, h, "GET", "/?name=Ivan+Petrov&kind=person", "")
-	if !strings.Contains(body, "26 matches for") || !strings.Contains(body, "3 matches are of another kind") {
+	if !strings.Contains(body, "24 subjects for") || !strings.Contains(body, "(26 matching listings)") || !strings.Contains(body, "3 matching listings are of another kind") {
 		t.Errorf("kind=person: %v", results(body))
 	}
 	for _, id := range results(body) {

@@ -291,6 +291,9 @@ type EntityResponse struct {
 	// History is the entity's history on each list that held it (see GET
 	// /v1/entities/{id}/history).
 	History []vigil.ListHistory `json:"history"`
+	// Subject is the listed subject holding the entity: its other
+	// listings, and why they are one (see GET /v1/entities/{id}/subject).
+	Subject *ListedSubjectResponse `json:"subject,omitempty"`
 }
 
 func (s *Server) entityInfo(ctx context.Context, snap *Snapshot, id string) (*EntityResponse, bool) {
@@ -316,6 +319,14 @@ func (s *Server) entityInfo(ctx context.Context, snap *Snapshot, id string) (*En
 	// History is a courtesy on this page: a store error leaves it empty.
 	if h, err := s.entityHistory(ctx, id); err == nil {
 		res.History = h.Lists
+	}
+	// So is the subject; the related matches say which subject each is.
+	vigil.GroupBySubject(res.Related, snap.Subjects, snap.Index)
+	if s.opts.Links != nil {
+		if sub, err := s.opts.Links.SubjectOf(ctx, id); err == nil {
+			sr := subjectResponse(snap, sub)
+			res.Subject = &sr
+		}
 	}
 	return res, true
 }

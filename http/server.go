@@ -56,6 +56,9 @@ type Snapshot struct {
 	// download sources) that have no complete version: /readyz answers 503
 	// until they do.
 	Missing []string
+	// Subjects groups matches by listed subject (nil: each match is its
+	// own subject).
+	Subjects vigil.SubjectLookup
 }
 
 // Problem kinds.
@@ -100,6 +103,9 @@ type Options struct {
 	MetricsToken string
 	Audit        Auditor // nil: screening is not audited and /v1/audit answers 501
 	Reload       Reloader
+	// Links, when set, serves the listed subjects (/v1/listed-subjects,
+	// /v1/entities/{id}/subject) and takes judgements.
+	Links Links
 	// Webhooks, when set, serves /v1/webhooks (admin keys only).
 	Webhooks Webhooks
 	// Rebuild builds a Snapshot from what the store holds, without reading
@@ -195,6 +201,7 @@ type Server struct {
 	reloadMu   sync.Mutex
 	refreshMu  sync.Mutex
 	refreshing *refreshCall
+	judgeMu    sync.Mutex // judgements of listed subjects, one at a time
 }
 
 // refreshCall is one reload and its outcome, shared by every caller who

@@ -23,7 +23,10 @@ type Watcher interface {
 	// Import reads subjects (JSON Lines) into a set, screening the new
 	// and changed ones, calling bad for each bad row; past maxRows it
 	// stops with an error wrapping ErrTooManyRows.
-	Import(ctx context.Context, set string, jsonl io.Reader, maxRows int, by string, bad func(row int, err error)) (vigil.SubjectImport, error)
+	// bad is called for each row not imported, problems for each row
+	// imported and screened without some of its values.
+	Import(ctx context.Context, set string, jsonl io.Reader, maxRows int, by string, bad func(row int, err error),
+		problems func(row int, problems []string)) (vigil.SubjectImport, error)
 	// Put stores one subject from a JSON object (the fields of an import
 	// row) and screens it if its screening fields changed.
 	Put(ctx context.Context, set, id string, object []byte, by string) (vigil.StoredSubject, []vigil.Alert, error)
@@ -117,6 +120,16 @@ type SubjectsImportResponse struct {
 	// Errors names the bad rows (the first 1,000); Row counts lines of
 	// JSON Lines, elements of an array, from 1.
 	Errors []BadRow `json:"errors"`
+	// Problems names the rows imported and screened without some of their
+	// values (the first 1,000), and those values.
+	Problems []RowProblems `json:"problems"`
+}
+
+// RowProblems is a row of a bulk request imported and screened without
+// some of its values.
+type RowProblems struct {
+	Row      int      `json:"row"`
+	Problems []string `json:"problems"`
 }
 
 // handleSubjectsImport reads subjects as JSON Lines or a JSON array,
@@ -148,10 +161,14 @@ func (s *Server) handleSubjectsImport(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, badRequest("send subjects as JSON Lines (one object a line) or a JSON array of objects"))
 		return
 	}
-	res := SubjectsImportResponse{Errors: []BadRow{}}
+	res := SubjectsImportResponse{Errors: []BadRow{}, Problems: []RowProblems{}}
 	sum, err := wt.Import(r.Context(), r.PathValue("set"), lines, maxSubjectRows, by(r.Context()), func(row int, err error) {
 		if len(res.Errors) < maxBadRows {
 			res.Errors = append(res.Errors, BadRow{row, strings.TrimPrefix(err.Error(), fmt.Sprintf("row %d: ", row))})
+		}
+	}, func(row int, ps []string) {
+		if len(res.Problems) < maxBadRows {
+			res.Problems = append(res.Problems, RowProblems{row, ps})
 		}
 	})
 	res.Import = sum

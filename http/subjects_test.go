@@ -35,12 +35,12 @@ type engineWatch struct {
 }
 
 func (w *engineWatch) Store() vigil.WatchStore { return w.st }
-func (w *engineWatch) Import(ctx context.Context, set string, r io.Reader, max int, by string, bad func(int, error)) (vigil.SubjectImport, error) {
+func (w *engineWatch) Import(ctx context.Context, set string, r io.Reader, max int, by string, bad func(int, error), problems func(int, []string)) (vigil.SubjectImport, error) {
 	rd, err := batch.Open(r, "s.jsonl", batch.Options{Format: batch.FormatJSONL})
 	if err != nil {
 		return vigil.SubjectImport{}, err
 	}
-	sum, err := w.e.Import(ctx, w.c, rd, watch.ImportOptions{Set: set, MaxRows: max, By: by, OnRowError: bad})
+	sum, err := w.e.Import(ctx, w.c, rd, watch.ImportOptions{Set: set, MaxRows: max, By: by, OnRowError: bad, OnRowProblems: problems})
 	if errors.Is(err, watch.ErrTooMany) {
 		err = fmt.Errorf("%w: %v", ErrTooManyRows, err)
 	}
@@ -166,7 +166,8 @@ not json
 	}
 	// c3's impossible date of birth is a problem, not a bad row: the subject
 	// is kept and screened on its other values (fail safe).
-	if got.Import.Added != 4 || got.Import.Bad != 2 || fmt.Sprint(rows) != "[4 5]" {
+	if got.Import.Added != 4 || got.Import.Bad != 2 || fmt.Sprint(rows) != "[4 5]" || got.Import.Problems != 1 ||
+		len(got.Problems) != 1 || got.Problems[0].Row != 3 || !strings.Contains(strings.Join(got.Problems[0].Problems, " "), "1961-13-45") {
 		t.Errorf("JSONL import: %+v, bad rows %v (%s)", got.Import, rows, body)
 	}
 	res, body = do(t, h, "GET", "/v1/subjects/customers/c4", "", auth(keys["alice"])...)

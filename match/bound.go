@@ -441,7 +441,11 @@ func mergeCandsVia(p *prepared, runs *runCache, out []mergeCand) []mergeCand {
 	for _, r := range rs {
 		k, script := text[r.lo:r.hi], p.parts[r.i].Script
 		var m mergeCand
-		if runs != nil {
+		if script == "Arab" {
+			// Spelt with its Arabic letters, which the cache (keyed by
+			// the Latin text) does not hold.
+			m = spellArabRun(k, p.parts[r.i:r.i+r.n])
+		} else if runs != nil {
 			if !r.may || r.m.p.Text != string(k) || r.m.p.Script != script {
 				r.m = runs.spell(r.slot, k, script)
 			}
@@ -459,6 +463,21 @@ func mergeCandsVia(p *prepared, runs *runCache, out []mergeCand) []mergeCand {
 		out = append(out, m)
 	}
 	return out
+}
+
+// spellArabRun is spellRun of a run of parts ps written in Arabic
+// script, spelt k, carrying their Arabic letters as its Orig (see
+// names.ArabicRun) so that it compares with Latin words by its letters.
+func spellArabRun(k []byte, ps []names.Part) mergeCand {
+	m := spellRun(k, "Arab")
+	if m.key != "" {
+		if orig := names.ArabicRun(ps); orig != "" {
+			m.p.Orig = orig
+		}
+		m.info = new(tokInfo)
+		m.info.set(&m.p)
+	}
+	return m
 }
 
 // spellRun is the merge run spelt k, first written in script: what
@@ -630,6 +649,8 @@ func mergeBelow(m, t *tokInfo) bool {
 	switch {
 	case m.slow || t.slow, m.keyH == t.keyH, m.foldH == t.foldH,
 		m.logo != 0 && m.logo == t.logo,
+		m.arab && t.latin || m.latin && t.arab,
+		m.logo != 0 && t.latin || m.latin && t.logo != 0,
 		m.abjad != t.abjad && m.skLen >= 3 && t.skLen >= 3:
 		return false
 	case t.tag == names.TagLegal || t.tag == names.TagNumber || t.tag == names.TagInitial,

@@ -19,7 +19,27 @@ const (
 	genderMatch   = 0.01
 	genderClash   = -0.15
 	kindClash     = -0.2
+	// dobUnverified is what a query's date of birth that the listing
+	// cannot confirm (it states none with a year) costs a name as common
+	// as names get (see unverified).
+	dobUnverified = 0.25
 )
+
+// unverified is what the query's date of birth costs an entity of facts f
+// that states none with a year, for a name match of commonness k (see
+// commonness): a listing without a date of birth cannot tell a common
+// name's many bearers apart, so that the name must carry the match alone,
+// as a rare name can and a common one cannot. It is 0 without a queried
+// date of birth, and never added to the bounds (it only lowers scores).
+func (ev evidence) unverified(f *facts, k float64) float64 {
+	if !ev.hasDOB || k <= 0 {
+		return 0
+	}
+	if v := compareDOB(ev.dob, f.dobs); v != dobUnlisted && v != dobNoYear {
+		return 0
+	}
+	return dobUnverified * k
+}
 
 // evidence is the parsed secondary evidence of a query.
 type evidence struct {
@@ -29,6 +49,8 @@ type evidence struct {
 	gender string
 	doc    string
 	kind   vigil.Kind
+	// filter, when set, keeps the listings it allows (vigil.Filter).
+	filter *vigil.Filter
 }
 
 // maxBonus is the most the evidence can add to a name score.
@@ -62,6 +84,9 @@ func parseEvidence(q vigil.Query) evidence {
 	ev.gender = normGender(q.Gender)
 	ev.doc = DocKey(q.ID)
 	ev.kind = q.Kind
+	if !q.Filter.Empty() {
+		ev.filter = q.Filter
+	}
 	return ev
 }
 
@@ -81,11 +106,15 @@ type facts struct {
 	dobs   []vigil.Date
 	nats   []string // nationalities, citizenships and birth countries
 	gender string   // normGender of the listed gender
-	kind   vigil.Kind
+	// kind is the kind the entity is read as (see kindOf), inferred
+	// when kindInferred.
+	kind         vigil.Kind
+	kindInferred bool
 }
 
 func factsOf(e *vigil.Entity) facts {
-	f := facts{dobs: e.BirthDates, gender: normGender(e.Gender), kind: e.Kind}
+	f := facts{dobs: e.BirthDates, gender: normGender(e.Gender)}
+	f.kind, f.kindInferred = kindOf(e)
 	f.nats = append(append(f.nats, e.Nationalities...), e.Citizenships...)
 	for _, p := range e.BirthPlaces {
 		if p.Country != "" {
@@ -160,11 +189,15 @@ func (ev evidence) features(e *vigil.Entity, f *facts) []vigil.Feature {
 			fs = append(fs, vigil.Feature{Feature: "id_document", Detail: "document number " + ev.doc + " is not among the listed documents"})
 		}
 	}
-	if ev.kind != vigil.KindUnknown && e.Kind != vigil.KindUnknown {
-		if ev.kind == e.Kind {
-			fs = append(fs, vigil.Feature{Feature: "kind", Detail: "both are " + string(e.Kind)})
+	if ev.kind != vigil.KindUnknown && f.kind != vigil.KindUnknown {
+		how := ""
+		if f.kindInferred {
+			how = " (read from its source and name: the list states no type)"
+		}
+		if ev.kind == f.kind {
+			fs = append(fs, vigil.Feature{Feature: "kind", Detail: "both are " + string(f.kind) + how})
 		} else {
-			fs = append(fs, vigil.Feature{Feature: "kind", Score: kindClash, Detail: fmt.Sprintf("query is a %s, listed entity a %s", ev.kind, e.Kind)})
+			fs = append(fs, vigil.Feature{Feature: "kind", Score: kindClash, Detail: fmt.Sprintf("query is a %s, listed entity a %s%s", ev.kind, f.kind, how)})
 		}
 	}
 	return fs

@@ -56,7 +56,24 @@ type nameRec struct {
 	// kind is unknown (the query's kind then decides).
 	class   names.Class
 	unknown bool
-	p       prepared
+	// weak is set for a weak alias (see weakAliasMax).
+	weak bool
+	p    prepared
+}
+
+// weakAliasMax is the most a weak alias (a nickname, a partial name: the
+// lists' low-quality a.k.a.s) may score on its name alone: below the
+// default threshold, so that it matches only with corroborating evidence
+// (a date of birth, a nationality). OpenSanctions advises the same: weak
+// aliases are not to be matched on alone.
+const weakAliasMax = 0.75
+
+// nameScore is the score name nr gets for a comparison scoring s.
+func (nr *nameRec) nameScore(s float64) float64 {
+	if nr.weak {
+		return min(s, weakAliasMax)
+	}
+	return s
 }
 
 // Index is an in-memory index over every name of every entity. It is safe for
@@ -144,7 +161,8 @@ func NewIndex(entries []Entry) *Index {
 	var jobs []job
 	for i, e := range entries {
 		ix.byID[e.Entity.ID] = int32(i)
-		c := classOf(e.Entity.Kind)
+		kind, _ := kindOf(e.Entity)
+		c := classOf(kind)
 		for a, n := range e.Entity.Names {
 			for _, alt := range alternatives(n.Full) {
 				jobs = append(jobs, job{int32(i), int16(a), alt, c})
@@ -171,8 +189,9 @@ func NewIndex(entries []Entry) *Index {
 			defer wg.Done()
 			for i := w; i < len(jobs); i += workers {
 				j := jobs[i]
-				k := entries[j.entity].Entity.Kind
-				ix.names[i] = nameRec{entity: j.entity, alias: j.alias, class: j.class, unknown: k == vigil.KindUnknown, p: prepare(j.full, j.class, nil)}
+				k, _ := kindOf(entries[j.entity].Entity)
+				weak := entries[j.entity].Entity.Names[j.alias].Quality == vigil.QualityWeak
+				ix.names[i] = nameRec{entity: j.entity, alias: j.alias, class: j.class, unknown: k == vigil.KindUnknown, weak: weak, p: prepare(j.full, j.class, nil)}
 			}
 		}(w)
 	}
@@ -263,7 +282,7 @@ func (ix *Index) buildPostings() {
 		if !indexable(x.Tag) {
 			continue
 		}
-		keys = ix.partKeys(x, keys[:0])
+		keys = ix.partKeys(x, keys[:0], false)
 		for _, k := range keys {
 			pairs = append(pairs, keyID{k, uint32(id)})
 		}
@@ -426,6 +445,7 @@ const (
 	keyToken  = 't'
 	keySkel   = 's'
 	keyDelete = 'd'
+	keySkel2  = '2'
 )
 
 func (ix *Index) hash(kind byte, s string) uint64 {
@@ -450,13 +470,32 @@ func indexable(t names.Tag) bool {
 	return t == names.TagName || t == names.TagOrgWord || t == names.TagNumber
 }
 
-// partKeys appends the retrieval keys of one part: its canonical spelling,
-// its consonant skeleton, and its folded spelling with and without each one
-// letter (a deletion neighbourhood, which finds parts within about two edits).
-func (ix *Index) partKeys(x *names.Part, keys []uint64) []uint64 {
+// partKeys appends the retrieval keys of one part (a query's when query,
+// else a listed one's): its canonical spelling, its consonant skeleton, and
+// its folded spelling with and without each one letter (a deletion
+// neighbourhood, which finds parts within about two edits). A listed Latin
+// part of two consonants is also indexed under its skeleton, which only a
+// query part written in Arabic script looks up.
+func (ix *Index) partKeys(x *names.Part, keys []uint64, query bool) []uint64 {
 	keys = append(keys, ix.hash(keyToken, x.Key))
 	if len(x.Skel) >= 3 {
 		keys = append(keys, ix.hash(keySkel, x.Skel))
+	}
+	// A query word written in Arabic script: the skeletons of its
+	// letters' other readings (فضل as Fadl and Fazl), and short ones too,
+	// which a listed Latin part of two consonants is indexed under (ربيع
+	// meets Rabi).
+	if rs := x.ArabicLetters(); rs != nil && query {
+		for _, sk := range names.AbjadSkeletons(rs) {
+			switch {
+			case len(sk) >= 3 && sk != x.Skel:
+				keys = append(keys, ix.hash(keySkel, sk))
+			case len(sk) == 2 && query:
+				keys = append(keys, ix.hash(keySkel2, sk))
+			}
+		}
+	} else if !query && len(x.Skel) == 2 && x.Script == "Latn" {
+		keys = append(keys, ix.hash(keySkel2, x.Skel))
 	}
 	f := x.Fold
 	if len(f) >= 4 && len(f) <= 24 {

@@ -95,6 +95,8 @@ type workCand struct {
 	est   float32
 	may   bool
 	score [2]float64
+	// common is each class's result.commonK.
+	common [2]float64
 }
 
 // Memo returns a new, empty Memo of ix.
@@ -231,7 +233,8 @@ func (ix *Index) nameWork(name string, k vigil.Kind, threshold float64, cold boo
 		for _, ni := range ix.formNames[ix.formStart[c.ni]:ix.formStart[c.ni+1]] {
 			k := b2i(ix.names[ni].orgFor(qOrg))
 			if !done[k] {
-				wc.score[k], done[k] = compare(qp, rep.p, k == 1, s.sims).score, true
+				r := compare(qp, rep.p, k == 1, s.sims)
+				wc.score[k], wc.common[k], done[k] = r.score, r.commonK, true
 			}
 		}
 		// A form scoring below its bar may be left out: its entities'
@@ -326,8 +329,8 @@ func (ix *Index) screenWork(w *nameWork, q vigil.Query, ev evidence, threshold f
 		for _, ni := range ix.formNames[ix.formStart[wc.f]:ix.formStart[wc.f+1]] {
 			nr := &ix.names[ni]
 			k := b2i(nr.orgFor(qOrg))
-			if wc.score[k] >= bar {
-				s.offer(nr.entity, ni, &result{score: wc.score[k]})
+			if sc := nr.nameScore(wc.score[k]); sc >= bar {
+				s.offer(nr.entity, ni, &result{score: sc, commonK: wc.common[k]})
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/vigil-screening/vigil/names"
 )
@@ -23,6 +24,27 @@ const (
 	conflictWeight = 1.0  // weight of unaligned parts when both sides have some
 	hanNear        = 0.8  // factor of near (not equal) spellings of a Chinese syllable
 	initialSim     = 0.8  // similarity of an initial to a word it begins
+	// patronymicWeight is the factor of the weight of a patronymic.
+	patronymicWeight = 0.3
+	// initialBonus is the most an initial aligned to a word may add to
+	// the score the name has without it.
+	initialBonus = 0.05
+	// commonExtra is the weight an unaligned part reaches when the parts
+	// both names share are as common as names get (see commonness).
+	commonExtra = 0.55
+	// commonFloor is the least weight of an unaligned name part when the
+	// shared parts are as common as names get (see floorGap).
+	commonFloor = 0.7
+	// oneWordFactor is the factor of the score of a person's name that
+	// agrees with the other in one word only, the other words of either
+	// unaccounted for.
+	oneWordFactor = 0.8
+	// binSwapFactor is the factor of the score of names aligned across
+	// their bin (see binCrossed).
+	binSwapFactor = 0.7
+	// genderedSim caps the similarity of two given names of opposite
+	// genders (Maria/Mario): below minPairSim, so never aligned.
+	genderedSim = 0.55
 )
 
 // creditExp shapes how fast evidence falls with part similarity.
@@ -78,10 +100,23 @@ type prepared struct {
 type weigher func(key string) float64
 
 func builtinRarity(key string) float64 {
+	r := worldRarity(key)
 	if commonNameParts[key] {
-		return 0.5
+		r = min(r, 0.5)
 	}
-	return 1
+	return r
+}
+
+// worldRarity is a name part's weight factor from how common it is in the
+// world (see names.Commonness): 1 for a share of one in 100,000 or less,
+// down to 0.5 for one in a hundred or more, on a log scale.
+func worldRarity(key string) float64 {
+	g, s := names.Commonness(key)
+	share := max(g, s)
+	if share <= 1e-5 {
+		return 1
+	}
+	return 1 - 0.5*min(1, math.Log10(share/1e-5)/3)
 }
 
 // prepare parses a name for scoring.
@@ -107,6 +142,11 @@ func prepare(full string, c names.Class, rarity weigher) prepared {
 		if x.Tag == names.TagName && rarity != nil {
 			w *= rarity(x.Key)
 		}
+		// A patronymic (Vladimirovich) is a middle name often left out,
+		// and weak evidence where given.
+		if patronymic(&x) {
+			w *= patronymicWeight
+		}
 		p.parts = append(p.parts, x)
 		p.weights = append(p.weights, w)
 		if p.script == "" || p.script == "Latn" {
@@ -130,6 +170,14 @@ type result struct {
 	q, c   prepared // after merges
 	extraQ []int
 	extraC []int
+	// common lists the query parts of the pairs whose names are common
+	// in the world (see commonness), for the explanation, when their
+	// commonness raised the penalty of the unaligned parts.
+	common []int
+	// commonK is the commonness of everything the names share (see
+	// commonness), which decides how much a date of birth the listing
+	// cannot confirm costs (see unverifiedDOB).
+	commonK float64
 }
 
 // partSimFloor is the similarity of two parts, 0..1, where only values at
@@ -144,6 +192,18 @@ func partSimFloor(a, b *names.Part, floor float64) float64 {
 // partSimFloor that needs no edit distance of the words (the letter-count
 // bound where those would run).
 func partSimHist(a, b *names.Part, floor float64, ha, hb *partHist, upper bool) float64 {
+	s := partSimCore(a, b, floor, ha, hb, upper)
+	// Near spellings of given names of opposite genders are different
+	// names (Maria/Mario, Antonia/Antonio, Daniel/Danielle). Upper bounds
+	// need not know it.
+	if !upper && s >= floor && s < 1 && gendered(a, b) {
+		return min(s, genderedSim)
+	}
+	return s
+}
+
+// partSimCore is partSimHist without the gendered-names cap.
+func partSimCore(a, b *names.Part, floor float64, ha, hb *partHist, upper bool) float64 {
 	if a.Tag == names.TagLegal || b.Tag == names.TagLegal {
 		if a.Tag == names.TagLegal && b.Tag == names.TagLegal {
 			if a.Key == b.Key {
@@ -168,6 +228,9 @@ func partSimHist(a, b *names.Part, floor float64, ha, hb *partHist, upper bool) 
 	if a.Script == b.Script && (a.Script == "Hani" || a.Script == "Hang") && a.Orig != b.Orig {
 		return runeSim(a.Orig, b.Orig)
 	}
+	if s, ok := hanSim(a, b, floor, upper); ok {
+		return s
+	}
 	if a.Key == b.Key {
 		return 1
 	}
@@ -176,6 +239,15 @@ func partSimHist(a, b *names.Part, floor float64, ha, hb *partHist, upper bool) 
 			return initialSim
 		}
 		return 0
+	}
+	// A word written in Arabic script, or a Hangul syllable, against a
+	// Latin one: what was written against the Latin spelling, exactly (in
+	// upper mode too).
+	if s, ok := abjadSim(a, b, floor); ok {
+		return s
+	}
+	if s, ok := hangulSim(a, b); ok {
+		return s
 	}
 	// The phonetic-key evidence first: it is cheap.
 	var sk float64
@@ -200,7 +272,7 @@ func partSimHist(a, b *names.Part, floor float64, ha, hb *partHist, upper bool) 
 	if a.Script == "Hani" || b.Script == "Hani" {
 		a2, b2 := *a, *b
 		a2.Script, b2.Script = "Latn", "Latn"
-		return hanNear * partSimHist(&a2, &b2, floor/hanNear, ha, hb, upper)
+		return hanNear * partSimCore(&a2, &b2, floor/hanNear, ha, hb, upper)
 	}
 	// Upper bounds of the two edit similarities from letter counts: when
 	// neither can beat the floor or the phonetic evidence, skip them.
@@ -224,6 +296,78 @@ func partSimHist(a, b *names.Part, floor float64, ha, hb *partHist, upper bool) 
 		s = f
 	}
 	return s
+}
+
+// abjadSim compares a part written in Arabic or Hebrew script or in kana
+// with a Latin one by
+// names.AbjadSimilarity (at most 0.95: another spelling, as a fold is),
+// answering from names.AbjadUpper when that is below floor; ok is false
+// for any other pair.
+func abjadSim(a, b *names.Part, floor float64) (float64, bool) {
+	if a.Script == "Latn" {
+		a, b = b, a
+	}
+	if b.Script != "Latn" || !names.LetterScript(a.Script) {
+		return 0, false
+	}
+	// A bound from letter sets first: below floor, any value under floor
+	// serves (exact or upper mode alike).
+	if ub := names.AbjadUpper(a.Word, b.Key); ub < floor {
+		return ub, true // below 1: the word was read from Arabic letters
+	}
+	sim, ok := names.AbjadSimilarityOf(a.Word, b.Key)
+	if !ok {
+		return 0, false
+	}
+	return min(0.95, sim), true
+}
+
+// hanSim compares a part written in Chinese characters with a Latin one
+// on the pinyin as spelt, not on canonical spellings (which merge the
+// Korean surname's Li, Yi and Ri: 李 li is not 易 yi). A single
+// character is one syllable: a Latin word of more letters than its pinyin
+// and one more is another name (徐 Xu is not Xutong). A near spelling
+// counts hanNear of its similarity (see partSimHist). ok is false for any
+// other pair; the value is exact in upper mode too.
+func hanSim(a, b *names.Part, floor float64, upper bool) (float64, bool) {
+	if a.Script == "Latn" {
+		a, b = b, a
+	}
+	if b.Script != "Latn" || a.Script != "Hani" || a.Tag != names.TagName || b.Tag != names.TagName {
+		return 0, false
+	}
+	if a.Text == b.Text {
+		return 1, true
+	}
+	if utf8.RuneCountInString(a.Orig) == 1 && len(b.Text) > len(a.Text)+1 {
+		return 0, true
+	}
+	spelt := func(x *names.Part) names.Part {
+		y := *x
+		y.Script, y.Key, y.Fold = "Latn", x.Text, names.Fold(x.Text)
+		y.Skel = names.SkeletonOfFold(y.Fold)
+		return y
+	}
+	a2, b2 := spelt(a), spelt(b)
+	return hanNear * partSimCore(&a2, &b2, floor/hanNear, nil, nil, false), true
+}
+
+// hangulSim compares a part read from one Hangul syllable with a Latin one
+// by names.HangulSimilarity (at most 0.95, as abjadSim); ok is false for
+// any other pair.
+func hangulSim(a, b *names.Part) (float64, bool) {
+	if a.Script == "Latn" {
+		a, b = b, a
+	}
+	if b.Script != "Latn" || a.Script != "Hang" {
+		return 0, false
+	}
+	r, n := utf8.DecodeRuneInString(a.Orig)
+	if n != len(a.Orig) {
+		return 0, false
+	}
+	s, ok := names.HangulSimilarity(r, b.Text)
+	return min(0.95, s), ok
 }
 
 // letterBound is an upper bound of Similarity(a, b) (of VowelSimilarity
@@ -598,9 +742,113 @@ func compare(q, c prepared, org bool, sc *simCache) result {
 	acronyms(&r, usedQ, usedC)
 	acronyms2(&r, usedC, usedQ)
 
+	r.score = tally(&r, r.pairs, usedQ, usedC, org, true)
+	if org || r.score == 0 {
+		return r
+	}
+	r.commonK, _ = commonness(&r, r.pairs)
+	// Arabic names chain a person's name to the father's with bin (ibn,
+	// ben): "Salman bin Muhammad" is Muhammad's son, "Muhammad bin
+	// Salman" Salman's. Names aligned across the bin of both are another
+	// person.
+	if binCrossed(&r) {
+		r.score *= binSwapFactor
+	}
+	// An initial may corroborate a name that otherwise matches, never
+	// stand in for a word that is missing ("Karl Berg" is not "Anna K.
+	// Berg"): when, without the initials aligned to words, both names
+	// keep a word the other lacks (Karl, Anna), the name is scored again
+	// that way and may score at most initialBonus more ("V. Putin" is
+	// Vladimir Putin: nothing is left over).
+	var keep []pairing
+	for _, p := range r.pairs {
+		if (q.parts[p.q].Tag == names.TagInitial) != (c.parts[p.c].Tag == names.TagInitial) {
+			if keep == nil {
+				keep = make([]pairing, 0, len(r.pairs))
+				uq2 := make([]bool, len(usedQ)+len(usedC))
+				copy(uq2, usedQ)
+				copy(uq2[len(usedQ):], usedC)
+				usedQ, usedC = uq2[:len(usedQ)], uq2[len(usedQ):]
+			}
+			// The initial's side keeps it out of the tally (used, no
+			// pair); the word's side has it unaligned.
+			if q.parts[p.q].Tag == names.TagInitial {
+				usedC[p.c] = false
+			} else {
+				usedQ[p.q] = false
+			}
+			continue
+		}
+		keep = append(keep, p)
+	}
+	if keep != nil && len(keep) < len(r.pairs) && unalignedWord(q, usedQ) && unalignedWord(c, usedC) {
+		var r2 result
+		r2.q, r2.c = q, c
+		if s2 := tally(&r2, keep, usedQ, usedC, org, false); s2+initialBonus < r.score {
+			r.score = s2 + initialBonus
+		}
+	}
+	// One word carrying the match: a surname-only or given-name-only
+	// agreement, the other words of either name unaccounted for, is not
+	// a match ("Mateo Rodriguez" is not the one-word alias "MATEO").
+	words := 0
+	for _, p := range r.pairs {
+		if substantiveTag(q.parts[p.q].Tag) && q.parts[p.q].Tag != names.TagInitial && c.parts[p.c].Tag != names.TagInitial {
+			words++
+		}
+	}
+	if words == 1 && (substantive(q, r.extraQ) || substantive(c, r.extraC)) {
+		r.score *= oneWordFactor
+	}
+	return r
+}
+
+// unalignedWord reports whether a part of p not marked used is a word
+// carrying the name's identity (not an initial).
+func unalignedWord(p prepared, used []bool) bool {
+	for i, u := range used {
+		if t := p.parts[i].Tag; !u && substantiveTag(t) && t != names.TagInitial {
+			return true
+		}
+	}
+	return false
+}
+
+// binCrossed reports whether r aligns the name before a bin (ibn, ben) of
+// one name with the name after a bin of the other.
+func binCrossed(r *result) bool {
+	bq, bc := binAt(r.q), binAt(r.c)
+	if bq < 1 || bc < 1 {
+		return false
+	}
+	for _, p := range r.pairs {
+		if p.q == bq-1 && p.c == bc+1 || p.q == bq+1 && p.c == bc-1 {
+			return true
+		}
+	}
+	return false
+}
+
+// binAt is the index of the first bin (ibn, ben) of p that has a part on
+// either side, or -1.
+func binAt(p prepared) int {
+	for i := 1; i+1 < len(p.parts); i++ {
+		if p.parts[i].Key == "bin" && p.parts[i].Tag == names.TagParticle {
+			return i
+		}
+	}
+	return -1
+}
+
+// tally scores the alignment pairs of names r.q and r.c (usedQ and usedC
+// mark the parts aligned, or left out) as compare does: the pairs' credit
+// over their weight and the penalties of the parts unaligned. With record
+// it sets r.extraQ, r.extraC and r.common for the explanation.
+func tally(r *result, pairs []pairing, usedQ, usedC []bool, org, record bool) float64 {
+	q, c := r.q, r.c
 	var num, den, matchedName float64
 	onlyInitials := true
-	for _, p := range r.pairs {
+	for _, p := range pairs {
 		num += p.w * credit(p.sim)
 		den += p.w
 		qt := q.parts[p.q].Tag
@@ -612,52 +860,203 @@ func compare(q, c prepared, org bool, sc *simCache) result {
 		}
 	}
 	var uq, uc float64
+	var exq, exc []int
+	// Patronymics unaligned on both sides are two fathers' names: they
+	// weigh in full (prepare weighs them patronymicWeight).
+	patW := 1.0
+	if unalignedPatronymic(q, usedQ) && unalignedPatronymic(c, usedC) {
+		patW = 1 / patronymicWeight
+	}
+	// A patronymic only one name holds (Vladimirovich) is a middle name
+	// that is often left out: it does not make the match one of a name
+	// inside a longer one (see commonness); nor does an initial.
+	patQ, patC := true, true
 	for i, used := range usedQ {
 		if !used {
-			r.extraQ = append(r.extraQ, i)
-			uq += q.weights[i]
+			exq = append(exq, i)
+			w := q.weights[i]
+			if patronymic(&q.parts[i]) {
+				w *= patW
+			} else if t := q.parts[i].Tag; substantiveTag(t) && t != names.TagInitial {
+				patQ = false
+			}
+			uq += w
 		}
 	}
 	for j, used := range usedC {
 		if !used {
-			r.extraC = append(r.extraC, j)
-			uc += c.weights[j]
+			exc = append(exc, j)
+			w := c.weights[j]
+			if patronymic(&c.parts[j]) {
+				w *= patW
+			} else if t := c.parts[j].Tag; substantiveTag(t) && t != names.TagInitial {
+				patC = false
+			}
+			uc += w
 		}
 	}
+	if record {
+		r.extraQ, r.extraC = exq, exc
+	}
 	if den == 0 {
-		return r
+		return 0
 	}
 	aq, ac := extraQueryPers, extraCandPers
 	if org {
 		aq, ac = extraQueryOrg, extraCandOrg
 	}
 	var pen float64
-	if substantive(q, r.extraQ) && substantive(c, r.extraC) {
+	subQ, subC := substantive(q, exq), substantive(c, exc)
+	if subQ && subC {
 		pen = conflictWeight * (uq + uc)
 	} else {
+		if !org && (subQ && !patQ || subC && !patC) {
+			// One name holds the other and more: how much the shared
+			// part says depends on how common it is in the world.
+			k, common := commonness(r, pairs)
+			if record {
+				r.common = common
+			}
+			if k > 0 {
+				aq += (commonExtra - aq) * k
+				ac += (commonExtra - ac) * k
+				// A common middle name left out still tells two
+				// bearers of a common name apart: the unaligned names
+				// weigh at least commonFloor as much as a rare one.
+				uq += floorGap(q, exq) * k
+				uc += floorGap(c, exc) * k
+			}
+		}
 		pen = aq*uq + ac*uc
 		// A series number only one side has marks another entity
 		// ("Fund II").
-		pen += (conflictWeight - aq) * tagged(q, r.extraQ, names.TagNumber)
-		pen += (conflictWeight - ac) * tagged(c, r.extraC, names.TagNumber)
+		pen += (conflictWeight - aq) * tagged(q, exq, names.TagNumber)
+		pen += (conflictWeight - ac) * tagged(c, exc, names.TagNumber)
 		// So does a syllable of a name written in Chinese characters or
 		// Hangul: no syllable of a Chinese or Korean name is optional
 		// (斌莉 is not 斌, 박유진 not 유진).
-		pen += (conflictWeight - aq) * cjkParts(q, r.extraQ)
-		pen += (conflictWeight - ac) * cjkParts(c, r.extraC)
+		pen += (conflictWeight - aq) * cjkParts(q, exq)
+		pen += (conflictWeight - ac) * cjkParts(c, exc)
+		// A name written in Chinese characters or Hangul against a
+		// romanised one: a name part only the romanised name has is a
+		// syllable the other lacks ("CHEN, Guo Ping" is not 陈平).
+		if cjkName(q) {
+			pen += (conflictWeight - ac) * (tagged(c, exc, names.TagName) - cjkParts(c, exc))
+		}
 	}
-	r.score = num / (den + pen)
-	for _, p := range r.pairs {
+	score := num / (den + pen)
+	for _, p := range pairs {
 		if q.parts[p.q].Tag == names.TagLegal && c.parts[p.c].Tag == names.TagLegal && q.parts[p.q].Key != c.parts[p.c].Key {
-			r.score *= legalMismatch
+			score *= legalMismatch
 			break
 		}
 	}
 	// Only particles, initials or generic words in common: weak at best.
-	if len(r.extraQ)+len(r.extraC) > 0 && (onlyInitials || (matchedName == 0 && !allGeneric(c))) {
-		r.score = min(r.score, 0.6)
+	if len(exq)+len(exc) > 0 && (onlyInitials || (matchedName == 0 && !allGeneric(c))) {
+		score = min(score, 0.6)
 	}
-	return r
+	return score
+}
+
+// Commonness of what two names share. A match in which one name holds the
+// other and more (a middle name or second surname left out: "Maria Lopez"
+// in "Maria Teresa Lopez Garcia") says as much as the shared parts are
+// rare: the expected number of people in a population of refPopulation
+// bearing all of them (each part's share the larger of the two sides',
+// see names.Commonness; rareShare for a name the figures do not know) is
+// read on a log scale, 0 for one person or fewer, 1 for commonMany or
+// more. compare raises the weight of the parts only one name has from its
+// usual factor towards commonExtra by that much.
+const (
+	refPopulation = 1e9
+	rareShare     = 1e-6
+	commonMany    = 1000
+	// commonPart is the share from which a part is called common in the
+	// explanation.
+	commonPart = 1e-3
+)
+
+// commonness returns, for pairs of r's names, the commonness of what they
+// share (0..1, see above) and the query parts whose names are common.
+func commonness(r *result, pairs []pairing) (float64, []int) {
+	logE := math.Log10(refPopulation)
+	n := 0
+	var common []int
+	for _, p := range pairs {
+		x, y := &r.q.parts[p.q], &r.c.parts[p.c]
+		var share float64
+		switch {
+		case x.Tag == names.TagName && y.Tag == names.TagName:
+			share = max(partShare(x), partShare(y))
+		case x.Tag == names.TagInitial || y.Tag == names.TagInitial:
+			share = 1.0 / 20 // one name in twenty begins with a given letter
+		default:
+			continue
+		}
+		n++
+		logE += math.Log10(share)
+		if share >= commonPart && x.Tag == names.TagName {
+			common = append(common, p.q)
+		}
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	return min(1, max(0, logE/math.Log10(commonMany))), common
+}
+
+// unalignedPatronymic reports whether p has a patronymic not marked used.
+func unalignedPatronymic(p prepared, used []bool) bool {
+	for i, u := range used {
+		if !u && patronymic(&p.parts[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// floorGap is what raising the weight of each unaligned name part of p
+// (idx) to commonFloor adds (patronymics aside).
+func floorGap(p prepared, idx []int) float64 {
+	var g float64
+	for _, i := range idx {
+		if p.parts[i].Tag == names.TagName && !patronymic(&p.parts[i]) {
+			g += max(0, commonFloor-p.weights[i])
+		}
+	}
+	return g
+}
+
+// patronymic reports whether x is an East Slavic patronymic
+// (Vladimirovich, Viktorovna, Ilyich), by its ending.
+func patronymic(x *names.Part) bool {
+	if x.Tag != names.TagName || len(x.Key) < 7 {
+		return false
+	}
+	for _, suf := range [...]string{"ovich", "evich", "ovych", "evych", "ovna", "evna", "ivna", "ichna", "yich", "ilich"} {
+		if strings.HasSuffix(x.Key, suf) {
+			return true
+		}
+	}
+	return false
+}
+
+// partShare is the share of people bearing a part's name, as a given name
+// or a surname (the larger), at least rareShare.
+func partShare(x *names.Part) float64 {
+	g, s := names.Commonness(x.Key)
+	return max(g, s, rareShare)
+}
+
+// gendered reports whether a and b are given names of opposite genders:
+// nine in ten bearers of one are men, nine in ten of the other women.
+func gendered(a, b *names.Part) bool {
+	if a.Tag != names.TagName || b.Tag != names.TagName || a.Script != "Latn" || b.Script != "Latn" {
+		return false
+	}
+	ma, ok1 := names.GivenMale(a.Key)
+	mb, ok2 := names.GivenMale(b.Key)
+	return ok1 && ok2 && (ma >= 0.9 && mb <= 0.1 || ma <= 0.1 && mb >= 0.9)
 }
 
 // substantive reports whether any of the parts idx carries a name's identity
@@ -693,6 +1092,17 @@ func cjkParts(p prepared, idx []int) float64 {
 		}
 	}
 	return w
+}
+
+// cjkName reports whether some name part of p is written in Chinese
+// characters or Hangul.
+func cjkName(p prepared) bool {
+	for i := range p.parts {
+		if x := &p.parts[i]; (x.Script == "Hani" || x.Script == "Hang") && x.Tag == names.TagName {
+			return true
+		}
+	}
+	return false
 }
 
 // allGeneric reports whether a name consists only of generic words, so that
@@ -755,7 +1165,12 @@ func mergeSplits(a, b prepared) prepared {
 			}
 			key = append(key, p.Text...)
 		}
-		r := spellRun(key, a.parts[i].Script)
+		var r mergeCand
+		if a.parts[i].Script == "Arab" {
+			r = spellArabRun(key, a.parts[i:i+n])
+		} else {
+			r = spellRun(key, a.parts[i].Script)
+		}
 		if r.key == "" {
 			return nil, 0, false
 		}
@@ -862,6 +1277,10 @@ func truncated(r *result, usedQ, usedC []bool) {
 	if i < 1 || usedQ[i] || r.q.parts[i].Tag == names.TagLegal {
 		return
 	}
+	// A Chinese or Korean syllable is never cut short: 徐 Xu is not Xutong.
+	if sc := r.q.parts[i].Script; sc == "Hani" || sc == "Hang" {
+		return
+	}
 	k := r.q.parts[i].Text
 	if len(k) < 2 {
 		return
@@ -955,6 +1374,19 @@ func (r result) describe() string {
 			}
 			b.WriteString(r.c.parts[k].Text)
 		}
+	}
+	// The common names that weakened the match (see commonness).
+	for i, k := range r.common {
+		x := &r.q.parts[k]
+		role := "surname"
+		if g, sn := names.Commonness(x.Key); g > sn {
+			role = "given name"
+		}
+		sep := ", "
+		if i == 0 {
+			sep = "; "
+		}
+		fmt.Fprintf(&b, "%scommon %s %s", sep, role, x.Text)
 	}
 	return b.String()
 }

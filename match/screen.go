@@ -197,6 +197,7 @@ func (ix *Index) screen(q vigil.Query, ev evidence, threshold float64, limit int
 				res[k], done[k] = compare(qp, rep.p, org, s.sims), true
 			}
 			r := res[k]
+			r.score = nr.nameScore(r.score)
 			s.offer(nr.entity, ni, &r)
 		}
 	}
@@ -204,11 +205,11 @@ func (ix *Index) screen(q vigil.Query, ev evidence, threshold float64, limit int
 	if ev.doc != "" {
 		for _, ei := range ix.docs[ev.doc] {
 			if s.entSlot[ei] == 0 {
-				e := ix.entries[ei].Entity
 				var bestRes result
 				var bestName int32 = -1
 				for ni := ix.entStart[ei]; ni < ix.entStart[ei+1]; ni++ {
-					r := compare(qp, ix.names[ni].p, classOf(e.Kind) == names.OrgClass, s.sims)
+					r := compare(qp, ix.names[ni].p, ix.names[ni].class == names.OrgClass, s.sims)
+					r.score = ix.names[ni].nameScore(r.score)
 					if bestName < 0 || r.score > bestRes.score {
 						bestRes, bestName = r, ni
 					}
@@ -220,6 +221,12 @@ func (ix *Index) screen(q vigil.Query, ev evidence, threshold float64, limit int
 		}
 	}
 	return ix.matches(s, ev, threshold, limit, cut, nil)
+}
+
+// listOf returns the list of a version label ("un@3" → "un").
+func listOf(label string) string {
+	l, _, _ := strings.Cut(label, "@")
+	return l
 }
 
 // settings returns q's threshold and limit, or the defaults.
@@ -283,13 +290,16 @@ func (ix *Index) matches(s *scratch, ev evidence, threshold float64, limit int, 
 	for i := range s.best {
 		b := &s.best[i]
 		e := ix.entries[b.entity].Entity
+		if ev.filter != nil && !ev.filter.Allows(e, listOf(ix.entries[b.entity].Version)) {
+			continue
+		}
 		// Below cut (or 0.5) no evidence but a listed identity document
 		// brings the entity to the threshold.
 		docHit := ev.doc != "" && hasDoc(e, ev.doc)
 		if !docHit && (b.score < 0.5 || b.score < cut) {
 			continue
 		}
-		score := ev.addTo(b.score, &ix.facts[b.entity])
+		score := ev.addTo(b.score, &ix.facts[b.entity]) - ev.unverified(&ix.facts[b.entity], b.res.commonK)
 		if docHit {
 			score = max(score, 0.97)
 		}
@@ -327,6 +337,10 @@ func (ix *Index) matches(s *scratch, ev evidence, threshold float64, limit int, 
 			Score:   round3(b.score),
 			Detail:  nameDetail(e.Names[nr.alias], nr.p.full, b.res),
 		}}, ev.features(e, &ix.facts[b.entity])...)
+		if u := ev.unverified(&ix.facts[b.entity], b.res.commonK); u > 0 {
+			feats = append(feats, vigil.Feature{Feature: "common_name", Score: -round3(u),
+				Detail: "the listing states no date of birth to check the query's against, and the name is common"})
+		}
 		out = append(out, vigil.Match{
 			EntityID:    e.ID,
 			Source:      e.Source,
@@ -518,19 +532,41 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 		exact(ix.keyHit(ix.hash(keyToken, joined.String())), part, 1)
 	}
 	// Then the runs, the most each can add first. Once what the runs left
-	// can add to a form falls below a third of the best evidence so far,
+	// can add to a form falls below a third of the best evidence so far
+	// (bestEv),
 	// a form they alone reach cannot be kept (see below), so they credit
 	// only forms already touched (a hair of slack, since float sums in
 	// another order may differ in the last bits). Past 31 parts a form may
 	// be credited more than once per part, and every run credits in full.
 	slices.SortStableFunc(runs, func(a, b partRun) int { return cmp.Compare(b.pot, a.pot) })
+	var qTotal float32
+	for i := range qp.parts {
+		if indexable(qp.parts[i].Tag) {
+			qTotal += float32(qp.weights[i])
+		}
+	}
+	// bestEv is the best evidence so far as the third rule reads it. For
+	// a query written in another script than Latin, at most the query's
+	// whole weight: the pseudo-parts (the query's parts joined) add to a
+	// form holding the query's very spelling beyond it, and a bar set
+	// from that would turn away the Latin spellings of the name that only
+	// some of the query's parts reach. A Latin query keeps the higher
+	// bar, which spares retrieval the many forms of a common name's
+	// parts.
+	capEv := qp.script != "" && qp.script != "Latn"
+	bestEv := func() float32 {
+		if capEv {
+			return min(top, qTotal)
+		}
+		return top
+	}
 	var rest float32
 	for _, r := range runs {
 		rest += r.pot
 	}
 	for _, r := range runs {
 		list := met[r.lo:r.hi]
-		if rest >= top/3*(1-1e-5) || part >= 32 {
+		if rest >= bestEv()/3*(1-1e-5) || part >= 32 {
 			rest -= r.pot
 			// A part with a heavy posting is deferred (see heavyPost);
 			// not past 31 parts.
@@ -546,17 +582,11 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 		rest -= r.pot
 		top = max(top, ix.creditTouched(s, list, r.part, r.w))
 	}
-	// Keep the forms with at least a third of the best one's evidence,
-	// then the most promising of those by an estimate of their score: the
-	// evidence against the query's whole weight and the listed name's
-	// unshared weight, penalised as compare penalises them.
-	// top is the best evidence now: crediting kept it.
-	var qTotal float32
-	for i := range qp.parts {
-		if indexable(qp.parts[i].Tag) {
-			qTotal += float32(qp.weights[i])
-		}
-	}
+	// Keep the forms with at least a third of the best one's evidence
+	// (bestEv: see above), then the most promising of those by an
+	// estimate of their score: the evidence against the query's whole
+	// weight and the listed name's unshared weight, penalised as compare
+	// penalises them. top is the best evidence now: crediting kept it.
 	// The summed weight of the parts of each mask, added in the order
 	// the estimate adds them (lowest part first), when there are few.
 	wTab := s.wTab[:0]
@@ -570,7 +600,7 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 	}
 	s.wTab = wTab
 	keep := s.keep[:0]
-	third := top / 3
+	third := bestEv() / 3
 	// estimate is the estimate of a form of evidence c from the parts
 	// of mask, whose name weighs nameW; false when it is below minEst.
 	estimate := func(c float32, mask uint32, nameW float32) (float32, bool) {
@@ -800,7 +830,7 @@ func (ix *Index) capped(s *scratch, keep []candWeight) []candWeight {
 // i-th) meets through its retrieval keys, with their upper similarities
 // to it, best first.
 func (ix *Index) meet(s *scratch, x *names.Part, i int, met []metTok) []metTok {
-	s.keys = ix.partKeys(x, s.keys[:0])
+	s.keys = ix.partKeys(x, s.keys[:0], true)
 	s.gen++
 	if s.gen == 0 {
 		clear(s.tokGen)
@@ -1019,7 +1049,7 @@ func nameDetail(n vigil.Name, matched string, r result) string {
 	case vigil.QualityStrong:
 		role = "alias"
 	case vigil.QualityWeak:
-		role = "weak alias"
+		role = fmt.Sprintf("weak alias (at most %.2f on the name alone)", weakAliasMax)
 	case vigil.QualityFormerly:
 		role = "former name"
 	}

@@ -17,7 +17,11 @@ type tokInfo struct {
 	tag                    names.Tag
 	abjad                  bool
 	logo                   uint8 // 1 Han, 2 Hangul, else 0
-	slow                   bool  // too long to summarise: always compare in full
+	// arab is set for a word read letter by letter (Arabic, Hebrew,
+	// kana), latin for a Latin word: such a pair is compared by abjadSim,
+	// never from letter counts.
+	arab, latin bool
+	slow        bool // too long to summarise: always compare in full
 	// text8 and key8 hold the first 8 bytes of Text and Key (little
 	// endian), textLen the length of Text (saturated at 255), skel0 the
 	// first letter of Skel.
@@ -85,6 +89,10 @@ func (t *tokInfo) set(x *names.Part) {
 		t.logo = 1
 	case "Hang":
 		t.logo = 2
+	case "Arab", "Hebr", "Kana":
+		t.arab = x.ArabicLetters() != nil
+	case "Latn":
+		t.latin = true
 	}
 }
 
@@ -100,6 +108,8 @@ func quickSim(a, b *tokInfo, floor float64, upper bool) (s float64, ok bool) {
 		a.tag == names.TagInitial || b.tag == names.TagInitial,
 		a.skLen > 0 && a.skelH == b.skelH,
 		a.abjad != b.abjad && a.skLen >= 3 && b.skLen >= 3,
+		a.arab && b.latin || a.latin && b.arab,
+		a.logo != 0 && b.latin || a.latin && b.logo != 0,
 		a.foldH == b.foldH:
 		return 0, false
 	}

@@ -23,9 +23,19 @@ var arabicLetters = map[rune]string{
 	'۰': "0", '۱': "1", '۲': "2", '۳': "3", '۴': "4", '۵': "5", '۶': "6", '۷': "7", '۸': "8", '۹': "9",
 }
 
+// persianLetters are letters Persian writes and Arabic does not: a word
+// holding one is read with Persian values.
+const persianLetters = "پچژگکی"
+
+// persianValues are the letters Persian reads otherwise than Arabic: ض, ذ
+// and ظ as z, ث as s.
+var persianValues = map[rune]string{'ض': "z", 'ذ': "z", 'ظ': "z", 'ث': "s"}
+
 // arabicToLatin romanises one Arabic-script word. The article "ال" becomes a
-// separate "al"; و and ي are read as consonants at the start of a word or after
-// a vowel and as long vowels elsewhere; shadda doubles a consonant.
+// separate "al"; و and ي are read as consonants at the start of a word,
+// after a vowel or before a long vowel (سنوار → sinwar, not sinuar), and as
+// long vowels elsewhere; shadda doubles a consonant. A word holding a letter
+// only Persian uses is read with Persian values (مرتضوی → mortazavi).
 func arabicToLatin(w string) string {
 	rs := []rune(w)
 	var b strings.Builder
@@ -33,19 +43,34 @@ func arabicToLatin(w string) string {
 		b.WriteString("al ")
 		rs = rs[2:]
 	}
+	persian := strings.ContainsAny(w, persianLetters)
 	prevVowel := true // at the start of a word, و/ي are consonants
 	last := ""
-	for _, r := range rs {
+	// nextVowel reports whether a long vowel (or, for a final و, a ی)
+	// follows rs[k].
+	nextVowel := func(k int) bool {
+		if k+1 >= len(rs) {
+			return false
+		}
+		switch rs[k+1] {
+		case 'ا', 'آ', 'ى':
+			return true
+		case 'ي', 'ی':
+			return rs[k] == 'و' && k+2 == len(rs)
+		}
+		return false
+	}
+	for k, r := range rs {
 		var s string
 		switch r {
 		case 'و':
-			if prevVowel {
+			if prevVowel || nextVowel(k) {
 				s = "w"
 			} else {
 				s = "u"
 			}
 		case 'ي', 'ی', 'ې':
-			if prevVowel {
+			if prevVowel || nextVowel(k) {
 				s = "y"
 			} else {
 				s = "i"
@@ -59,7 +84,12 @@ func arabicToLatin(w string) string {
 			s = last
 		default:
 			var ok bool
-			s, ok = arabicLetters[r]
+			if persian {
+				s, ok = persianValues[r]
+			}
+			if !ok {
+				s, ok = arabicLetters[r]
+			}
 			if !ok {
 				continue
 			}

@@ -78,9 +78,10 @@ func wordsSlow(s string) []Word {
 		s = strings.ToValidUTF8(s, " ")
 	}
 	s = width.Fold.String(norm.NFKC.String(s))
+	variant := cyrillicVariant(s)
 	var out []Word
 	for _, raw := range splitRaw(s) {
-		out = append(out, convertWord(raw)...)
+		out = append(out, convertWord(raw, variant)...)
 	}
 	return joinInitialisms(out)
 }
@@ -127,10 +128,11 @@ func isApostrophe(r rune) bool {
 	return false
 }
 
-// convertWord transliterates one raw word (possibly ending in a dot) to Latin.
+// convertWord transliterates one raw word (possibly ending in a dot) to
+// Latin; cyrillic is the name's Cyrillic variant (see cyrillicVariant).
 // Han and Hangul words may become several words, each keeping the characters
 // it was read from as Orig.
-func convertWord(raw string) []Word {
+func convertWord(raw, cyrillic string) []Word {
 	dot := strings.HasSuffix(raw, ".")
 	raw = strings.TrimSuffix(raw, ".")
 	if raw == "" {
@@ -147,6 +149,14 @@ func convertWord(raw string) []Word {
 		return hanToLatin(raw)
 	case "Hang":
 		return hangulToLatin(raw)
+	case "Grek":
+		texts = []string{latinASCII(greekToLatin(raw))}
+	case "Cyrl":
+		if cyrillic != "" {
+			texts = []string{latinASCII(cyrillicToLatin(raw, cyrillic))}
+			break
+		}
+		texts = []string{latinASCII(unidecode.Unidecode(raw))}
 	default:
 		texts = []string{latinASCII(unidecode.Unidecode(raw))}
 	}

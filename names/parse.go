@@ -86,7 +86,8 @@ func parseWordsSlow(ws []Word, c Class) []Part {
 		}
 		p := Part{Word: w, Key: CanonicalFor(w.Text, c)}
 		switch {
-		case c != OrgClass && leading && titles[w.Text] && i < len(ws)-1:
+		case c != OrgClass && leading && titles[w.Text] && i < len(ws)-1,
+			c != OrgClass && leading && articleBeforeTitle(w.Text, ws, i):
 			p.Tag = TagTitle
 		case isDigits(w.Text) || (c != PersonClass && romanNumerals[w.Text] && i > 0):
 			p.Tag = TagNumber
@@ -117,6 +118,14 @@ func parseWordsSlow(ws []Word, c Class) []Part {
 	return parts
 }
 
+// articleBeforeTitle reports whether word i of ws, spelt t, is the article
+// of an Arabic-script word before a title that is not the name's last
+// word (الرئيس, الشيخ read "al riys", "al shikh"; آیت الله "ayt al lh"): the
+// article goes with the title.
+func articleBeforeTitle(t string, ws []Word, i int) bool {
+	return t == "al" && ws[i].Script == "Arab" && i+2 < len(ws) && titles[ws[i+1].Text]
+}
+
 // cjk reports whether script is Han or Hangul.
 func cjk(script string) bool { return script == "Hani" || script == "Hang" }
 
@@ -135,10 +144,14 @@ func legalFormAt(ws []Word, i int, c Class) (int, string) {
 // legalFormFits reports whether a legal form spelt by the n words of ws
 // from i counts there, for a name of class c. Short one-word forms that
 // are also common words or particles ("as", "ab", "co", "sa", "pt") count
-// only at the edges of a name, and a person's name holds one only at its
-// end.
+// only at the edges of a name, and never in a person's name (Mauro Sá); a
+// person's name holds a longer one only at its end.
 func legalFormFits(ws []Word, i, n int, c Class) bool {
 	if n == 1 && len(ws) > 1 && i != 0 && i+n != len(ws) && len(ws[i].Text) <= 3 {
+		return false
+	}
+	// In a person's name such a word is a name: Sá, Da, Ab.
+	if c == PersonClass && n == 1 && len(ws[i].Text) <= 3 {
 		return false
 	}
 	return c != PersonClass || i+n == len(ws)
@@ -517,7 +530,8 @@ func parseWords(ws []Word, c Class) []Part {
 			}
 		}
 		switch {
-		case c != OrgClass && leading && f&flagTitle != 0 && i < len(ws)-1:
+		case c != OrgClass && leading && f&flagTitle != 0 && i < len(ws)-1,
+			c != OrgClass && leading && articleBeforeTitle(w.Text, ws, i):
 			p.Tag = TagTitle
 		case all || (c != PersonClass && f&flagRoman != 0 && i > 0):
 			p.Tag = TagNumber

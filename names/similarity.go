@@ -42,13 +42,44 @@ func Distance(a, b string) int {
 	return p1[len(b)]
 }
 
-// Similarity returns 1 - Distance(a, b) / max(len(a), len(b)), in 0..1.
+// Similarity returns 1 - d / max(len(a), len(b)), in 0..1, d the
+// optimal-string-alignment distance with an adjacent transposition costing
+// half an edit: two letters swapped are the commonest typing slip and keep
+// every letter (Faiz typed Afiz).
 func Similarity(a, b string) float64 {
 	if a == b {
 		return 1
 	}
-	m := max(len(a), len(b))
-	return 1 - float64(Distance(a, b))/float64(m)
+	if len(a) == 0 || len(b) == 0 {
+		return 0
+	}
+	var buf [3 * 64]float64
+	var p2, p1, cur []float64
+	n := len(b) + 1
+	if 3*n <= len(buf) {
+		p2, p1, cur = buf[0:n], buf[n:2*n], buf[2*n:3*n]
+	} else {
+		p2, p1, cur = make([]float64, n), make([]float64, n), make([]float64, n)
+	}
+	for j := range p1 {
+		p1[j] = float64(j)
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = float64(i)
+		for j := 1; j <= len(b); j++ {
+			cost := 1.0
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			v := min(p1[j]+1, cur[j-1]+1, p1[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				v = min(v, p2[j-2]+0.5)
+			}
+			cur[j] = v
+		}
+		p2, p1, cur = p1, cur, p2
+	}
+	return 1 - p1[len(b)]/float64(max(len(a), len(b)))
 }
 
 func isVowel(c byte) bool {

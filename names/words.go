@@ -24,7 +24,16 @@ var titles = set(`mr mrs ms miss mx dr doctor prof professor sir dame lord lady 
 	haji hajji hadji alhaj alhaji hajj sheikh shaikh shaykh sheik cheikh mullah mulla maulavi mawlawi maulvi moulvi mawlavi
 	maulana mawlana qari imam ayatollah hojatoleslam mufti amir emir emeer sayyid sayed syed seyed
 	prince princess king queen monsieur madame mme mlle herr frau senor senora dom don dona
-	praesident prasident president presidente ustad ustaz mohtaram`)
+	praesident prasident president presidente ustad ustaz mohtaram
+	prezident prezydent predsedatel predsjednik predsednik premijer premier premyer ministr ministar ministre ministro
+	polkovnik pukovnik podpolkovnik doktor deputat prezes presidente coronel capitan teniente
+	riys rais raees rayis shikh dktur duktur dktr lwa liwa aqid haj muhandis mhnds mohandes srdar sardar srtip sartip
+	ayt hjt lh aslam`)
+
+// Titles in other languages appear as Vigil reads them: Президент and
+// Predsjednik as prezident and predsjednik, الرئيس as al riys, دکتر as dktr,
+// سردار as srdar, آیت الله as ayt al lh; an article before a title goes
+// with it (see Parse).
 
 // particles are name connectors: kept for order, weighed low.
 var particles = set(`al el ul ad ar as az an ash ath bin ben ibn bint abu abou bou

@@ -335,18 +335,7 @@ func (r *batchRun) newBlock(seq int) *rowBlock {
 // left out and named in the line's problems, and a name with nothing to
 // screen makes the row bad.
 func (b *rowBlock) add(rec batch.Record) {
-	var problems []string
-	if rec.Err == nil {
-		var ps []vigil.QueryProblem
-		rec.Query, ps = match.CheckQuery(rec.Query)
-		for _, p := range ps {
-			if p.Field == "name" {
-				rec.Err = &batch.RowError{Row: rec.Row, Msg: p.String()}
-				break
-			}
-			problems = append(problems, p.String()+"; screened without it")
-		}
-	}
+	problems := checkRecord(&rec)
 	if rec.Err != nil {
 		msg := rec.Err.Error()
 		var re *batch.RowError
@@ -371,8 +360,35 @@ func (b *rowBlock) add(rec batch.Record) {
 	b.recs = append(b.recs, batch.Record{Row: rec.Row, Query: rec.Query, Err: rec.Err})
 }
 
-// keep appends rec to b whole, for BatchEach: no output line is rendered.
+// checkRecord checks a good record's query (match.CheckQuery): a value the
+// matcher cannot use is left out of rec's query and named in the problems
+// returned, and a name with nothing to screen makes the record bad.
+func checkRecord(rec *batch.Record) (problems []string) {
+	if rec.Err != nil {
+		return nil
+	}
+	var ps []vigil.QueryProblem
+	rec.Query, ps = match.CheckQuery(rec.Query)
+	for _, p := range ps {
+		if p.Field == "name" {
+			rec.Err = &batch.RowError{Row: rec.Row, Msg: p.String()}
+			return nil
+		}
+		problems = append(problems, p.String()+"; screened without it")
+	}
+	return problems
+}
+
+// keep appends rec to b whole, for BatchEach: no output line is rendered,
+// but its query is checked as add checks it, so that BatchEach screens
+// what Batch screens.
 func (b *rowBlock) keep(rec batch.Record) {
+	if problems := checkRecord(&rec); problems != nil {
+		if b.problems == nil {
+			b.problems = map[int32][]string{}
+		}
+		b.problems[int32(len(b.recs))] = problems
+	}
 	b.recs = append(b.recs, rec)
 	b.kept = append(b.kept, rec)
 }

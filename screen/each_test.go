@@ -103,3 +103,32 @@ func TestBatchEachError(t *testing.T) {
 		t.Errorf("err %v after %d calls, %d rows counted; want %v after 3 calls, 200 rows", err, calls, sum.Rows, stop)
 	}
 }
+
+// TestBatchEachChecksQueries: BatchEach checks each row's query as Batch
+// does, so that a value the matcher cannot use (an impossible date of
+// birth, a country that is none) is left out and named, and a name with
+// nothing to screen is a bad row — keeping watch screens what vigil batch
+// screens.
+func TestBatchEachChecksQueries(t *testing.T) {
+	data := []byte("id,name,dob,nationality\nc1,Qasem Soleimani,1957-13-45,ZZ\nc2,!!!,,\nc3,Anna Berg,1980-01-01,SE\n")
+	rd, err := batch.Open(bytes.NewReader(data), "c.csv", batch.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	problems := map[int][]string{}
+	var bad []int
+	var rows []BatchRow
+	sum, err := BatchEach(context.Background(), fixtureIndex(), rd, BatchOptions{
+		OnRowError:    func(row int, _ error) { bad = append(bad, row) },
+		OnRowProblems: func(row int, ps []string) { problems[row] = ps },
+	}, func(rs []BatchRow) error { rows = append(rows, rs...); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Problems != 1 || len(problems[2]) != 2 || fmt.Sprint(bad) != "[3]" {
+		t.Errorf("summary %+v, problems %v, bad rows %v", sum, problems, bad)
+	}
+	if q := rows[0].Record.Query; q.DOB != "" || q.Nationality != "" || len(rows[0].Matches) == 0 {
+		t.Errorf("row 2 was screened with %+v (matches %d): the unusable values must be left out", q, len(rows[0].Matches))
+	}
+}

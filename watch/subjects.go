@@ -109,6 +109,9 @@ type ImportOptions struct {
 	MaxRows int
 	// OnRowError is called, in input order, for each bad row.
 	OnRowError func(row int, err error)
+	// OnRowProblems is called, in input order, for each row stored and
+	// screened without some of its values, naming them.
+	OnRowProblems func(row int, problems []string)
 	// Progress is called with the rows read so far.
 	Progress func(rows int64)
 	By       string
@@ -150,7 +153,13 @@ func (e *Engine) Import(ctx context.Context, c *Corpus, rd batch.Reader, opt Imp
 		subs: map[int]*vigil.StoredSubject{}, fields: map[string]bool{}, opts: opt.Columns}
 	e.setStatus(func(s *Status) { *s = Status{Running: true, Mode: "import", Runs: s.Runs} })
 	defer e.setStatus(func(s *Status) { s.Running = false })
-	bopt := screen.BatchOptions{Threshold: thr, Workers: e.Workers, Window: e.Window, OnRowError: opt.OnRowError, Progress: opt.Progress}
+	bopt := screen.BatchOptions{Threshold: thr, Workers: e.Workers, Window: e.Window, OnRowError: opt.OnRowError, Progress: opt.Progress,
+		OnRowProblems: func(row int, ps []string) {
+			sum.Problems++
+			if opt.OnRowProblems != nil {
+				opt.OnRowProblems(row, ps)
+			}
+		}}
 	_, err = screen.BatchEach(ctx, c.Index, f, bopt, func(block []screen.BatchRow) error {
 		return e.Store.Update(ctx, func(tx vigil.WatchTx) error {
 			ap := e.newApplier(tx, c)

@@ -370,7 +370,11 @@ func alertRecertifyCmd(db *string) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("--older-than: %w", err)
 			}
-			n, err := newEngine(st, io.Discard).Recertify(cmd.Context(), set, age, by)
+			who, err := actor(by)
+			if err != nil {
+				return err
+			}
+			n, err := newEngine(st, io.Discard).Recertify(cmd.Context(), set, age, who)
 			if err != nil {
 				return err
 			}
@@ -381,6 +385,6 @@ func alertRecertifyCmd(db *string) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&set, "set", "customers", "the set")
 	f.StringVar(&olderThan, "older-than", "365d", "reopen suppressions decided longer ago than this")
-	f.StringVar(&by, "by", "cli", "who asks (recorded in the audit log)")
+	f.StringVar(&by, "by", "", "who asks, for the audit log (default: the OS user)")
 	return cmd
 }

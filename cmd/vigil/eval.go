@@ -19,7 +19,7 @@ func evalCmd() *cobra.Command {
 	var verbose bool
 	cmd := &cobra.Command{
 		Use:   "eval [--db FILE]",
-		Short: "Run the matching evaluations (name_bench, negatives, variants) and print a table",
+		Short: "Run the matching evaluations (name_bench, negatives, variants, other scripts) and print a table and a curve over thresholds",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if evalDir == "" {
@@ -50,8 +50,8 @@ func evalCmd() *cobra.Command {
 		},
 	}
 	dbFlag(cmd, &db)
-	cmd.Flags().StringVar(&evalDir, "eval-dir", "", "folder of name_bench_cases.csv and negatives_dev_global.csv (default ../shared/data/eval)")
+	cmd.Flags().StringVar(&evalDir, "eval-dir", "", "folder of name_bench_cases.csv and the negatives files (eval.NegFiles; default ../shared/data/eval)")
 	cmd.Flags().StringVar(&listsDir, "lists", "", "read the lists from this folder instead of the store (default ../shared/data/lists unless --db is given)")
-	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list every misjudged name_bench pair, negative hit and variant miss")
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list every misjudged name_bench pair, negative hit, variant miss and script case missed")
 	return cmd
 }

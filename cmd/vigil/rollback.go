@@ -50,15 +50,22 @@ the change up at its next refresh (or use POST /v1/lists/LIST/rollback).`,
 			if err != nil {
 				return err
 			}
+			subjects, lerr := relink(cmd.Context(), st, db, false)
 			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), res)
+				if err := writeJSON(cmd.OutOrStdout(), res); err != nil {
+					return err
+				}
+				return lerr
 			}
 			out := cmd.OutOrStdout()
 			w, v := res.Withdrawn, res.Version
 			fmt.Fprintf(out, "%s withdrawn by %s: %s\n", w.Label(), w.Withdrawn.By, w.Withdrawn.Reason)
 			fmt.Fprintf(out, "%s version %d is current: the content of version %d, %s; %d entities\n", v.List, v.Version, v.Restores, inForceWhy(v), v.Entities)
 			fmt.Fprintf(out, "  since version %d: %d added, %d removed, %d changed\n", v.Base, v.Added, v.Removed, v.Changed)
-			return nil
+			if subjects != nil {
+				printLinking(out, *subjects)
+			}
+			return lerr
 		}),
 	}
 	dbFlag(cmd, &db)

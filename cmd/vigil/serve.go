@@ -20,6 +20,7 @@ import (
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/download"
 	vhttp "github.com/vigil-screening/vigil/http"
+	"github.com/vigil-screening/vigil/link"
 	"github.com/vigil-screening/vigil/lists/load"
 	"github.com/vigil-screening/vigil/match"
 	"github.com/vigil-screening/vigil/mrz"
@@ -165,6 +166,7 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 		Audit:          audit,
 		Watch:          ld.watch,
 		Reload:         ld.reload,
+		Links:          storeLinks{st},
 		Webhooks:       newWebhookAdmin(st, webhookKeyPath(c.webhookKey, c.db)),
 		Rebuild:        ld.rebuild,
 		BuildIndex:     ld.buildIndex,
@@ -470,7 +472,10 @@ func (l *listLoader) rebuild(ctx context.Context) (*vhttp.Snapshot, error) {
 	problems, missing := l.last.problems, l.last.missing(cur)
 	key := versionsKey(cur)
 	if old := l.current(); old != nil && key == l.built {
-		return &vhttp.Snapshot{Index: old.Index, Versions: cur, Built: old.Built, Problems: problems, Missing: missing}, nil
+		// The lists are the same; judgements made meanwhile (vigil
+		// subjects link) cluster the stored links again.
+		subs := l.subjects(ctx, cur, nil, old.Index)
+		return &vhttp.Snapshot{Index: old.Index, Versions: cur, Built: old.Built, Problems: problems, Missing: missing, Subjects: subs}, nil
 	}
 	start := time.Now()
 	rows, err := l.st.CurrentEntities(ctx)
@@ -496,7 +501,67 @@ func (l *listLoader) rebuild(ctx context.Context) (*vhttp.Snapshot, error) {
 	}
 	l.built = key
 	l.log.Info("index built", "entities", len(entries), "took", time.Since(start).Round(time.Millisecond).String())
-	return &vhttp.Snapshot{Index: ix, Versions: cur, Problems: problems, Missing: missing}, nil
+	subs := l.subjects(ctx, cur, entries, ix)
+	return &vhttp.Snapshot{Index: ix, Versions: cur, Problems: problems, Missing: missing, Subjects: subs}, nil
+}
+
+// subjects links the current lists into subjects when they or the
+// judgements changed since the last linking (with the index just built;
+// entries nil means the lists are those linked before, so only judgements
+// can have changed) and returns the subjects to serve. A linking that
+// fails is logged and the subjects stored before are served: subjects only
+// group matches, and no match is lost for it.
+func (l *listLoader) subjects(ctx context.Context, cur []vigil.ListVersion, entries []match.Entry, ix vhttp.Index) vigil.SubjectLookup {
+	stale, err := link.Stale(ctx, l.st, labels(cur), link.DefaultOptions)
+	switch {
+	case err != nil:
+	case stale && entries == nil:
+		_, err = link.Rejudge(ctx, l.st, link.DefaultOptions, time.Now())
+	case stale:
+		start := time.Now()
+		var res vigil.LinkingResult
+		if res, err = link.Run(ctx, l.st, entries, ix, link.DefaultOptions, time.Now()); err == nil {
+			l.log.Info("subjects linked", "subjects", res.Subjects, "on_several_listings", res.Linked, "new", res.New, "ended", res.Ended,
+				"changed", res.Changed, "took", time.Since(start).Round(time.Millisecond).String())
+		}
+	}
+	if err != nil {
+		l.log.Warn("linking subjects failed; serving the subjects linked before", "err", err)
+	}
+	ids, err := l.st.SubjectIDs(ctx)
+	if err != nil {
+		l.log.Warn("reading subjects failed; each match is served as its own subject", "err", err)
+		return nil
+	}
+	return link.NewSubjects(ids)
+}
+
+// storeLinks serves the listed subjects from the store (vhttp.Links).
+type storeLinks struct{ st *sqlite.Store }
+
+func (s storeLinks) ListedSubject(ctx context.Context, id string) (vigil.ListedSubject, error) {
+	return s.st.ListedSubject(ctx, id)
+}
+
+func (s storeLinks) SubjectOf(ctx context.Context, id string) (vigil.ListedSubject, error) {
+	return s.st.SubjectOf(ctx, id)
+}
+
+// Judge records a judgement, clusters the stored links again and returns
+// the subjects to serve.
+func (s storeLinks) Judge(ctx context.Context, j vigil.LinkJudgement) (vigil.LinkJudgement, vigil.SubjectLookup, error) {
+	j, err := s.st.Judge(ctx, j)
+	if err != nil {
+		return j, nil, err
+	}
+	if _, err := link.Rejudge(ctx, s.st, link.DefaultOptions, time.Now()); err != nil {
+		return j, nil, fmt.Errorf("clustering the subjects again: %w", err)
+	}
+	ids, err := s.st.SubjectIDs(ctx)
+	if err != nil {
+		return j, nil, err
+	}
+	return j, link.NewSubjects(ids), nil
 }
 
 // buildIndex builds an index over the given list versions, for screening

@@ -88,12 +88,18 @@ was current before is made current again; one whose content was withdrawn
 					failed++
 				}
 			}
+			subjects, lerr := relink(ctx, st, db, false)
 			if asJSON {
-				if err := writeJSON(cmd.OutOrStdout(), map[string]any{"updates": outs}); err != nil {
+				if err := writeJSON(cmd.OutOrStdout(), map[string]any{"updates": outs, "subjects": subjects}); err != nil {
 					return err
 				}
 			} else {
 				w := cmd.OutOrStdout()
+				defer func() {
+					if subjects != nil {
+						printLinking(w, *subjects)
+					}
+				}()
 				for _, o := range outs {
 					switch {
 					case o.Err != nil:
@@ -117,8 +123,13 @@ was current before is made current again; one whose content was withdrawn
 					}
 				}
 			}
+			// The watch is re-screened whatever the linking did: subjects
+			// only group matches, alerts must not wait for them.
 			if err := rescreenAfterImport(cmd.Context(), st, summaryOut(cmd, asJSON), cmd.ErrOrStderr()); err != nil {
 				return err
+			}
+			if lerr != nil {
+				return lerr
 			}
 			if failed > 0 {
 				return exitError{1}

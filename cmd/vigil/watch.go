@@ -105,7 +105,7 @@ func rescreenAfterImport(ctx context.Context, st *sqlite.Store, out, errOut io.W
 	if err != nil {
 		return err
 	}
-	run, err := newEngine(st, errOut).Sync(ctx, c, watch.SyncOptions{Reason: "lists imported", By: "cli"})
+	run, err := newEngine(st, errOut).Sync(ctx, c, watch.SyncOptions{Reason: "lists imported", By: vigil.ActorFrom(ctx)})
 	if err != nil {
 		return fmt.Errorf("re-screening the watched subjects (run it again to resume: vigil watch rescreen): %w", err)
 	}
@@ -139,13 +139,20 @@ screened when imported or changed; whenever a list version changes (vigil lists
 import, vigil lists update, a serve refresh) they are re-screened and alerts
 open, reopen or close. Work the alerts with vigil alerts.`,
 	}
-	cmd.PersistentFlags().StringVar(&db, "db", defaultDB(), "store file (default $VIGIL_DB or vigil.db)")
+	cmd.PersistentFlags().StringVar(&db, "db", defaultDB(), "the store: a SQLite file (the default comes from $VIGIL_DB when set)")
+	cmd.PersistentFlags().StringVar(&watchBy, "by", "", "who runs this, for the audit log (default: the OS user)")
 	cmd.AddCommand(watchImportCmd(&db), watchListCmd(&db), watchRmCmd(&db), watchRescreenCmd(&db), watchSetsCmd(&db), watchConfigCmd(&db))
 	for _, f := range watchSubcommands {
 		cmd.AddCommand(f())
 	}
 	return cmd
 }
+
+// watchBy is vigil watch's --by.
+var watchBy string
+
+// watchWho is who runs a vigil watch command, for the audit log.
+func watchWho() (string, error) { return actor(watchBy) }
 
 // watchSubcommands are further "vigil watch" subcommands defined in other
 // files.
@@ -169,6 +176,10 @@ stops half-way is completed by running it again.`,
 		Args: cobra.ExactArgs(1),
 		RunE: withStore(db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
 			in := args[0]
+			who, err := watchWho()
+			if err != nil {
+				return err
+			}
 			opts, err := columnMap(mapping, format)
 			if err != nil {
 				return err
@@ -208,12 +219,18 @@ stops half-way is completed by running it again.`,
 			bar := newBar(stderr, size, counted, &rows)
 			reported := 0
 			e := newEngine(st, io.Discard)
-			sum, err := e.Import(cmd.Context(), c, rd, watch.ImportOptions{Set: set, Columns: opts, Sync: sync, By: "cli",
+			sum, err := e.Import(cmd.Context(), c, rd, watch.ImportOptions{Set: set, Columns: opts, Sync: sync, By: who,
 				Progress: func(n int64) { rows.Store(n) },
 				OnRowError: func(row int, err error) {
 					if reported++; reported <= maxReportedRows {
 						bar.clear()
 						fmt.Fprintf(stderr, "%s: %v\n", in, err)
+					}
+				},
+				OnRowProblems: func(row int, ps []string) {
+					if reported++; reported <= maxReportedRows {
+						bar.clear()
+						fmt.Fprintf(stderr, "%s: row %d: screened without %s\n", in, row, strings.Join(ps, "; "))
 					}
 				}})
 			bar.finish()
@@ -223,8 +240,8 @@ stops half-way is completed by running it again.`,
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), sum)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d rows into set %s: %d added, %d updated, %d unchanged, %d removed, %d bad; alerts: %d opened, %d reopened, %d closed (%.1fs)\n",
-				in, sum.Rows, sum.Set, sum.Added, sum.Updated, sum.Unchanged, sum.Removed, sum.Bad, sum.Opened, sum.Reopened, sum.Closed, sum.Seconds)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d rows into set %s: %d added, %d updated, %d unchanged, %d removed, %d bad, %d screened with problems; alerts: %d opened, %d reopened, %d closed (%.1fs)\n",
+				in, sum.Rows, sum.Set, sum.Added, sum.Updated, sum.Unchanged, sum.Removed, sum.Bad, sum.Problems, sum.Opened, sum.Reopened, sum.Closed, sum.Seconds)
 			return nil
 		}),
 	}
@@ -317,7 +334,11 @@ func watchRmCmd(db *string) *cobra.Command {
 		Short: "Take subjects off the watch (their open alerts close as subject_removed)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: withStore(db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
-			closed, err := newEngine(st, io.Discard).Remove(cmd.Context(), set, args, "cli")
+			who, err := watchWho()
+			if err != nil {
+				return err
+			}
+			closed, err := newEngine(st, io.Discard).Remove(cmd.Context(), set, args, who)
 			if errors.Is(err, vigil.ErrNotFound) {
 				return fmt.Errorf("%w; nothing was removed", err)
 			}
@@ -360,12 +381,16 @@ reopens, for review, false-positive suppressions decided more than that ago.`,
 			if err != nil {
 				return err
 			}
+			who, err := watchWho()
+			if err != nil {
+				return err
+			}
 			e := newEngine(st, cmd.ErrOrStderr())
 			var run *vigil.WatchRun
 			if set != "" {
-				run, err = e.RescreenSet(ctx, c, set, "cli")
+				run, err = e.RescreenSet(ctx, c, set, who)
 			} else {
-				run, err = e.Sync(ctx, c, watch.SyncOptions{Full: true, Threshold: threshold, Reason: "vigil watch rescreen", By: "cli"})
+				run, err = e.Sync(ctx, c, watch.SyncOptions{Full: true, Threshold: threshold, Reason: "vigil watch rescreen", By: who})
 			}
 			if err != nil {
 				return err
@@ -384,7 +409,7 @@ reopens, for review, false-positive suppressions decided more than that ago.`,
 					}
 				}
 				for _, s := range sets {
-					n, err := e.Recertify(ctx, s, age, "cli")
+					n, err := e.Recertify(ctx, s, age, who)
 					if err != nil {
 						return err
 					}
@@ -485,7 +510,11 @@ suppressions decided more than that ago at every re-screen (0: never).`,
 					}
 				}
 			}
-			if err := newEngine(st, io.Discard).Configure(cmd.Context(), c, "cli"); err != nil {
+			who, err := watchWho()
+			if err != nil {
+				return err
+			}
+			if err := newEngine(st, io.Discard).Configure(cmd.Context(), c, who); err != nil {
 				return err
 			}
 			rc := "never"
@@ -569,7 +598,7 @@ func (w *serveWatch) corpus() (*watch.Corpus, error) {
 
 func (w *serveWatch) Store() vigil.WatchStore { return w.st }
 
-func (w *serveWatch) Import(ctx context.Context, set string, jsonl io.Reader, maxRows int, by string, bad func(int, error)) (vigil.SubjectImport, error) {
+func (w *serveWatch) Import(ctx context.Context, set string, jsonl io.Reader, maxRows int, by string, bad func(int, error), problems func(int, []string)) (vigil.SubjectImport, error) {
 	c, err := w.corpus()
 	if err != nil {
 		return vigil.SubjectImport{}, err
@@ -578,7 +607,7 @@ func (w *serveWatch) Import(ctx context.Context, set string, jsonl io.Reader, ma
 	if err != nil {
 		return vigil.SubjectImport{}, fmt.Errorf("%w: %v", vigil.ErrInvalid, err)
 	}
-	sum, err := w.e.Import(ctx, c, rd, watch.ImportOptions{Set: set, MaxRows: maxRows, By: by, OnRowError: bad})
+	sum, err := w.e.Import(ctx, c, rd, watch.ImportOptions{Set: set, MaxRows: maxRows, By: by, OnRowError: bad, OnRowProblems: problems})
 	if errors.Is(err, watch.ErrTooMany) {
 		err = fmt.Errorf("%w: %v", vhttp.ErrTooManyRows, err)
 	}

@@ -148,7 +148,8 @@ func TestServeRescreensOnRefresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Version 2: Anna Marie O'Brien is listed as an alias.
-	v2 := strings.Replace(string(sample), "<ALIAS_NAME>The Tester", "<ALIAS_NAME>Anna Marie O'Brien</ALIAS_NAME></INDIVIDUAL_ALIAS><INDIVIDUAL_ALIAS><QUALITY>Good</QUALITY><ALIAS_NAME>The Tester", 1)
+	v2 := strings.Replace(string(sample), "<INDIVIDUAL_ALIAS><QUALITY>Low</QUALITY><ALIAS_NAME>The Tester",
+		"<INDIVIDUAL_ALIAS><QUALITY>Good</QUALITY><ALIAS_NAME>Anna Marie O'Brien</ALIAS_NAME></INDIVIDUAL_ALIAS><INDIVIDUAL_ALIAS><QUALITY>Low</QUALITY><ALIAS_NAME>The Tester", 1)
 	os.WriteFile(filepath.Join(lists, "un.xml"), []byte(v2), 0o644)
 	if err := srv.Refresh(ctx); err != nil {
 		t.Fatal(err)
@@ -169,7 +170,7 @@ func TestServeRescreensOnRefresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := httptest.NewRequest("POST", "/v1/manifest", strings.NewReader(strings.ReplaceAll(string(msg), "SOLEIMANI:QASEM", "EXAMPLE:ABDUL")))
+	req := httptest.NewRequest("POST", "/v1/manifest", strings.NewReader(strings.NewReplacer("SOLEIMANI:QASEM", "EXAMPLE TESTER:ABDUL", "DTM+329:570311", "DTM+329:700203").Replace(string(msg))))
 	req.Header.Set("Content-Type", "text/plain")
 	rec := httptest.NewRecorder()
 	srv.Handler().ServeHTTP(rec, req)
