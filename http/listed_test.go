@@ -323,3 +323,62 @@ func TestBrowserSubjects(t *testing.T) {
 		t.Errorf("subject after the judgement: %q", subject)
 	}
 }
+
+// TestConsoleSubjectSlashIDs: the entity page's subject section, its
+// judgement form and the form's answer link ids with slashes (Canada's) so
+// that their pages open.
+func TestConsoleSubjectSlashIDs(t *testing.T) {
+	st := tempStore(t)
+	ctx := context.Background()
+	const slashed = "ca:Iran/1-2/89"
+	for _, id := range []string{"un:IRi.039", slashed} {
+		src, ref, _ := vigil.SplitID(id)
+		e := vigil.Entity{ID: id, Source: src, Ref: ref, Kind: vigil.KindPerson, Names: []vigil.Name{{Full: "Qasem Soleimani", Quality: vigil.QualityPrimary}},
+			BirthDates: []vigil.Date{{Year: 1957, Month: 3, Day: 11}}, Nationalities: []string{"IR"}}
+		if _, err := st.Import(ctx, vigil.ListVersion{List: src, Source: src, Format: "test", Hash: src}, []vigil.Entity{e}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snap := realSnapshot(t, st)
+	rows, err := st.CurrentEntities(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := make([]match.Entry, len(rows))
+	for i := range rows {
+		entries[i] = match.Entry{Entity: &rows[i].Entity, Version: rows[i].Version.Label()}
+	}
+	if _, err := link.Run(ctx, st, entries, snap.Index, link.DefaultOptions, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := st.SubjectIDs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids[slashed] == "" || ids[slashed] != ids["un:IRi.039"] {
+		t.Fatalf("the linker did not make the two listings one subject: %v", ids)
+	}
+	snap.Subjects = link.NewSubjects(ids)
+	s := New(Options{Store: st, Keys: st, Links: storeLinks{st}})
+	s.Swap(snap)
+	h := s.Handler()
+	esc := "/entities/ca:Iran%2F1-2%2F89"
+	_, body := do(t, h, "GET", "/entities/un:IRi.039", "")
+	sub := body[strings.Index(body, `id="subject"`):]
+	sub = sub[:strings.Index(sub, "</section>")]
+	if !strings.Contains(strings.ToUpper(sub), strings.ToUpper(`href="`+esc+`"`)) {
+		t.Errorf("the subject section does not link %s as %s:\n%s", slashed, esc, sub)
+	}
+	if strings.Contains(body, `/entities/`+slashed) {
+		t.Errorf("the entity page links %s unescaped:\n%s", slashed, sub)
+	}
+	res, body := do(t, h, "GET", esc, "")
+	if res.StatusCode != 200 || !strings.Contains(strings.ToUpper(body), strings.ToUpper(`action="`+esc+`/judge"`)) {
+		t.Fatalf("the entity page of %s: %d, or its form posts elsewhere", slashed, res.StatusCode)
+	}
+	b := newClient(t, s)
+	res, _ = b.post(esc+"/judge", map[string]string{"csrf": b.csrfOf(esc), "other": "un:IRi.039", "verdict": "negative", "reason": "another man"})
+	if res.StatusCode != 303 || !strings.EqualFold(res.Header.Get("Location"), esc+"#subject") {
+		t.Errorf("judge form: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+}
