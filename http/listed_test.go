@@ -382,3 +382,38 @@ func TestConsoleSubjectSlashIDs(t *testing.T) {
 		t.Errorf("judge form: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
 }
+
+// TestConsoleManifestSubjects: a traveller who matches one man on three
+// lists is shown one subject, with the three lists, on the manifest page.
+func TestConsoleManifestSubjects(t *testing.T) {
+	s, _ := subjectsServer(t)
+	s.opts.ParseManifest = testManifest
+	b := newClient(t, s)
+	res, body := b.post("/manifest", map[string]string{"csrf": b.csrfOf("/manifest"), "manifest": "Qasem Soleimani|1957-03-11\nJohn Example|1980-01-01"})
+	if res.StatusCode != 200 {
+		t.Fatalf("manifest: %d\n%s", res.StatusCode, body)
+	}
+	rows := strings.Split(body, "<tr")
+	var qasem, john string
+	for _, r := range rows {
+		switch {
+		case strings.Contains(r, "<td>Qasem Soleimani</td>"):
+			qasem = r
+		case strings.Contains(r, "<td>John Example</td>"):
+			john = r
+		}
+	}
+	// The man of three listings is one subject; the near name without a
+	// date of birth, another.
+	if n := strings.Count(qasem, `class="entity"`); n != 2 {
+		t.Errorf("Qasem Soleimani's row shows %d subjects, want 2:\n%s", n, qasem)
+	}
+	for _, l := range []string{"ofac:10481", "un:IRi.039", "us_csl:10481"} {
+		if !strings.Contains(qasem, `class="listing matched" href="/entities/`+l+`"`) {
+			t.Errorf("Qasem Soleimani's row lacks the matched listing %s:\n%s", l, qasem)
+		}
+	}
+	if !strings.Contains(john, `<span class="ok">none</span>`) {
+		t.Errorf("John Example's row:\n%s", john)
+	}
+}
