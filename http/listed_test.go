@@ -15,6 +15,7 @@ import (
 	"github.com/vigil-screening/vigil/link"
 	"github.com/vigil-screening/vigil/match"
 	"github.com/vigil-screening/vigil/sqlite"
+	"github.com/vigil-screening/vigil/text"
 )
 
 // storeLinks serves listed subjects from a real store, clustering the
@@ -415,5 +416,39 @@ func TestConsoleManifestSubjects(t *testing.T) {
 	}
 	if !strings.Contains(john, `<span class="ok">none</span>`) {
 		t.Errorf("John Example's row:\n%s", john)
+	}
+}
+
+// TestConsoleTextSubjects: on the article page, a man named in the text who
+// is on three lists is one subject naming the three lists.
+func TestConsoleTextSubjects(t *testing.T) {
+	s, st := subjectsServer(t)
+	rows, err := st.CurrentEntities(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ptrs := make([]*vigil.Entity, len(rows))
+	for i := range rows {
+		ptrs[i] = &rows[i].Entity
+	}
+	sc, err := text.New(ptrs, s.Snapshot().Index, text.Options{CacheSize: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.opts.ScanText = scanTextWith(sc)
+	b := newClient(t, s)
+	res, body := b.post("/text", map[string]string{"csrf": b.csrfOf("/text"), "text": "Yesterday Qasem Soleimani, born 11 March 1957, met reporters in Tehran."})
+	if res.StatusCode != 200 || !strings.Contains(body, `<ul class="mentions">`) {
+		t.Fatalf("text: %d\n%s", res.StatusCode, body)
+	}
+	list := body[strings.Index(body, `<ul class="mentions">`):]
+	list = list[:strings.Index(list, "</ul>")]
+	if n := strings.Count(list, `class="entity"`); n < 1 || n > 2 {
+		t.Errorf("the mention shows %d subjects, want the man (and perhaps his namesake):\n%s", n, list)
+	}
+	for _, l := range []string{"ofac:10481", "un:IRi.039", "us_csl:10481"} {
+		if !strings.Contains(list, `class="listing matched" href="/entities/`+l+`"`) {
+			t.Errorf("the mention lacks the matched listing %s:\n%s", l, list)
+		}
 	}
 }
