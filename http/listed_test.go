@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"html"
 	"net/http/httptest"
 	"net/url"
 	"slices"
@@ -243,6 +244,13 @@ func TestConsoleSubjects(t *testing.T) {
 	}
 	if strings.Count(body, `<tbody class="subject"`) != 2 {
 		t.Errorf("want 2 subject rows:\n%s", body)
+	}
+	// Lists are named for people where there is room: in the List field
+	// and the listings' titles.
+	for _, want := range []string{`<option value="ofac_sdn">` + vigil.ListName("ofac_sdn") + `</option>`, `title="` + vigil.ListName("un") + ` · un@1"`} {
+		if !strings.Contains(html.UnescapeString(body), want) {
+			t.Errorf("search lacks %q", want)
+		}
 	}
 	_, body = do(t, h, "GET", "/?name=Qasem+Soleimani&list=ofac_sdn", "")
 	if !strings.Contains(body, "1 subject for") || !strings.Contains(body, "1 matching listing") {
