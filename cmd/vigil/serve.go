@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -45,7 +46,9 @@ type serveConfig struct {
 	tlsCert, tlsKey, metricsTokenFile      string
 	maxConns, maxInFlight                  int
 	asOfIndexes                            int
-	staleAfter                             string
+	// staleAfter is --stale-after; empty (a config built in code) is
+	// defaultStaleAfter.
+	staleAfter string
 	// noAudit turns the audit log off, to measure what it costs (hidden).
 	noAudit bool
 }
@@ -92,11 +95,15 @@ serves without keys, on loopback only.`,
 	f.IntVar(&c.maxInFlight, "max-inflight", 128, "most requests served at once; more get 503 with Retry-After")
 	webhookKeyFlag(cmd, &c.webhookKey)
 	f.IntVar(&c.asOfIndexes, "as-of-indexes", 2, "how many indexes built to screen as of a date (as_of) to keep; each holds its lists in memory")
-	f.StringVar(&c.staleAfter, "stale-after", "30d", "mark a list stale in /v1/lists and the console when it was published longer ago than this (e.g. 30d, 72h)")
+	f.StringVar(&c.staleAfter, "stale-after", defaultStaleAfter, "mark a list stale in /v1/lists and the console when it was published longer ago than this (e.g. 30d, 72h)")
 	f.BoolVar(&c.noAudit, "no-audit", false, "do not audit screenings: only to measure what the audit log costs")
 	_ = f.MarkHidden("no-audit")
 	return cmd
 }
+
+// defaultStaleAfter is the age of publication beyond which a list is
+// marked stale unless --stale-after says otherwise.
+const defaultStaleAfter = "30d"
 
 func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 	var h slog.Handler = slog.NewTextHandler(stderr, nil)
@@ -115,7 +122,7 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	staleAfter, err := watch.ParseAge(c.staleAfter)
+	staleAfter, err := watch.ParseAge(cmp.Or(c.staleAfter, defaultStaleAfter))
 	if err != nil {
 		return fmt.Errorf("--stale-after: %w", err)
 	}
