@@ -53,6 +53,8 @@ type ListsResponse struct {
 	// StaleAfterSeconds is the age of publication beyond which a list is
 	// marked stale.
 	StaleAfterSeconds float64 `json:"stale_after_seconds"`
+	// Replica says which replica answers (when several share a store).
+	Replica *ReplicaInfo `json:"replica,omitempty"`
 }
 
 // listAge is the age of a list version at now: since it came into force.
@@ -70,7 +72,7 @@ func listAge(v vigil.ListVersion, now time.Time) time.Duration {
 func (s *Server) listStatus(snap *Snapshot) ListsResponse {
 	now := time.Now()
 	res := ListsResponse{Lists: []ListStatus{}, Missing: snap.Missing, Built: snap.Built, Refresh: s.LastRefresh(),
-		StaleAfterSeconds: s.opts.StaleAfter.Seconds()}
+		StaleAfterSeconds: s.opts.StaleAfter.Seconds(), Replica: s.replica()}
 	byList := map[string]int{}
 	for _, v := range snap.Versions {
 		st := ListStatus{ListVersion: v, Name: vigil.ListName(v.List), AgeSeconds: listAge(v, now).Seconds(), ImportedAgeSeconds: now.Sub(v.Imported).Seconds()}

@@ -143,7 +143,7 @@ func TestServeRescreensOnRefresh(t *testing.T) {
 	}
 	defer st.Close()
 	log := slog.New(slog.DiscardHandler)
-	ld := &listLoader{st: st, dir: lists, log: log, watch: newServeWatch(st, log)}
+	ld := &listLoader{st: st, dir: lists, log: log, watch: newServeWatch(st, log, "test")}
 	srv := vhttp.New(vhttp.Options{Store: st, Keys: st, Reload: ld.reload, Watch: ld.watch, ParseManifest: parseManifest, Assess: assess})
 	ld.current = srv.Snapshot
 	ctx, cancel := context.WithCancel(context.Background())
