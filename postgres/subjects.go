@@ -137,8 +137,12 @@ ON CONFLICT (entity) DO UPDATE SET subject = excluded.subject, current = true, p
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, "UPDATE subject_state SET next = $1, basis = $2, versions = $3, linked = $4 WHERE id = 1", next, l.Basis, string(versions), now)
-		return err
+		if _, err := tx.Exec(ctx, "UPDATE subject_state SET next = $1, basis = $2, versions = $3, linked = $4 WHERE id = 1", next, l.Basis, string(versions), now); err != nil {
+			return err
+		}
+		// Other replicas serve the new subjects (a judgement made on one
+		// groups matches alike on all).
+		return notify(ctx, tx, vigil.TopicSubjects)
 	})
 	if err != nil {
 		return vigil.LinkingResult{}, fmt.Errorf("postgres: save subjects: %w", err)
