@@ -247,7 +247,7 @@ After an import the lists are linked into subjects again (vigil subjects).`,
 			}
 			// The watch is re-screened whatever the linking did: subjects
 			// only group matches, alerts must not wait for them.
-			if err := rescreenAfterImport(cmd.Context(), st, summaryOut(cmd, asJSON), cmd.ErrOrStderr()); err != nil {
+			if err := rescreenAfterImport(ctx, st, summaryOut(cmd, asJSON), cmd.ErrOrStderr()); err != nil {
 				return err
 			}
 			if lerr != nil {

@@ -130,7 +130,7 @@ was current before is made current again; one whose content was withdrawn
 			}
 			// The watch is re-screened whatever the linking did: subjects
 			// only group matches, alerts must not wait for them.
-			if err := rescreenAfterImport(cmd.Context(), st, summaryOut(cmd, asJSON), cmd.ErrOrStderr()); err != nil {
+			if err := rescreenAfterImport(ctx, st, summaryOut(cmd, asJSON), cmd.ErrOrStderr()); err != nil {
 				return err
 			}
 			if lerr != nil {
