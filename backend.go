@@ -41,6 +41,9 @@ const (
 	TopicKeys = "keys"
 	// TopicJobs: re-screening jobs are waiting to be taken.
 	TopicJobs = "jobs"
+	// TopicSubjects: the listed subjects were linked again (new versions
+	// or a judgement).
+	TopicSubjects = "subjects"
 	// TopicResync is passed to a listener after it lost its connection
 	// and listens again: notices may have been missed meanwhile.
 	TopicResync = "resync"

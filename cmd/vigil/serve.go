@@ -555,9 +555,11 @@ func (l *listLoader) builtKey() string {
 // another process changes them: it rebuilds when the store announces a
 // change to the lists (or may have missed one), and checks every poll
 // interval in case no notice came; an announced change to the API keys
-// drops the key cache. It returns when ctx ends.
+// drops the key cache, and an announced linking (a judgement made on
+// another replica) serves the subjects anew. It returns when ctx ends.
 func (l *listLoader) follow(ctx context.Context, srv *vhttp.Server, poll time.Duration) {
 	kick := make(chan struct{}, 1)
+	var relinked atomic.Bool // another process linked the subjects again
 	wake := func() {
 		select {
 		case kick <- struct{}{}:
@@ -570,6 +572,9 @@ func (l *listLoader) follow(ctx context.Context, srv *vhttp.Server, poll time.Du
 			case vigil.TopicKeys:
 				srv.ForgetKeys()
 			case vigil.TopicLists, vigil.TopicResync:
+				wake()
+			case vigil.TopicSubjects:
+				relinked.Store(true)
 				wake()
 			case vigil.TopicJobs:
 				l.watch.wake()
@@ -609,8 +614,13 @@ func (l *listLoader) follow(ctx context.Context, srv *vhttp.Server, poll time.Du
 			continue
 		}
 		if key == l.builtKey() {
+			if relinked.Swap(false) {
+				// The same index; the subjects it groups by are read again.
+				_ = srv.Rebuild(ctx)
+			}
 			continue
 		}
+		relinked.Store(false)
 		l.log.Info("the store's list versions or weight epoch changed; rebuilding the index", "index", key)
 		_ = srv.Rebuild(ctx) // logged and recorded by Rebuild
 	}
