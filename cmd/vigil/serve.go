@@ -382,6 +382,7 @@ func (l *listLoader) initial(ctx context.Context) error {
 		}
 		if len(cur) > 0 {
 			l.log.Info("another replica leads the list refreshes; serving the lists the store holds")
+			l.last = followerState(l.dir, cur)
 			return nil
 		}
 		if !waiting {
@@ -431,6 +432,24 @@ func (l *listLoader) initial(ctx context.Context) error {
 		return fmt.Errorf("no list could be imported from %s:\n  %s", l.dir, strings.Join(msgs, "\n  "))
 	}
 	return nil
+}
+
+// followerState is what a replica that does not lead knows of the
+// configured lists, so that it is not ready while the lead is (/readyz
+// names them): the download sources' lists, or, with a folder the lead
+// imports, every list the store holds (one with only a partial version is
+// missing).
+func followerState(dir string, cur []vigil.ListVersion) loadState {
+	if dir == "" {
+		return loadState{configured: sourceLists(download.DefaultSources())}
+	}
+	var st loadState
+	for _, v := range cur {
+		if !slices.Contains(st.configured, v.List) {
+			st.configured = append(st.configured, v.List)
+		}
+	}
+	return st
 }
 
 // sourceLists returns the lists of download sources.
