@@ -1,8 +1,12 @@
 package main
 
 import (
+	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vigil-screening/vigil"
 )
 
 // TestManifestErrorNamesPlaceOnce (issue 23): a malformed manifest's error
@@ -21,5 +25,29 @@ func TestManifestErrorNamesPlaceOnce(t *testing.T) {
 		if n := strings.Count(msg, s); n > 1 || (s != "input" && n == 0) {
 			t.Errorf("error %q names %q %d times", msg, s, n)
 		}
+	}
+}
+
+// TestListsDiffOneVersion (issue 23): a list with one version has nothing
+// to compare; vigil lists diff says so and exits 0.
+func TestListsDiffOneVersion(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "v.db")
+	if _, _, err := run(t, "lists", "import", "--db", db, "../../lists/un/testdata/sample.xml"); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := run(t, "lists", "diff", "--db", db, "un")
+	if err != nil {
+		t.Fatalf("lists diff un: %v", err)
+	}
+	if out != "un has one version (un@1): nothing to compare yet\n" {
+		t.Errorf("lists diff un printed %q", out)
+	}
+	out, _, err = run(t, "lists", "diff", "--db", db, "--json", "un")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d vigil.Diff
+	if err := json.Unmarshal([]byte(out), &d); err != nil || d.List != "un" || d.From != 1 || d.To != 1 || d.Added == nil || len(d.Added)+len(d.Removed)+len(d.Changed) != 0 {
+		t.Errorf("lists diff --json un: %v %s", err, out)
 	}
 }
