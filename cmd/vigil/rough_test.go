@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"maps"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -49,5 +51,27 @@ func TestListsDiffOneVersion(t *testing.T) {
 	var d vigil.Diff
 	if err := json.Unmarshal([]byte(out), &d); err != nil || d.List != "un" || d.From != 1 || d.To != 1 || d.Added == nil || len(d.Added)+len(d.Removed)+len(d.Changed) != 0 {
 		t.Errorf("lists diff --json un: %v %s", err, out)
+	}
+}
+
+// TestBatchInputUnderFieldNames (issue 23): vigil batch --map writes each
+// row's input under the query's field names, not the file's headers.
+func TestBatchInputUnderFieldNames(t *testing.T) {
+	in := filepath.Join(t.TempDir(), "export.tsv")
+	os.WriteFile(in, []byte("Ref\tCustomer\tBorn\tBranch\nR1\tQasem Soleimani\t1957-03-11\tLeeds\n"), 0o644)
+	out, _, err := run(t, "batch", "--db", fixtureDB(t), "--in", in, "--map", "id=Ref,name=Customer,dob=Born")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var line struct {
+		Input   map[string]string `json:"input"`
+		Matches []vigil.Match     `json:"matches"`
+	}
+	if err := json.Unmarshal([]byte(out), &line); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	want := map[string]string{"id": "R1", "name": "Qasem Soleimani", "dob": "1957-03-11", "Branch": "Leeds"}
+	if !maps.Equal(line.Input, want) || len(line.Matches) == 0 {
+		t.Errorf("input %v (want %v), %d matches", line.Input, want, len(line.Matches))
 	}
 }
