@@ -75,3 +75,43 @@ func TestBatchInputUnderFieldNames(t *testing.T) {
 		t.Errorf("input %v (want %v), %d matches", line.Input, want, len(line.Matches))
 	}
 }
+
+// TestEntityHumanForm (issue 23): vigil entity prints a listing for a
+// reader by default (names by script, dates, documents, measures, the list
+// version and the subject with its other listings), and JSON with --json.
+func TestEntityHumanForm(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "v.db")
+	if _, _, err := run(t, "lists", "import", "--db", db, "../../lists/un/testdata/sample.xml", "../../lists/eu/testdata/sample.xml"); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := run(t, "entity", "--db", db, "un:QDi.999")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"un:QDi.999  ABDUL EXAMPLE TESTER\nperson on un (un@1), listed since 2030-01-01\n",
+		"\n  Latn  primary  ABDUL EXAMPLE TESTER\n        strong   Abu Example\n",
+		"\n  Arab  strong   عبد المثال\n",
+		"\nborn         1970-02-03; 1969; ~1968;",
+		"\ndocument     Passport X0000001 (IR, issued 2020-01-01, expires 2030-12-11",
+		"\nmeasures     asset_freeze, travel_ban, arms_embargo\n",
+		"\nsubject      S2, also listed as eu:EU.9.99 (vigil subjects show S2)\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("vigil entity un:QDi.999 lacks %q:\n%s", want, out)
+		}
+	}
+	// A remark over several lines stays in its column.
+	out, _, err = run(t, "entity", "--db", db, "eu:EU.9.99")
+	if err != nil || !strings.Contains(out, "\nremarks      Fictional person.\n             Invented for tests\n") {
+		t.Errorf("vigil entity eu:EU.9.99 (%v):\n%s", err, out)
+	}
+	out, _, err = run(t, "entity", "--db", db, "--json", "un:QDi.999")
+	var e struct {
+		vigil.Entity
+		ListVersion string `json:"list_version"`
+	}
+	if err != nil || json.Unmarshal([]byte(out), &e) != nil || e.ID != "un:QDi.999" || e.ListVersion != "un@1" || len(e.Measures) != 3 {
+		t.Errorf("vigil entity --json (%v):\n%s", err, out)
+	}
+}
