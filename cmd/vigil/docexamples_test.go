@@ -57,7 +57,7 @@ var notRun = []struct {
 	{regexp.MustCompile(`^vigil serve\b`), "serves until stopped: vigil serve's start, import and probes are tested by TestServe* in cmd/vigil"},
 	{regexp.MustCompile(`^vigil lists update\b`), "downloads from the official sites: tests send traffic only to loopback (the downloader is tested against httptest servers)"},
 	{regexp.MustCompile(`^vigil (watch )?bench\b`), "a benchmark: minutes of CPU, run by hand for docs/performance.md"},
-	{regexp.MustCompile(`^vigil batch --in export\.tsv `), "the reader's own file: vigil batch --map is run by TestBatchInputUnderFieldNames"},
+	{regexp.MustCompile(`^vigil batch --in export\.tsv --map id=Ref,name=Customer --threshold`), "the reader's own file: vigil batch --map is run by TestBatchInputUnderFieldNames"},
 	{regexp.MustCompile(`\[-|\[[A-Z]|…|\b(ID|WEBHOOK_ID|FILE|DIR)\b`), "a synopsis (placeholders or optional parts), not a command"},
 }
 
