@@ -201,7 +201,7 @@ type LinkingResult struct {
 }
 
 // LinkStore keeps the subjects the linker finds, with stable ids, and the
-// analysts' judgements. Implementations: sqlite; postgres may follow.
+// analysts' judgements. Implementations: sqlite and postgres.
 type LinkStore interface {
 	// SaveLinking replaces the subjects in force with l's clusters, in one
 	// transaction. Each cluster takes the id of the subject with which it

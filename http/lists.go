@@ -43,6 +43,8 @@ type ListsResponse struct {
 	// last refresh, if any.
 	Built   time.Time      `json:"built"`
 	Refresh *RefreshStatus `json:"refresh,omitempty"`
+	// Replica says which replica answers (when several share a store).
+	Replica *ReplicaInfo `json:"replica,omitempty"`
 }
 
 // listAge is the age of a list version at now: since it came into force.
@@ -59,7 +61,7 @@ func listAge(v vigil.ListVersion, now time.Time) time.Duration {
 
 func (s *Server) listStatus(snap *Snapshot) ListsResponse {
 	now := time.Now()
-	res := ListsResponse{Lists: []ListStatus{}, Missing: snap.Missing, Built: snap.Built, Refresh: s.LastRefresh()}
+	res := ListsResponse{Lists: []ListStatus{}, Missing: snap.Missing, Built: snap.Built, Refresh: s.LastRefresh(), Replica: s.replica()}
 	byList := map[string]int{}
 	for _, v := range snap.Versions {
 		st := ListStatus{ListVersion: v, AgeSeconds: listAge(v, now).Seconds(), ImportedAgeSeconds: now.Sub(v.Imported).Seconds()}

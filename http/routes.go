@@ -334,7 +334,15 @@ func (s *Server) handleReadyz(w http.ResponseWriter, _ *http.Request) {
 			"error": "no complete version of the configured lists " + strings.Join(snap.Missing, ", ") + " (see /v1/lists)"})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "lists": len(snap.Versions), "built": snap.Built})
+	versions := make([]string, len(snap.Versions))
+	for i, v := range snap.Versions {
+		versions[i] = v.Label()
+	}
+	res := map[string]any{"status": "ready", "lists": len(snap.Versions), "versions": versions, "built": snap.Built}
+	if r := s.replica(); r != nil {
+		res["replica"] = r
+	}
+	writeJSON(w, http.StatusOK, res)
 }
 
 // ready returns the current snapshot, or writes 503 and returns nil.

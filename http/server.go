@@ -169,6 +169,16 @@ type Options struct {
 	SessionTTL time.Duration
 	// Version is shown in the console footer and OpenAPI info.
 	Version string
+	// Replica, when set, says which replica of the service answers (one
+	// of several sharing a store); /readyz and /v1/lists show it.
+	Replica func() ReplicaInfo
+}
+
+// ReplicaInfo says which of the replicas sharing a store answers, and
+// whether it leads the list refreshes (downloads and imports them).
+type ReplicaInfo struct {
+	Name string `json:"name"`
+	Lead bool   `json:"lead"`
 }
 
 // Server serves the API and the console. Create it with New.
@@ -374,6 +384,25 @@ func (s *Server) refreshWith(ctx context.Context, reload Reloader) error {
 	}
 	s.log.Info("lists refreshed", "lists", len(snap.Versions), "took", st.Duration)
 	return nil
+}
+
+// Rebuild runs Options.Rebuild and swaps in the snapshot it builds, one
+// reload or rebuild at a time: for a change another process made to the
+// lists (another replica imported a version).
+func (s *Server) Rebuild(ctx context.Context) error {
+	if s.opts.Rebuild == nil {
+		return ErrNoReloader
+	}
+	return s.refreshWith(ctx, s.opts.Rebuild)
+}
+
+// replica returns the replica's information, or nil when not configured.
+func (s *Server) replica() *ReplicaInfo {
+	if s.opts.Replica == nil {
+		return nil
+	}
+	r := s.opts.Replica()
+	return &r
 }
 
 // RunRefresher refreshes the lists every interval until ctx ends.

@@ -149,7 +149,8 @@ ON CONFLICT (entity) DO UPDATE SET subject = excluded.subject, current = 1, part
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, "UPDATE subject_state SET next = ?, basis = ?, versions = ?, linked = ? WHERE id = 1", next, l.Basis, versions, now)
+		// As text (a []byte would be stored as a blob in the TEXT column).
+		_, err = tx.ExecContext(ctx, "UPDATE subject_state SET next = ?, basis = ?, versions = ?, linked = ? WHERE id = 1", next, l.Basis, string(versions), now)
 		return err
 	})
 	if err != nil {

@@ -18,25 +18,15 @@ import (
 	"github.com/vigil-screening/vigil/batch"
 	"github.com/vigil-screening/vigil/lists/load"
 	"github.com/vigil-screening/vigil/lists/own"
-	"github.com/vigil-screening/vigil/sqlite"
 )
 
 func init() {
 	subcommands = append(subcommands, listsCmd)
 }
 
-// openStore opens the SQLite store at path.
-func openStore(path string) (*sqlite.Store, error) {
-	st, err := sqlite.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("opening store %s: %w", path, err)
-	}
-	return st, nil
-}
-
 // withStore makes a command's RunE that opens the store at *db (read
 // when the command runs, after flags), runs fn with it and closes it.
-func withStore(db *string, fn func(cmd *cobra.Command, args []string, st *sqlite.Store) error) func(*cobra.Command, []string) error {
+func withStore(db *string, fn func(cmd *cobra.Command, args []string, st vigil.Backend) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		st, err := openStore(*db)
 		if err != nil {
@@ -61,7 +51,7 @@ func listsCmd() *cobra.Command {
 		Use:   "lists",
 		Short: "Show the lists held: current version, dates, counts",
 		Args:  cobra.NoArgs,
-		RunE: withStore(&db, func(cmd *cobra.Command, _ []string, st *sqlite.Store) error {
+		RunE: withStore(&db, func(cmd *cobra.Command, _ []string, st vigil.Backend) error {
 			cur, err := st.Current(cmd.Context())
 			if err != nil {
 				return err
@@ -73,7 +63,7 @@ func listsCmd() *cobra.Command {
 				return writeJSON(cmd.OutOrStdout(), map[string]any{"lists": cur})
 			}
 			if len(cur) == 0 {
-				fmt.Fprintf(cmd.OutOrStdout(), "No lists in %s. Import some: vigil lists import --db %s PATH...\n", db, db)
+				fmt.Fprintf(cmd.OutOrStdout(), "No lists in %s. Import some: vigil lists import --db %s PATH...\n", storeName(db), storeName(db))
 				return nil
 			}
 			out := cmd.OutOrStdout()
@@ -210,7 +200,7 @@ with a bad row is refused whole, naming each bad row.
 
 After an import the lists are linked into subjects again (vigil subjects).`,
 		Args: cobra.MinimumNArgs(1),
-		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
+		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st vigil.Backend) error {
 			ctx, err := actorContext(cmd.Context(), by)
 			if err != nil {
 				return err
@@ -257,7 +247,7 @@ After an import the lists are linked into subjects again (vigil subjects).`,
 			}
 			// The watch is re-screened whatever the linking did: subjects
 			// only group matches, alerts must not wait for them.
-			if err := rescreenAfterImport(cmd.Context(), st, summaryOut(cmd, asJSON), cmd.ErrOrStderr()); err != nil {
+			if err := rescreenAfterImport(ctx, st, summaryOut(cmd, asJSON), cmd.ErrOrStderr()); err != nil {
 				return err
 			}
 			if lerr != nil {
@@ -285,7 +275,7 @@ After an import the lists are linked into subjects again (vigil subjects).`,
 }
 
 // importOwn imports one file as an own list.
-func importOwn(ctx context.Context, st *sqlite.Store, list, format, mapping string, args []string, opt load.Options) ([]load.Result, error) {
+func importOwn(ctx context.Context, st vigil.Backend, list, format, mapping string, args []string, opt load.Options) ([]load.Result, error) {
 	if len(args) != 1 {
 		return nil, fmt.Errorf("--list imports one file, not %d", len(args))
 	}
@@ -476,7 +466,7 @@ func versionsCmd() *cobra.Command {
 		Use:   "versions LIST",
 		Short: "Show every version of a list",
 		Args:  cobra.ExactArgs(1),
-		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
+		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st vigil.Backend) error {
 			list, err := resolveList(cmd.Context(), st, args[0])
 			if err != nil {
 				return err

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vigil-screening/vigil"
-	"github.com/vigil-screening/vigil/sqlite"
 )
 
 func init() { listsSubcommands = append(listsSubcommands, rollbackCmd) }
@@ -28,7 +27,7 @@ other content). A refresh that reads the withdrawn file again skips it
 (import it with --force to make it current again). A running server picks
 the change up at its next refresh (or use POST /v1/lists/LIST/rollback).`,
 		Args: cobra.RangeArgs(1, 2),
-		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
+		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st vigil.Backend) error {
 			if strings.TrimSpace(reason) == "" {
 				return fmt.Errorf("--reason is required: it is recorded on the withdrawn version")
 			}

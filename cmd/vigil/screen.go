@@ -16,7 +16,6 @@ import (
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/link"
 	"github.com/vigil-screening/vigil/match"
-	"github.com/vigil-screening/vigil/sqlite"
 )
 
 func init() { subcommands = append(subcommands, screenCmd) }
@@ -34,7 +33,7 @@ func currentEntries(ctx context.Context, db string) ([]match.Entry, error) {
 }
 
 // readCurrent reads the current version of every list and the versions.
-func readCurrent(ctx context.Context, st *sqlite.Store, db string) ([]match.Entry, []vigil.ListVersion, error) {
+func readCurrent(ctx context.Context, st vigil.Backend, db string) ([]match.Entry, []vigil.ListVersion, error) {
 	cur, err := st.CurrentEntities(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading current entities: %w", err)
@@ -55,13 +54,13 @@ func readCurrent(ctx context.Context, st *sqlite.Store, db string) ([]match.Entr
 
 // readAsOf reads the entities of the list versions in force at t, or says
 // that none was.
-func readAsOf(ctx context.Context, st *sqlite.Store, db string, t time.Time, asOf string) ([]match.Entry, []vigil.ListVersion, error) {
+func readAsOf(ctx context.Context, st vigil.Backend, db string, t time.Time, asOf string) ([]match.Entry, []vigil.ListVersion, error) {
 	vs, err := st.AsOf(ctx, t)
 	if err != nil {
 		return nil, nil, err
 	}
 	if len(vs) == 0 {
-		return nil, nil, fmt.Errorf("no list version in %s was in force on %s (vigil lists versions LIST shows when each came into force)", db, asOf)
+		return nil, nil, fmt.Errorf("no list version in %s was in force on %s (vigil lists versions LIST shows when each came into force)", storeName(db), asOf)
 	}
 	entries, err := versionEntries(ctx, st, vs)
 	return entries, vs, err
@@ -81,7 +80,7 @@ func labels(vs []vigil.ListVersion) []string {
 // versions.
 type screening struct {
 	who      string
-	st       *sqlite.Store
+	st       vigil.Backend
 	entries  []match.Entry
 	versions []vigil.ListVersion
 	lists    []string // the versions' labels
@@ -336,6 +335,7 @@ func orDash(s string) string {
 // errNoLists says that the store holds nothing to screen against, and how to
 // fill it; screening an empty store must not look like "no match".
 func errNoLists(db string) error {
+	db = storeName(db)
 	return fmt.Errorf("the store %s holds no lists: import some first (vigil lists import --db %s PATH..., or vigil lists update --db %s)", db, db, db)
 }
 

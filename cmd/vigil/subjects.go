@@ -14,7 +14,6 @@ import (
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/link"
 	"github.com/vigil-screening/vigil/match"
-	"github.com/vigil-screening/vigil/sqlite"
 )
 
 func init() { subcommands = append(subcommands, subjectsCmd) }
@@ -42,7 +41,7 @@ func subjectsShowCmd() *cobra.Command {
 		Use:   "show SUBJECT|ENTITY",
 		Short: "Show a subject (by id, or by one of its listings): its listings and why they are one",
 		Args:  cobra.ExactArgs(1),
-		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
+		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st vigil.Backend) error {
 			sub, err := findSubject(cmd.Context(), st, args[0])
 			if err != nil {
 				return err
@@ -59,7 +58,7 @@ func subjectsShowCmd() *cobra.Command {
 }
 
 // findSubject finds a subject by id ("S17") or by a listing it holds.
-func findSubject(ctx context.Context, st *sqlite.Store, arg string) (vigil.ListedSubject, error) {
+func findSubject(ctx context.Context, st vigil.Backend, arg string) (vigil.ListedSubject, error) {
 	arg = strings.TrimSpace(arg)
 	if _, ok := vigil.SubjectNumber(arg); ok {
 		return st.ListedSubject(ctx, arg)
@@ -77,7 +76,7 @@ func findSubject(ctx context.Context, st *sqlite.Store, arg string) (vigil.Liste
 // printSubject prints a subject: its listings (with their names and what
 // tells them apart), the links between them grouped by pair, the links
 // refused and the judgements.
-func printSubject(ctx context.Context, out io.Writer, st *sqlite.Store, sub vigil.ListedSubject) error {
+func printSubject(ctx context.Context, out io.Writer, st vigil.Backend, sub vigil.ListedSubject) error {
 	fmt.Fprintf(out, "%s", sub.ID)
 	switch {
 	case sub.MergedInto != "":
@@ -192,7 +191,7 @@ automatic links stand. The newest judgement on a pair is in force. The
 subjects are clustered again at once (no list is read); a running server
 picks the change up at its next refresh, or use the API.`,
 		Args: cobra.ExactArgs(2),
-		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
+		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st vigil.Backend) error {
 			ctx, err := actorContext(cmd.Context(), by)
 			if err != nil {
 				return err
@@ -243,7 +242,7 @@ func relinkCmd() *cobra.Command {
 		Use:   "relink",
 		Short: "Link the current lists into subjects (imports do this; needed only after an upgrade)",
 		Args:  cobra.NoArgs,
-		RunE: withStore(&db, func(cmd *cobra.Command, _ []string, st *sqlite.Store) error {
+		RunE: withStore(&db, func(cmd *cobra.Command, _ []string, st vigil.Backend) error {
 			res, err := relink(cmd.Context(), st, db, force)
 			switch {
 			case err != nil:
@@ -270,7 +269,7 @@ type linked struct {
 // relink links the current lists into subjects when they, the judgements
 // or the linker changed since the last linking (or when forced), and says
 // what changed (nil: nothing to link). Imports call it.
-func relink(ctx context.Context, st *sqlite.Store, db string, force bool) (*linked, error) {
+func relink(ctx context.Context, st vigil.Backend, db string, force bool) (*linked, error) {
 	cur, err := st.Current(ctx)
 	if err != nil || len(cur) == 0 {
 		return nil, err
@@ -303,7 +302,7 @@ func printLinking(out io.Writer, r linked) {
 }
 
 // loadSubjects reads the subjects of the listings for grouping matches.
-func loadSubjects(ctx context.Context, st *sqlite.Store) (*link.Subjects, error) {
+func loadSubjects(ctx context.Context, st vigil.Backend) (*link.Subjects, error) {
 	ids, err := st.SubjectIDs(ctx)
 	if err != nil {
 		return nil, err

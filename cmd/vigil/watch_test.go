@@ -71,9 +71,14 @@ func TestWatchCommands(t *testing.T) {
 	if err != nil || !strings.Contains(out, "pending_approval") {
 		t.Fatalf("decide true match: %v\n%s", err, out)
 	}
-	out, _, err = run(t, "lists", "import", "--db", db, "--force", v2)
+	out, _, err = run(t, "lists", "import", "--db", db, "--force", "--by", "erin", v2)
 	if err != nil || !strings.Contains(out, "re-screened") {
 		t.Fatalf("import v2: %v\n%s", err, out)
+	}
+	// The re-screen that follows an import is recorded as the importer's.
+	out, _, err = run(t, "audit", "--db", db, "--action", "watch.rescreen", "--who", "cli:erin")
+	if err != nil || !strings.Contains(out, "watch.rescreen") {
+		t.Errorf("the re-screen after an import by erin: %v\n%s", err, out)
 	}
 	out, _, err = run(t, "alerts", "show", "--db", db, id(byID["c1"]))
 	if err != nil || !strings.Contains(out, "reopened") || !strings.Contains(out, "listing: name added: Ivan Primerov Junior") {
@@ -138,7 +143,7 @@ func TestServeRescreensOnRefresh(t *testing.T) {
 	}
 	defer st.Close()
 	log := slog.New(slog.DiscardHandler)
-	ld := &listLoader{st: st, dir: lists, log: log, watch: newServeWatch(st, log)}
+	ld := &listLoader{st: st, dir: lists, log: log, watch: newServeWatch(st, log, "test")}
 	srv := vhttp.New(vhttp.Options{Store: st, Keys: st, Reload: ld.reload, Watch: ld.watch, ParseManifest: parseManifest, Assess: assess})
 	ld.current = srv.Snapshot
 	ctx, cancel := context.WithCancel(context.Background())
