@@ -44,7 +44,9 @@ import (
 //
 // What does not run is said with its reason in notRun, matched against
 // the command's text, or in the document as an HTML comment on the line
-// before the block, "<!-- not tested: REASON -->".
+// before the block, "<!-- not tested: REASON -->". A block whose story
+// starts from nothing is marked "<!-- test: empty store -->": its commands
+// use a store of their own, empty before the first.
 
 // notRun lists commands the test does not run, with the reason, by their
 // text (after white space is collapsed); patterns are tried in order.
@@ -54,6 +56,7 @@ var notRun = []struct {
 }{
 	{regexp.MustCompile(`^go (test|run|build) `), "the Go toolchain: go test ./... runs this very test, and the test builds and runs the binary itself"},
 	{regexp.MustCompile(`^(\$ )?curl `), "needs a running vigil serve: the HTTP API's examples are tested in http/ against a real server"},
+	{regexp.MustCompile(`postgres://`), "needs a PostgreSQL server: vigil store copy and serve on PostgreSQL are tested against one (VIGIL_TEST_POSTGRES)"},
 	{regexp.MustCompile(`^vigil serve\b`), "serves until stopped: vigil serve's start, import and probes are tested by TestServe* in cmd/vigil"},
 	{regexp.MustCompile(`^vigil lists update\b`), "downloads from the official sites: tests send traffic only to loopback (the downloader is tested against httptest servers)"},
 	{regexp.MustCompile(`^vigil (watch )?bench\b`), "a benchmark: minutes of CPU, run by hand for docs/performance.md"},
@@ -68,6 +71,9 @@ type example struct {
 	cmd    string
 	want   []string // the output lines shown; nil when none
 	reason string   // why it is not run; "" to run it
+	// empty, when set, is the store the block's commands use instead of
+	// the document's: a new one, empty before the block's first command.
+	empty string
 }
 
 func (e example) String() string { return fmt.Sprintf("%s:%d: %s", e.file, e.line, firstLine(e.cmd)) }
@@ -186,10 +192,14 @@ func parseExamples(file, text string) []example {
 		for i++; i < len(lines) && !strings.HasPrefix(lines[i], "```"); i++ {
 			body = append(body, lines[i])
 		}
-		reason := ""
+		reason, empty := "", ""
 		if start > 0 {
-			if r, ok := strings.CutPrefix(strings.TrimSpace(lines[start-1]), "<!-- not tested:"); ok {
+			prev := strings.TrimSpace(lines[start-1])
+			if r, ok := strings.CutPrefix(prev, "<!-- not tested:"); ok {
 				reason = strings.TrimSpace(strings.TrimSuffix(r, "-->"))
+			}
+			if prev == "<!-- test: empty store -->" {
+				empty = fmt.Sprintf("empty-%d.db", start+1)
 			}
 		}
 		console := false
@@ -198,12 +208,17 @@ func parseExamples(file, text string) []example {
 				console = true
 			}
 		}
+		var exs []example
 		switch {
 		case console && (lang == "" || lang == "console" || lang == "sh" || lang == "bash" || lang == "shell"):
-			out = append(out, consoleExamples(file, start+2, body, reason)...)
+			exs = consoleExamples(file, start+2, body, reason)
 		case lang == "sh" || lang == "bash" || lang == "shell":
-			out = append(out, scriptExamples(file, start+2, body, reason)...)
+			exs = scriptExamples(file, start+2, body, reason)
 		}
+		for k := range exs {
+			exs[k].empty = empty
+		}
+		out = append(out, exs...)
 	}
 	return out
 }
@@ -281,6 +296,9 @@ func TestParseExamples(t *testing.T) {
 		{file: "d.md", line: 7, cmd: "cat > f <<'EOF'\na,b\nEOF"},
 		{file: "d.md", line: 13, cmd: "vigil keys list", want: []string{"ID  NAME"}, reason: "needs a key"},
 		{file: "d.md", line: 15, cmd: "echo $?", want: []string{"0"}, reason: "needs a key"},
+	}
+	if g := parseExamples("e.md", "<!-- test: empty store -->\n```\n$ vigil lists\n```\n"); len(g) != 1 || g[0].empty != "empty-2.db" {
+		t.Errorf("an empty-store block: %+v", g)
 	}
 	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
 		t.Errorf("parseExamples:\n got %+v\nwant %+v", got, want)
@@ -366,7 +384,7 @@ func TestDocExamples(t *testing.T) {
 				for doc, run := range same {
 					cmd = strings.ReplaceAll(cmd, doc, run)
 				}
-				out, code := ws.run(t, cmd)
+				out, code := ws.run(t, cmd, e.empty)
 				// "$ echo $?" after a command shows its exit status;
 				// otherwise 1 (an error) or above 3 fails.
 				if k+1 < len(exs) && exs[k+1].cmd == "echo $?" && len(exs[k+1].want) > 0 {
@@ -428,12 +446,17 @@ func workspace(t *testing.T, root, base, bin string) *docWorkspace {
 }
 
 // run runs a command in the workspace with the variables earlier commands
-// set, and returns its output (stdout and stderr) and exit status.
-func (ws *docWorkspace) run(t *testing.T, cmd string) (string, int) {
+// set, and returns its output (stdout and stderr) and exit status. With
+// empty set, $VIGIL_DB is that store (in the workspace) for this command.
+func (ws *docWorkspace) run(t *testing.T, cmd, empty string) (string, int) {
 	t.Helper()
+	set, reset := "", ""
+	if empty != "" {
+		set, reset = "__db=$VIGIL_DB\nVIGIL_DB="+shellQuote(filepath.Join(ws.dir, empty))+"\n", "VIGIL_DB=$__db\n"
+	}
 	// $? starts as the previous command's status, for "echo $?".
-	script := "set -a\nsource " + shellQuote(ws.env) + "\n(exit ${__rc:-0})\n" + cmd +
-		"\n__rc=$?\nexport -p | grep -v '^declare -[a-z]*r' > " + shellQuote(ws.env) + "\nexit $__rc\n"
+	script := "set -a\nsource " + shellQuote(ws.env) + "\n" + set + "(exit ${__rc:-0})\n" + cmd +
+		"\n__rc=$?\n" + reset + "export -p | grep -v '^declare -[a-z]*r' > " + shellQuote(ws.env) + "\nexit $__rc\n"
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	c := exec.CommandContext(ctx, "bash", "-c", script)
