@@ -115,3 +115,23 @@ func TestEntityHumanForm(t *testing.T) {
 		t.Errorf("vigil entity --json (%v):\n%s", err, out)
 	}
 }
+
+// TestScreenShowsMeasures (issue 23): vigil screen's human output names
+// each result's measures and the lists that impose them.
+func TestScreenShowsMeasures(t *testing.T) {
+	db := fixtureDB(t)
+	out, _, err := run(t, "screen", "--db", db, "Qasem Soleimani")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "\n  measures: travel_ban by fx; asset_freeze by fx\n") {
+		t.Errorf("the travel ban and asset freeze are not shown:\n%s", out)
+	}
+	out, _, err = run(t, "screen", "--db", db, "Ivan Petrovich Sidorenko")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "\n  measures: asset_freeze by fx\n") || strings.Contains(out, "travel_ban") {
+		t.Errorf("an asset freeze alone is not shown as such:\n%s", out)
+	}
+}
