@@ -29,7 +29,7 @@ func TestConsolePages(t *testing.T) {
 		{"/?name=%E2%80%94", 400, []string{"has no letter or digit"}},
 		{"/entities/un:IRi.039", 200, []string{"<h1 dir=\"auto\">Qasem Soleimani</h1>", `lang="fa"`, "قاسم سلیمانی", "1957-03-11", "un@1", "changed — programs"}},
 		{"/entities/un:nope", 404, []string{"No listed entity"}},
-		{"/lists", 200, []string{"<th scope=\"row\">un</th>", "un@2", `href="/lists/un/diff?from=1&amp;to=2"`, "36 h"}},
+		{"/lists", 200, []string{"<th scope=\"row\">UN Security Council Consolidated List<div class=\"muted\"><code>un</code>", "un@2", `href="/lists/un/diff?from=1&amp;to=2"`, "36 h"}},
 		{"/lists/un/diff?to=2", 200, []string{"un: version 1 → 2", `href="/entities/un:TEST.9"`, "programs"}},
 		{"/lists/un/diff?to=9", 404, []string{"no version 9"}},
 		{"/text", 200, []string{`<textarea id="text"`}},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -343,5 +344,5 @@ func (c *console) judge(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusInternalServerError, "message", page{Title: "Judge", Error: "The judgement could not be recorded."})
 		return
 	}
-	http.Redirect(w, r, "/entities/"+id+"#subject", http.StatusSeeOther)
+	http.Redirect(w, r, "/entities/"+url.PathEscape(id)+"#subject", http.StatusSeeOther)
 }

@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"html"
 	"net/http/httptest"
 	"net/url"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	"github.com/vigil-screening/vigil/link"
 	"github.com/vigil-screening/vigil/match"
 	"github.com/vigil-screening/vigil/sqlite"
+	"github.com/vigil-screening/vigil/text"
 )
 
 // storeLinks serves listed subjects from a real store, clustering the
@@ -243,6 +245,13 @@ func TestConsoleSubjects(t *testing.T) {
 	if strings.Count(body, `<tbody class="subject"`) != 2 {
 		t.Errorf("want 2 subject rows:\n%s", body)
 	}
+	// Lists are named for people where there is room: in the List field
+	// and the listings' titles.
+	for _, want := range []string{`<option value="ofac_sdn">` + vigil.ListName("ofac_sdn") + `</option>`, `title="` + vigil.ListName("un") + ` · un@1"`} {
+		if !strings.Contains(html.UnescapeString(body), want) {
+			t.Errorf("search lacks %q", want)
+		}
+	}
 	_, body = do(t, h, "GET", "/?name=Qasem+Soleimani&list=ofac_sdn", "")
 	if !strings.Contains(body, "1 subject for") || !strings.Contains(body, "1 matching listing") {
 		t.Errorf("filtered search:\n%s", body)
@@ -309,7 +318,9 @@ func TestBrowserSubjects(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(`#verdict`), "positive"),
 		chromedp.SendKeys(chromedp.CSS(`#reason`), "the same man, says the notice"),
 		chromedp.Submit(chromedp.CSS(`#other`)),
-		chromedp.WaitVisible(chromedp.CSS(`#subject`)),
+		// The page before the form has a #subject too: wait for the
+		// answer's, the first with a judgement.
+		chromedp.WaitVisible(chromedp.CSS(`#judgements`)),
 	)
 	if err == nil {
 		subject, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#subject`)))
@@ -319,5 +330,133 @@ func TestBrowserSubjects(t *testing.T) {
 	}
 	if !strings.Contains(subject, "un:IRi.040") || !strings.Contains(subject, "the same man, says the notice") || !strings.Contains(subject, "4 listings") {
 		t.Errorf("subject after the judgement: %q", subject)
+	}
+}
+
+// TestConsoleSubjectSlashIDs: the entity page's subject section, its
+// judgement form and the form's answer link ids with slashes (Canada's) so
+// that their pages open.
+func TestConsoleSubjectSlashIDs(t *testing.T) {
+	st := tempStore(t)
+	ctx := context.Background()
+	const slashed = "ca:Iran/1-2/89"
+	for _, id := range []string{"un:IRi.039", slashed} {
+		src, ref, _ := vigil.SplitID(id)
+		e := vigil.Entity{ID: id, Source: src, Ref: ref, Kind: vigil.KindPerson, Names: []vigil.Name{{Full: "Qasem Soleimani", Quality: vigil.QualityPrimary}},
+			BirthDates: []vigil.Date{{Year: 1957, Month: 3, Day: 11}}, Nationalities: []string{"IR"}}
+		if _, err := st.Import(ctx, vigil.ListVersion{List: src, Source: src, Format: "test", Hash: src}, []vigil.Entity{e}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snap := realSnapshot(t, st)
+	rows, err := st.CurrentEntities(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := make([]match.Entry, len(rows))
+	for i := range rows {
+		entries[i] = match.Entry{Entity: &rows[i].Entity, Version: rows[i].Version.Label()}
+	}
+	if _, err := link.Run(ctx, st, entries, snap.Index, link.DefaultOptions, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := st.SubjectIDs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids[slashed] == "" || ids[slashed] != ids["un:IRi.039"] {
+		t.Fatalf("the linker did not make the two listings one subject: %v", ids)
+	}
+	snap.Subjects = link.NewSubjects(ids)
+	s := New(Options{Store: st, Keys: st, Links: storeLinks{st}})
+	s.Swap(snap)
+	h := s.Handler()
+	esc := "/entities/ca:Iran%2F1-2%2F89"
+	_, body := do(t, h, "GET", "/entities/un:IRi.039", "")
+	sub := body[strings.Index(body, `id="subject"`):]
+	sub = sub[:strings.Index(sub, "</section>")]
+	if !strings.Contains(strings.ToUpper(sub), strings.ToUpper(`href="`+esc+`"`)) {
+		t.Errorf("the subject section does not link %s as %s:\n%s", slashed, esc, sub)
+	}
+	if strings.Contains(body, `/entities/`+slashed) {
+		t.Errorf("the entity page links %s unescaped:\n%s", slashed, sub)
+	}
+	res, body := do(t, h, "GET", esc, "")
+	if res.StatusCode != 200 || !strings.Contains(strings.ToUpper(body), strings.ToUpper(`action="`+esc+`/judge"`)) {
+		t.Fatalf("the entity page of %s: %d, or its form posts elsewhere", slashed, res.StatusCode)
+	}
+	b := newClient(t, s)
+	res, _ = b.post(esc+"/judge", map[string]string{"csrf": b.csrfOf(esc), "other": "un:IRi.039", "verdict": "negative", "reason": "another man"})
+	if res.StatusCode != 303 || !strings.EqualFold(res.Header.Get("Location"), esc+"#subject") {
+		t.Errorf("judge form: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+}
+
+// TestConsoleManifestSubjects: a traveller who matches one man on three
+// lists is shown one subject, with the three lists, on the manifest page.
+func TestConsoleManifestSubjects(t *testing.T) {
+	s, _ := subjectsServer(t)
+	s.opts.ParseManifest = testManifest
+	b := newClient(t, s)
+	res, body := b.post("/manifest", map[string]string{"csrf": b.csrfOf("/manifest"), "manifest": "Qasem Soleimani|1957-03-11\nJohn Example|1980-01-01"})
+	if res.StatusCode != 200 {
+		t.Fatalf("manifest: %d\n%s", res.StatusCode, body)
+	}
+	rows := strings.Split(body, "<tr")
+	var qasem, john string
+	for _, r := range rows {
+		switch {
+		case strings.Contains(r, "<td>Qasem Soleimani</td>"):
+			qasem = r
+		case strings.Contains(r, "<td>John Example</td>"):
+			john = r
+		}
+	}
+	// The man of three listings is one subject; the near name without a
+	// date of birth, another.
+	if n := strings.Count(qasem, `class="entity"`); n != 2 {
+		t.Errorf("Qasem Soleimani's row shows %d subjects, want 2:\n%s", n, qasem)
+	}
+	for _, l := range []string{"ofac:10481", "un:IRi.039", "us_csl:10481"} {
+		if !strings.Contains(qasem, `class="listing matched" href="/entities/`+l+`"`) {
+			t.Errorf("Qasem Soleimani's row lacks the matched listing %s:\n%s", l, qasem)
+		}
+	}
+	if !strings.Contains(john, `<span class="ok">none</span>`) {
+		t.Errorf("John Example's row:\n%s", john)
+	}
+}
+
+// TestConsoleTextSubjects: on the article page, a man named in the text who
+// is on three lists is one subject naming the three lists.
+func TestConsoleTextSubjects(t *testing.T) {
+	s, st := subjectsServer(t)
+	rows, err := st.CurrentEntities(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ptrs := make([]*vigil.Entity, len(rows))
+	for i := range rows {
+		ptrs[i] = &rows[i].Entity
+	}
+	sc, err := text.New(ptrs, s.Snapshot().Index, text.Options{CacheSize: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.opts.ScanText = scanTextWith(sc)
+	b := newClient(t, s)
+	res, body := b.post("/text", map[string]string{"csrf": b.csrfOf("/text"), "text": "Yesterday Qasem Soleimani, born 11 March 1957, met reporters in Tehran."})
+	if res.StatusCode != 200 || !strings.Contains(body, `<ul class="mentions">`) {
+		t.Fatalf("text: %d\n%s", res.StatusCode, body)
+	}
+	list := body[strings.Index(body, `<ul class="mentions">`):]
+	list = list[:strings.Index(list, "</ul>")]
+	if n := strings.Count(list, `class="entity"`); n < 1 || n > 2 {
+		t.Errorf("the mention shows %d subjects, want the man (and perhaps his namesake):\n%s", n, list)
+	}
+	for _, l := range []string{"ofac:10481", "un:IRi.039", "us_csl:10481"} {
+		if !strings.Contains(list, `class="listing matched" href="/entities/`+l+`"`) {
+			t.Errorf("the mention lacks the matched listing %s:\n%s", l, list)
+		}
 	}
 }

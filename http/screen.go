@@ -496,6 +496,28 @@ type Traveller struct {
 	Misread bool `json:"-"`
 	// OtherIDs are document numbers besides Query.ID, screened too.
 	OtherIDs []string `json:"other_ids,omitempty"`
+	// Flights are the manifest flights the traveller (or the record not
+	// read) is on, shared by the travellers of each, for the result's
+	// headers; none when the manifest states none.
+	Flights []*Flight `json:"-"`
+}
+
+// Flight is a flight of a manifest: its designator and route.
+type Flight struct {
+	Ident string      `json:"ident"` // "XX0112"
+	Legs  []FlightLeg `json:"legs"`
+	// Travellers are the indexes, in the response's travellers, of those
+	// on the flight.
+	Travellers []int `json:"travellers"`
+}
+
+// FlightLeg is one leg of a flight: airports and local times as the
+// manifest states them.
+type FlightLeg struct {
+	From      string `json:"from"`
+	Departure string `json:"departure,omitempty"`
+	To        string `json:"to"`
+	Arrival   string `json:"arrival,omitempty"`
 }
 
 // ManifestParser reads a passenger manifest (UN/EDIFACT PAXLST): its
@@ -537,6 +559,8 @@ type ManifestResponse struct {
 	// refer, clear), where the server assesses travellers.
 	Recommendation string   `json:"recommendation,omitempty"`
 	Lists          []string `json:"lists"`
+	// Flights are the manifest's flights with their travellers.
+	Flights []Flight `json:"flights,omitempty"`
 }
 
 func (s *Server) handleManifest(w http.ResponseWriter, r *http.Request) {
@@ -615,8 +639,18 @@ func (s *Server) screenManifest(ctx context.Context, action, text string) (*Mani
 	if err := s.recordScreen(ctx, action, snap, aq, ms, verdicts); err != nil {
 		return nil, nil, err
 	}
+	flight := map[*Flight]int{}
 	subs := groupAll(snap, snap.Index, ms)
 	for i, t := range ts {
+		for _, f := range t.Flights {
+			j, ok := flight[f]
+			if !ok {
+				j = len(res.Flights)
+				flight[f] = j
+				res.Flights = append(res.Flights, Flight{Ident: f.Ident, Legs: f.Legs})
+			}
+			res.Flights[j].Travellers = append(res.Flights[j].Travellers, i)
+		}
 		res.Travellers[i].Traveller = t
 		res.Travellers[i].Matches, res.Travellers[i].Subjects = ms[i], subs[i]
 		if len(ms[i]) > 0 {

@@ -169,6 +169,10 @@ type Options struct {
 	SessionTTL time.Duration
 	// Version is shown in the console footer and OpenAPI info.
 	Version string
+	// StaleAfter is the age of publication beyond which a list is marked
+	// stale in /v1/lists and on the console's Lists page (default
+	// DefaultStaleAfter).
+	StaleAfter time.Duration
 	// Replica, when set, says which replica of the service answers (one
 	// of several sharing a store); /readyz and /v1/lists show it.
 	Replica func() ReplicaInfo
@@ -180,6 +184,11 @@ type ReplicaInfo struct {
 	Name string `json:"name"`
 	Lead bool   `json:"lead"`
 }
+
+// DefaultStaleAfter is the default Options.StaleAfter: official lists
+// change every few days, and a month without a new publication means the
+// lists are not being kept current.
+const DefaultStaleAfter = 30 * 24 * time.Hour
 
 // Server serves the API and the console. Create it with New.
 type Server struct {
@@ -273,6 +282,9 @@ func New(opts Options) *Server {
 	}
 	if opts.AsOfIndexes <= 0 {
 		opts.AsOfIndexes = 2
+	}
+	if opts.StaleAfter <= 0 {
+		opts.StaleAfter = DefaultStaleAfter
 	}
 	s := &Server{opts: opts, log: opts.Logger, inflight: make(chan struct{}, opts.MaxInFlight), asOf: &asOfIndexes{max: opts.AsOfIndexes}}
 	s.limits.limit, s.limits.burst = opts.RateLimit, opts.RateBurst

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -44,6 +45,9 @@ type serveConfig struct {
 	tlsCert, tlsKey, metricsTokenFile      string
 	maxConns, maxInFlight                  int
 	asOfIndexes                            int
+	// staleAfter is --stale-after; empty (a config built in code) is
+	// defaultStaleAfter.
+	staleAfter string
 	// replica names this process among the replicas sharing a store;
 	// poll is how often it checks the store for list versions another
 	// process added, in case a notice was missed.
@@ -95,12 +99,17 @@ serves without keys, on loopback only.`,
 	f.IntVar(&c.maxInFlight, "max-inflight", 128, "most requests served at once; more get 503 with Retry-After")
 	webhookKeyFlag(cmd, &c.webhookKey)
 	f.IntVar(&c.asOfIndexes, "as-of-indexes", 2, "how many indexes built to screen as of a date (as_of) to keep; each holds its lists in memory")
+	f.StringVar(&c.staleAfter, "stale-after", defaultStaleAfter, "mark a list stale in /v1/lists and the console when it was published longer ago than this (e.g. 30d, 72h)")
 	f.StringVar(&c.replica, "replica", defaultReplica(), "this replica's name, shown in /readyz and /v1/lists (several vigil serve may share a PostgreSQL store)")
 	f.DurationVar(&c.poll, "poll", 30*time.Second, "how often to check the store for list versions another process added (a PostgreSQL store also announces them at once)")
 	f.BoolVar(&c.noAudit, "no-audit", false, "do not audit screenings: only to measure what the audit log costs")
 	_ = f.MarkHidden("no-audit")
 	return cmd
 }
+
+// defaultStaleAfter is the age of publication beyond which a list is
+// marked stale unless --stale-after says otherwise.
+const defaultStaleAfter = "30d"
 
 func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 	progress := newImportProgress(stderr)
@@ -119,6 +128,10 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 	metricsToken, err := readMetricsToken(c.metricsTokenFile)
 	if err != nil {
 		return err
+	}
+	staleAfter, err := watch.ParseAge(cmp.Or(c.staleAfter, defaultStaleAfter))
+	if err != nil {
+		return fmt.Errorf("--stale-after: %w", err)
 	}
 	st, err := openStore(c.db)
 	if err != nil {
@@ -180,6 +193,7 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 		RateLimit:      rate.Limit(c.rate),
 		MatchThreshold: match.DefaultThreshold,
 		Version:        buildVersion(),
+		StaleAfter:     staleAfter,
 		Replica:        func() vhttp.ReplicaInfo { return vhttp.ReplicaInfo{Name: c.replica, Lead: ld.leading.Load()} },
 	})
 
@@ -805,6 +819,13 @@ func parseManifest(r io.Reader) ([]vhttp.Traveller, error) {
 		return nil, err
 	}
 	today := time.Now()
+	flights := make([]*vhttp.Flight, len(m.Flights))
+	for i, f := range m.Flights {
+		flights[i] = &vhttp.Flight{Ident: f.Ident()}
+		for _, l := range f.Legs {
+			flights[i].Legs = append(flights[i].Legs, vhttp.FlightLeg{From: l.From, Departure: l.Departure, To: l.To, Arrival: l.Arrival})
+		}
+	}
 	out := make([]vhttp.Traveller, 0, len(m.Travellers))
 	for i, t := range m.Travellers {
 		label := t.Name()
@@ -827,14 +848,26 @@ func parseManifest(r io.Reader) ([]vhttp.Traveller, error) {
 			fields["debark"] = t.Debark
 		}
 		s := screen.TravellerSubject(m, i, today)
-		out = append(out, vhttp.Traveller{Label: label, Fields: fields, Query: s.Query, Problems: s.Problems, OtherIDs: s.OtherIDs})
+		out = append(out, vhttp.Traveller{Label: label, Fields: fields, Query: s.Query, Problems: s.Problems, OtherIDs: s.OtherIDs,
+			Flights: flightsOf(flights, t.Flights)})
 	}
 	for _, p := range m.Dropped() {
 		out = append(out, vhttp.Traveller{Label: fmt.Sprintf("record at segment %d (%s), not read", p.Segment, p.Tag),
 			Fields:   map[string]string{"segment": fmt.Sprint(p.Segment)},
-			Problems: []string{screen.NotScreenedReason(p)}, NotScreened: true})
+			Problems: []string{screen.NotScreenedReason(p)}, NotScreened: true, Flights: flightsOf(flights, p.Flights)})
 	}
 	return out, nil
+}
+
+// flightsOf returns the flights of the indexes is (those in range).
+func flightsOf(flights []*vhttp.Flight, is []int) []*vhttp.Flight {
+	var out []*vhttp.Flight
+	for _, i := range is {
+		if i >= 0 && i < len(flights) {
+			out = append(out, flights[i])
+		}
+	}
+	return out
 }
 
 // parseMRZ reads a machine-readable zone: its holder as vigil mrz screens
