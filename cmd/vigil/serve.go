@@ -29,6 +29,7 @@ import (
 	"github.com/vigil-screening/vigil/screen"
 	"github.com/vigil-screening/vigil/text"
 	"github.com/vigil-screening/vigil/watch"
+	"github.com/vigil-screening/vigil/weights"
 )
 
 func init() {
@@ -630,12 +631,27 @@ func (l *listLoader) follow(ctx context.Context, srv *vhttp.Server, poll time.Du
 			l.log.Warn("checking the store for new list versions", "err", err)
 			continue
 		}
-		if versionsKey(cur) == l.builtKey() {
+		key, err := l.indexKey(ctx, cur)
+		if err != nil {
+			l.log.Warn("checking the store's weight epoch", "err", err)
 			continue
 		}
-		l.log.Info("the store's list versions changed; rebuilding the index", "versions", versionsKey(cur))
+		if key == l.builtKey() {
+			continue
+		}
+		l.log.Info("the store's list versions or weight epoch changed; rebuilding the index", "index", key)
 		_ = srv.Rebuild(ctx) // logged and recorded by Rebuild
 	}
+}
+
+// indexKey names what the served index is built from: the versions and
+// the weight epoch.
+func (l *listLoader) indexKey(ctx context.Context, cur []vigil.ListVersion) (string, error) {
+	ep, err := l.st.CurrentEpoch(ctx)
+	if err != nil && !errors.Is(err, vigil.ErrNotFound) {
+		return "", err
+	}
+	return fmt.Sprintf("%s weights %d", versionsKey(cur), ep.ID), nil
 }
 
 // rebuild builds a snapshot of the store's current versions without
@@ -647,7 +663,12 @@ func (l *listLoader) rebuild(ctx context.Context) (*vhttp.Snapshot, error) {
 		return nil, err
 	}
 	problems, missing := l.last.problems, l.last.missing(cur)
-	key := versionsKey(cur)
+	// The index is built again when the versions or the weight epoch
+	// (which another process may have begun) changed.
+	key, err := l.indexKey(ctx, cur)
+	if err != nil {
+		return nil, err
+	}
 	if old := l.current(); old != nil && key == l.builtKey() {
 		// The lists are the same; judgements made meanwhile (vigil
 		// subjects link) cluster the stored links again.
@@ -665,19 +686,23 @@ func (l *listLoader) rebuild(ctx context.Context) (*vhttp.Snapshot, error) {
 		entries[i] = match.Entry{Entity: &rows[i].Entity, Version: rows[i].Version.Label()}
 		ents[i] = &rows[i].Entity
 	}
-	ix := match.NewIndex(entries)
+	ix, ep, err := weights.For(ctx, l.st, entries, cur, weights.Options{})
+	if err != nil {
+		return nil, err
+	}
 	sc, err := text.New(ents, ix, text.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("building the text scanner: %w", err)
 	}
 	l.scanner.Store(&scannerFor{ix: ix, sc: sc})
-	if c, err := watch.NewCorpus(cur, entries, ix); err == nil {
+	if c, err := watch.NewCorpus(cur, entries, ix, ep); err == nil {
 		l.watch.served(c)
 	} else {
 		l.log.Warn("the watched subjects are re-screened at the next refresh", "err", err)
 	}
+	key = fmt.Sprintf("%s weights %d", versionsKey(cur), ep.ID)
 	l.built.Store(&key)
-	l.log.Info("index built", "entities", len(entries), "took", time.Since(start).Round(time.Millisecond).String())
+	l.log.Info("index built", "entities", len(entries), "weight_epoch", ep.ID, "took", time.Since(start).Round(time.Millisecond).String())
 	subs := l.subjects(ctx, cur, entries, ix)
 	return &vhttp.Snapshot{Index: ix, Versions: cur, Problems: problems, Missing: missing, Subjects: subs}, nil
 }
@@ -749,7 +774,12 @@ func (l *listLoader) buildIndex(ctx context.Context, vs []vigil.ListVersion) (vh
 	if err != nil {
 		return nil, err
 	}
-	ix := match.NewIndex(entries)
+	// The current epoch's weights, as the served index has (a date's
+	// lists never begin an epoch).
+	ix, _, err := weights.With(ctx, l.st, entries)
+	if err != nil {
+		return nil, err
+	}
 	l.log.Info("as-of index built", "versions", versionsKey(vs), "entities", len(entries), "took", time.Since(start).Round(time.Millisecond).String())
 	return ix, nil
 }
