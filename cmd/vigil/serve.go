@@ -113,9 +113,10 @@ serves without keys, on loopback only.`,
 const defaultStaleAfter = "30d"
 
 func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
-	var h slog.Handler = slog.NewTextHandler(stderr, nil)
+	progress := newImportProgress(stderr)
+	var h slog.Handler = slog.NewTextHandler(progress, nil)
 	if c.logFormat == "json" {
-		h = slog.NewJSONHandler(stderr, nil)
+		h = slog.NewJSONHandler(progress, nil)
 	}
 	log := slog.New(h)
 	if err := checkLoopback(c.addr, c.allowRemote); err != nil {
@@ -161,7 +162,7 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 	if c.archive == "" {
 		c.archive = archiveDir(c.db)
 	}
-	ld := &listLoader{st: st, dir: c.listsDir, archive: c.archive, log: log, watch: newServeWatch(st, log, c.replica)}
+	ld := &listLoader{st: st, dir: c.listsDir, archive: c.archive, log: log, watch: newServeWatch(st, log, c.replica), progress: progress}
 	var srv *vhttp.Server
 	ld.current = func() *vhttp.Snapshot { return srv.Snapshot() }
 	var audit vhttp.Auditor = st
@@ -333,6 +334,8 @@ type listLoader struct {
 	last loadState
 	// watch re-screens the watched subjects when the index changes.
 	watch *serveWatch
+	// progress shows the first import's progress on a terminal.
+	progress *importProgress
 }
 
 // loadState is what an import run learnt.
@@ -415,7 +418,14 @@ func (l *listLoader) initial(ctx context.Context) error {
 	default:
 		l.log.Info("importing the lists folder", "from", l.dir)
 	}
-	if l.last, err = l.update(ctx, only); err != nil {
+	if l.progress != nil {
+		l.progress.start()
+	}
+	l.last, err = l.update(ctx, only)
+	if l.progress != nil {
+		l.progress.finish()
+	}
+	if err != nil {
 		return err
 	}
 	if cur, err = l.st.Current(ctx); err != nil {
@@ -478,7 +488,7 @@ func (l *listLoader) update(ctx context.Context, only []string) (loadState, erro
 				st.problems = append(st.problems, vhttp.Problem{List: o.List, Path: strings.Join(o.Files, ", "), Kind: vhttp.ProblemError, Message: o.Error})
 				l.log.Warn("list not updated; the last good version stays in force", "list", o.List, "err", o.Error)
 			case o.Version != nil && !o.Unchanged:
-				l.logImported(*o.Version, o.Message, o.Warnings)
+				l.logImported(*o.Version, o.Message, o.Warnings, 0)
 			case o.Outcome == vigil.OutcomeWithdrawnDuplicate:
 				l.log.Warn("download skipped", "list", o.List, "reason", o.Message)
 			}
@@ -502,20 +512,38 @@ func (l *listLoader) update(ctx context.Context, only []string) (loadState, erro
 			st.problems = append(st.problems, vhttp.Problem{List: r.List, Path: path, Kind: vhttp.ProblemError, Message: r.Error})
 			l.log.Warn("list not imported; the last good version stays in force", "list", r.List, "path", path, "err", r.Error)
 		case r.Added():
-			l.logImported(r.Version, r.Message(), r.Warnings)
+			l.logImported(r.Version, r.Message(), r.Warnings, r.Took)
+			if l.progress != nil {
+				l.progress.stored(r.Version.Label())
+			}
 		case r.Outcome == vigil.OutcomeWithdrawnDuplicate:
 			l.log.Warn("file skipped", "list", r.List, "path", path, "reason", r.Message())
 		}
 	}
-	load.ImportPaths(ctx, l.st, []string{l.dir}, load.Options{Report: report})
+	// One line per list read, with its entities and the time it took: a
+	// first import reads for seconds before it stores anything.
+	onRead := func(p load.ReadProgress) {
+		if p.Err == nil && p.List != "" {
+			l.log.Info("read", "list", p.List, "path", p.Path, "entities", p.Entities, "took", p.Took.Round(time.Millisecond),
+				"files_read", fmt.Sprintf("%d/%d", p.Done, p.Total))
+		}
+		if l.progress != nil {
+			l.progress.read(p)
+		}
+	}
+	load.ImportPaths(ctx, l.st, []string{l.dir}, load.Options{Report: report, OnRead: onRead})
 	slices.Sort(st.configured)
 	return st, nil
 }
 
 // logImported logs a new version and its reader warnings.
-func (l *listLoader) logImported(v vigil.ListVersion, msg string, warnings []string) {
-	l.log.Info("imported", "list", v.Label(), "in_force_from", v.InForceFrom, "entities", v.Entities,
-		"added", v.Added, "removed", v.Removed, "changed", v.Changed, "note", msg)
+func (l *listLoader) logImported(v vigil.ListVersion, msg string, warnings []string, took time.Duration) {
+	args := []any{"list", v.Label(), "in_force_from", v.InForceFrom, "entities", v.Entities,
+		"added", v.Added, "removed", v.Removed, "changed", v.Changed, "note", msg}
+	if took > 0 {
+		args = append(args, "took", took.Round(time.Millisecond))
+	}
+	l.log.Info("imported", args...)
 	for _, w := range warnings {
 		l.log.Warn("list warning", "list", v.Label(), "warning", w)
 	}
