@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,7 +50,19 @@ import (
 // the command's text, or in the document as an HTML comment on the line
 // before the block, "<!-- not tested: REASON -->". A block whose story
 // starts from nothing is marked "<!-- test: empty store -->": its commands
-// use a store of their own, empty before the first.
+// use a store of their own, empty before the first; "<!-- test: empty
+// store NAME -->" names it, so that later blocks naming it go on with it.
+// A block whose story needs a state the document does not show making is
+// marked "<!-- test: setup CMD -->" (one marker a command, on the lines
+// before the block, after an empty store marker): CMD runs first, in the
+// block's store, and must succeed; its output is not compared.
+//
+// A curl command reaching localhost:8080 (or 127.0.0.1:8080) reaches the
+// document's vigil serve, which the test starts, on a free loopback port
+// without refreshes, with the document's store, when the first such
+// command is met; a vigil serve example starts that command instead. The
+// server stops at the end of the document. A curl command whose answer
+// the manual does not show must get a 2xx or 3xx answer.
 
 // notRun lists commands the test does not run, with the reason, by their
 // text (after white space is collapsed); patterns are tried in order.
@@ -55,9 +71,7 @@ var notRun = []struct {
 	reason string
 }{
 	{regexp.MustCompile(`^go (test|run|build) `), "the Go toolchain: go test ./... runs this very test, and the test builds and runs the binary itself"},
-	{regexp.MustCompile(`^(\$ )?curl `), "needs a running vigil serve: the HTTP API's examples are tested in http/ against a real server"},
 	{regexp.MustCompile(`postgres://`), "needs a PostgreSQL server: vigil store copy and serve on PostgreSQL are tested against one (VIGIL_TEST_POSTGRES)"},
-	{regexp.MustCompile(`^vigil serve\b`), "serves until stopped: vigil serve's start, import and probes are tested by TestServe* in cmd/vigil"},
 	{regexp.MustCompile(`^vigil lists update\b`), "downloads from the official sites: tests send traffic only to loopback (the downloader is tested against httptest servers)"},
 	{regexp.MustCompile(`^vigil (watch )?bench\b`), "a benchmark: minutes of CPU, run by hand for docs/performance.md"},
 	{regexp.MustCompile(`^vigil batch --in export\.tsv --map id=Ref,name=Customer --threshold`), "the reader's own file: vigil batch --map is run by TestBatchInputUnderFieldNames"},
@@ -72,8 +86,10 @@ type example struct {
 	want   []string // the output lines shown; nil when none
 	reason string   // why it is not run; "" to run it
 	// empty, when set, is the store the block's commands use instead of
-	// the document's: a new one, empty before the block's first command.
+	// the document's: a new one, empty before the first command using it.
 	empty string
+	// setup are the commands run before this one, its block's first.
+	setup []string
 }
 
 func (e example) String() string { return fmt.Sprintf("%s:%d: %s", e.file, e.line, firstLine(e.cmd)) }
@@ -193,13 +209,25 @@ func parseExamples(file, text string) []example {
 			body = append(body, lines[i])
 		}
 		reason, empty := "", ""
-		if start > 0 {
-			prev := strings.TrimSpace(lines[start-1])
-			if r, ok := strings.CutPrefix(prev, "<!-- not tested:"); ok {
-				reason = strings.TrimSpace(strings.TrimSuffix(r, "-->"))
+		var setup []string
+		// The markers: the comment lines right before the block.
+		first := start
+		for first > 0 && strings.HasPrefix(strings.TrimSpace(lines[first-1]), "<!--") {
+			first--
+		}
+		for _, m := range lines[first:start] {
+			m = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(m), "-->"))
+			if r, ok := strings.CutPrefix(m, "<!-- not tested:"); ok {
+				reason = strings.TrimSpace(r)
 			}
-			if prev == "<!-- test: empty store -->" {
-				empty = fmt.Sprintf("empty-%d.db", start+1)
+			if name, ok := strings.CutPrefix(m, "<!-- test: empty store"); ok {
+				if name = strings.TrimSpace(name); name == "" {
+					name = fmt.Sprint(start + 1)
+				}
+				empty = "empty-" + name + ".db"
+			}
+			if c, ok := strings.CutPrefix(m, "<!-- test: setup "); ok {
+				setup = append(setup, strings.TrimSpace(c))
 			}
 		}
 		console := false
@@ -217,6 +245,9 @@ func parseExamples(file, text string) []example {
 		}
 		for k := range exs {
 			exs[k].empty = empty
+		}
+		if len(exs) > 0 {
+			exs[0].setup = setup
 		}
 		out = append(out, exs...)
 	}
@@ -299,6 +330,11 @@ func TestParseExamples(t *testing.T) {
 	}
 	if g := parseExamples("e.md", "<!-- test: empty store -->\n```\n$ vigil lists\n```\n"); len(g) != 1 || g[0].empty != "empty-2.db" {
 		t.Errorf("an empty-store block: %+v", g)
+	}
+	g := parseExamples("e.md", "<!-- test: empty store h -->\n<!-- test: setup vigil lists import a -->\n<!-- test: setup touch b -->\n```\n$ vigil lists\n$ vigil lists\n```\n")
+	if len(g) != 2 || g[0].empty != "empty-h.db" || g[1].empty != "empty-h.db" ||
+		fmt.Sprint(g[0].setup) != "[vigil lists import a touch b]" || g[1].setup != nil {
+		t.Errorf("a named store with setup commands: %+v", g)
 	}
 	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
 		t.Errorf("parseExamples:\n got %+v\nwant %+v", got, want)
@@ -384,6 +420,28 @@ func TestDocExamples(t *testing.T) {
 				for doc, run := range same {
 					cmd = strings.ReplaceAll(cmd, doc, run)
 				}
+				if serveRE.MatchString(cmd) {
+					// The manual's own vigil serve, started in the
+					// background on a free port.
+					ws.serve(t, cmd)
+					continue
+				}
+				if loopback8080RE.MatchString(cmd) {
+					if ws.addr == "" {
+						ws.serve(t, "vigil serve")
+					}
+					cmd = loopback8080RE.ReplaceAllString(cmd, ws.addr)
+				}
+				if len(e.want) == 0 {
+					// A request whose answer the manual does not show
+					// must succeed: an HTTP error fails curl (status 22).
+					cmd = curlRE.ReplaceAllString(cmd, "${1}curl --fail-with-body ")
+				}
+				for _, c := range e.setup {
+					if out, code := ws.run(t, c, e.empty); code != 0 {
+						t.Fatalf("%s: setup %s: exit status %d:\n%s", e, c, code, out)
+					}
+				}
 				out, code := ws.run(t, cmd, e.empty)
 				// "$ echo $?" after a command shows its exit status;
 				// otherwise 1 (an error) or above 3 fails.
@@ -411,6 +469,94 @@ func TestDocExamples(t *testing.T) {
 // docWorkspace is where one document's commands run.
 type docWorkspace struct {
 	dir, env, bin string
+	// addr is the loopback address of the document's vigil serve, once
+	// started; stop ends it.
+	addr string
+	stop func()
+}
+
+var (
+	// serveRE finds a vigil serve example (a synopsis is not run).
+	serveRE = regexp.MustCompile(`^vigil serve\b`)
+	// loopback8080RE finds the address the manual's curl examples use.
+	loopback8080RE = regexp.MustCompile(`\b(localhost|127\.0\.0\.1):8080\b`)
+	// curlRE finds the curl commands of a script.
+	curlRE = regexp.MustCompile(`(?m)(^|[;&|(]\s*)curl `)
+)
+
+// serve starts cmd, a vigil serve command, in the background with the
+// variables earlier commands set, on a free loopback port and without
+// refreshes, stopping the document's previous server; it waits until
+// /readyz answers and stops the server when the document's test ends.
+// The manual's commands then reach it where they say localhost:8080.
+func (ws *docWorkspace) serve(t *testing.T, cmd string) {
+	t.Helper()
+	if ws.stop != nil {
+		ws.stop()
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cmd, _, _ = strings.Cut(cmd, "#")
+	// Later flags win: the address and refresh the manual gives (or its
+	// defaults) are replaced by the test's.
+	script := "set -a\nsource " + shellQuote(ws.env) + "\nexec " + strings.TrimSpace(cmd) +
+		" --addr " + addr + " --refresh 0 --poll 1s\n"
+	logf, err := os.Create(filepath.Join(filepath.Dir(ws.dir), "serve-"+strings.ReplaceAll(addr, ":", "-")+".log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := exec.Command("bash", "-c", script)
+	c.Dir = ws.dir
+	c.Env = []string{"PATH=" + os.Getenv("PATH"), "LANG=C.UTF-8"}
+	c.Stdout, c.Stderr = logf, logf
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { c.Wait(); logf.Close(); close(done) }()
+	ws.addr = addr
+	ws.stop = func() {
+		c.Process.Signal(os.Interrupt)
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			c.Process.Kill()
+			<-done
+		}
+		ws.stop, ws.addr = nil, ""
+	}
+	t.Cleanup(func() {
+		if ws.stop != nil {
+			ws.stop()
+		}
+	})
+	// Ready is 200, or a 503 that says which configured list has no
+	// complete version (the manual may show that); loading takes longer.
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		select {
+		case <-done:
+			b, _ := os.ReadFile(logf.Name())
+			t.Fatalf("%s exited before it was ready:\n%s", cmd, b)
+		default:
+		}
+		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK || bytes.Contains(body, []byte(`"incomplete"`)) {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			b, _ := os.ReadFile(logf.Name())
+			t.Fatalf("%s was not ready after 2 minutes:\n%s", cmd, b)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // workspace makes a folder holding links to the repository's files and a
