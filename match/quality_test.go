@@ -243,3 +243,17 @@ func TestUnverifiedDateOfBirth(t *testing.T) {
 		t.Errorf("rare name with an unconfirmable date of birth: %+v", ms)
 	}
 }
+
+// Two Latin spellings that share a consonant skeleton are romanisations of
+// one name only when their letters are near too: Qasem and Ghasem, Hossein
+// and Husayn are; Bergman and Brigmoni, Tarkan and Triacono are not.
+func TestSkeletonNeedsNearSpelling(t *testing.T) {
+	checkPairs(t, []pairCase{
+		{"Walter Bergman", "Walter Brigmoni", false},
+		{"Helga Tarkan", "Helga Triacono", false},
+		{"Ghasem Tabrizian", "Qasem Tabrizian", true},
+		{"Husayn Farahmandi", "Hossein Farahmandi", true},
+		{"Rasheed Mualimzadeh", "Rashid Moallemzadeh", true},
+		{"Qasmi Rahimzadeh", "Qasim Rahimzadeh", true},
+	})
+}

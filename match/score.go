@@ -42,6 +42,9 @@ const (
 	// binSwapFactor is the factor of the score of names aligned across
 	// their bin (see binCrossed).
 	binSwapFactor = 0.7
+	// skelSpelling is the least spellingNear of two Latin words whose
+	// shared consonant skeleton makes them near (see partSimCore).
+	skelSpelling = 0.75
 	// genderedSim caps the similarity of two given names of opposite
 	// genders (Maria/Mario): below minPairSim, so never aligned.
 	genderedSim = 0.55
@@ -254,7 +257,11 @@ func partSimCore(a, b *names.Part, floor float64, ha, hb *partHist, upper bool) 
 	if a.Skel != "" && a.Skel == b.Skel {
 		if a.Abjad() != b.Abjad() && len(a.Skel) >= 3 {
 			sk = 0.92
-		} else if len(a.Skel) >= 3 && len(a.Key) >= 4 && len(b.Key) >= 4 {
+		} else if len(a.Skel) >= 3 && len(a.Key) >= 4 && len(b.Key) >= 4 && (upper || a.Script != b.Script || spellingNear(a, b) >= skelSpelling) {
+			// Two spellings in one script sharing a skeleton are one name's
+			// romanisations when their letters are near as well
+			// (Hossein, Husayn); Garcia and Coric, Moreno and Mariano
+			// share one by chance. Upper bounds need not know it.
 			sk = 0.82
 		}
 	} else if a.Abjad() != b.Abjad() && len(a.Skel) >= 3 && len(b.Skel) >= 3 {
@@ -1389,4 +1396,11 @@ func (r result) describe() string {
 		fmt.Fprintf(&b, "%scommon %s %s", sep, role, x.Text)
 	}
 	return b.String()
+}
+
+// spellingNear is the better of the edit and vowel similarities of a and
+// b, as folded and as written.
+func spellingNear(a, b *names.Part) float64 {
+	return max(names.Similarity(a.Fold, b.Fold), names.VowelSimilarity(a.Fold, b.Fold),
+		names.Similarity(a.Text, b.Text), names.VowelSimilarity(a.Text, b.Text))
 }
