@@ -257,3 +257,19 @@ func TestSkeletonNeedsNearSpelling(t *testing.T) {
 		{"Qasmi Rahimzadeh", "Qasim Rahimzadeh", true},
 	})
 }
+
+// A particle is not a name spelt near it: آل (the family of) is not Ali,
+// Le not Lee.
+func TestParticleIsNotAName(t *testing.T) {
+	checkPairs(t, []pairCase{
+		{"نزار آل حسيني", "HUSSEINI, N. Ali", false},
+		{"Qadir Al Shabbani", "SHABBANI, Q. Ali", false},
+		{"Qadir al-Shabbani", "Qadir SHABBANI", true},
+	})
+	r := compareNames("Qadir Al Shabbani", "SHABBANI, Qadir Ali")
+	for _, p := range r.pairs {
+		if r.q.parts[p.q].Tag == names.TagParticle {
+			t.Errorf("the particle of %q aligned with %q", "Qadir Al Shabbani", r.c.parts[p.c].Text)
+		}
+	}
+}

@@ -226,6 +226,12 @@ func partSimCore(a, b *names.Part, floor float64, ha, hb *partHist, upper bool) 
 		}
 		return 0
 	}
+	// A particle (al, de, le) is another word than a longer name that
+	// begins with it: آل (the family of) is not Ali, Le not Lee. (A
+	// particle read from another script may not be known as one: アル.)
+	if particleInName(a, b) || particleInName(b, a) {
+		return 0
+	}
 	// Two words of a logographic or syllabic script compare on what was
 	// written: 近平 and 近朋 romanise alike but are different names.
 	if a.Script == b.Script && (a.Script == "Hani" || a.Script == "Hang") && a.Orig != b.Orig {
@@ -1403,4 +1409,10 @@ func (r result) describe() string {
 func spellingNear(a, b *names.Part) float64 {
 	return max(names.Similarity(a.Fold, b.Fold), names.VowelSimilarity(a.Fold, b.Fold),
 		names.Similarity(a.Text, b.Text), names.VowelSimilarity(a.Text, b.Text))
+}
+
+// particleInName reports whether p is a particle and n a longer name that
+// begins with it.
+func particleInName(p, n *names.Part) bool {
+	return p.Tag == names.TagParticle && n.Tag == names.TagName && len(n.Key) > len(p.Key) && strings.HasPrefix(n.Key, p.Key)
 }
