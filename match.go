@@ -1,6 +1,10 @@
 package vigil
 
-import "strconv"
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
 
 // Query is what a screening path asks the matcher: a name and whatever else is
 // known of the person or thing.
@@ -15,6 +19,42 @@ type Query struct {
 	Threshold float64 `json:"threshold,omitempty"`
 	// Limit caps the number of matches when > 0.
 	Limit int `json:"limit,omitempty"`
+	// Filter, when set, limits the screen to some lists, programmes or
+	// measures. (A pointer keeps Query comparable.)
+	Filter *Filter `json:"filter,omitempty"`
+}
+
+// Filter limits a screen to some listings. Each part left empty lets every
+// listing through; a listing passes when it passes every part given.
+type Filter struct {
+	// Lists are list keys ("ofac_sdn") or sources ("ofac": every OFAC list).
+	Lists []string `json:"lists,omitempty"`
+	// Programs are programme names, compared without regard to case.
+	Programs []string `json:"programs,omitempty"`
+	// Measures: the listing imposes one of them (--measure travel_ban for
+	// border use).
+	Measures []Measure `json:"measures,omitempty"`
+}
+
+// Empty reports whether the filter lets every listing through.
+func (f *Filter) Empty() bool {
+	return f == nil || len(f.Lists) == 0 && len(f.Programs) == 0 && len(f.Measures) == 0
+}
+
+// Allows reports whether the listing e, on list, passes the filter.
+func (f *Filter) Allows(e *Entity, list string) bool {
+	if f == nil {
+		return true
+	}
+	if len(f.Lists) > 0 && !slices.ContainsFunc(f.Lists, func(l string) bool { return l == list || l == e.Source }) {
+		return false
+	}
+	if len(f.Programs) > 0 && !slices.ContainsFunc(f.Programs, func(p string) bool {
+		return slices.ContainsFunc(e.Programs, func(x string) bool { return strings.EqualFold(x, p) })
+	}) {
+		return false
+	}
+	return len(f.Measures) == 0 || slices.ContainsFunc(f.Measures, e.HasMeasure)
 }
 
 // Feature is one piece of evidence in a match explanation.
@@ -41,6 +81,9 @@ type Match struct {
 	// Measures the listing imposes (travel ban, asset freeze, …).
 	Measures []Measure `json:"measures,omitempty"`
 	Programs []string  `json:"programs,omitempty"`
+	// Subject is the id of the listed subject that holds the entity (see
+	// ListedSubject), set by the screening paths that group by subject.
+	Subject string `json:"subject,omitempty"`
 }
 
 // Screener answers queries against the loaded lists.

@@ -5,10 +5,13 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html/template"
 	"io"
 	"io/fs"
+	"maps"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +24,14 @@ var templateFS embed.FS
 
 //go:embed static
 var staticFS embed.FS
+
+// The examples the article and manifest pages offer to fill in.
+var (
+	//go:embed examples/article.txt
+	exampleArticle string
+	//go:embed examples/manifest.edi
+	exampleManifest string
+)
 
 // console serves the web pages: server-rendered html/template pages and
 // embedded static files, no JavaScript build step and no external assets.
@@ -72,7 +83,29 @@ func newConsole(s *Server) *console {
 			return strings.Join(names, ", ")
 		},
 		"measure": func(m vigil.Measure) string { return strings.ReplaceAll(string(m), "_", " ") },
-		"join":    strings.Join,
+		"num":     thousands,
+		"add": func(xs ...int) int {
+			n := 0
+			for _, x := range xs {
+				n += x
+			}
+			return n
+		},
+		"listName":   vigil.ListName,
+		"join":       strings.Join,
+		"pathEsc":    url.PathEscape,
+		"stateLabel": stateLabel,
+		"alertsOf": func(entity string) string {
+			return queueURL(url.Values{"entity": {entity}, "state": {"all"}})
+		},
+		"sorts":  func() any { return sorts },
+		"signed": func(f float64) string { return fmt.Sprintf("%+.3f", f) },
+		"who": func(id, name string) string {
+			if name != "" && name != id {
+				return name + " (" + id + ")"
+			}
+			return id
+		},
 		"listOf": func(label string) string {
 			l, _, _ := strings.Cut(label, "@")
 			return l
@@ -97,6 +130,8 @@ func humanAge(d time.Duration) string {
 	switch {
 	case d <= 0:
 		return "—"
+	case d < time.Minute:
+		return "under a minute"
 	case d < time.Hour:
 		return strconv.Itoa(int(d.Minutes())) + " min"
 	case d < 48*time.Hour:
@@ -105,15 +140,36 @@ func humanAge(d time.Duration) string {
 	return strconv.Itoa(int(d.Hours()/24)) + " days"
 }
 
+// thousands writes n with thousands separators: 14965 as "14,965".
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
 // page is what every template receives.
 type page struct {
 	Title   string
 	Nav     string
 	Version string
 	Authed  bool
-	CSRF    string // the token the page's forms carry
-	Error   string
-	Data    any
+	// Alerts is set when the viewer may open the alert queue: the server
+	// keeps watch and the viewer has the review role (or needs no key).
+	Alerts bool
+	CSRF   string // the token the page's forms carry
+	Error  string
+	Data   any
 }
 
 // render executes a page into a buffer first, so a template error becomes
@@ -121,6 +177,8 @@ type page struct {
 func (c *console) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
 	p.Version = c.s.opts.Version
 	p.Authed = keyFrom(r.Context()) != nil
+	viewer, _ := r.Context().Value(viewerCtx{}).(Role)
+	p.Alerts = c.s.opts.Watch != nil && viewer >= RoleReview
 	secret, _ := r.Context().Value(csrfCtx{}).(string)
 	p.CSRF = csrfToken(secret)
 	var buf bytes.Buffer
@@ -157,8 +215,58 @@ type searchData struct {
 	Kinds    []vigil.Kind
 	Searched bool
 	Problems []string
-	Matches  []vigil.Match
-	Lists    []string
+	// Matches are every match of the query of the kind asked for (Capped:
+	// the search stopped at maxLimit, there may be more), Total the
+	// subjects they group into; Subjects are the page's subjects, From the
+	// 1-based rank of its first; Prev and Next link the pages around.
+	Matches     []vigil.Match
+	Subjects    []subjectRow
+	From, Total int
+	Capped      bool
+	Limit       int // the most matches a search finds
+	Prev, Next  string
+	// OtherKinds counts the matches hidden for being of another kind than
+	// the one asked for; AllKinds links the search without the kind.
+	OtherKinds int
+	AllKinds   string
+	Lists      []string
+	// The filter's fields: the lists served to choose from, and the
+	// values chosen.
+	Served                    []string
+	FList, FProgram, FMeasure string
+	Measures                  []vigil.Measure
+}
+
+// searchPage is how many subjects a page of search results shows.
+const searchPage = 10
+
+// ofKind keeps the matches of kind k, and those whose kind the list does
+// not state (they may be of k: when unsure, show); it returns how many it
+// dropped. The matcher only weighs the kind (a listing of another kind
+// loses 0.2), so that a vessel query would otherwise list people of the
+// name.
+func ofKind(ms []vigil.Match, k vigil.Kind) ([]vigil.Match, int) {
+	if k == vigil.KindUnknown {
+		return ms, 0
+	}
+	out := ms[:0:0]
+	for _, m := range ms {
+		if m.Kind == k || m.Kind == vigil.KindUnknown {
+			out = append(out, m)
+		}
+	}
+	return out, len(ms) - len(out)
+}
+
+// pageURL returns the search URL of v with page set to n (1: none).
+func pageURL(v url.Values, key string, n int) string {
+	v = maps.Clone(v)
+	if n <= 1 {
+		v.Del(key)
+	} else {
+		v.Set(key, strconv.Itoa(n))
+	}
+	return "/?" + v.Encode()
 }
 
 func (c *console) search(w http.ResponseWriter, r *http.Request) {
@@ -166,7 +274,13 @@ func (c *console) search(w http.ResponseWriter, r *http.Request) {
 	d := searchData{Kinds: vigil.Kinds, Q: vigil.Query{
 		Name: v.Get("name"), DOB: strings.TrimSpace(v.Get("dob")), Nationality: strings.TrimSpace(v.Get("nationality")),
 		Gender: v.Get("gender"), ID: strings.TrimSpace(v.Get("id")), Kind: vigil.Kind(v.Get("kind")),
-	}}
+	}, FList: strings.TrimSpace(v.Get("list")), FProgram: strings.TrimSpace(v.Get("program")), FMeasure: strings.TrimSpace(v.Get("measure")),
+		Measures: []vigil.Measure{vigil.MeasureTravelBan, vigil.MeasureAssetFreeze, vigil.MeasureArmsEmbargo}}
+	if snap := c.s.Snapshot(); snap != nil {
+		for _, v := range snap.Versions {
+			d.Served = append(d.Served, v.List)
+		}
+	}
 	p := page{Title: "Search", Nav: "search", Data: &d}
 	if strings.TrimSpace(d.Q.Name) == "" {
 		c.render(w, r, http.StatusOK, "search", p)
@@ -180,7 +294,8 @@ func (c *console) search(w http.ResponseWriter, r *http.Request) {
 		d.Q.Threshold = f
 	}
 	q := d.Q
-	if err := checkLimits(&q, ""); err != nil {
+	var err error
+	if err = checkLimits(&q, ""); err != nil {
 		p.Error = err.Error()
 		c.render(w, r, http.StatusBadRequest, "search", p)
 		return
@@ -201,15 +316,55 @@ func (c *console) search(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Problems = append(d.Problems, x.String())
 	}
-	matches := nonNil(snap.Index.Screen(q))
+	if q.Filter, err = consoleFilter(&d, snap); err != nil {
+		p.Error = err.Error()
+		c.render(w, r, http.StatusBadRequest, "search", p)
+		return
+	}
+	// Every match up to maxLimit, so that the page can say how many there
+	// are and page through their subjects; the audit record carries the
+	// matches of the kind asked for, which the pages show.
+	q.Limit = maxLimit
+	all := snap.Index.Screen(q)
+	d.Capped, d.Limit = len(all) >= maxLimit, maxLimit
+	matches, other := ofKind(nonNil(all), q.Kind)
+	subs := vigil.GroupBySubject(matches, snap.Subjects, snap.Index)
 	if err := c.s.recordScreen(r.Context(), vigil.AuditConsoleScreen, snap, vigil.ScreeningQuery{Queries: []vigil.Query{q}}, [][]vigil.Match{matches}, nil); err != nil {
 		p.Error = errNotAudited.msg
 		c.render(w, r, errNotAudited.status, "search", p)
 		return
 	}
-	d.Searched, d.Matches, d.Lists = true, matches, labels(snap)
+	d.Searched, d.Matches, d.Total, d.OtherKinds, d.Lists = true, matches, len(subs), other, labels(snap)
+	if other > 0 {
+		d.AllKinds = pageURL(withoutKey(v, "kind"), "page", 1)
+	}
+	pg, _ := strconv.Atoi(v.Get("page"))
+	pages := max(1, (len(subs)+searchPage-1)/searchPage)
+	pg = min(max(pg, 1), pages)
+	lo, hi := (pg-1)*searchPage, min(pg*searchPage, len(subs))
+	// Only the page's subjects are looked up for what tells them apart.
+	d.Subjects, d.From = subjectRows(snap, subs[lo:hi], matches), lo+1
+	if pg > 1 {
+		d.Prev = pageURL(v, "page", pg-1)
+	}
+	if pg < pages {
+		d.Next = pageURL(v, "page", pg+1)
+	}
 	p.Title = "Search: " + q.Name
 	c.render(w, r, http.StatusOK, "search", p)
+}
+
+// withoutKey returns a copy of v without key.
+func withoutKey(v url.Values, key string) url.Values {
+	v = maps.Clone(v)
+	v.Del(key)
+	return v
+}
+
+// scoreHelp is "How to read a score", with the threshold the console's
+// searches start at.
+func (c *console) scoreHelp(w http.ResponseWriter, r *http.Request) {
+	c.render(w, r, http.StatusOK, "help-score", page{Title: "How to read a score", Nav: "search", Data: c.s.opts.MatchThreshold})
 }
 
 func (c *console) entity(w http.ResponseWriter, r *http.Request) {
@@ -223,19 +378,28 @@ func (c *console) entity(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusNotFound, "message", page{Title: "Not found", Error: "No listed entity has the id " + strconv.Quote(id) + "."})
 		return
 	}
-	c.render(w, r, http.StatusOK, "entity", page{Title: info.Entity.PrimaryName(), Data: info})
+	c.render(w, r, http.StatusOK, "entity", page{Title: info.Entity.PrimaryName(), Data: entityPage{info, c.s.opts.Links != nil}})
+}
+
+// entityPage is the entity page: the entity, and whether the server takes
+// judgements on its subject.
+type entityPage struct {
+	*EntityResponse
+	CanJudge bool
 }
 
 // listsData is the lists page: what is served and every version of each
-// list, newest first.
+// list, newest first; how many lists are stale, and beyond which age.
 type listsData struct {
-	Status   ListsResponse
-	Versions []listVersions
+	Status     ListsResponse
+	Versions   []listVersions
+	Stale      int
+	StaleAfter string
 }
 
 type listVersions struct {
-	List string
-	Rows []versionRow
+	List, Name string
+	Rows       []versionRow
 }
 
 // versionRow is a version with its place in its list.
@@ -250,14 +414,17 @@ func (c *console) lists(w http.ResponseWriter, r *http.Request) {
 	if snap == nil {
 		return
 	}
-	d := listsData{Status: c.s.listStatus(snap)}
+	d := listsData{Status: c.s.listStatus(snap), StaleAfter: humanAge(c.s.opts.StaleAfter)}
 	for _, l := range d.Status.Lists {
+		if l.Stale {
+			d.Stale++
+		}
 		vs, err := c.s.versions(r.Context(), l.List)
 		if err != nil {
 			continue
 		}
 		cur, _ := vigil.CurrentVersion(vs)
-		lv := listVersions{List: l.List}
+		lv := listVersions{List: l.List, Name: l.Name}
 		for i := len(vs) - 1; i >= 0; i-- {
 			lv.Rows = append(lv.Rows, versionRow{vs[i], vs[i].Status(cur)})
 		}
@@ -285,6 +452,7 @@ func (c *console) diff(w http.ResponseWriter, r *http.Request) {
 type textData struct {
 	Available bool
 	Limit     string // the size limit, for people
+	MaxNames  int    // the most candidate names one text is screened for
 	Text      string
 	Segments  []segment
 	Mentions  []Mention
@@ -322,11 +490,16 @@ func segments(text string, ms []Mention) []segment {
 }
 
 func (c *console) newTextData() *textData {
-	return &textData{Available: c.s.opts.ScanText != nil, Limit: byteSize(c.s.opts.MaxTextBytes)}
+	return &textData{Available: c.s.opts.ScanText != nil, Limit: byteSize(c.s.opts.MaxTextBytes),
+		MaxNames: c.s.opts.TextLimits.MaxQueries}
 }
 
 func (c *console) textForm(w http.ResponseWriter, r *http.Request) {
-	c.render(w, r, http.StatusOK, "text", page{Title: "Article", Nav: "text", Data: c.newTextData()})
+	d := c.newTextData()
+	if r.URL.Query().Get("example") != "" {
+		d.Text = exampleArticle
+	}
+	c.render(w, r, http.StatusOK, "text", page{Title: "Article", Nav: "text", Data: d})
 }
 
 // textResult screens the posted text, which wrap has parsed.
@@ -388,18 +561,63 @@ func byteSize(n int64) string {
 	return strconv.FormatInt(n, 10) + " bytes"
 }
 
-// manifestData is the manifest page.
+// manifestData is the manifest page: the form (with the upload limit, and
+// the example when asked for) and the result, its travellers grouped by
+// flight as the CLI prints them.
 type manifestData struct {
 	Available bool
+	Limit     string
+	Text      string
 	Result    *ManifestResponse
+	Groups    []flightGroup
+}
+
+// flightGroup is a flight of a manifest and its travellers; Flight is nil
+// for the travellers of no flight.
+type flightGroup struct {
+	Flight *Flight
+	Rows   []ManifestResult
+}
+
+// groupByFlight groups a result's travellers under their flights (a
+// traveller of several flights under each), and those of none last.
+func groupByFlight(res *ManifestResponse) []flightGroup {
+	var out []flightGroup
+	placed := make([]bool, len(res.Travellers))
+	for i := range res.Flights {
+		g := flightGroup{Flight: &res.Flights[i]}
+		for _, j := range res.Flights[i].Travellers {
+			g.Rows = append(g.Rows, res.Travellers[j])
+			placed[j] = true
+		}
+		out = append(out, g)
+	}
+	var rest flightGroup
+	for j, ok := range placed {
+		if !ok {
+			rest.Rows = append(rest.Rows, res.Travellers[j])
+		}
+	}
+	if len(rest.Rows) > 0 {
+		out = append(out, rest)
+	}
+	return out
+}
+
+func (c *console) newManifestData() *manifestData {
+	return &manifestData{Available: c.s.opts.ParseManifest != nil, Limit: byteSize(c.s.opts.MaxUploadBytes)}
 }
 
 func (c *console) manifestForm(w http.ResponseWriter, r *http.Request) {
-	c.render(w, r, http.StatusOK, "manifest", page{Title: "Manifest", Nav: "manifest", Data: &manifestData{Available: c.s.opts.ParseManifest != nil}})
+	d := c.newManifestData()
+	if r.URL.Query().Get("example") != "" {
+		d.Text = exampleManifest
+	}
+	c.render(w, r, http.StatusOK, "manifest", page{Title: "Manifest", Nav: "manifest", Data: d})
 }
 
 func (c *console) manifestResult(w http.ResponseWriter, r *http.Request) {
-	d := &manifestData{Available: c.s.opts.ParseManifest != nil}
+	d := c.newManifestData()
 	p := page{Title: "Manifest", Nav: "manifest", Data: d}
 	if !d.Available {
 		c.render(w, r, http.StatusNotImplemented, "manifest", p)
@@ -429,11 +647,12 @@ func (c *console) manifestResult(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, errNotAudited.status, "manifest", p)
 	case err != nil:
 		p.Error = err.Error()
+		d.Text = r.FormValue("manifest") // to correct it
 		c.render(w, r, http.StatusBadRequest, "manifest", p)
 	case snap == nil:
 		c.notReady(w, r, "Manifest", "manifest")
 	default:
-		d.Result = res
+		d.Result, d.Groups = res, groupByFlight(res)
 		c.render(w, r, http.StatusOK, "manifest", p)
 	}
 }

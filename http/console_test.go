@@ -18,18 +18,18 @@ func TestConsolePages(t *testing.T) {
 		want   []string
 	}{
 		{"/", 200, []string{`<label for="name">Name</label>`, `lang="en"`}},
-		{"/?name=Soleimani", 200, []string{"1 match for", `href="/entities/un:IRi.039"`, "travel ban", "test: Qasem Soleimani"}},
+		{"/?name=Soleimani", 200, []string{"1 subject for", `href="/entities/un:IRi.039"`, "travel ban", "test: Qasem Soleimani"}},
 		{"/?name=Nobody+At+All", 200, []string{"No listed entity matches"}},
 		// A value the search cannot use is named above the results, which
 		// do not claim to be clear.
 		{"/?name=Soleimani&dob=yesterday&nationality=Narnia&gender=q", 200, []string{`role="alert"`, "Not used in this search", `dob &#34;yesterday&#34; is not a date`,
-			`nationality &#34;Narnia&#34; is not a country`, `gender &#34;q&#34; is not male or female`, "1 match for"}},
+			`nationality &#34;Narnia&#34; is not a country`, `gender &#34;q&#34; is not male or female`, "1 subject for"}},
 		{"/?name=Nobody+At+All&dob=1957-02-30", 200, []string{"February 1957 has 28 days", "No listed entity matches the fields that could be used"}},
-		{"/?name=Soleimani&dob=1957-03-11&nationality=Iran&gender=male", 200, []string{"1 match for", `<option value="male" selected>`}},
+		{"/?name=Soleimani&dob=1957-03-11&nationality=Iran&gender=male", 200, []string{"1 subject for", `<option value="male" selected>`}},
 		{"/?name=%E2%80%94", 400, []string{"has no letter or digit"}},
 		{"/entities/un:IRi.039", 200, []string{"<h1 dir=\"auto\">Qasem Soleimani</h1>", `lang="fa"`, "قاسم سلیمانی", "1957-03-11", "un@1", "changed — programs"}},
 		{"/entities/un:nope", 404, []string{"No listed entity"}},
-		{"/lists", 200, []string{"<th scope=\"row\">un</th>", "un@2", `href="/lists/un/diff?from=1&amp;to=2"`, "36 h"}},
+		{"/lists", 200, []string{"<th scope=\"row\">UN Security Council Consolidated List<div class=\"muted\"><code>un</code>", "un@2", `href="/lists/un/diff?from=1&amp;to=2"`, "36 h"}},
 		{"/lists/un/diff?to=2", 200, []string{"un: version 1 → 2", `href="/entities/un:TEST.9"`, "programs"}},
 		{"/lists/un/diff?to=9", 404, []string{"no version 9"}},
 		{"/text", 200, []string{`<textarea id="text"`}},

@@ -19,6 +19,8 @@ import (
 // and the problems with its newest files or downloads.
 type ListStatus struct {
 	vigil.ListVersion
+	// Name is the list's name for people (vigil.ListName).
+	Name string `json:"name"`
 	// AgeSeconds is the time since the version came into force
 	// (InForceFrom); PublishedAgeSeconds since its publication date, when
 	// known; ImportedAgeSeconds since it was imported.
@@ -28,6 +30,11 @@ type ListStatus struct {
 	Problems            []Problem `json:"problems,omitempty"`
 	// Missing marks a configured list with no complete version.
 	Missing bool `json:"missing,omitempty"`
+	// Stale marks a version published longer ago than the server's
+	// StaleAfter: screening answers from it may miss recent listings. A
+	// version whose file states no publication date is never marked
+	// (its age is unknown: PublishedAgeSeconds is absent).
+	Stale bool `json:"stale,omitempty"`
 }
 
 // ListsResponse answers GET /v1/lists.
@@ -43,6 +50,11 @@ type ListsResponse struct {
 	// last refresh, if any.
 	Built   time.Time      `json:"built"`
 	Refresh *RefreshStatus `json:"refresh,omitempty"`
+	// StaleAfterSeconds is the age of publication beyond which a list is
+	// marked stale.
+	StaleAfterSeconds float64 `json:"stale_after_seconds"`
+	// Replica says which replica answers (when several share a store).
+	Replica *ReplicaInfo `json:"replica,omitempty"`
 }
 
 // listAge is the age of a list version at now: since it came into force.
@@ -59,13 +71,16 @@ func listAge(v vigil.ListVersion, now time.Time) time.Duration {
 
 func (s *Server) listStatus(snap *Snapshot) ListsResponse {
 	now := time.Now()
-	res := ListsResponse{Lists: []ListStatus{}, Missing: snap.Missing, Built: snap.Built, Refresh: s.LastRefresh()}
+	res := ListsResponse{Lists: []ListStatus{}, Missing: snap.Missing, Built: snap.Built, Refresh: s.LastRefresh(),
+		StaleAfterSeconds: s.opts.StaleAfter.Seconds(), Replica: s.replica()}
 	byList := map[string]int{}
 	for _, v := range snap.Versions {
-		st := ListStatus{ListVersion: v, AgeSeconds: listAge(v, now).Seconds(), ImportedAgeSeconds: now.Sub(v.Imported).Seconds()}
+		st := ListStatus{ListVersion: v, Name: vigil.ListName(v.List), AgeSeconds: listAge(v, now).Seconds(), ImportedAgeSeconds: now.Sub(v.Imported).Seconds()}
 		if !v.Published.IsZero() {
-			a := now.Sub(v.Published).Seconds()
-			st.PublishedAgeSeconds = &a
+			a := now.Sub(v.Published)
+			secs := a.Seconds()
+			st.PublishedAgeSeconds = &secs
+			st.Stale = a > s.opts.StaleAfter
 		}
 		byList[v.List] = len(res.Lists)
 		res.Lists = append(res.Lists, st)
@@ -75,7 +90,7 @@ func (s *Server) listStatus(snap *Snapshot) ListsResponse {
 		if !ok {
 			i = len(res.Lists)
 			byList[list] = i
-			res.Lists = append(res.Lists, ListStatus{ListVersion: vigil.ListVersion{List: list}})
+			res.Lists = append(res.Lists, ListStatus{ListVersion: vigil.ListVersion{List: list}, Name: vigil.ListName(list)})
 		}
 		return &res.Lists[i]
 	}
@@ -278,6 +293,9 @@ type EntityResponse struct {
 	// History is the entity's history on each list that held it (see GET
 	// /v1/entities/{id}/history).
 	History []vigil.ListHistory `json:"history"`
+	// Subject is the listed subject holding the entity: its other
+	// listings, and why they are one (see GET /v1/entities/{id}/subject).
+	Subject *ListedSubjectResponse `json:"subject,omitempty"`
 }
 
 func (s *Server) entityInfo(ctx context.Context, snap *Snapshot, id string) (*EntityResponse, bool) {
@@ -303,6 +321,14 @@ func (s *Server) entityInfo(ctx context.Context, snap *Snapshot, id string) (*En
 	// History is a courtesy on this page: a store error leaves it empty.
 	if h, err := s.entityHistory(ctx, id); err == nil {
 		res.History = h.Lists
+	}
+	// So is the subject; the related matches say which subject each is.
+	vigil.GroupBySubject(res.Related, snap.Subjects, snap.Index)
+	if s.opts.Links != nil {
+		if sub, err := s.opts.Links.SubjectOf(ctx, id); err == nil {
+			sr := subjectResponse(snap, sub)
+			res.Subject = &sr
+		}
 	}
 	return res, true
 }

@@ -76,6 +76,9 @@ func (s *Server) routeTable() []route {
 		api("POST", "/v1/mrz", RoleScreen, s.handleMRZ),
 		api("GET", "/v1/entities/{id}", RoleScreen, s.handleEntity),
 		api("GET", "/v1/entities/{id}/history", RoleScreen, s.handleEntityHistory),
+		api("GET", "/v1/entities/{id}/subject", RoleScreen, s.handleEntitySubject),
+		api("GET", "/v1/listed-subjects/{id}", RoleScreen, s.handleListedSubject),
+		api("POST", "/v1/listed-subjects/judgements", RoleReview, s.handleJudge),
 		api("GET", "/v1/lists", RoleScreen, s.handleLists),
 		api("GET", "/v1/lists/{list}/versions", RoleScreen, s.handleVersions),
 		api("GET", "/v1/lists/{list}/diff", RoleScreen, s.handleDiff),
@@ -104,7 +107,14 @@ func (s *Server) routeTable() []route {
 		api("POST", "/v1/alerts/{id}/approve", RoleReview, s.handleApprove),
 
 		page("GET", "/{$}", RoleScreen, c.search),
+		page("GET", "/help/score", RoleScreen, c.scoreHelp),
 		page("GET", "/entities/{id}", RoleScreen, c.entity),
+		post("/entities/{id}/judge", RoleReview, smallForm, c.judge),
+		page("GET", "/alerts", RoleReview, c.alerts),
+		page("GET", "/alerts/{id}", RoleReview, c.alert),
+		post("/alerts/{id}/decide", RoleReview, smallForm, c.decide),
+		post("/alerts/{id}/approve", RoleReview, smallForm, c.approve),
+		page("GET", "/subjects/{set}/{id}", RoleReview, c.subject),
 		page("GET", "/lists", RoleScreen, c.lists),
 		page("GET", "/lists/{list}/diff", RoleScreen, c.diff),
 		page("GET", "/text", RoleScreen, c.textForm),
@@ -129,13 +139,25 @@ func (s *Server) buildMux() http.Handler {
 	for _, r := range s.routes {
 		mux.Handle(r.Method+" "+r.Pattern, s.wrap(r))
 	}
-	// Anything else: a JSON 404 or 405 instead of net/http's plain text.
+	// Anything else: a 404 or 405, as a page for a browser (which asks
+	// for text/html) and as JSON for the API, instead of net/http's plain
+	// text.
 	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
+		html := wantsHTML(req)
 		for _, r := range s.routes {
 			if r.Method != req.Method && matchesPath(r.Pattern, req.URL.Path) {
+				if html {
+					s.console.render(w, req, http.StatusMethodNotAllowed, "message", page{Title: "Not allowed",
+						Error: "This page cannot be opened with " + req.Method + "."})
+					return
+				}
 				writeError(w, http.StatusMethodNotAllowed, "method %s is not allowed on %s", req.Method, req.URL.Path)
 				return
 			}
+		}
+		if html {
+			s.console.render(w, req, http.StatusNotFound, "notfound", page{Title: "Page not found", Data: req.URL.Path})
+			return
 		}
 		writeError(w, http.StatusNotFound, "no such route: %s %s", req.Method, req.URL.Path)
 	})
@@ -146,6 +168,12 @@ func (s *Server) buildMux() http.Handler {
 		writeError(w, http.StatusForbidden, "cross-origin request refused: this server accepts forms only from its own pages")
 	}))
 	return cop.Handler(mux)
+}
+
+// wantsHTML reports whether a request comes from a browser: one that
+// accepts text/html (API clients ask for JSON or anything).
+func wantsHTML(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
 // matchesPath reports whether path fits a ServeMux pattern path, treating
@@ -222,6 +250,13 @@ func (s *Server) wrap(r route) http.Handler {
 				return
 			}
 			if k != nil && k.Role < r.Role {
+				if r.HTML {
+					// A page, with the layout of the signed-in browser.
+					ctx := context.WithValue(context.WithValue(req.Context(), keyCtx{}, k), csrfCtx{}, secret)
+					s.console.render(rec, req.WithContext(context.WithValue(ctx, viewerCtx{}, k.Role)), http.StatusForbidden, "message",
+						page{Title: "Not allowed", Error: fmt.Sprintf("This page needs the %s role; your key %q has the %s role. Ask an administrator for a key with the %s role.", r.Role, k.Name, k.Role, r.Role)})
+					return
+				}
 				writeError(rec, http.StatusForbidden, "this route needs the %s role; the key %q has the %s role", r.Role, k.Name, k.Role)
 				return
 			}
@@ -241,6 +276,15 @@ func (s *Server) wrap(r route) http.Handler {
 			who = "key:" + key.ID
 		}
 		ctx = vigil.WithActor(ctx, who)
+		if r.Role != RolePublic {
+			// What the viewer may open: their key's role, or every page
+			// of a service that needs no key.
+			viewer := RoleAdmin
+			if key != nil {
+				viewer = key.Role
+			}
+			ctx = context.WithValue(ctx, viewerCtx{}, viewer)
+		}
 		if key != nil {
 			ctx = context.WithValue(ctx, keyCtx{}, key)
 		}
@@ -283,6 +327,9 @@ func clearCookie(w http.ResponseWriter, r *http.Request, name string) {
 }
 
 type keyCtx struct{}
+
+// viewerCtx carries the Role of what a console page's viewer may open.
+type viewerCtx struct{}
 
 // keyFrom returns the API key that authenticated the request, or nil.
 func keyFrom(ctx context.Context) *KeyInfo {
@@ -330,7 +377,15 @@ func (s *Server) handleReadyz(w http.ResponseWriter, _ *http.Request) {
 			"error": "no complete version of the configured lists " + strings.Join(snap.Missing, ", ") + " (see /v1/lists)"})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "lists": len(snap.Versions), "built": snap.Built})
+	versions := make([]string, len(snap.Versions))
+	for i, v := range snap.Versions {
+		versions[i] = v.Label()
+	}
+	res := map[string]any{"status": "ready", "lists": len(snap.Versions), "versions": versions, "built": snap.Built}
+	if r := s.replica(); r != nil {
+		res["replica"] = r
+	}
+	writeJSON(w, http.StatusOK, res)
 }
 
 // ready returns the current snapshot, or writes 503 and returns nil.

@@ -35,10 +35,12 @@ type ScreenRequest struct {
 	AsOf string `json:"as_of,omitempty"`
 }
 
-// ScreenResult is one query and the matches the matcher found for it.
+// ScreenResult is one query and the matches the matcher found for it;
+// Subjects groups them by listed subject (each match names its subject).
 type ScreenResult struct {
-	Query   vigil.Query   `json:"query"`
-	Matches []vigil.Match `json:"matches"`
+	Query    vigil.Query          `json:"query"`
+	Matches  []vigil.Match        `json:"matches"`
+	Subjects []vigil.SubjectMatch `json:"subjects"`
 }
 
 // ScreenResponse answers a single query: the result and the list versions
@@ -222,22 +224,33 @@ func (s *Server) handleScreen(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, err)
 		return
 	}
+	for i := range qs {
+		where := ""
+		if batch {
+			where = "queries[" + strconv.Itoa(i) + "]: "
+		}
+		if err := checkFilter(qs[i].Filter, vs, where); err != nil {
+			s.writeErr(w, r, err)
+			return
+		}
+	}
 	ms, err := screenAll(r.Context(), ix, qs)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
+	subs := groupAll(snap, ix, ms)
 	if err := s.recordScreen(r.Context(), vigil.AuditScreen, &Snapshot{Versions: vs}, vigil.ScreeningQuery{Queries: qs, AsOf: req.AsOf}, ms, nil); err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
 	if !batch {
-		writeJSON(w, http.StatusOK, ScreenResponse{ScreenResult{qs[0], ms[0]}, versionLabels(vs), vigil.Refs(vs), req.AsOf})
+		writeJSON(w, http.StatusOK, ScreenResponse{ScreenResult{qs[0], ms[0], subs[0]}, versionLabels(vs), vigil.Refs(vs), req.AsOf})
 		return
 	}
 	res := make([]ScreenResult, len(qs))
 	for i := range qs {
-		res[i] = ScreenResult{qs[i], ms[i]}
+		res[i] = ScreenResult{qs[i], ms[i], subs[i]}
 	}
 	writeJSON(w, http.StatusOK, BatchResponse{res, versionLabels(vs), vigil.Refs(vs), req.AsOf})
 }
@@ -294,6 +307,8 @@ type Mention struct {
 	End     int           `json:"end"`
 	Text    string        `json:"text"`
 	Matches []vigil.Match `json:"matches"`
+	// Subjects groups the matches by listed subject.
+	Subjects []vigil.SubjectMatch `json:"subjects"`
 }
 
 // DefaultMaxTextBytes is the largest text /v1/text and the console's
@@ -431,6 +446,7 @@ func (s *Server) scanText(ctx context.Context, action string, snap *Snapshot, te
 		res.Why = fmt.Sprintf("one request screens at most %d candidate names and returns at most %d mentions", lim.MaxQueries, lim.MaxMentions)
 	}
 	slices.SortFunc(res.Mentions, func(a, b Mention) int { return a.Start - b.Start })
+	groupMentions(snap, res.Mentions)
 	if err := s.recordText(ctx, action, snap, text, res); err != nil {
 		return res, err
 	}
@@ -480,6 +496,28 @@ type Traveller struct {
 	Misread bool `json:"-"`
 	// OtherIDs are document numbers besides Query.ID, screened too.
 	OtherIDs []string `json:"other_ids,omitempty"`
+	// Flights are the manifest flights the traveller (or the record not
+	// read) is on, shared by the travellers of each, for the result's
+	// headers; none when the manifest states none.
+	Flights []*Flight `json:"-"`
+}
+
+// Flight is a flight of a manifest: its designator and route.
+type Flight struct {
+	Ident string      `json:"ident"` // "XX0112"
+	Legs  []FlightLeg `json:"legs"`
+	// Travellers are the indexes, in the response's travellers, of those
+	// on the flight.
+	Travellers []int `json:"travellers"`
+}
+
+// FlightLeg is one leg of a flight: airports and local times as the
+// manifest states them.
+type FlightLeg struct {
+	From      string `json:"from"`
+	Departure string `json:"departure,omitempty"`
+	To        string `json:"to"`
+	Arrival   string `json:"arrival,omitempty"`
 }
 
 // ManifestParser reads a passenger manifest (UN/EDIFACT PAXLST): its
@@ -505,7 +543,9 @@ type Assessor func(ix Index, t Traveller) (Verdict, []vigil.Match)
 type ManifestResult struct {
 	Traveller
 	Matches []vigil.Match `json:"matches"`
-	Verdict *Verdict      `json:"verdict,omitempty"`
+	// Subjects groups the matches by listed subject.
+	Subjects []vigil.SubjectMatch `json:"subjects"`
+	Verdict  *Verdict             `json:"verdict,omitempty"`
 }
 
 // ManifestResponse answers POST /v1/manifest.
@@ -519,6 +559,8 @@ type ManifestResponse struct {
 	// refer, clear), where the server assesses travellers.
 	Recommendation string   `json:"recommendation,omitempty"`
 	Lists          []string `json:"lists"`
+	// Flights are the manifest's flights with their travellers.
+	Flights []Flight `json:"flights,omitempty"`
 }
 
 func (s *Server) handleManifest(w http.ResponseWriter, r *http.Request) {
@@ -597,9 +639,20 @@ func (s *Server) screenManifest(ctx context.Context, action, text string) (*Mani
 	if err := s.recordScreen(ctx, action, snap, aq, ms, verdicts); err != nil {
 		return nil, nil, err
 	}
+	flight := map[*Flight]int{}
+	subs := groupAll(snap, snap.Index, ms)
 	for i, t := range ts {
+		for _, f := range t.Flights {
+			j, ok := flight[f]
+			if !ok {
+				j = len(res.Flights)
+				flight[f] = j
+				res.Flights = append(res.Flights, Flight{Ident: f.Ident, Legs: f.Legs})
+			}
+			res.Flights[j].Travellers = append(res.Flights[j].Travellers, i)
+		}
 		res.Travellers[i].Traveller = t
-		res.Travellers[i].Matches = ms[i]
+		res.Travellers[i].Matches, res.Travellers[i].Subjects = ms[i], subs[i]
 		if len(ms[i]) > 0 {
 			res.Hits++
 		}
@@ -631,8 +684,10 @@ type MRZResponse struct {
 	// Problems are what of the zone could not be read or checked.
 	Problems []string      `json:"problems,omitempty"`
 	Matches  []vigil.Match `json:"matches"`
-	Verdict  *Verdict      `json:"verdict,omitempty"`
-	Lists    []string      `json:"lists"`
+	// Subjects groups the matches by listed subject.
+	Subjects []vigil.SubjectMatch `json:"subjects"`
+	Verdict  *Verdict             `json:"verdict,omitempty"`
+	Lists    []string             `json:"lists"`
 }
 
 func (s *Server) handleMRZ(w http.ResponseWriter, r *http.Request) {
@@ -686,5 +741,6 @@ func (s *Server) handleMRZ(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, MRZResponse{doc, q, holder.Problems, ms, verdict, labels(snap)})
+	subs := vigil.GroupBySubject(ms, snap.Subjects, snap.Index)
+	writeJSON(w, http.StatusOK, MRZResponse{doc, q, holder.Problems, ms, subs, verdict, labels(snap)})
 }

@@ -56,6 +56,9 @@ type Snapshot struct {
 	// download sources) that have no complete version: /readyz answers 503
 	// until they do.
 	Missing []string
+	// Subjects groups matches by listed subject (nil: each match is its
+	// own subject).
+	Subjects vigil.SubjectLookup
 }
 
 // Problem kinds.
@@ -100,6 +103,9 @@ type Options struct {
 	MetricsToken string
 	Audit        Auditor // nil: screening is not audited and /v1/audit answers 501
 	Reload       Reloader
+	// Links, when set, serves the listed subjects (/v1/listed-subjects,
+	// /v1/entities/{id}/subject) and takes judgements.
+	Links Links
 	// Webhooks, when set, serves /v1/webhooks (admin keys only).
 	Webhooks Webhooks
 	// Rebuild builds a Snapshot from what the store holds, without reading
@@ -163,7 +169,26 @@ type Options struct {
 	SessionTTL time.Duration
 	// Version is shown in the console footer and OpenAPI info.
 	Version string
+	// StaleAfter is the age of publication beyond which a list is marked
+	// stale in /v1/lists and on the console's Lists page (default
+	// DefaultStaleAfter).
+	StaleAfter time.Duration
+	// Replica, when set, says which replica of the service answers (one
+	// of several sharing a store); /readyz and /v1/lists show it.
+	Replica func() ReplicaInfo
 }
+
+// ReplicaInfo says which of the replicas sharing a store answers, and
+// whether it leads the list refreshes (downloads and imports them).
+type ReplicaInfo struct {
+	Name string `json:"name"`
+	Lead bool   `json:"lead"`
+}
+
+// DefaultStaleAfter is the default Options.StaleAfter: official lists
+// change every few days, and a month without a new publication means the
+// lists are not being kept current.
+const DefaultStaleAfter = 30 * 24 * time.Hour
 
 // Server serves the API and the console. Create it with New.
 type Server struct {
@@ -186,6 +211,7 @@ type Server struct {
 	reloadMu   sync.Mutex
 	refreshMu  sync.Mutex
 	refreshing *refreshCall
+	judgeMu    sync.Mutex // judgements of listed subjects, one at a time
 }
 
 // refreshCall is one reload and its outcome, shared by every caller who
@@ -256,6 +282,9 @@ func New(opts Options) *Server {
 	}
 	if opts.AsOfIndexes <= 0 {
 		opts.AsOfIndexes = 2
+	}
+	if opts.StaleAfter <= 0 {
+		opts.StaleAfter = DefaultStaleAfter
 	}
 	s := &Server{opts: opts, log: opts.Logger, inflight: make(chan struct{}, opts.MaxInFlight), asOf: &asOfIndexes{max: opts.AsOfIndexes}}
 	s.limits.limit, s.limits.burst = opts.RateLimit, opts.RateBurst
@@ -367,6 +396,25 @@ func (s *Server) refreshWith(ctx context.Context, reload Reloader) error {
 	}
 	s.log.Info("lists refreshed", "lists", len(snap.Versions), "took", st.Duration)
 	return nil
+}
+
+// Rebuild runs Options.Rebuild and swaps in the snapshot it builds, one
+// reload or rebuild at a time: for a change another process made to the
+// lists (another replica imported a version).
+func (s *Server) Rebuild(ctx context.Context) error {
+	if s.opts.Rebuild == nil {
+		return ErrNoReloader
+	}
+	return s.refreshWith(ctx, s.opts.Rebuild)
+}
+
+// replica returns the replica's information, or nil when not configured.
+func (s *Server) replica() *ReplicaInfo {
+	if s.opts.Replica == nil {
+		return nil
+	}
+	r := s.opts.Replica()
+	return &r
 }
 
 // RunRefresher refreshes the lists every interval until ctx ends.

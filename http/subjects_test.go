@@ -391,19 +391,18 @@ func FuzzSubjectsBody(f *testing.F) {
 	})
 }
 
-// BenchmarkAlertsPage measures GET /v1/alerts over a queue of 100,000
-// alerts, in the server (handler, store and JSON): the open queue's first
-// page and a set's travel bans.
-func BenchmarkAlertsPage(b *testing.B) {
-	s, st, keys := newWatchServer(b)
+// fillAlerts stores n alerts (of n subjects, half customers and half
+// travellers, every fifth on a travel ban, in mixed states) for the queue
+// benchmarks.
+func fillAlerts(b *testing.B, st *sqlite.Store, n int) {
 	ctx := context.Background()
 	states := []vigil.AlertState{vigil.AlertOpen, vigil.AlertOpen, vigil.AlertReopened, vigil.AlertFalsePositive, vigil.AlertClosed, vigil.AlertPending}
 	m := vigil.Match{EntityID: "wt:1", Name: "Qasem Soleimani", MatchedName: "Qasem Soleimani", Score: 0.9,
 		Explanation: []vigil.Feature{{Feature: "name", Score: 0.9, Detail: `primary name "QASEM SOLEIMANI" (Latn): qasem=qasem, soleimani=soleimani`}}}
 	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	for lo := 0; lo < 100000; lo += 10000 {
+	for lo := 0; lo < n; lo += 10000 {
 		err := st.Update(ctx, func(tx vigil.WatchTx) error {
-			for i := lo; i < lo+10000; i++ {
+			for i := lo; i < min(lo+10000, n); i++ {
 				sub := vigil.Subject{Set: []string{"customers", "travellers"}[i%2], ID: fmt.Sprint(i), Name: "Subject"}
 				row, err := tx.PutSubject(&sub, "fp", "")
 				if err != nil {
@@ -425,6 +424,14 @@ func BenchmarkAlertsPage(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkAlertsPage measures GET /v1/alerts over a queue of 100,000
+// alerts, in the server (handler, store and JSON): the open queue's first
+// page and a set's travel bans.
+func BenchmarkAlertsPage(b *testing.B) {
+	s, st, keys := newWatchServer(b)
+	fillAlerts(b, st, 100000)
 	h := s.Handler()
 	for _, url := range []string{"/v1/alerts?state=open,reopened&limit=50", "/v1/alerts?set=travellers&measure=travel_ban&state=open&limit=50"} {
 		b.Run(strings.SplitN(url, "?", 2)[1], func(b *testing.B) {

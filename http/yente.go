@@ -231,11 +231,15 @@ func (s *Server) handleYenteMatch(w http.ResponseWriter, r *http.Request) {
 			}
 			return strings.Compare(a.EntityID, b.EntityID)
 		})
-		total := len(ms)
-		ms = ms[:min(limit, len(ms))]
+		// One result per listed subject, as OpenSanctions merges one
+		// person's listings into one entity with their referents.
+		subs := vigil.GroupBySubject(ms, snap.Subjects, snap.Index)
+		total := len(subs)
+		subs = subs[:min(limit, len(subs))]
 		out := YenteMatches{Status: 200, Results: []YenteResult{}, Total: YenteTotal{total, "eq"}, Query: ex}
-		for _, m := range ms {
-			yr := yenteResult(snap, m, threshold)
+		for _, sm := range subs {
+			m := best[sm.EntityID]
+			yr := yenteSubject(snap, sm, m, threshold)
 			for _, f := range m.Explanation {
 				if _, ok := res.Matcher[f.Feature]; !ok {
 					res.Matcher[f.Feature] = YenteFeatureDoc{Description: "Vigil matcher feature " + f.Feature}
@@ -424,6 +428,40 @@ func ftmDate(v string) (string, bool) {
 		v = d
 	}
 	return v, dobRE.MatchString(v)
+}
+
+// yenteSubject describes a listed subject as a FollowTheMoney entity, as
+// OpenSanctions describes a merged one: the subject's id, its listings as
+// referents, their lists as datasets and their properties together; score,
+// features and caption are its best match's. A listing never linked is
+// described alone, under its own id.
+func yenteSubject(snap *Snapshot, sm vigil.SubjectMatch, best vigil.Match, threshold float64) YenteResult {
+	yr := yenteResult(snap, best, threshold)
+	if sm.Subject == "" {
+		return yr
+	}
+	yr.ID, yr.Referents, yr.Datasets = sm.Subject, sm.EntityIDs, nil
+	for _, l := range sm.Lists {
+		if !slices.Contains(yr.Datasets, l.List) {
+			yr.Datasets = append(yr.Datasets, l.List)
+		}
+		if l.EntityID == best.EntityID {
+			continue
+		}
+		other := yenteResult(snap, vigil.Match{EntityID: l.EntityID, ListVersion: l.Version}, threshold)
+		for _, prop := range slices.Sorted(maps.Keys(other.Properties)) {
+			to := prop
+			if prop == "name" {
+				to = "alias" // another listing's name is an alias of the subject
+			}
+			for _, v := range other.Properties[prop] {
+				if !slices.Contains(yr.Properties[to], v) && !slices.Contains(yr.Properties["name"], v) {
+					yr.Properties[to] = append(yr.Properties[to], v)
+				}
+			}
+		}
+	}
+	return yr
 }
 
 // yenteResult describes a match as a FollowTheMoney entity.

@@ -13,7 +13,7 @@ import (
 const (
 	dobExact      = 0.06
 	dobYear       = 0.03
-	dobContradict = -0.25
+	dobContradict = -0.15
 	natMatch      = 0.02
 	natMismatch   = -0.05
 	genderMatch   = 0.01
@@ -49,6 +49,8 @@ type evidence struct {
 	gender string
 	doc    string
 	kind   vigil.Kind
+	// filter, when set, keeps the listings it allows (vigil.Filter).
+	filter *vigil.Filter
 }
 
 // maxBonus is the most the evidence can add to a name score.
@@ -82,6 +84,9 @@ func parseEvidence(q vigil.Query) evidence {
 	ev.gender = normGender(q.Gender)
 	ev.doc = DocKey(q.ID)
 	ev.kind = q.Kind
+	if !q.Filter.Empty() {
+		ev.filter = q.Filter
+	}
 	return ev
 }
 

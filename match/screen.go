@@ -223,6 +223,12 @@ func (ix *Index) screen(q vigil.Query, ev evidence, threshold float64, limit int
 	return ix.matches(s, ev, threshold, limit, cut, nil)
 }
 
+// listOf returns the list of a version label ("un@3" → "un").
+func listOf(label string) string {
+	l, _, _ := strings.Cut(label, "@")
+	return l
+}
+
 // settings returns q's threshold and limit, or the defaults.
 func settings(q vigil.Query) (threshold float64, limit int) {
 	threshold, limit = q.Threshold, q.Limit
@@ -284,6 +290,9 @@ func (ix *Index) matches(s *scratch, ev evidence, threshold float64, limit int, 
 	for i := range s.best {
 		b := &s.best[i]
 		e := ix.entries[b.entity].Entity
+		if ev.filter != nil && !ev.filter.Allows(e, listOf(ix.entries[b.entity].Version)) {
+			continue
+		}
 		// Below cut (or 0.5) no evidence but a listed identity document
 		// brings the entity to the threshold.
 		docHit := ev.doc != "" && hasDoc(e, ev.doc)

@@ -39,6 +39,9 @@ type Verdict struct {
 	Matches []vigil.Match `json:"matches"`
 	// Deciding is the entity id of the match the recommendation rests on.
 	Deciding string `json:"deciding,omitempty"`
+	// Subjects are the Matches grouped by listed subject, when the
+	// screening path groups them.
+	Subjects []vigil.SubjectMatch `json:"subjects,omitempty"`
 }
 
 // Subject is a person to screen: the query, and what of them could not be

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	vigil "github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/internal/codec"
 )
 
 // cpuTime is the process's user+system CPU time: a figure that, unlike wall
@@ -83,8 +84,8 @@ func BenchmarkImport15kUpdate(b *testing.B) {
 func BenchmarkCurrentEntities(b *testing.B) {
 	for _, compress := range []bool{false, true} {
 		b.Run(fmt.Sprintf("deflate=%v", compress), func(b *testing.B) {
-			compressBlobs = compress
-			defer func() { compressBlobs = false }()
+			codec.Compress = compress
+			defer func() { codec.Compress = false }()
 			ctx := context.Background()
 			s, path := openTemp(b)
 			for l := range 4 {

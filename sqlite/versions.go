@@ -13,6 +13,7 @@ import (
 	"time"
 
 	vigil "github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/internal/codec"
 )
 
 // queryer is what *sql.DB and *sql.Tx share for reading.
@@ -320,7 +321,7 @@ func loadBlobs(ctx context.Context, q queryer, ids []int64) (map[int64]vigil.Ent
 			return nil, err
 		}
 		es := make([]vigil.Entity, len(datas))
-		if err := decodeAll(datas, es); err != nil {
+		if err := codec.DecodeAll(datas, es); err != nil {
 			return nil, err
 		}
 		for i, k := range keys {
@@ -351,7 +352,7 @@ func (s *Store) Entities(ctx context.Context, list string, n int) ([]vigil.Entit
 		return nil, err
 	}
 	out := make([]vigil.Entity, len(datas))
-	return out, decodeAll(datas, out)
+	return out, codec.DecodeAll(datas, out)
 }
 
 // scanBlobs reads a one-column result of blob data and closes rows.
@@ -478,7 +479,7 @@ func (s *Store) ImportWith(ctx context.Context, v vigil.ListVersion, entities []
 			return res, fmt.Errorf("sqlite: import %s: duplicate entity id %q", v.List, e.ID)
 		}
 		seen[e.ID] = true
-		js, h, err := canonical(e)
+		js, h, err := codec.Canonical(e)
 		if err != nil {
 			return res, fmt.Errorf("sqlite: import %s: %w", v.List, err)
 		}
@@ -632,7 +633,7 @@ func (s *Store) importTx(ctx context.Context, tx *sql.Tx, v vigil.ListVersion, e
 		} else {
 			err := findBlob.QueryRowContext(ctx, p.hash[:]).Scan(&m.blob)
 			if isNoRows(err) {
-				err = addBlob.QueryRowContext(ctx, p.hash[:], encodeBlob(p.js)).Scan(&m.blob)
+				err = addBlob.QueryRowContext(ctx, p.hash[:], codec.Encode(p.js)).Scan(&m.blob)
 			}
 			if err != nil {
 				return res, fmt.Errorf("sqlite: import %s: storing entity %s: %w", v.List, id, err)
@@ -965,10 +966,7 @@ func nonNil(s []string) []string {
 }
 
 // Entry is one current entity with the list version it comes from.
-type Entry struct {
-	Entity  vigil.Entity
-	Version vigil.ListVersion
-}
+type Entry = vigil.Entry
 
 // CurrentEntities loads every entity of every list's current version, for
 // building the match index. Entries are grouped by list (in list order) and
@@ -1015,7 +1013,7 @@ func entriesOf(ctx context.Context, tx *sql.Tx, vs []row, open []bool) ([]Entry,
 		wg.Go(func() {
 			for c := range jobs {
 				c.out = make([]vigil.Entity, len(c.datas))
-				c.err = decodeSerial(c.datas, c.out)
+				c.err = codec.DecodeSerial(c.datas, c.out)
 				c.datas = nil // the raw JSON can go as soon as it is decoded
 			}
 		})

@@ -23,10 +23,13 @@ var (
 // with load.Paths), one version per list: the newest complete one.
 func realLists(tb testing.TB) *Scanner {
 	tb.Helper()
+	// Skips when the shared lists are absent, outside the Once: a skip
+	// inside it would mark it done with no scanner for the next test.
+	dir := shared.Path(tb, "data/lists")
 	realOnce.Do(func() {
 		var ents []*vigil.Entity
 		var entries []match.Entry
-		ents, entries, realErr = loadNewest(tb)
+		ents, entries, realErr = loadNewest(dir)
 		if realErr == nil {
 			realScanner, realErr = New(ents, match.NewIndex(entries), Options{})
 		}
@@ -40,8 +43,7 @@ func realLists(tb testing.TB) *Scanner {
 // loadNewest reads the shared lists with load.Paths and keeps, of each list,
 // its newest complete version: the latest published, and of versions
 // without a date (CSV sets) the one in the later dated folder.
-func loadNewest(tb testing.TB) ([]*vigil.Entity, []match.Entry, error) {
-	dir := shared.Path(tb, "data/lists")
+func loadNewest(dir string) ([]*vigil.Entity, []match.Entry, error) {
 	dss, err := load.Paths(dir)
 	if len(dss) == 0 {
 		return nil, nil, err

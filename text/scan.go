@@ -29,6 +29,9 @@ type Mention struct {
 	// Antecedent, for a short mention resolved by coreference ("Soleimani
 	// said"), is the full mention it refers to.
 	Antecedent *Span `json:"antecedent,omitempty"`
+	// Subjects are the Matches grouped by listed subject, when the
+	// screening path groups them (see vigil.SubjectMatch).
+	Subjects []vigil.SubjectMatch `json:"subjects,omitempty"`
 }
 
 // Span is a located piece of the text.

@@ -67,7 +67,67 @@ func containsString(ss []string, s string) bool {
 	return false
 }
 
-// Mark returns text with each mention written as [[mention]]{id, id, …}.
+// SubjectHits groups the mentions of one listed subject.
+type SubjectHits struct {
+	// Subject is the subject's id ("" for a listing never linked, which
+	// EntityIDs then holds alone).
+	Subject   string     `json:"subject"`
+	Kind      vigil.Kind `json:"kind"`
+	Name      string     `json:"name"`
+	EntityIDs []string   `json:"entity_ids"`
+	BestScore float64    `json:"best_score"`
+	Mentions  int        `json:"mentions"`
+	Coref     int        `json:"coref"`
+	Texts     []string   `json:"texts"`
+	// Measures are the measures with the lists that impose them.
+	Measures []vigil.MeasureLists `json:"measures"`
+}
+
+// SummarizeSubjects groups mentions by the subjects their matches were
+// grouped into (Mention.Subjects), most mentioned first.
+func SummarizeSubjects(ms []Mention) []SubjectHits {
+	by := map[string]*SubjectHits{}
+	var order []string
+	for _, m := range ms {
+		for _, s := range m.Subjects {
+			key := s.Subject
+			if key == "" {
+				key = "\x00" + s.EntityID
+			}
+			h := by[key]
+			if h == nil {
+				h = &SubjectHits{Subject: s.Subject, Kind: s.Kind, Name: s.Name, EntityIDs: s.EntityIDs, Measures: s.Measures}
+				by[key] = h
+				order = append(order, key)
+			}
+			h.Mentions++
+			if m.Antecedent != nil {
+				h.Coref++
+			}
+			if s.Score > h.BestScore {
+				h.BestScore, h.Name = s.Score, s.Name
+			}
+			if !containsString(h.Texts, m.Text) {
+				h.Texts = append(h.Texts, m.Text)
+			}
+		}
+	}
+	out := make([]SubjectHits, 0, len(order))
+	for _, k := range order {
+		out = append(out, *by[k])
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Mentions != out[j].Mentions {
+			return out[i].Mentions > out[j].Mentions
+		}
+		return out[i].BestScore > out[j].BestScore
+	})
+	return out
+}
+
+// Mark returns text with each mention written as [[mention]]{id, id, …},
+// or, when its matches were grouped by subject, [[mention]]{S17: id, id, …;
+// S18: id}.
 func Mark(text string, ms []Mention) string {
 	var b strings.Builder
 	pos := 0
@@ -79,11 +139,24 @@ func Mark(text string, ms []Mention) string {
 		b.WriteString("[[")
 		b.WriteString(text[m.Start:m.End])
 		b.WriteString("]]{")
-		for i, x := range m.Matches {
-			if i > 0 {
-				b.WriteString(", ")
+		if len(m.Subjects) > 0 {
+			// By subject: "S17: un:IRi.039, ofac:10481; S18: …".
+			for i, x := range m.Subjects {
+				if i > 0 {
+					b.WriteString("; ")
+				}
+				if x.Subject != "" {
+					b.WriteString(x.Subject + ": ")
+				}
+				b.WriteString(strings.Join(x.EntityIDs, ", "))
 			}
-			b.WriteString(x.EntityID)
+		} else {
+			for i, x := range m.Matches {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(x.EntityID)
+			}
 		}
 		b.WriteString("}")
 		pos = m.End

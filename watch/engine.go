@@ -60,6 +60,16 @@ type Engine struct {
 	// blockHook, when set by tests, runs after each block is stored.
 	blockHook func(run *vigil.WatchRun)
 
+	// Owner, when set on an engine over a vigil.WatchJobStore (a store
+	// that several processes share), names this process: runs are split
+	// into jobs that every process takes (see jobs.go). JobSize is the
+	// subjects per job (<= 0: 8192); JobLease how long a claim lasts
+	// unrenewed (<= 0: 30 s), after which another process takes over a
+	// job whose process died.
+	Owner    string
+	JobSize  int
+	JobLease time.Duration
+
 	// busy serialises runs, imports and subject writes (a channel, so
 	// that a request can stop waiting when its context ends).
 	busyOnce sync.Once
@@ -144,6 +154,11 @@ type SyncOptions struct {
 	// Reason is recorded with the run.
 	Reason string
 	By     string
+	// Wait, on a store shared by several processes (see Engine.Owner),
+	// waits for the jobs that others hold until the run is finished (the
+	// command line's way); otherwise Sync returns once no job is left to
+	// claim, and the run only when this process finished it.
+	Wait bool
 }
 
 // Sync re-screens the watched subjects if the corpus is not what they were
@@ -172,6 +187,9 @@ func (e *Engine) threshold(ctx context.Context) (float64, error) {
 }
 
 func (e *Engine) sync(ctx context.Context, c *Corpus, opt SyncOptions) (*vigil.WatchRun, error) {
+	if js, ok := e.shared(); ok {
+		return e.syncShared(ctx, js, c, opt)
+	}
 	to := c.versions()
 	fin, err := e.Store.LastFinishedRun(ctx)
 	haveFin := err == nil
@@ -349,11 +367,17 @@ func (e *Engine) run(ctx context.Context, c *Corpus, run *vigil.WatchRun, by str
 // cursor when rows is nil), storing each block's outcome and, through
 // save, the run's progress in one transaction.
 func (e *Engine) screenRows(ctx context.Context, c *Corpus, run *vigil.WatchRun, rows []int64, save func(vigil.WatchTx, *vigil.WatchRun) error) error {
+	return e.screenRange(ctx, c, run, rows, 0, save)
+}
+
+// screenRange is screenRows stopping, when rows is nil, after row upto
+// (0: the last subject).
+func (e *Engine) screenRange(ctx context.Context, c *Corpus, run *vigil.WatchRun, rows []int64, upto int64, save func(vigil.WatchTx, *vigil.WatchRun) error) error {
 	e.setStatus(func(s *Status) {
 		*s = Status{Running: true, Mode: run.Mode, Done: int64(run.Done), Total: int64(run.Total), Runs: s.Runs}
 	})
 	defer e.setStatus(func(s *Status) { s.Running = false })
-	src := &subjectSource{ctx: ctx, st: e.Store, rows: rows, after: run.Cursor, full: rows == nil, subs: map[int]*vigil.StoredSubject{}}
+	src := &subjectSource{ctx: ctx, st: e.Store, rows: rows, after: run.Cursor, upto: upto, full: rows == nil, subs: map[int]*vigil.StoredSubject{}}
 	var mu sync.Mutex // guards run against Progress readers
 	_, err := screen.BatchEach(ctx, c.Index, src, screen.BatchOptions{Threshold: run.Threshold, Workers: e.Workers, Window: e.Window}, func(block []screen.BatchRow) error {
 		err := e.Store.Update(ctx, func(tx vigil.WatchTx) error {
@@ -491,11 +515,13 @@ type subjectSource struct {
 	st    vigil.WatchStore
 	rows  []int64
 	after int64
-	full  bool
-	buf   []vigil.StoredSubject
-	err   error
-	mu    sync.Mutex
-	subs  map[int]*vigil.StoredSubject
+	// upto, when > 0, is the last row a full read returns.
+	upto int64
+	full bool
+	buf  []vigil.StoredSubject
+	err  error
+	mu   sync.Mutex
+	subs map[int]*vigil.StoredSubject
 }
 
 const sourcePage = 4096
@@ -505,8 +531,14 @@ func (s *subjectSource) Next() (batch.Record, error) {
 	if len(s.buf) == 0 {
 		var err error
 		switch {
-		case s.full:
+		case s.full && (s.upto <= 0 || s.after < s.upto):
 			s.buf, err = s.st.SubjectsAfter(s.ctx, s.after, sourcePage)
+			if s.upto > 0 {
+				s.buf = slices.DeleteFunc(s.buf, func(sub vigil.StoredSubject) bool { return sub.Row > s.upto })
+				if len(s.buf) == 0 {
+					s.after = s.upto
+				}
+			}
 		case len(s.rows) > 0:
 			n := min(sourcePage, len(s.rows))
 			s.buf, err = s.st.SubjectsByRow(s.ctx, s.rows[:n])

@@ -55,7 +55,7 @@ func fixture() []vigil.Entity {
 // env is a store, an engine over it and the audit records it wrote.
 type env struct {
 	t      testing.TB
-	st     *sqlite.Store
+	st     vigil.Backend
 	e      *Engine
 	path   string
 	audits []AuditRecord
@@ -117,7 +117,7 @@ func (v *env) corpus() *Corpus {
 }
 
 // loadCorpus builds the corpus of a store's current versions.
-func loadCorpus(t testing.TB, st *sqlite.Store) *Corpus {
+func loadCorpus(t testing.TB, st vigil.Backend) *Corpus {
 	t.Helper()
 	ctx := context.Background()
 	cur, err := st.Current(ctx)

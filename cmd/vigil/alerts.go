@@ -14,7 +14,6 @@ import (
 
 	"github.com/vigil-screening/vigil"
 	vhttp "github.com/vigil-screening/vigil/http"
-	"github.com/vigil-screening/vigil/sqlite"
 	"github.com/vigil-screening/vigil/watch"
 )
 
@@ -25,7 +24,7 @@ func init() { subcommands = append(subcommands, alertsCmd) }
 // identity, as over the API: a reviewer is the same person from the
 // command line and the service, and cannot approve their own decision from
 // the other side. Without keys, the name itself is the identity.
-func reviewer(ctx context.Context, st *sqlite.Store, by string) (vigil.Reviewer, error) {
+func reviewer(ctx context.Context, st vigil.Backend, by string) (vigil.Reviewer, error) {
 	by = strings.TrimSpace(by)
 	if by == "" {
 		return vigil.Reviewer{}, errors.New("--by NAME is required: a decision records who took it")
@@ -67,7 +66,7 @@ travel_ban), --since and --until (dates the alert opened), --subject,
 --entity. --json prints {"alerts":[…],"counts":{…},"next":"…"}; --after
 takes "next" for the following page.`,
 		Args: cobra.NoArgs,
-		RunE: withStore(&db, func(cmd *cobra.Command, _ []string, st *sqlite.Store) error {
+		RunE: withStore(&db, func(cmd *cobra.Command, _ []string, st vigil.Backend) error {
 			flt, err := f.filter()
 			if err != nil {
 				return err
@@ -83,7 +82,7 @@ takes "next" for the following page.`,
 			return nil
 		}),
 	}
-	cmd.PersistentFlags().StringVar(&db, "db", defaultDB(), "store file (default $VIGIL_DB or vigil.db)")
+	cmd.PersistentFlags().StringVar(&db, "db", defaultDB(), "the store: a SQLite file or a postgres:// URL (default $VIGIL_DB, else vigil.db)")
 	f.add(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.AddCommand(alertShowCmd(&db), alertDecideCmd(&db), alertApproveCmd(&db), alertRecertifyCmd(&db))
@@ -197,7 +196,7 @@ func alertShowCmd(db *string) *cobra.Command {
 		Use:   "show ID",
 		Short: "Show an alert: subject and listing, the match, what changed, its history",
 		Args:  cobra.ExactArgs(1),
-		RunE: withStore(db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
+		RunE: withStore(db, func(cmd *cobra.Command, args []string, st vigil.Backend) error {
 			id, err := alertID(args[0])
 			if err != nil {
 				return err
@@ -303,7 +302,7 @@ func alertDecideCmd(db *string) *cobra.Command {
 		Use:   "decide ID --as false_positive|true_match|escalated --reason TEXT --by NAME",
 		Short: "Decide an alert (four eyes: true matches and travel-ban false positives wait for approval)",
 		Args:  cobra.ExactArgs(1),
-		RunE: withStore(db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
+		RunE: withStore(db, func(cmd *cobra.Command, args []string, st vigil.Backend) error {
 			id, err := alertID(args[0])
 			if err != nil {
 				return err
@@ -338,7 +337,7 @@ func alertApproveCmd(db *string) *cobra.Command {
 		Use:   "approve ID --by NAME",
 		Short: "Approve a decision awaiting a second reviewer (not your own)",
 		Args:  cobra.ExactArgs(1),
-		RunE: withStore(db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
+		RunE: withStore(db, func(cmd *cobra.Command, args []string, st vigil.Backend) error {
 			id, err := alertID(args[0])
 			if err != nil {
 				return err
@@ -365,7 +364,7 @@ func alertRecertifyCmd(db *string) *cobra.Command {
 		Use:   "recertify --set NAME --older-than 365d",
 		Short: "Reopen false-positive suppressions decided longer ago than an age, for review",
 		Args:  cobra.NoArgs,
-		RunE: withStore(db, func(cmd *cobra.Command, _ []string, st *sqlite.Store) error {
+		RunE: withStore(db, func(cmd *cobra.Command, _ []string, st vigil.Backend) error {
 			age, err := watch.ParseAge(olderThan)
 			if err != nil {
 				return fmt.Errorf("--older-than: %w", err)

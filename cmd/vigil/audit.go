@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vigil-screening/vigil"
-	"github.com/vigil-screening/vigil/sqlite"
 )
 
 func init() { subcommands = append(subcommands, auditCmd) }
@@ -36,7 +35,7 @@ reordered afterwards breaks the chain: "vigil audit verify" finds it, and
 "vigil audit export" writes the records with their hashes for an auditor to
 check elsewhere (docs/audit.md describes the hash).`,
 		Args: cobra.NoArgs,
-		RunE: withStore(&db, func(cmd *cobra.Command, _ []string, st *sqlite.Store) error {
+		RunE: withStore(&db, func(cmd *cobra.Command, _ []string, st vigil.Backend) error {
 			recs, err := st.AuditLog(cmd.Context(), vigil.AuditFilter{Action: action, Who: who, Limit: limit})
 			if err != nil {
 				return err
@@ -91,7 +90,7 @@ the one before, and that the chain ends where the log's head says.
 Exit status: 0 the chain holds, 2 it does not (the first record changed,
 removed or reordered is named), 1 an error (the chain was not checked).`,
 		Args: cobra.NoArgs,
-		RunE: withStore(&db, func(cmd *cobra.Command, _ []string, st *sqlite.Store) error {
+		RunE: withStore(&db, func(cmd *cobra.Command, _ []string, st vigil.Backend) error {
 			s, err := st.VerifyAudit(cmd.Context())
 			if err != nil {
 				return err
@@ -152,7 +151,7 @@ tab-separated, one record a line, with a header:
 Either form gives every hashed field byte for byte: docs/audit.md says how
 to recompute the hashes.`,
 		Args: cobra.NoArgs,
-		RunE: withStore(&db, func(cmd *cobra.Command, _ []string, st *sqlite.Store) error {
+		RunE: withStore(&db, func(cmd *cobra.Command, _ []string, st vigil.Backend) error {
 			var from time.Time
 			if since != "" {
 				var err error
@@ -190,7 +189,7 @@ to recompute the hashes.`,
 	return cmd
 }
 
-func exportAudit(cmd *cobra.Command, st *sqlite.Store, from time.Time, asJSON bool, w io.Writer) error {
+func exportAudit(cmd *cobra.Command, st vigil.Backend, from time.Time, asJSON bool, w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	if !asJSON {

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vigil-screening/vigil"
-	"github.com/vigil-screening/vigil/sqlite"
 )
 
 func init() { subcommands = append(subcommands, entityCmd) }
@@ -25,12 +24,12 @@ With --history, prints each version of every list that listed, changed or
 delisted it (in the order the versions came into force), with the fields
 that changed and their old and new values, and the periods it was listed.`,
 		Args: cobra.ExactArgs(1),
-		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
+		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st vigil.Backend) error {
 			id := args[0]
 			if history {
 				states, err := st.EntityStates(cmd.Context(), id)
 				if errors.Is(err, vigil.ErrNotFound) {
-					return fmt.Errorf("no version of any list in %s holds %q", db, id)
+					return fmt.Errorf("no version of any list in %s holds %q", storeName(db), id)
 				}
 				if err != nil {
 					return err
@@ -44,7 +43,7 @@ that changed and their old and new values, and the periods it was listed.`,
 			}
 			e, v, err := st.Entity(cmd.Context(), id)
 			if errors.Is(err, vigil.ErrNotFound) {
-				return fmt.Errorf("no entity %q in the current lists of %s (vigil entity --history %s shows whether it was ever listed)", id, db, id)
+				return fmt.Errorf("no entity %q in the current lists of %s (vigil entity --history %s shows whether it was ever listed)", id, storeName(db), id)
 			}
 			if err != nil {
 				return err

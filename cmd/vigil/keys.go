@@ -11,7 +11,6 @@ import (
 
 	"github.com/vigil-screening/vigil"
 	vhttp "github.com/vigil-screening/vigil/http"
-	"github.com/vigil-screening/vigil/sqlite"
 )
 
 func init() {
@@ -31,7 +30,7 @@ Roles: screen (screen and read lists), review (also read the audit log),
 admin (also refresh the lists and manage keys). A running server refuses a
 key revoked here within a second, and ends its console sessions.`,
 	}
-	cmd.PersistentFlags().StringVar(&db, "db", defaultDB(), "store file (default $VIGIL_DB or vigil.db)")
+	cmd.PersistentFlags().StringVar(&db, "db", defaultDB(), "the store: a SQLite file or a postgres:// URL (default $VIGIL_DB, else vigil.db)")
 	cmd.PersistentFlags().StringVar(&by, "by", "", "who runs this, for the audit log (default: the OS user)")
 
 	var name, role string
@@ -72,7 +71,7 @@ key revoked here within a second, and ends its console sessions.`,
 		Use:   "list",
 		Short: "List the keys (never their secrets)",
 		Args:  cobra.NoArgs,
-		RunE: withStore(&db, func(cmd *cobra.Command, _ []string, st *sqlite.Store) error {
+		RunE: withStore(&db, func(cmd *cobra.Command, _ []string, st vigil.Backend) error {
 			keys, err := st.ListKeys(cmd.Context())
 			if err != nil {
 				return err
@@ -104,7 +103,7 @@ key revoked here within a second, and ends its console sessions.`,
 		Use:   "revoke ID",
 		Short: "Revoke a key",
 		Args:  cobra.ExactArgs(1),
-		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
+		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st vigil.Backend) error {
 			ctx, err := actorContext(cmd.Context(), by)
 			if err != nil {
 				return err

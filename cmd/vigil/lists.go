@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -14,26 +15,18 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/batch"
 	"github.com/vigil-screening/vigil/lists/load"
-	"github.com/vigil-screening/vigil/sqlite"
+	"github.com/vigil-screening/vigil/lists/own"
 )
 
 func init() {
 	subcommands = append(subcommands, listsCmd)
 }
 
-// openStore opens the SQLite store at path.
-func openStore(path string) (*sqlite.Store, error) {
-	st, err := sqlite.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("opening store %s: %w", path, err)
-	}
-	return st, nil
-}
-
 // withStore makes a command's RunE that opens the store at *db (read
 // when the command runs, after flags), runs fn with it and closes it.
-func withStore(db *string, fn func(cmd *cobra.Command, args []string, st *sqlite.Store) error) func(*cobra.Command, []string) error {
+func withStore(db *string, fn func(cmd *cobra.Command, args []string, st vigil.Backend) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		st, err := openStore(*db)
 		if err != nil {
@@ -58,7 +51,7 @@ func listsCmd() *cobra.Command {
 		Use:   "lists",
 		Short: "Show the lists held: current version, dates, counts",
 		Args:  cobra.NoArgs,
-		RunE: withStore(&db, func(cmd *cobra.Command, _ []string, st *sqlite.Store) error {
+		RunE: withStore(&db, func(cmd *cobra.Command, _ []string, st vigil.Backend) error {
 			cur, err := st.Current(cmd.Context())
 			if err != nil {
 				return err
@@ -70,7 +63,7 @@ func listsCmd() *cobra.Command {
 				return writeJSON(cmd.OutOrStdout(), map[string]any{"lists": cur})
 			}
 			if len(cur) == 0 {
-				fmt.Fprintf(cmd.OutOrStdout(), "No lists in %s. Import some: vigil lists import --db %s PATH...\n", db, db)
+				fmt.Fprintf(cmd.OutOrStdout(), "No lists in %s. Import some: vigil lists import --db %s PATH...\n", storeName(db), storeName(db))
 				return nil
 			}
 			out := cmd.OutOrStdout()
@@ -183,7 +176,7 @@ func byKind(m map[vigil.Kind]int) string {
 }
 
 func importCmd() *cobra.Command {
-	var db, pub, by string
+	var db, pub, by, list, format, mapping string
 	var asJSON, force bool
 	cmd := &cobra.Command{
 		Use:   "import PATH...",
@@ -194,9 +187,20 @@ a historical version; a file imported before adds nothing, except that the
 last file of a list, when its content is not current, makes it current again.
 A file whose content was withdrawn (vigil lists rollback) is skipped unless
 --force. A version that loses more than 20% of the list's persons,
-organisations, vessels or aircraft is refused unless --force.`,
+organisations, vessels or aircraft is refused unless --force.
+
+With --list NAME, FILE is an internal watch list imported as the list NAME
+(ids NAME:REF), versioned and diffed like the official lists: a CSV, TSV,
+JSON Lines or XLSX table whose columns are mapped by header (a ref or id
+column is required; name or first_name/last_name; dob, nationality, gender,
+id_number, kind; aliases, weak_aliases, programs, measures, listed_on,
+positions, remarks) or with --map field=column,…; or, with --format ftm (or
+detected), FollowTheMoney entities as OpenSanctions publishes them. A file
+with a bad row is refused whole, naming each bad row.
+
+After an import the lists are linked into subjects again (vigil subjects).`,
 		Args: cobra.MinimumNArgs(1),
-		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
+		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st vigil.Backend) error {
 			ctx, err := actorContext(cmd.Context(), by)
 			if err != nil {
 				return err
@@ -209,25 +213,45 @@ organisations, vessels or aircraft is refused unless --force.`,
 				}
 				opt.Published = t
 			}
-			results := load.ImportPaths(ctx, st, args, opt)
+			var results []load.Result
+			if list != "" {
+				results, err = importOwn(ctx, st, list, format, mapping, args, opt)
+				if err != nil {
+					return err
+				}
+			} else {
+				if format != "" || mapping != "" {
+					return fmt.Errorf("--format and --map are for an own list: give --list NAME")
+				}
+				results = load.ImportPaths(ctx, st, args, opt)
+			}
 			failed := 0
 			for _, r := range results {
 				if r.Failed() {
 					failed++
 				}
 			}
+			subjects, lerr := relink(ctx, st, db, false)
 			if asJSON {
 				if results == nil {
 					results = []load.Result{}
 				}
-				if err := writeJSON(cmd.OutOrStdout(), map[string]any{"imports": results}); err != nil {
+				if err := writeJSON(cmd.OutOrStdout(), map[string]any{"imports": results, "subjects": subjects}); err != nil {
 					return err
 				}
 			} else {
 				printImports(cmd.OutOrStdout(), cmd.ErrOrStderr(), results)
+				if subjects != nil {
+					printLinking(cmd.OutOrStdout(), *subjects)
+				}
 			}
-			if err := rescreenAfterImport(cmd.Context(), st, summaryOut(cmd, asJSON), cmd.ErrOrStderr()); err != nil {
+			// The watch is re-screened whatever the linking did: subjects
+			// only group matches, alerts must not wait for them.
+			if err := rescreenAfterImport(ctx, st, summaryOut(cmd, asJSON), cmd.ErrOrStderr()); err != nil {
 				return err
+			}
+			if lerr != nil {
+				return lerr
 			}
 			if failed > 0 {
 				if !asJSON {
@@ -240,10 +264,42 @@ organisations, vessels or aircraft is refused unless --force.`,
 	}
 	dbFlag(cmd, &db)
 	byFlag(cmd, &by)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.Flags().BoolVar(&force, "force", false, "import even a version that shrank by more than 20%, or whose content was withdrawn")
-	cmd.Flags().StringVar(&pub, "published", "", "publication date (YYYY-MM-DD) of files that state none (OFAC legacy CSV, US CSL)")
+	f := cmd.Flags()
+	f.BoolVar(&asJSON, "json", false, "print JSON")
+	f.BoolVar(&force, "force", false, "import even a version that shrank by more than 20%, or whose content was withdrawn")
+	f.StringVar(&pub, "published", "", "publication date (YYYY-MM-DD) of files that state none (OFAC legacy CSV, US CSL, own lists)")
+	f.StringVar(&list, "list", "", "import FILE as the own list NAME (lower case: letters, digits, _ and -)")
+	f.StringVar(&format, "format", "", "an own list's format: csv, tsv, jsonl, xlsx or ftm (default: detected)")
+	f.StringVar(&mapping, "map", "", "an own list's column map: field=column,… (fields: "+strings.Join(append(slices.Clone(batch.Fields), own.Extras...), ", ")+")")
 	return cmd
+}
+
+// importOwn imports one file as an own list.
+func importOwn(ctx context.Context, st vigil.Backend, list, format, mapping string, args []string, opt load.Options) ([]load.Result, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("--list imports one file, not %d", len(args))
+	}
+	oo := load.OwnOptions{Format: format}
+	if mapping != "" {
+		oo.Map = map[string]string{}
+		for _, kv := range strings.Split(mapping, ",") {
+			f, c, ok := strings.Cut(kv, "=")
+			if !ok || strings.TrimSpace(f) == "" || strings.TrimSpace(c) == "" {
+				return nil, fmt.Errorf("--map %q: want field=column,…", kv)
+			}
+			oo.Map[strings.TrimSpace(f)] = strings.TrimSpace(c)
+		}
+	}
+	switch strings.ToLower(format) {
+	case "", "csv", "tsv", "jsonl", "xlsx", load.FormatFTM:
+	default:
+		return nil, fmt.Errorf("--format %q: want csv, tsv, jsonl, xlsx or ftm", format)
+	}
+	ds, err := load.OwnFile(args[0], list, oo)
+	if err != nil {
+		return []load.Result{{List: list, Files: args, Err: err, Error: err.Error()}}, nil
+	}
+	return load.ImportAll(ctx, st, []*load.Dataset{ds}, opt), nil
 }
 
 // parseDay reads a YYYY-MM-DD date (midnight UTC) that is not in the future.
@@ -400,7 +456,7 @@ func versionsCmd() *cobra.Command {
 		Use:   "versions LIST",
 		Short: "Show every version of a list",
 		Args:  cobra.ExactArgs(1),
-		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
+		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st vigil.Backend) error {
 			list, err := resolveList(cmd.Context(), st, args[0])
 			if err != nil {
 				return err

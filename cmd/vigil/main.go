@@ -69,7 +69,7 @@ func defaultDB() string {
 
 // dbFlag adds the --db flag to a command.
 func dbFlag(cmd *cobra.Command, p *string) {
-	cmd.Flags().StringVar(p, "db", defaultDB(), "the store: a SQLite file (the default comes from $VIGIL_DB when set)")
+	cmd.Flags().StringVar(p, "db", defaultDB(), "the store: a SQLite file or a postgres:// URL (the default comes from $VIGIL_DB when set)")
 }
 
 // byFlag adds the --by flag: who runs the command, for the audit log.

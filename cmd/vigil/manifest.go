@@ -80,7 +80,12 @@ deny), 3 at least one deny, 1 an error (the manifest was not screened).`,
 				return err
 			}
 			defer sc.Close()
-			res := screen.Manifest(sc.index(), msg, screen.Options{Threshold: threshold})
+			ix := sc.index()
+			res := screen.Manifest(ix, msg, screen.Options{Threshold: threshold})
+			for i := range res.Travellers {
+				t := &res.Travellers[i]
+				t.Subjects = sc.subjects.Group(t.Matches, ix)
+			}
 			// Each traveller's Query is the query as screened (CheckQuery's).
 			// A record not read is audited as a query without a name and
 			// the verdict refer, as the server audits it.
@@ -229,12 +234,33 @@ func printVerdict(w io.Writer, v *screen.Verdict, indent string) {
 			}
 		}
 		fmt.Fprintf(w, "%smatch: %s %q %.3f (%s)", indent, best.EntityID, best.Name, best.Score, best.ListVersion)
-		if len(v.Matches) > 1 {
-			fmt.Fprintf(w, " and %d more", len(v.Matches)-1)
+		more := len(v.Matches) - 1
+		for _, s := range v.Subjects {
+			if slices.Contains(s.EntityIDs, best.EntityID) {
+				// The subject the match belongs to: every list that
+				// lists it, and the other subjects matched.
+				if s.Subject != "" {
+					fmt.Fprintf(w, ", subject %s: %s", s.Subject, strings.Join(s.EntityIDs, ", "))
+				}
+				if n := len(v.Subjects) - 1; n > 0 {
+					fmt.Fprintf(w, "; and %d more subject%s", n, plural(n))
+				}
+				more = 0
+			}
+		}
+		if more > 0 {
+			fmt.Fprintf(w, " and %d more", more)
 		}
 		fmt.Fprintln(w)
 	}
 	for _, r := range v.Reasons {
 		fmt.Fprintf(w, "%s- %s\n", indent, r)
 	}
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }

@@ -50,7 +50,9 @@ Exit status: 0 clear, 2 refer, 3 deny, 1 an error (the zone was not read).`,
 				return err
 			}
 			defer sc.Close()
-			res := screen.MRZ(sc.index(), z, screen.Options{Threshold: threshold})
+			ix := sc.index()
+			res := screen.MRZ(ix, z, screen.Options{Threshold: threshold})
+			res.Subjects = sc.subjects.Group(res.Matches, ix)
 			ar := vigil.NewScreeningResult(sc.lists, [][]vigil.Match{res.Matches})
 			ar.Verdicts = []string{string(res.Recommendation)}
 			// res.Query is the query as screened (CheckQuery's).

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vigil-screening/vigil"
-	"github.com/vigil-screening/vigil/sqlite"
 )
 
 func init() { listsSubcommands = append(listsSubcommands, rollbackCmd) }
@@ -28,7 +27,7 @@ other content). A refresh that reads the withdrawn file again skips it
 (import it with --force to make it current again). A running server picks
 the change up at its next refresh (or use POST /v1/lists/LIST/rollback).`,
 		Args: cobra.RangeArgs(1, 2),
-		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
+		RunE: withStore(&db, func(cmd *cobra.Command, args []string, st vigil.Backend) error {
 			if strings.TrimSpace(reason) == "" {
 				return fmt.Errorf("--reason is required: it is recorded on the withdrawn version")
 			}
@@ -50,15 +49,22 @@ the change up at its next refresh (or use POST /v1/lists/LIST/rollback).`,
 			if err != nil {
 				return err
 			}
+			subjects, lerr := relink(cmd.Context(), st, db, false)
 			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), res)
+				if err := writeJSON(cmd.OutOrStdout(), res); err != nil {
+					return err
+				}
+				return lerr
 			}
 			out := cmd.OutOrStdout()
 			w, v := res.Withdrawn, res.Version
 			fmt.Fprintf(out, "%s withdrawn by %s: %s\n", w.Label(), w.Withdrawn.By, w.Withdrawn.Reason)
 			fmt.Fprintf(out, "%s version %d is current: the content of version %d, %s; %d entities\n", v.List, v.Version, v.Restores, inForceWhy(v), v.Entities)
 			fmt.Fprintf(out, "  since version %d: %d added, %d removed, %d changed\n", v.Base, v.Added, v.Removed, v.Changed)
-			return nil
+			if subjects != nil {
+				printLinking(out, *subjects)
+			}
+			return lerr
 		}),
 	}
 	dbFlag(cmd, &db)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -13,8 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/link"
 	"github.com/vigil-screening/vigil/match"
-	"github.com/vigil-screening/vigil/sqlite"
 )
 
 func init() { subcommands = append(subcommands, screenCmd) }
@@ -32,7 +33,7 @@ func currentEntries(ctx context.Context, db string) ([]match.Entry, error) {
 }
 
 // readCurrent reads the current version of every list and the versions.
-func readCurrent(ctx context.Context, st *sqlite.Store, db string) ([]match.Entry, []vigil.ListVersion, error) {
+func readCurrent(ctx context.Context, st vigil.Backend, db string) ([]match.Entry, []vigil.ListVersion, error) {
 	cur, err := st.CurrentEntities(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading current entities: %w", err)
@@ -53,13 +54,13 @@ func readCurrent(ctx context.Context, st *sqlite.Store, db string) ([]match.Entr
 
 // readAsOf reads the entities of the list versions in force at t, or says
 // that none was.
-func readAsOf(ctx context.Context, st *sqlite.Store, db string, t time.Time, asOf string) ([]match.Entry, []vigil.ListVersion, error) {
+func readAsOf(ctx context.Context, st vigil.Backend, db string, t time.Time, asOf string) ([]match.Entry, []vigil.ListVersion, error) {
 	vs, err := st.AsOf(ctx, t)
 	if err != nil {
 		return nil, nil, err
 	}
 	if len(vs) == 0 {
-		return nil, nil, fmt.Errorf("no list version in %s was in force on %s (vigil lists versions LIST shows when each came into force)", db, asOf)
+		return nil, nil, fmt.Errorf("no list version in %s was in force on %s (vigil lists versions LIST shows when each came into force)", storeName(db), asOf)
 	}
 	entries, err := versionEntries(ctx, st, vs)
 	return entries, vs, err
@@ -79,10 +80,12 @@ func labels(vs []vigil.ListVersion) []string {
 // versions.
 type screening struct {
 	who      string
-	st       *sqlite.Store
+	st       vigil.Backend
 	entries  []match.Entry
 	versions []vigil.ListVersion
 	lists    []string // the versions' labels
+	// subjects groups matches by listed subject.
+	subjects *link.Subjects
 }
 
 // openScreening finds who runs the command (--by, or the OS user; it
@@ -121,7 +124,12 @@ func openScreeningAsOf(ctx context.Context, db, by, asOf string) (*screening, er
 		st.Close()
 		return nil, err
 	}
-	return &screening{who: who, st: st, entries: entries, versions: vs, lists: labels(vs)}, nil
+	subs, err := loadSubjects(ctx, st)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &screening{who: who, st: st, entries: entries, versions: vs, lists: labels(vs), subjects: subs}, nil
 }
 
 func (s *screening) index() *match.Index { return match.NewIndex(s.entries) }
@@ -143,10 +151,17 @@ func screenCmd() *cobra.Command {
 	var q vigil.Query
 	var kind string
 	var asJSON bool
+	var filter filterFlags
 	cmd := &cobra.Command{
 		Use:   "screen [flags] NAME",
 		Short: "Screen a name against the current lists",
-		Args:  cobra.MinimumNArgs(1),
+		Long: `Screens a name against the current lists and prints one result per listed
+subject: the listings of every list that are the same person, organisation,
+vessel or aircraft (vigil subjects), with the best-matching name, the
+measures each list imposes, and each listing that matched with why.
+--lists, --program and --measure limit the screen to some lists, programmes
+or measures (--measure travel_ban for border use).`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			q.Name = strings.Join(args, " ")
 			if kind != "" {
@@ -171,10 +186,15 @@ func screenCmd() *cobra.Command {
 				return err
 			}
 			defer sc.Close()
-			ms := sc.index().Screen(checked)
+			if checked.Filter, err = filter.parse(sc.versions); err != nil {
+				return err
+			}
+			ix := sc.index()
+			ms := ix.Screen(checked)
 			if ms == nil {
 				ms = []vigil.Match{}
 			}
+			subs := sc.subjects.Group(ms, ix)
 			if err := sc.audit(cmd.Context(), vigil.AuditScreen, vigil.ScreeningQuery{Queries: []vigil.Query{checked}, AsOf: asOf},
 				vigil.NewScreeningResult(sc.lists, [][]vigil.Match{ms})); err != nil {
 				return err
@@ -182,12 +202,13 @@ func screenCmd() *cobra.Command {
 			out := cmd.OutOrStdout()
 			if asJSON {
 				return writeJSON(out, struct {
-					Query        vigil.Query        `json:"query"`
-					Problems     []string           `json:"problems,omitempty"`
-					Matches      []vigil.Match      `json:"matches"`
-					AsOf         string             `json:"as_of,omitempty"`
-					ListVersions []vigil.VersionRef `json:"list_versions"`
-				}{checked, problems, ms, asOf, vigil.Refs(sc.versions)})
+					Query        vigil.Query          `json:"query"`
+					Problems     []string             `json:"problems,omitempty"`
+					Matches      []vigil.Match        `json:"matches"`
+					Subjects     []vigil.SubjectMatch `json:"subjects"`
+					AsOf         string               `json:"as_of,omitempty"`
+					ListVersions []vigil.VersionRef   `json:"list_versions"`
+				}{checked, problems, ms, subs, asOf, vigil.Refs(sc.versions)})
 			}
 			if asOf != "" {
 				var names []string
@@ -204,21 +225,7 @@ func screenCmd() *cobra.Command {
 				fmt.Fprintln(out, "no match")
 				return nil
 			}
-			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "SCORE\tENTITY\tKIND\tNAME\tMATCHED NAME\tLIST")
-			for _, m := range ms {
-				fmt.Fprintf(tw, "%.3f\t%s\t%s\t%s\t%s\t%s\n", m.Score, m.EntityID, m.Kind, m.Name, m.MatchedName, m.ListVersion)
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			for _, m := range ms {
-				fmt.Fprintf(out, "\n%s %s\n", m.EntityID, m.Name)
-				for _, f := range m.Explanation {
-					fmt.Fprintf(out, "  %-12s %+.3f  %s\n", f.Feature, f.Score, f.Detail)
-				}
-			}
-			return nil
+			return printSubjectMatches(out, subs, ms, ix)
 		},
 	}
 	dbFlag(cmd, &db)
@@ -230,15 +237,105 @@ func screenCmd() *cobra.Command {
 	f.StringVar(&q.ID, "id", "", "an identity document number")
 	f.StringVar(&kind, "kind", "", "person, organization, vessel or aircraft")
 	f.Float64Var(&q.Threshold, "threshold", 0, fmt.Sprintf("report matches at or above this score (default %.2f)", match.DefaultThreshold))
-	f.IntVar(&q.Limit, "limit", 0, fmt.Sprintf("at most this many matches (default %d)", match.DefaultLimit))
+	f.IntVar(&q.Limit, "limit", 0, fmt.Sprintf("at most this many matching listings (default %d)", match.DefaultLimit))
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	f.StringVar(&asOf, "as-of", "", "screen against the list versions in force on this date (YYYY-MM-DD) instead of the current ones")
+	filter.add(cmd)
 	return cmd
+}
+
+// filterFlags are the flags that limit a screen to lists, programmes or
+// measures.
+type filterFlags struct {
+	lists, programs, measures []string
+}
+
+func (f *filterFlags) add(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringSliceVar(&f.lists, "lists", nil, "screen only these lists (keys or sources, comma-separated: un,ofac_sdn)")
+	fl.StringSliceVar(&f.programs, "program", nil, "screen only listings under these programmes (comma-separated)")
+	fl.StringSliceVar(&f.measures, "measure", nil, "screen only listings imposing these measures: travel_ban, asset_freeze, arms_embargo")
+}
+
+// parse checks the flags against the lists held (a list or measure that
+// names nothing would make every screen come back clear).
+func (f *filterFlags) parse(held []vigil.ListVersion) (*vigil.Filter, error) {
+	out := &vigil.Filter{Lists: f.lists, Programs: f.programs}
+	if err := vigil.CheckFilterLists(out.Lists, held); err != nil {
+		return nil, fmt.Errorf("--lists: %w", err)
+	}
+	for _, m := range f.measures {
+		pm, ok := vigil.ParseMeasure(m)
+		if !ok {
+			return nil, fmt.Errorf("--measure %q: want travel_ban, asset_freeze or arms_embargo", m)
+		}
+		out.Measures = append(out.Measures, pm)
+	}
+	if out.Empty() {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// printSubjectMatches prints one result per subject: its listings (*
+// marks those that matched), the measures by list, then each matching
+// listing with why it matched.
+func printSubjectMatches(out io.Writer, subs []vigil.SubjectMatch, ms []vigil.Match, ix vigil.EntityLookup) error {
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SCORE\tSUBJECT\tKIND\tBEST MATCH\tLISTINGS (* matched)")
+	for _, s := range subs {
+		var ls []string
+		for _, l := range s.Lists {
+			mark := ""
+			if l.Matched {
+				mark = "*"
+			}
+			ls = append(ls, l.EntityID+mark)
+		}
+		fmt.Fprintf(tw, "%.3f\t%s\t%s\t%s\t%s\n", s.Score, orDash(s.Subject), s.Kind, s.Name, strings.Join(ls, " "))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, s := range subs {
+		fmt.Fprintf(out, "\n%s %s%s\n", orDash(s.Subject), s.Name, subjectFacts(ix, s.Kind, s.EntityIDs))
+		if m := measuresByList(s.Measures); m != "" {
+			fmt.Fprintf(out, "  measures: %s\n", m)
+		}
+		for _, m := range ms {
+			if m.Subject != s.Subject || (s.Subject == "" && m.EntityID != s.EntityID) {
+				continue
+			}
+			fmt.Fprintf(out, "  %s %q %.3f (%s)\n", m.EntityID, m.Name, m.Score, m.ListVersion)
+			for _, f := range m.Explanation {
+				fmt.Fprintf(out, "    %-12s %+.3f  %s\n", f.Feature, f.Score, f.Detail)
+			}
+		}
+	}
+	return nil
+}
+
+// measuresByList formats a subject's measures: "travel_ban by un;
+// asset_freeze by ca, un".
+func measuresByList(ms []vigil.MeasureLists) string {
+	var parts []string
+	for _, m := range ms {
+		parts = append(parts, string(m.Measure)+" by "+strings.Join(m.Lists, ", "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // errNoLists says that the store holds nothing to screen against, and how to
 // fill it; screening an empty store must not look like "no match".
 func errNoLists(db string) error {
+	db = storeName(db)
 	return fmt.Errorf("the store %s holds no lists: import some first (vigil lists import --db %s PATH..., or vigil lists update --db %s)", db, db, db)
 }
 

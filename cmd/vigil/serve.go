@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -20,12 +21,12 @@ import (
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/download"
 	vhttp "github.com/vigil-screening/vigil/http"
+	"github.com/vigil-screening/vigil/link"
 	"github.com/vigil-screening/vigil/lists/load"
 	"github.com/vigil-screening/vigil/match"
 	"github.com/vigil-screening/vigil/mrz"
 	"github.com/vigil-screening/vigil/paxlst"
 	"github.com/vigil-screening/vigil/screen"
-	"github.com/vigil-screening/vigil/sqlite"
 	"github.com/vigil-screening/vigil/text"
 	"github.com/vigil-screening/vigil/watch"
 )
@@ -44,6 +45,14 @@ type serveConfig struct {
 	tlsCert, tlsKey, metricsTokenFile      string
 	maxConns, maxInFlight                  int
 	asOfIndexes                            int
+	// staleAfter is --stale-after; empty (a config built in code) is
+	// defaultStaleAfter.
+	staleAfter string
+	// replica names this process among the replicas sharing a store;
+	// poll is how often it checks the store for list versions another
+	// process added, in case a notice was missed.
+	replica string
+	poll    time.Duration
 	// noAudit turns the audit log off, to measure what it costs (hidden).
 	noAudit bool
 }
@@ -90,10 +99,17 @@ serves without keys, on loopback only.`,
 	f.IntVar(&c.maxInFlight, "max-inflight", 128, "most requests served at once; more get 503 with Retry-After")
 	webhookKeyFlag(cmd, &c.webhookKey)
 	f.IntVar(&c.asOfIndexes, "as-of-indexes", 2, "how many indexes built to screen as of a date (as_of) to keep; each holds its lists in memory")
+	f.StringVar(&c.staleAfter, "stale-after", defaultStaleAfter, "mark a list stale in /v1/lists and the console when it was published longer ago than this (e.g. 30d, 72h)")
+	f.StringVar(&c.replica, "replica", defaultReplica(), "this replica's name, shown in /readyz and /v1/lists (several vigil serve may share a PostgreSQL store)")
+	f.DurationVar(&c.poll, "poll", 30*time.Second, "how often to check the store for list versions another process added (a PostgreSQL store also announces them at once)")
 	f.BoolVar(&c.noAudit, "no-audit", false, "do not audit screenings: only to measure what the audit log costs")
 	_ = f.MarkHidden("no-audit")
 	return cmd
 }
+
+// defaultStaleAfter is the age of publication beyond which a list is
+// marked stale unless --stale-after says otherwise.
+const defaultStaleAfter = "30d"
 
 func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 	var h slog.Handler = slog.NewTextHandler(stderr, nil)
@@ -111,6 +127,10 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 	metricsToken, err := readMetricsToken(c.metricsTokenFile)
 	if err != nil {
 		return err
+	}
+	staleAfter, err := watch.ParseAge(cmp.Or(c.staleAfter, defaultStaleAfter))
+	if err != nil {
+		return fmt.Errorf("--stale-after: %w", err)
 	}
 	st, err := openStore(c.db)
 	if err != nil {
@@ -140,7 +160,7 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 	if c.archive == "" {
 		c.archive = archiveDir(c.db)
 	}
-	ld := &listLoader{st: st, dir: c.listsDir, archive: c.archive, log: log, watch: newServeWatch(st, log)}
+	ld := &listLoader{st: st, dir: c.listsDir, archive: c.archive, log: log, watch: newServeWatch(st, log, c.replica)}
 	var srv *vhttp.Server
 	ld.current = func() *vhttp.Snapshot { return srv.Snapshot() }
 	var audit vhttp.Auditor = st
@@ -159,6 +179,7 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 		Audit:          audit,
 		Watch:          ld.watch,
 		Reload:         ld.reload,
+		Links:          storeLinks{st},
 		Webhooks:       newWebhookAdmin(st, webhookKeyPath(c.webhookKey, c.db)),
 		Rebuild:        ld.rebuild,
 		BuildIndex:     ld.buildIndex,
@@ -171,6 +192,8 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 		RateLimit:      rate.Limit(c.rate),
 		MatchThreshold: match.DefaultThreshold,
 		Version:        buildVersion(),
+		StaleAfter:     staleAfter,
+		Replica:        func() vhttp.ReplicaInfo { return vhttp.ReplicaInfo{Name: c.replica, Lead: ld.leading.Load()} },
 	})
 
 	ln, err := net.Listen("tcp", c.addr)
@@ -181,7 +204,7 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 	if tlsConf != nil {
 		scheme = "https://"
 	}
-	log.Info("listening", "addr", scheme+ln.Addr().String(), "db", c.db)
+	log.Info("listening", "addr", scheme+ln.Addr().String(), "db", storeName(c.db))
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -198,6 +221,7 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 			cancel(fmt.Errorf("building the index: %w", err))
 			return
 		}
+		go ld.follow(ctx, srv, c.poll)
 		srv.RunRefresher(ctx, c.refresh)
 	}()
 	go ld.watch.serve(ctx)
@@ -206,6 +230,16 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 		return cause
 	}
 	return err
+}
+
+// defaultReplica names this process among the replicas sharing a store:
+// the host name and the process id.
+func defaultReplica() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "vigil"
+	}
+	return fmt.Sprintf("%s/%d", host, os.Getpid())
 }
 
 // checkLoopback refuses a non-loopback listen address unless allowed.
@@ -282,14 +316,17 @@ func readMetricsToken(path string) (string, error) {
 
 // listLoader imports lists into the store and builds index snapshots.
 type listLoader struct {
-	st      *sqlite.Store
+	st      vigil.Backend
 	dir     string // --lists folder; "" downloads
 	archive string
 	log     *slog.Logger
 	current func() *vhttp.Snapshot
 	scanner atomic.Pointer[scannerFor]
-	// built is the set of current versions the served index was built from.
-	built string
+	// built is the set of current versions the served index was built
+	// from (versionsKey); read by follow while rebuild writes it.
+	built atomic.Pointer[string]
+	// leading says whether this process leads the list refreshes (Lead).
+	leading atomic.Bool
 	// last is what the last import run learnt: the problems of its files
 	// and the configured lists.
 	last loadState
@@ -329,6 +366,33 @@ func (s loadState) missing(cur []vigil.ListVersion) []string {
 // always imported again at start: files imported before add nothing; the
 // download sources whose lists have no complete version are fetched).
 func (l *listLoader) initial(ctx context.Context) error {
+	waiting := false
+	for {
+		lead, err := l.lead(ctx)
+		if err != nil {
+			return err
+		}
+		if lead {
+			break
+		}
+		cur, err := l.st.Current(ctx)
+		if err != nil {
+			return err
+		}
+		if len(cur) > 0 {
+			l.log.Info("another replica leads the list refreshes; serving the lists the store holds")
+			return nil
+		}
+		if !waiting {
+			l.log.Info("the store holds no lists yet; waiting for the replica that leads to import them")
+			waiting = true
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
 	cur, err := l.st.Current(ctx)
 	if err != nil {
 		return err
@@ -440,16 +504,110 @@ func (l *listLoader) logImported(v vigil.ListVersion, msg string, warnings []str
 // reload updates the lists and builds a snapshot, reusing the served index
 // when no list changed.
 func (l *listLoader) reload(ctx context.Context) (*vhttp.Snapshot, error) {
-	if l.built != "" {
+	if l.builtKey() != "" {
 		// The first build serves what initial imported; later ones look
-		// for new versions first.
-		st, err := l.update(ctx, nil)
+		// for new versions first, when this process leads the refreshes
+		// (another replica's imports reach it through the store).
+		lead, err := l.lead(ctx)
 		if err != nil {
 			return nil, err
 		}
-		l.last = st
+		if lead {
+			st, err := l.update(ctx, nil)
+			if err != nil {
+				return nil, err
+			}
+			l.last = st
+		}
 	}
 	return l.rebuild(ctx)
+}
+
+// lead takes or keeps the lead of list refreshes (vigil.Coordinator):
+// with several replicas sharing a PostgreSQL store one downloads and
+// imports, and another takes over at its next refresh when it dies. A
+// SQLite store always leads.
+func (l *listLoader) lead(ctx context.Context) (bool, error) {
+	lead, err := l.st.Lead(ctx, "lists")
+	if err != nil {
+		return false, fmt.Errorf("taking the lead of list refreshes: %w", err)
+	}
+	if was := l.leading.Swap(lead); was != lead {
+		if lead {
+			l.log.Info("this replica leads the list refreshes: it downloads or imports the lists")
+		} else {
+			l.log.Warn("this replica no longer leads the list refreshes")
+		}
+	}
+	return lead, nil
+}
+
+// builtKey returns the versions the served index was built from.
+func (l *listLoader) builtKey() string {
+	if p := l.built.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// follow keeps the served index on the store's current versions when
+// another process changes them: it rebuilds when the store announces a
+// change to the lists (or may have missed one), and checks every poll
+// interval in case no notice came; an announced change to the API keys
+// drops the key cache. It returns when ctx ends.
+func (l *listLoader) follow(ctx context.Context, srv *vhttp.Server, poll time.Duration) {
+	kick := make(chan struct{}, 1)
+	wake := func() {
+		select {
+		case kick <- struct{}{}:
+		default:
+		}
+	}
+	go func() {
+		err := l.st.Listen(ctx, func(topic string) {
+			switch topic {
+			case vigil.TopicKeys:
+				srv.ForgetKeys()
+			case vigil.TopicLists, vigil.TopicResync:
+				wake()
+			case vigil.TopicJobs:
+				l.watch.wake()
+			}
+		})
+		if err != nil {
+			l.log.Warn("not listening for changes by other replicas; polling instead", "every", poll, "err", err)
+		}
+	}()
+	if poll <= 0 {
+		poll = 30 * time.Second
+	}
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-kick:
+			// Notices come one per list of an import run: let the run's
+			// next ones arrive before rebuilding.
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+		case <-t.C:
+		}
+		cur, err := l.st.Current(ctx)
+		if err != nil {
+			l.log.Warn("checking the store for new list versions", "err", err)
+			continue
+		}
+		if versionsKey(cur) == l.builtKey() {
+			continue
+		}
+		l.log.Info("the store's list versions changed; rebuilding the index", "versions", versionsKey(cur))
+		_ = srv.Rebuild(ctx) // logged and recorded by Rebuild
+	}
 }
 
 // rebuild builds a snapshot of the store's current versions without
@@ -462,8 +620,11 @@ func (l *listLoader) rebuild(ctx context.Context) (*vhttp.Snapshot, error) {
 	}
 	problems, missing := l.last.problems, l.last.missing(cur)
 	key := versionsKey(cur)
-	if old := l.current(); old != nil && key == l.built {
-		return &vhttp.Snapshot{Index: old.Index, Versions: cur, Built: old.Built, Problems: problems, Missing: missing}, nil
+	if old := l.current(); old != nil && key == l.builtKey() {
+		// The lists are the same; judgements made meanwhile (vigil
+		// subjects link) cluster the stored links again.
+		subs := l.subjects(ctx, cur, nil, old.Index)
+		return &vhttp.Snapshot{Index: old.Index, Versions: cur, Built: old.Built, Problems: problems, Missing: missing, Subjects: subs}, nil
 	}
 	start := time.Now()
 	rows, err := l.st.CurrentEntities(ctx)
@@ -487,9 +648,69 @@ func (l *listLoader) rebuild(ctx context.Context) (*vhttp.Snapshot, error) {
 	} else {
 		l.log.Warn("the watched subjects are re-screened at the next refresh", "err", err)
 	}
-	l.built = key
+	l.built.Store(&key)
 	l.log.Info("index built", "entities", len(entries), "took", time.Since(start).Round(time.Millisecond).String())
-	return &vhttp.Snapshot{Index: ix, Versions: cur, Problems: problems, Missing: missing}, nil
+	subs := l.subjects(ctx, cur, entries, ix)
+	return &vhttp.Snapshot{Index: ix, Versions: cur, Problems: problems, Missing: missing, Subjects: subs}, nil
+}
+
+// subjects links the current lists into subjects when they or the
+// judgements changed since the last linking (with the index just built;
+// entries nil means the lists are those linked before, so only judgements
+// can have changed) and returns the subjects to serve. A linking that
+// fails is logged and the subjects stored before are served: subjects only
+// group matches, and no match is lost for it.
+func (l *listLoader) subjects(ctx context.Context, cur []vigil.ListVersion, entries []match.Entry, ix vhttp.Index) vigil.SubjectLookup {
+	stale, err := link.Stale(ctx, l.st, labels(cur), link.DefaultOptions)
+	switch {
+	case err != nil:
+	case stale && entries == nil:
+		_, err = link.Rejudge(ctx, l.st, link.DefaultOptions, time.Now())
+	case stale:
+		start := time.Now()
+		var res vigil.LinkingResult
+		if res, err = link.Run(ctx, l.st, entries, ix, link.DefaultOptions, time.Now()); err == nil {
+			l.log.Info("subjects linked", "subjects", res.Subjects, "on_several_listings", res.Linked, "new", res.New, "ended", res.Ended,
+				"changed", res.Changed, "took", time.Since(start).Round(time.Millisecond).String())
+		}
+	}
+	if err != nil {
+		l.log.Warn("linking subjects failed; serving the subjects linked before", "err", err)
+	}
+	ids, err := l.st.SubjectIDs(ctx)
+	if err != nil {
+		l.log.Warn("reading subjects failed; each match is served as its own subject", "err", err)
+		return nil
+	}
+	return link.NewSubjects(ids)
+}
+
+// storeLinks serves the listed subjects from the store (vhttp.Links).
+type storeLinks struct{ st vigil.Backend }
+
+func (s storeLinks) ListedSubject(ctx context.Context, id string) (vigil.ListedSubject, error) {
+	return s.st.ListedSubject(ctx, id)
+}
+
+func (s storeLinks) SubjectOf(ctx context.Context, id string) (vigil.ListedSubject, error) {
+	return s.st.SubjectOf(ctx, id)
+}
+
+// Judge records a judgement, clusters the stored links again and returns
+// the subjects to serve.
+func (s storeLinks) Judge(ctx context.Context, j vigil.LinkJudgement) (vigil.LinkJudgement, vigil.SubjectLookup, error) {
+	j, err := s.st.Judge(ctx, j)
+	if err != nil {
+		return j, nil, err
+	}
+	if _, err := link.Rejudge(ctx, s.st, link.DefaultOptions, time.Now()); err != nil {
+		return j, nil, fmt.Errorf("clustering the subjects again: %w", err)
+	}
+	ids, err := s.st.SubjectIDs(ctx)
+	if err != nil {
+		return j, nil, err
+	}
+	return j, link.NewSubjects(ids), nil
 }
 
 // buildIndex builds an index over the given list versions, for screening
@@ -570,6 +791,13 @@ func parseManifest(r io.Reader) ([]vhttp.Traveller, error) {
 		return nil, err
 	}
 	today := time.Now()
+	flights := make([]*vhttp.Flight, len(m.Flights))
+	for i, f := range m.Flights {
+		flights[i] = &vhttp.Flight{Ident: f.Ident()}
+		for _, l := range f.Legs {
+			flights[i].Legs = append(flights[i].Legs, vhttp.FlightLeg{From: l.From, Departure: l.Departure, To: l.To, Arrival: l.Arrival})
+		}
+	}
 	out := make([]vhttp.Traveller, 0, len(m.Travellers))
 	for i, t := range m.Travellers {
 		label := t.Name()
@@ -592,14 +820,26 @@ func parseManifest(r io.Reader) ([]vhttp.Traveller, error) {
 			fields["debark"] = t.Debark
 		}
 		s := screen.TravellerSubject(m, i, today)
-		out = append(out, vhttp.Traveller{Label: label, Fields: fields, Query: s.Query, Problems: s.Problems, OtherIDs: s.OtherIDs})
+		out = append(out, vhttp.Traveller{Label: label, Fields: fields, Query: s.Query, Problems: s.Problems, OtherIDs: s.OtherIDs,
+			Flights: flightsOf(flights, t.Flights)})
 	}
 	for _, p := range m.Dropped() {
 		out = append(out, vhttp.Traveller{Label: fmt.Sprintf("record at segment %d (%s), not read", p.Segment, p.Tag),
 			Fields:   map[string]string{"segment": fmt.Sprint(p.Segment)},
-			Problems: []string{screen.NotScreenedReason(p)}, NotScreened: true})
+			Problems: []string{screen.NotScreenedReason(p)}, NotScreened: true, Flights: flightsOf(flights, p.Flights)})
 	}
 	return out, nil
+}
+
+// flightsOf returns the flights of the indexes is (those in range).
+func flightsOf(flights []*vhttp.Flight, is []int) []*vhttp.Flight {
+	var out []*vhttp.Flight
+	for _, i := range is {
+		if i >= 0 && i < len(flights) {
+			out = append(out, flights[i])
+		}
+	}
+	return out
 }
 
 // parseMRZ reads a machine-readable zone: its holder as vigil mrz screens

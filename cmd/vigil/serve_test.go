@@ -129,6 +129,7 @@ func TestServeRefuses(t *testing.T) {
 		{"half of TLS", []string{"--db", withKey, "--tls-cert", "cert.pem"}, "go together"},
 		{"bad certificate", []string{"--db", withKey, "--tls-cert", token, "--tls-key", token}, "--tls-cert " + token},
 		{"empty metrics token", []string{"--db", withKey, "--metrics-token-file", token}, "is empty"},
+		{"bad stale age", []string{"--db", withKey, "--stale-after", "soon"}, "--stale-after: bad age"},
 	} {
 		_, _, err := run(t, append([]string{"serve"}, tc.args...)...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -47,13 +47,17 @@ func textCmd() *cobra.Command {
 			for i := range scr.entries {
 				ents[i] = scr.entries[i].Entity
 			}
-			sc, err := text.New(ents, scr.index(), text.Options{Threshold: threshold})
+			ix := scr.index()
+			sc, err := text.New(ents, ix, text.Options{Threshold: threshold})
 			if err != nil {
 				return err
 			}
 			ms := sc.Scan(article)
 			if ms == nil {
 				ms = []text.Mention{}
+			}
+			for i := range ms {
+				ms[i].Subjects = scr.subjects.Group(ms[i].Matches, ix)
 			}
 			name := "-"
 			if len(args) == 1 {
@@ -68,20 +72,22 @@ func textCmd() *cobra.Command {
 				return err
 			}
 			sum := text.Summarize(ms)
+			subs := text.SummarizeSubjects(ms)
 			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), map[string]any{"mentions": ms, "entities": sum})
+				return writeJSON(cmd.OutOrStdout(), map[string]any{"mentions": ms, "entities": sum, "subjects": subs})
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintln(out, text.Mark(article, ms))
 			fmt.Fprintln(out)
-			if len(sum) == 0 {
+			if len(subs) == 0 {
 				fmt.Fprintln(out, "No listed person or organisation found.")
 				return nil
 			}
 			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ENTITY\tKIND\tNAME\tSCORE\tMENTIONS\tAS")
-			for _, h := range sum {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%d (%d by surname)\t%s\n", h.EntityID, h.Kind, h.Name, h.BestScore, h.Mentions, h.Coref, strings.Join(h.Texts, "; "))
+			fmt.Fprintln(tw, "SUBJECT\tKIND\tNAME\tSCORE\tMENTIONS\tAS\tLISTINGS")
+			for _, h := range subs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%d (%d by surname)\t%s\t%s\n", orDash(h.Subject), h.Kind, h.Name, h.BestScore, h.Mentions, h.Coref,
+					strings.Join(h.Texts, "; "), strings.Join(h.EntityIDs, " "))
 			}
 			return tw.Flush()
 		},

@@ -10,14 +10,19 @@ import (
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/download"
 	"github.com/vigil-screening/vigil/lists/load"
+	"github.com/vigil-screening/vigil/postgres"
 )
 
 func init() {
 	listsSubcommands = append(listsSubcommands, updateCmd)
 }
 
-// archiveDir is where downloads are kept: beside the store file.
+// archiveDir is where downloads are kept: beside the store file, or for a
+// PostgreSQL store vigil-downloads in the working directory.
 func archiveDir(db string) string {
+	if postgres.IsDSN(db) {
+		return "vigil-downloads"
+	}
 	return strings.TrimSuffix(db, filepath.Ext(db)) + "-downloads"
 }
 
@@ -88,12 +93,18 @@ was current before is made current again; one whose content was withdrawn
 					failed++
 				}
 			}
+			subjects, lerr := relink(ctx, st, db, false)
 			if asJSON {
-				if err := writeJSON(cmd.OutOrStdout(), map[string]any{"updates": outs}); err != nil {
+				if err := writeJSON(cmd.OutOrStdout(), map[string]any{"updates": outs, "subjects": subjects}); err != nil {
 					return err
 				}
 			} else {
 				w := cmd.OutOrStdout()
+				defer func() {
+					if subjects != nil {
+						printLinking(w, *subjects)
+					}
+				}()
 				for _, o := range outs {
 					switch {
 					case o.Err != nil:
@@ -117,8 +128,13 @@ was current before is made current again; one whose content was withdrawn
 					}
 				}
 			}
-			if err := rescreenAfterImport(cmd.Context(), st, summaryOut(cmd, asJSON), cmd.ErrOrStderr()); err != nil {
+			// The watch is re-screened whatever the linking did: subjects
+			// only group matches, alerts must not wait for them.
+			if err := rescreenAfterImport(ctx, st, summaryOut(cmd, asJSON), cmd.ErrOrStderr()); err != nil {
 				return err
+			}
+			if lerr != nil {
+				return lerr
 			}
 			if failed > 0 {
 				return exitError{1}

@@ -20,7 +20,6 @@ import (
 	"github.com/vigil-screening/vigil/batch"
 	vhttp "github.com/vigil-screening/vigil/http"
 	"github.com/vigil-screening/vigil/match"
-	"github.com/vigil-screening/vigil/sqlite"
 	"github.com/vigil-screening/vigil/watch"
 )
 
@@ -28,7 +27,7 @@ func init() { subcommands = append(subcommands, watchCmd) }
 
 // loadCorpus builds the corpus of the store's current list versions: the
 // versions and an index over their entities, read so that they agree.
-func loadCorpus(ctx context.Context, st *sqlite.Store) (*watch.Corpus, error) {
+func loadCorpus(ctx context.Context, st vigil.Backend) (*watch.Corpus, error) {
 	var mismatch error
 	for range 3 {
 		rows, err := st.CurrentEntities(ctx)
@@ -67,10 +66,10 @@ func auditWho(by string) string {
 
 // newEngine returns a watch engine over the store, auditing into it and
 // showing its progress on w when w is a terminal.
-func newEngine(st *sqlite.Store, w io.Writer) *watch.Engine {
+func newEngine(st vigil.Backend, w io.Writer) *watch.Engine {
 	e := &watch.Engine{Store: st, Lists: st, Audit: func(ctx context.Context, r watch.AuditRecord) error {
 		return vigil.Audit(ctx, st, auditWho(r.By), r.Action, r.Query, r.Result)
-	}}
+	}, Owner: "cli:" + defaultReplica()}
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		var bar *progressbar.ProgressBar
 		var total int64
@@ -96,7 +95,7 @@ func newEngine(st *sqlite.Store, w io.Writer) *watch.Engine {
 
 // rescreenAfterImport re-screens the watched subjects when the lists the
 // store holds changed; it does nothing for a store that watches nobody.
-func rescreenAfterImport(ctx context.Context, st *sqlite.Store, out, errOut io.Writer) error {
+func rescreenAfterImport(ctx context.Context, st vigil.Backend, out, errOut io.Writer) error {
 	n, err := st.CountSubjects(ctx, "")
 	if err != nil || n == 0 {
 		return err
@@ -105,7 +104,7 @@ func rescreenAfterImport(ctx context.Context, st *sqlite.Store, out, errOut io.W
 	if err != nil {
 		return err
 	}
-	run, err := newEngine(st, errOut).Sync(ctx, c, watch.SyncOptions{Reason: "lists imported", By: vigil.ActorFrom(ctx)})
+	run, err := newEngine(st, errOut).Sync(ctx, c, watch.SyncOptions{Reason: "lists imported", By: vigil.ActorFrom(ctx), Wait: true})
 	if err != nil {
 		return fmt.Errorf("re-screening the watched subjects (run it again to resume: vigil watch rescreen): %w", err)
 	}
@@ -139,7 +138,7 @@ screened when imported or changed; whenever a list version changes (vigil lists
 import, vigil lists update, a serve refresh) they are re-screened and alerts
 open, reopen or close. Work the alerts with vigil alerts.`,
 	}
-	cmd.PersistentFlags().StringVar(&db, "db", defaultDB(), "the store: a SQLite file (the default comes from $VIGIL_DB when set)")
+	cmd.PersistentFlags().StringVar(&db, "db", defaultDB(), "the store: a SQLite file or a postgres:// URL (default $VIGIL_DB, else vigil.db)")
 	cmd.PersistentFlags().StringVar(&watchBy, "by", "", "who runs this, for the audit log (default: the OS user)")
 	cmd.AddCommand(watchImportCmd(&db), watchListCmd(&db), watchRmCmd(&db), watchRescreenCmd(&db), watchSetsCmd(&db), watchConfigCmd(&db))
 	for _, f := range watchSubcommands {
@@ -174,7 +173,7 @@ subject_removed. A bad row is named with its row number and the rest is
 imported. Rows are stored in blocks, each with its screening: an import that
 stops half-way is completed by running it again.`,
 		Args: cobra.ExactArgs(1),
-		RunE: withStore(db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
+		RunE: withStore(db, func(cmd *cobra.Command, args []string, st vigil.Backend) error {
 			in := args[0]
 			who, err := watchWho()
 			if err != nil {
@@ -279,7 +278,7 @@ func watchListCmd(db *string) *cobra.Command {
 		Use:   "list",
 		Short: "List the subjects under watch",
 		Args:  cobra.NoArgs,
-		RunE: withStore(db, func(cmd *cobra.Command, _ []string, st *sqlite.Store) error {
+		RunE: withStore(db, func(cmd *cobra.Command, _ []string, st vigil.Backend) error {
 			var all []vigil.StoredSubject
 			f := vigil.SubjectFilter{Set: set, Limit: min(limit, 10000)}
 			for limit <= 0 || len(all) < limit {
@@ -333,7 +332,7 @@ func watchRmCmd(db *string) *cobra.Command {
 		Use:   "rm ID...",
 		Short: "Take subjects off the watch (their open alerts close as subject_removed)",
 		Args:  cobra.MinimumNArgs(1),
-		RunE: withStore(db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
+		RunE: withStore(db, func(cmd *cobra.Command, args []string, st vigil.Backend) error {
 			who, err := watchWho()
 			if err != nil {
 				return err
@@ -365,7 +364,7 @@ alerts in line. --threshold sets the score alerts start at from now on (for
 every set). A run that was interrupted is resumed. --recertify 365d also
 reopens, for review, false-positive suppressions decided more than that ago.`,
 		Args: cobra.NoArgs,
-		RunE: withStore(db, func(cmd *cobra.Command, _ []string, st *sqlite.Store) error {
+		RunE: withStore(db, func(cmd *cobra.Command, _ []string, st vigil.Backend) error {
 			ctx := cmd.Context()
 			var age time.Duration
 			if recertify != "" {
@@ -390,7 +389,7 @@ reopens, for review, false-positive suppressions decided more than that ago.`,
 			if set != "" {
 				run, err = e.RescreenSet(ctx, c, set, who)
 			} else {
-				run, err = e.Sync(ctx, c, watch.SyncOptions{Full: true, Threshold: threshold, Reason: "vigil watch rescreen", By: who})
+				run, err = e.Sync(ctx, c, watch.SyncOptions{Full: true, Threshold: threshold, Reason: "vigil watch rescreen", By: who, Wait: true})
 			}
 			if err != nil {
 				return err
@@ -440,7 +439,7 @@ func watchSetsCmd(db *string) *cobra.Command {
 		Use:   "sets",
 		Short: "List the sets with their subjects, alerts and four-eyes policy",
 		Args:  cobra.NoArgs,
-		RunE: withStore(db, func(cmd *cobra.Command, _ []string, st *sqlite.Store) error {
+		RunE: withStore(db, func(cmd *cobra.Command, _ []string, st vigil.Backend) error {
 			sets, err := st.Sets(cmd.Context())
 			if err != nil {
 				return err
@@ -494,7 +493,7 @@ travel ban, need a second reviewer's approval; all: every decision but an
 escalation; none: no decision. --recertify 365d reopens false-positive
 suppressions decided more than that ago at every re-screen (0: never).`,
 		Args: cobra.ExactArgs(1),
-		RunE: withStore(db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
+		RunE: withStore(db, func(cmd *cobra.Command, args []string, st vigil.Backend) error {
 			c, err := st.SetConfig(cmd.Context(), args[0])
 			if err != nil {
 				return err
@@ -535,25 +534,44 @@ suppressions decided more than that ago at every re-screen (0: never).`,
 // refresh serves new versions.
 type serveWatch struct {
 	e   *watch.Engine
-	st  *sqlite.Store
+	st  vigil.Backend
 	log *slog.Logger
 	c   atomic.Pointer[watch.Corpus]
 	// kick asks the background loop to re-screen (one pending at most).
 	kick chan struct{}
 }
 
-func newServeWatch(st *sqlite.Store, log *slog.Logger) *serveWatch {
+func newServeWatch(st vigil.Backend, log *slog.Logger, replica string) *serveWatch {
 	w := &serveWatch{e: newEngine(st, io.Discard), st: st, log: log, kick: make(chan struct{}, 1)}
+	w.e.Owner = replica
 	return w
 }
 
-// serve re-screens whenever kicked, until ctx ends.
+// wake asks the background loop to look for re-screening work (another
+// replica started a run split into jobs).
+func (w *serveWatch) wake() {
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
+}
+
+// serve re-screens whenever kicked, until ctx ends. On a store shared by
+// replicas it also looks every few seconds for jobs of a run whose holder
+// stopped renewing its lease (it died), to take them over.
 func (w *serveWatch) serve(ctx context.Context) {
+	var tick <-chan time.Time
+	if _, ok := w.st.(vigil.WatchJobStore); ok {
+		t := time.NewTicker(5 * time.Second)
+		defer t.Stop()
+		tick = t.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-w.kick:
+		case <-tick:
 		}
 		c := w.c.Load()
 		if c == nil {

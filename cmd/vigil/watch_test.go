@@ -71,9 +71,14 @@ func TestWatchCommands(t *testing.T) {
 	if err != nil || !strings.Contains(out, "pending_approval") {
 		t.Fatalf("decide true match: %v\n%s", err, out)
 	}
-	out, _, err = run(t, "lists", "import", "--db", db, "--force", v2)
+	out, _, err = run(t, "lists", "import", "--db", db, "--force", "--by", "erin", v2)
 	if err != nil || !strings.Contains(out, "re-screened") {
 		t.Fatalf("import v2: %v\n%s", err, out)
+	}
+	// The re-screen that follows an import is recorded as the importer's.
+	out, _, err = run(t, "audit", "--db", db, "--action", "watch.rescreen", "--who", "cli:erin")
+	if err != nil || !strings.Contains(out, "watch.rescreen") {
+		t.Errorf("the re-screen after an import by erin: %v\n%s", err, out)
 	}
 	out, _, err = run(t, "alerts", "show", "--db", db, id(byID["c1"]))
 	if err != nil || !strings.Contains(out, "reopened") || !strings.Contains(out, "listing: name added: Ivan Primerov Junior") {
@@ -138,7 +143,7 @@ func TestServeRescreensOnRefresh(t *testing.T) {
 	}
 	defer st.Close()
 	log := slog.New(slog.DiscardHandler)
-	ld := &listLoader{st: st, dir: lists, log: log, watch: newServeWatch(st, log)}
+	ld := &listLoader{st: st, dir: lists, log: log, watch: newServeWatch(st, log, "test")}
 	srv := vhttp.New(vhttp.Options{Store: st, Keys: st, Reload: ld.reload, Watch: ld.watch, ParseManifest: parseManifest, Assess: assess})
 	ld.current = srv.Snapshot
 	ctx, cancel := context.WithCancel(context.Background())
@@ -148,7 +153,8 @@ func TestServeRescreensOnRefresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Version 2: Anna Marie O'Brien is listed as an alias.
-	v2 := strings.Replace(string(sample), "<ALIAS_NAME>The Tester", "<ALIAS_NAME>Anna Marie O'Brien</ALIAS_NAME></INDIVIDUAL_ALIAS><INDIVIDUAL_ALIAS><QUALITY>Good</QUALITY><ALIAS_NAME>The Tester", 1)
+	v2 := strings.Replace(string(sample), "<INDIVIDUAL_ALIAS><QUALITY>Low</QUALITY><ALIAS_NAME>The Tester",
+		"<INDIVIDUAL_ALIAS><QUALITY>Good</QUALITY><ALIAS_NAME>Anna Marie O'Brien</ALIAS_NAME></INDIVIDUAL_ALIAS><INDIVIDUAL_ALIAS><QUALITY>Low</QUALITY><ALIAS_NAME>The Tester", 1)
 	os.WriteFile(filepath.Join(lists, "un.xml"), []byte(v2), 0o644)
 	if err := srv.Refresh(ctx); err != nil {
 		t.Fatal(err)
@@ -169,7 +175,7 @@ func TestServeRescreensOnRefresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := httptest.NewRequest("POST", "/v1/manifest", strings.NewReader(strings.ReplaceAll(string(msg), "SOLEIMANI:QASEM", "EXAMPLE:ABDUL")))
+	req := httptest.NewRequest("POST", "/v1/manifest", strings.NewReader(strings.NewReplacer("SOLEIMANI:QASEM", "EXAMPLE TESTER:ABDUL", "DTM+329:570311", "DTM+329:700203").Replace(string(msg))))
 	req.Header.Set("Content-Type", "text/plain")
 	rec := httptest.NewRecorder()
 	srv.Handler().ServeHTTP(rec, req)

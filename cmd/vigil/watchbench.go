@@ -30,7 +30,7 @@ func init() { watchSubcommands = append(watchSubcommands, watchBenchCmd) }
 type watchBench struct {
 	out      io.Writer
 	dir      string
-	st       *sqlite.Store
+	st       vigil.Backend
 	subjects string // the generated subjects file
 	workers  int
 	lastCPU  time.Duration

@@ -15,7 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vigil-screening/vigil"
-	"github.com/vigil-screening/vigil/sqlite"
+	"github.com/vigil-screening/vigil/postgres"
 	"github.com/vigil-screening/vigil/webhook"
 )
 
@@ -24,13 +24,17 @@ func init() {
 }
 
 // webhookKeyPath is the key file sealing webhook secrets: the flag's value,
-// else $VIGIL_WEBHOOK_KEY_FILE, else the store's path and ".webhook-key".
+// else $VIGIL_WEBHOOK_KEY_FILE, else the store's path and ".webhook-key"
+// (vigil.webhook-key in the working directory for a PostgreSQL store:
+// every replica needs the same file).
 func webhookKeyPath(flag, db string) string {
 	switch {
 	case flag != "":
 		return flag
 	case os.Getenv("VIGIL_WEBHOOK_KEY_FILE") != "":
 		return os.Getenv("VIGIL_WEBHOOK_KEY_FILE")
+	case postgres.IsDSN(db):
+		return "vigil.webhook-key"
 	}
 	return db + ".webhook-key"
 }
@@ -41,7 +45,7 @@ func webhookKeyFlag(cmd *cobra.Command, p *string) {
 }
 
 // storeAuditor records webhook changes in the store's audit log.
-type storeAuditor struct{ st *sqlite.Store }
+type storeAuditor struct{ st vigil.Backend }
 
 func (a storeAuditor) Audit(ctx context.Context, who, action string, details any) error {
 	return vigil.Audit(ctx, a.st, who, action, details, nil)
@@ -49,13 +53,13 @@ func (a storeAuditor) Audit(ctx context.Context, who, action string, details any
 
 // newWebhookAdmin administers the store's webhooks, sealing secrets under
 // keyFile and auditing in the store.
-func newWebhookAdmin(st *sqlite.Store, keyFile string) *webhook.Admin {
+func newWebhookAdmin(st vigil.Backend, keyFile string) *webhook.Admin {
 	return &webhook.Admin{Store: st, Keys: &webhook.KeyFile{Path: keyFile}, Audit: storeAuditor{st}}
 }
 
 // startWebhooks runs the webhook dispatcher until ctx ends or stop is
 // called; stop waits for the tries under way to be recorded.
-func startWebhooks(ctx context.Context, st *sqlite.Store, keyFile string, log *slog.Logger) (stop func()) {
+func startWebhooks(ctx context.Context, st vigil.Backend, keyFile string, log *slog.Logger) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	d := webhook.New(st, &webhook.KeyFile{Path: keyFile}, webhook.Options{Logger: log})
 	done := make(chan struct{})
@@ -80,13 +84,13 @@ Secrets are sealed under the key file (--webhook-key); vigil serve needs the
 same file. Every change is recorded in the audit log as --by.`,
 	}
 	pf := cmd.PersistentFlags()
-	pf.StringVar(&db, "db", defaultDB(), "the store: a SQLite file (the default comes from $VIGIL_DB when set)")
+	pf.StringVar(&db, "db", defaultDB(), "the store: a SQLite file or a postgres:// URL (the default comes from $VIGIL_DB when set)")
 	pf.StringVar(&keyFile, "webhook-key", "", "key file sealing webhook secrets (default $VIGIL_WEBHOOK_KEY_FILE, else the store's path + .webhook-key)")
 	pf.StringVar(&by, "by", "", "who makes the change, for the audit log (default: the OS user)")
 
 	// admin opens the store and returns an Admin over it.
 	withAdmin := func(fn func(cmd *cobra.Command, args []string, a *webhook.Admin) error) func(*cobra.Command, []string) error {
-		return withStore(&db, func(cmd *cobra.Command, args []string, st *sqlite.Store) error {
+		return withStore(&db, func(cmd *cobra.Command, args []string, st vigil.Backend) error {
 			who, err := actor(by)
 			if err != nil {
 				return err

@@ -154,7 +154,7 @@ func convert(meta *lists.Meta, rec *sanctionEntity, line int) (*vigil.Entity, er
 		}
 	}
 	if id := c(rec.UNID); id != "" {
-		e.Relations = append(e.Relations, vigil.Relation{EntityID: vigil.EntityID(vigil.SourceUN, id), Type: "same_as"})
+		e.Relations = append(e.Relations, vigil.Relation{EntityID: vigil.EntityID(vigil.SourceUN, id), Type: vigil.RelationSameAs})
 	}
 	for _, ct := range rec.Citizenships {
 		warnUnknown(meta, "citizenship", ct.Unknown)

@@ -193,7 +193,7 @@ func Paths(paths ...string) ([]*Dataset, error) {
 		}
 		fm := detect(head)
 		if fm == nil {
-			if explicit[f] {
+			if explicit[f] || looksLikeList(f, head) {
 				errs = append(errs, fileErr(f, "", fmt.Errorf("%s: %w", f, ErrUnknownFormat)))
 			}
 			continue
@@ -238,6 +238,22 @@ func File(path string) (*Dataset, error) {
 		return nil, fmt.Errorf("%s: %w", path, ErrUnknownFormat)
 	}
 	return readOne(path, fm)
+}
+
+// looksLikeList reports whether a file found in a folder is of a kind lists
+// come in — an archive (zip, gzip), or named .xml, .xlsx, .csv, .zip or
+// .gz — so that a damaged list whose head no reader recognises is reported
+// rather than skipped in silence. Other files (notes, READMEs) in a folder
+// are skipped.
+func looksLikeList(path string, head []byte) bool {
+	if bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte{0x1f, 0x8b}) {
+		return true
+	}
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".xml", ".xlsx", ".csv", ".zip", ".gz":
+		return true
+	}
+	return false
 }
 
 func detect(head []byte) *format {

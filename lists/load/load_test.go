@@ -334,3 +334,29 @@ func TestRealOFACSetWithoutAliases(t *testing.T) {
 		t.Errorf("warnings = %q", dss[0].Meta.Warnings())
 	}
 }
+
+// TestDamagedListInFolderIsReported: in a folder, a file of a kind lists
+// come in (an archive, .xml/.xlsx/.csv) that no reader recognises — a
+// damaged workbook whose head is lost — is reported, not skipped in
+// silence; notes beside the lists are skipped.
+func TestDamagedListInFolderIsReported(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("downloaded on Monday\n"), 0o644)
+	b, err := os.ReadFile("../un/testdata/sample.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "un.xml"), b, 0o644)
+	damaged := append(make([]byte, 64), []byte("PK\x03\x04 the rest of a workbook")...)
+	os.WriteFile(filepath.Join(dir, "ConList.xlsx"), damaged, 0o644)
+	ds, err := Paths(dir)
+	if len(ds) != 1 || ds[0].Meta.List != "un" {
+		t.Errorf("Paths(dir) read %d datasets, want the UN file", len(ds))
+	}
+	if err == nil || !strings.Contains(err.Error(), "ConList.xlsx") || !errors.Is(err, ErrUnknownFormat) {
+		t.Errorf("the damaged workbook is not reported: %v", err)
+	}
+	if err != nil && strings.Contains(err.Error(), "notes.txt") {
+		t.Errorf("notes beside the lists are reported: %v", err)
+	}
+}

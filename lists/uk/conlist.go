@@ -396,12 +396,17 @@ func appendNew(ss []string, s string) []string {
 	return append(ss, s)
 }
 
+// reUNRefLabel finds a UN reference number after its label in Other
+// Information.
+var reUNRefLabel = regexp.MustCompile(`(?i)\bUN Ref\)?[.:]?\s*([a-z]{2}[ie]\.\s?\d{1,4})\b`)
+
 // reOtherKey finds the "(Key):" labels of Other Information.
 var reOtherKey = regexp.MustCompile(`\(([A-Za-z][A-Za-z /.-]{1,40})\):`)
 
 // otherInfo extracts what Other Information states under its "(Key):"
 // labels: gender, vessel details, websites, business registration numbers,
-// the parent company and the UK Sanctions List reference.
+// the parent company, and the UN reference (a same_as relation to the UN
+// listing).
 func (c *conList) otherInfo(e *vigil.Entity, s string) {
 	locs := reOtherKey.FindAllStringSubmatchIndex(s, -1)
 	for i, l := range locs {
@@ -447,6 +452,13 @@ func (c *conList) otherInfo(e *vigil.Entity, s string) {
 		case "subsidiaries":
 			e.Relations = append(e.Relations, vigil.Relation{Name: val, Type: "subsidiary"})
 		}
+	}
+	// The UN designation the listing implements, "(UN Ref):QDi.241" (older
+	// files: "UN Ref. CFi.009"; their pre-2014 references such as "UN Ref
+	// QI.A.151.03" name no current UN listing): the same subject, as the
+	// list itself says.
+	for _, m := range reUNRefLabel.FindAllStringSubmatch(s, -1) {
+		lists.SameAsUN(e, m[1])
 	}
 	if e.Gender == "" {
 		// Older files write "Gender [Male]" or "Gender: female".

@@ -297,6 +297,7 @@ func designation(n *node, meta *lists.Meta) (*vigil.Entity, error) {
 	if d, ok := lists.ParseDate(n.text1("DateDesignated")); ok && d.Day != 0 {
 		e.ListedOn = d.String()
 	}
+	lists.SameAsUN(e, n.text1("UNReferenceNumber"))
 	var remarks []string
 	for _, f := range []struct{ path, label string }{
 		{"SanctionsImposed", "Sanctions imposed"}, {"DesignationSource", "Designation source"},

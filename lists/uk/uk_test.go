@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -70,6 +71,14 @@ func TestConListCSV2018Fixture(t *testing.T) {
 	if o.Kind != vigil.KindOrganization || o.Names[0].Full != "STEEL WORKS LTD" || o.Names[1].Quality != vigil.QualityFormerly || o.Programs[0] != "Iran" {
 		t.Errorf("org = %+v", o)
 	}
+	// "UN Ref. CDe.903" names the UN listing; a pre-2014 reference ("UN
+	// Ref QI.A.151.03", "UN Ref E.29.I.11") names none.
+	if p.Relations != nil {
+		t.Errorf("person relations = %+v, want none (an old-style UN reference)", p.Relations)
+	}
+	if want := []vigil.Relation{{EntityID: "un:CDe.903", Type: vigil.RelationSameAs}}; !slices.Equal(o.Relations, want) {
+		t.Errorf("org relations = %+v, want %+v", o.Relations, want)
+	}
 }
 
 func TestConListCSV2022Fixture(t *testing.T) {
@@ -97,6 +106,10 @@ func checkConList2022(t *testing.T, es []*vigil.Entity) {
 		p.Names[2].Quality != vigil.QualityWeak || p.Gender != "female" || p.Documents[0].Number != "A1234567" ||
 		p.Documents[0].Note != "Invented passport" || p.BirthDates[0].String() != "1970-05-21" {
 		t.Errorf("person = %+v", p)
+	}
+	// "(UN Ref):KPi.901" is the same subject; "a member of KPe.902" is not.
+	if want := []vigil.Relation{{EntityID: "un:KPi.901", Type: vigil.RelationSameAs}}; !slices.Equal(p.Relations, want) {
+		t.Errorf("person relations = %+v, want %+v", p.Relations, want)
 	}
 	v := es[1]
 	if v.Kind != vigil.KindVessel || v.IMO != "1234567" || v.Flag != "PA" || v.VesselType != "Tanker" || v.Tonnage != "5000" {
@@ -201,6 +214,9 @@ func TestFCDOFixture(t *testing.T) {
 		p.Nationalities[0] != "AF" || p.Gender != "male" || p.Documents[0].Number != "P0000001" || p.BirthPlaces[0].Country != "AF" {
 		t.Errorf("person = %+v", p)
 	}
+	if want := []vigil.Relation{{EntityID: "un:TAi.902", Type: vigil.RelationSameAs}}; !slices.Equal(p.Relations, want) {
+		t.Errorf("person relations = %+v, want %+v (UNReferenceNumber)", p.Relations, want)
+	}
 	v := es[1]
 	if v.Kind != vigil.KindVessel || v.IMO != "9000001" || v.Flag != "KM" || len(v.Measures) != 0 {
 		t.Errorf("vessel = %+v", v)
@@ -247,6 +263,27 @@ func TestConListXLSXReal(t *testing.T) {
 	if a := by["uk:11928"]; a == nil || !hasName(a, "بشار حافظ الأسد", "Arab") || !hasName(a, "Bashar AL ASSAD", "") {
 		t.Errorf("AL-ASSAD = %+v", a)
 	}
+	// 881 listings implement a UN designation and say which ("(UN Ref):").
+	if n := sameAsUN(es); n != 881 {
+		t.Errorf("%d listings name their UN listing, want 881", n)
+	}
+	if want := []vigil.Relation{{EntityID: "un:QDi.241", Type: vigil.RelationSameAs}}; by["uk:10661"] == nil || !slices.Equal(by["uk:10661"].Relations, want) {
+		t.Errorf("uk:10661 = %+v, want relations %+v", by["uk:10661"], want)
+	}
+}
+
+// sameAsUN counts the entities with a same_as relation to a UN listing.
+func sameAsUN(es []*vigil.Entity) int {
+	n := 0
+	for _, e := range es {
+		for _, r := range e.Relations {
+			if r.Type == vigil.RelationSameAs && strings.HasPrefix(r.EntityID, "un:") {
+				n++
+				break
+			}
+		}
+	}
+	return n
 }
 
 func TestConListCSVReal(t *testing.T) {
@@ -276,6 +313,7 @@ func TestConListCSVReal(t *testing.T) {
 		if !meta.Published.Equal(time.Date(c.year, time.Month(c.month), c.day, 0, 0, 0, 0, time.UTC)) {
 			t.Errorf("%s: Published = %v", c.rel, meta.Published)
 		}
+		t.Logf("%s: %d listings name their UN listing", c.rel, sameAsUN(es))
 		s := index(es)["uk:9062"]
 		if s == nil || s.Names[0].Full != "Qasem SOLEIMANI" || !hasName(s, "Ghasem SOLEYMANI", "") || !hasName(s, "Qasim SOLEIMANY", "") {
 			t.Errorf("%s: SOLEIMANI = %+v", c.rel, s)
@@ -312,6 +350,12 @@ func TestFCDOReal(t *testing.T) {
 	if a == nil || a.Names[0].Full != "MOHAMMAD HASSAN AKHUND" || !a.HasMeasure(vigil.MeasureTravelBan) || len(a.BirthDates) != 3 ||
 		!hasName(a, "محمد حسن آخوند", "Arab") {
 		t.Errorf("AFG0006 = %+v", a)
+	}
+	if a != nil && !slices.Equal(a.Relations, []vigil.Relation{{EntityID: "un:TAi.002", Type: vigil.RelationSameAs}}) {
+		t.Errorf("AFG0006 relations = %+v, want same_as un:TAi.002", a.Relations)
+	}
+	if n := sameAsUN(es); n != 3 {
+		t.Errorf("%d designations name their UN listing, want 3 (not the UK-only BNK, nor the ship, whose KPv.001 names no UN listing)", n)
 	}
 	if e := by["uk:AFG0001"]; e == nil || e.HasMeasure(vigil.MeasureTravelBan) || !e.HasMeasure(vigil.MeasureAssetFreeze) {
 		t.Errorf("AFG0001 = %+v", e)

@@ -8,7 +8,9 @@
 //
 // Mapping choices:
 //   - Ref is _id (the OFAC ent_num for Treasury lists, a hash for the others),
-//     so the SDN row of Qasem Soleimani is "us_csl:10481".
+//     so the SDN row of Qasem Soleimani is "us_csl:10481". A Treasury row
+//     (SDN, SSI, PLC, CAP, CMIC, NS-MBS, FSE) with a numeric _id gets a
+//     same_as Relation to "ofac:<_id>", OFAC's own listing.
 //   - Kind comes from type. A blank type (used by the BIS and State lists) is an
 //     organization unless the row shows person evidence: a date or place of
 //     birth, or a Gender item in ids. Persons on those lists with no such
@@ -259,6 +261,11 @@ func rowEntity(get func(string) string, meta *lists.Meta, line int) (*vigil.Enti
 		meta.Warnf("source without a short code: %q", source)
 	}
 	e.Programs = lists.Dedupe(e.Programs)
+	if strings.Contains(source, "Treasury") && isDigits(ref) {
+		// Treasury's lists give OFAC's ent_num as _id: the row is OFAC's
+		// listing of the same subject, as the list itself says.
+		e.Relations = append(e.Relations, vigil.Relation{EntityID: vigil.EntityID(vigil.SourceOFAC, ref), Type: vigil.RelationSameAs})
+	}
 	if code == "SDN" {
 		e.Measures = []vigil.Measure{vigil.MeasureAssetFreeze}
 	}
@@ -458,4 +465,13 @@ func parseIDs(cell string, e *vigil.Entity, meta *lists.Meta, remarks *[]string)
 		*remarks = append(*remarks, fmt.Sprintf("%s %s", strings.TrimRight(typ, " "), strings.Join(parts[:len(parts)-1], ", ")))
 	}
 	e.Links = lists.Dedupe(e.Links)
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -78,6 +79,17 @@ func TestReadFixture(t *testing.T) {
 		if v.Kind != vigil.KindVessel || v.IMO != "1234567" || v.Flag != "PA" || v.GrossTonnage != "5000" || v.Tonnage != "4000" || v.CallSign != "ABCD" {
 			t.Errorf("vessel = %+v", v)
 		}
+		// The SDN row's _id is OFAC's ent_num: the same subject as ofac:900001.
+		// The vessel's _id is not a number and names no OFAC listing; the
+		// Commerce and State rows name none.
+		if want := []vigil.Relation{{EntityID: "ofac:900001", Type: vigil.RelationSameAs}}; !slices.Equal(p.Relations, want) {
+			t.Errorf("relations = %+v, want %+v", p.Relations, want)
+		}
+		for _, e := range es[1:] {
+			if len(e.Relations) != 0 {
+				t.Errorf("%s relations = %+v, want none", e.ID, e.Relations)
+			}
+		}
 		if es[3].Kind != vigil.KindPerson {
 			t.Errorf("blank type with place of birth = %s, want person", es[3].Kind)
 		}
@@ -121,7 +133,7 @@ func TestReal(t *testing.T) {
 	}
 	byType := map[vigil.Kind]int{}
 	var sole *vigil.Entity
-	sdn := 0
+	sdn, sameAs := 0, 0
 	for _, e := range es {
 		byType[e.Kind]++
 		if e.ID == "us_csl:10481" {
@@ -130,6 +142,16 @@ func TestReal(t *testing.T) {
 		if e.HasMeasure(vigil.MeasureAssetFreeze) {
 			sdn++
 		}
+		for _, r := range e.Relations {
+			if r.Type == vigil.RelationSameAs && r.EntityID == "ofac:"+e.Ref {
+				sameAs++
+			}
+		}
+	}
+	// Every Treasury row (SDN 10,026, SSI 290, PLC 78, CMIC 68, CAP 53,
+	// NS-MBS 17, FSE 3) names its OFAC listing.
+	if sameAs != 10535 {
+		t.Errorf("%d rows name their OFAC listing, want 10,535", sameAs)
 	}
 	// PROVENANCE.md: Individual 5,286, Entity 4,533, blank 3,625, Vessel 433,
 	// Aircraft 283; blank rows become organizations (no blank row has a date

@@ -1,4 +1,8 @@
-package sqlite
+// Package codec is how stores keep entities: canonical JSON (whose SHA-256
+// addresses the content), optionally DEFLATE-compressed, decoded in
+// parallel. Every store uses it, so that a blob written by one reads the
+// same in another (vigil store copy moves blobs as they are).
+package codec
 
 import (
 	"bytes"
@@ -19,15 +23,15 @@ import (
 // without migrating old rows.
 const blobDeflate = 0x01
 
-// compressBlobs selects DEFLATE for new blobs. Measured (BenchmarkCurrentEntities,
+// Compress selects DEFLATE for new blobs. Measured (BenchmarkCurrentEntities,
 // 60k synthetic entities of ~0.9 kB): plain JSON loads faster and the file is
 // larger; see the package report. Plain JSON is the default because loading
 // speed matters more than disk here.
-var compressBlobs = false
+var Compress = false
 
-// encodeBlob encodes JSON for storage.
-func encodeBlob(js []byte) []byte {
-	if !compressBlobs {
+// Encode encodes JSON for storage.
+func Encode(js []byte) []byte {
+	if !Compress {
 		return js
 	}
 	var b bytes.Buffer
@@ -40,8 +44,8 @@ func encodeBlob(js []byte) []byte {
 
 var inflaters sync.Pool
 
-// decodeBlob returns the JSON held in a stored blob.
-func decodeBlob(data []byte) ([]byte, error) {
+// Decode returns the JSON held in a stored blob.
+func Decode(data []byte) ([]byte, error) {
 	if len(data) == 0 {
 		return nil, fmt.Errorf("empty blob")
 	}
@@ -62,9 +66,9 @@ func decodeBlob(data []byte) ([]byte, error) {
 	return nil, fmt.Errorf("unknown blob encoding 0x%02x", data[0])
 }
 
-// canonical returns the canonical JSON of an entity (encoding/json's output:
+// Canonical returns the canonical JSON of an entity (encoding/json's output:
 // fields in declaration order) and its SHA-256.
-func canonical(e *vigil.Entity) ([]byte, [32]byte, error) {
+func Canonical(e *vigil.Entity) ([]byte, [32]byte, error) {
 	js, err := json.Marshal(e)
 	if err != nil {
 		return nil, [32]byte{}, fmt.Errorf("entity %s: %w", e.ID, err)
@@ -72,10 +76,10 @@ func canonical(e *vigil.Entity) ([]byte, [32]byte, error) {
 	return js, sha256.Sum256(js), nil
 }
 
-// decodeSerial decodes blobs into out on the calling goroutine.
-func decodeSerial(blobs [][]byte, out []vigil.Entity) error {
+// DecodeSerial decodes blobs into out on the calling goroutine.
+func DecodeSerial(blobs [][]byte, out []vigil.Entity) error {
 	for i, b := range blobs {
-		js, err := decodeBlob(b)
+		js, err := Decode(b)
 		if err == nil {
 			err = unmarshalEntity(js, &out[i])
 		}
@@ -95,9 +99,9 @@ func decodeSerial(blobs [][]byte, out []vigil.Entity) error {
 // is the canonical form that entity hashes are taken over.
 func unmarshalEntity(js []byte, e *vigil.Entity) error { return jsonv2.Unmarshal(js, e) }
 
-// decodeAll decodes stored entity blobs into out (len(out) == len(blobs)),
+// DecodeAll decodes stored entity blobs into out (len(out) == len(blobs)),
 // spreading the JSON decoding, the costly part of loading, over the CPUs.
-func decodeAll(blobs [][]byte, out []vigil.Entity) error {
+func DecodeAll(blobs [][]byte, out []vigil.Entity) error {
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(blobs)/256))
 	var (
 		wg    sync.WaitGroup
@@ -111,7 +115,7 @@ func decodeAll(blobs [][]byte, out []vigil.Entity) error {
 			break
 		}
 		wg.Go(func() {
-			if err := decodeSerial(blobs[lo:hi], out[lo:hi]); err != nil {
+			if err := DecodeSerial(blobs[lo:hi], out[lo:hi]); err != nil {
 				mu.Lock()
 				if first == nil {
 					first = err

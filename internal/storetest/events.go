@@ -1,21 +1,18 @@
-package sqlite
+package storetest
 
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"testing"
 
 	vigil "github.com/vigil-screening/vigil"
 )
 
-func TestEventLog(t *testing.T) {
+var _ = add("EventLog", testEventLog)
+
+func testEventLog(t *testing.T, open Opener) {
 	ctx := context.Background()
-	st, err := Open(filepath.Join(t.TempDir(), "v.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := open(t)
 	if _, err := st.AppendEvent(ctx, vigil.Event{Data: json.RawMessage(`{}`)}); err == nil {
 		t.Error("an event without a type was accepted")
 	}
