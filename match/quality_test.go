@@ -273,3 +273,22 @@ func TestParticleIsNotAName(t *testing.T) {
 		}
 	}
 }
+
+// A listed person queried by a common first surname and one given name
+// (the others left out) scores below the threshold on the name alone, as
+// many people bear such a name; the listed full date of birth tells the
+// listed one apart (about one person in 20,000 shares a date of birth).
+func TestDateOfBirthFindsAShortenedCommonName(t *testing.T) {
+	e := &vigil.Entity{ID: "t:1", Kind: vigil.KindPerson, BirthDates: []vigil.Date{{Year: 1968, Month: 2, Day: 11}},
+		Names: []vigil.Name{{Full: "RAMIREZ OSORIO, Juan Rodrigo", Quality: vigil.QualityPrimary}}}
+	ix := NewIndex([]Entry{{Entity: e, Version: "t@1"}})
+	if ms := ix.Screen(vigil.Query{Name: "Rodrigo Ramirez"}); len(ms) != 0 {
+		t.Errorf("a common shortened name matched on the name alone: %+v", ms)
+	}
+	if ms := ix.Screen(vigil.Query{Name: "Rodrigo Ramirez", DOB: "1968-02-11"}); len(ms) != 1 {
+		t.Errorf("the listed date of birth did not find the shortened name: %+v", ms)
+	}
+	if ms := ix.Screen(vigil.Query{Name: "Rodrigo Ramirez", DOB: "1971-06-30"}); len(ms) != 0 {
+		t.Errorf("another date of birth matched: %+v", ms)
+	}
+}
