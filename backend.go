@@ -26,6 +26,7 @@ type Backend interface {
 	WatchStore
 	WebhookStore
 	LinkStore
+	EpochStore
 	Coordinator
 	// SchemaVersion returns the schema version of the store (the number of
 	// migrations applied).
@@ -40,6 +41,9 @@ const (
 	TopicKeys = "keys"
 	// TopicJobs: re-screening jobs are waiting to be taken.
 	TopicJobs = "jobs"
+	// TopicSubjects: the listed subjects were linked again (new versions
+	// or a judgement).
+	TopicSubjects = "subjects"
 	// TopicResync is passed to a listener after it lost its connection
 	// and listens again: notices may have been missed meanwhile.
 	TopicResync = "resync"
@@ -72,6 +76,7 @@ var CopyTables = []string{
 	"subjects", "alerts", "decisions", "alert_history", "watch_sets", "watch_runs",
 	"webhooks", "webhook_events", "webhook_secrets", "webhook_cursor", "webhook_deliveries", "webhook_attempts",
 	"listed_subjects", "subject_members", "subject_links", "link_judgements", "subject_state",
+	"weight_epochs",
 }
 
 // TableFunc receives one table of a store: its name, its columns and its

@@ -297,10 +297,9 @@ type WatchRun struct {
 	// before and after the run.
 	From map[string]int `json:"from"`
 	To   map[string]int `json:"to"`
-	// Stats is the signature of the matcher's corpus statistics, Matcher
-	// the matcher version and Threshold the threshold the run screened
-	// with.
-	Stats     string    `json:"stats"`
+	// Epoch is the weight epoch, Matcher the matcher version and
+	// Threshold the threshold the run screened with.
+	Epoch     int64     `json:"epoch"`
 	Matcher   string    `json:"matcher"`
 	Threshold float64   `json:"threshold"`
 	Started   time.Time `json:"started"`

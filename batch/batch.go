@@ -85,6 +85,13 @@ type Options struct {
 	// Format forces a format ("csv", "tsv", "jsonl", "xlsx") instead of
 	// detecting it.
 	Format string
+	// InputByField keys Record.Input by the field a column is read into
+	// ("name", "dob", …) rather than by its header, so that output shows
+	// what was screened under the query's names whatever the file calls
+	// its columns. Other columns keep their header; one whose header is a
+	// field's name, but which is not read (--map took another column for
+	// that field), is keyed "HEADER (not screened)".
+	InputByField bool
 }
 
 // Record is one data row.
@@ -198,13 +205,14 @@ func fieldIndex(f string) int {
 // mapper maps column headers to fields.
 type mapper struct {
 	override map[string]int // normalised header → field, from Options.Map
+	byField  bool           // Options.InputByField
 	cache    map[string]int
 	warnings []string
 	warned   map[string]bool
 }
 
 func newMapper(opts Options) *mapper {
-	m := &mapper{override: map[string]int{}, cache: map[string]int{}, warned: map[string]bool{}}
+	m := &mapper{override: map[string]int{}, cache: map[string]int{}, warned: map[string]bool{}, byField: opts.InputByField}
 	for f, col := range opts.Map {
 		m.override[normHeader(col)] = fieldIndex(f)
 	}
@@ -234,6 +242,33 @@ func (m *mapper) field(h string) int {
 		m.cache[h] = f
 	}
 	return f
+}
+
+// inputKey returns the Input key of a column with header h read into field
+// f (-1: none): see Options.InputByField.
+func (m *mapper) inputKey(h string, f int) string {
+	if !m.byField {
+		return h
+	}
+	if f >= 0 {
+		return Fields[f]
+	}
+	if fieldIndex(h) >= 0 {
+		return h + " (not screened)"
+	}
+	return h
+}
+
+// inputKeys returns the Input keys of the columns of header, read into cols.
+func (m *mapper) inputKeys(header []string, cols []int) []string {
+	if !m.byField {
+		return header
+	}
+	keys := make([]string, len(header))
+	for i, h := range header {
+		keys[i] = m.inputKey(h, cols[i])
+	}
+	return keys
 }
 
 func (m *mapper) warnf(format string, args ...any) {

@@ -74,6 +74,7 @@ func openDelimited(br *bufio.Reader, sep byte, format string, opts Options) (Rea
 		return nil, err
 	}
 	d.cols = cols
+	d.header = d.m.inputKeys(d.header, cols) // from here on, the Input keys
 	return d, nil
 }
 

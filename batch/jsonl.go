@@ -74,8 +74,8 @@ func (j *jsonlReader) record(b []byte) Record {
 		if v == "" {
 			continue
 		}
-		rec.Input[k] = v
 		f := j.m.field(k)
+		rec.Input[j.m.inputKey(k, f)] = v
 		if f < 0 {
 			j.m.warnf("key %q is not a screening field; it is kept in the input only", k)
 			continue

@@ -72,6 +72,7 @@ func openXLSX(r io.Reader, opts Options) (Reader, error) {
 		s.Close()
 		return nil, err
 	}
+	x.header = x.m.inputKeys(x.header, x.cols) // from here on, the Input keys
 	for i, c := range x.cols {
 		if c == fDOB {
 			x.dobCol = i

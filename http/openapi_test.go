@@ -2,6 +2,7 @@ package http
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -76,4 +77,56 @@ func refs(doc string) []string {
 		}
 	}
 	return out
+}
+
+// TestOpenAPILintRules checks, without npm, what `npx @redocly/cli lint
+// http/openapi.json` checks beyond validity and the tests above: a licence
+// with a name and URL, a unique operationId on every operation, and at
+// least one 4xx response on every operation.
+func TestOpenAPILintRules(t *testing.T) {
+	s, _ := newTestServer(t, Options{})
+	_, body := do(t, s.Handler(), "GET", "/openapi.json", "")
+	var doc struct {
+		Info struct {
+			License struct{ Name, URL string } `json:"license"`
+		} `json:"info"`
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal([]byte(body), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if l := doc.Info.License; l.Name == "" || !strings.HasPrefix(l.URL, "https://") {
+		t.Errorf("info.license = %+v: a name and a URL are required", l)
+	}
+	ids := map[string]string{}
+	n := 0
+	for path, ops := range doc.Paths {
+		for method, raw := range ops {
+			if !slices.Contains([]string{"get", "put", "post", "delete", "patch", "head", "options"}, method) {
+				continue
+			}
+			n++
+			var op struct {
+				OperationID string                     `json:"operationId"`
+				Responses   map[string]json.RawMessage `json:"responses"`
+			}
+			if err := json.Unmarshal(raw, &op); err != nil {
+				t.Fatalf("%s %s: %v", method, path, err)
+			}
+			where := method + " " + path
+			switch prev, dup := ids[op.OperationID]; {
+			case op.OperationID == "":
+				t.Errorf("%s has no operationId", where)
+			case dup:
+				t.Errorf("%s and %s share the operationId %q", prev, where, op.OperationID)
+			}
+			ids[op.OperationID] = where
+			if !slices.ContainsFunc(slices.Collect(maps.Keys(op.Responses)), func(c string) bool { return strings.HasPrefix(c, "4") }) {
+				t.Errorf("%s has no 4xx response", where)
+			}
+		}
+	}
+	if n < 15 {
+		t.Errorf("only %d operations", n)
+	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/vigil-screening/vigil/paxlst"
 	"github.com/vigil-screening/vigil/sqlite"
 	"github.com/vigil-screening/vigil/watch"
+	"github.com/vigil-screening/vigil/weights"
 )
 
 // These tests run the watch routes on the real parts: a SQLite store, the
@@ -114,7 +115,11 @@ func newWatchServer(t testing.TB) (*Server, *sqlite.Store, map[string]string) {
 	for i := range rows {
 		entries[i] = match.Entry{Entity: &rows[i].Entity, Version: rows[i].Version.Label()}
 	}
-	c, err := watch.NewCorpus(cur, entries, nil)
+	ix, ep, err := weights.For(ctx, st, entries, cur, weights.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := watch.NewCorpus(cur, entries, ix, ep)
 	if err != nil {
 		t.Fatal(err)
 	}

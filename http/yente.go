@@ -256,42 +256,72 @@ func (s *Server) handleYenteMatch(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
+// openSanctionsDatasets maps the OpenSanctions dataset names of the lists
+// Vigil reads to Vigil's list keys, so that a yente client's dataset
+// (/match/us_ofac_sdn, include_dataset=eu_fsf) selects the same list here.
+var openSanctionsDatasets = map[string]string{
+	"un_sc_sanctions":         "un",
+	"us_ofac_sdn":             "ofac_sdn",
+	"us_ofac_cons":            "ofac_cons",
+	"us_trade_csl":            "us_csl",
+	"eu_fsf":                  "eu",
+	"gb_hmt_sanctions":        "uk",
+	"gb_fcdo_sanctions":       "uk_fcdo",
+	"ca_dfatd_sema_sanctions": "ca",
+	"au_dfat_sanctions":       "au",
+}
+
 // datasetFilter returns which matches a dataset selection keeps: "default",
-// "sanctions" and "all" keep every list; a list key or source keeps its own.
+// "sanctions" and "all" keep every list; a list key, a source or the
+// OpenSanctions name of a list (openSanctionsDatasets) keeps its own. A
+// name that selects nothing served is a 404, not an empty answer.
 func datasetFilter(snap *Snapshot, dataset string, include, exclude []string) (func(vigil.Match) bool, error) {
 	known := map[string]bool{}
 	for _, v := range snap.Versions {
 		known[v.List], known[v.Source] = true, true
 	}
-	check := func(ds string) error {
-		if !known[ds] {
-			return &requestError{http.StatusNotFound, "dataset " + strconv.Quote(ds) + " not found; use default or one of the served lists or sources"}
+	resolve := func(ds string) (string, error) {
+		if known[ds] {
+			return ds, nil
 		}
-		return nil
+		if l, ok := openSanctionsDatasets[ds]; ok {
+			if known[l] {
+				return l, nil
+			}
+			return "", &requestError{http.StatusNotFound, "dataset " + strconv.Quote(ds) + " is list " + l + ", which this server does not serve"}
+		}
+		return "", &requestError{http.StatusNotFound, "dataset " + strconv.Quote(ds) + " not found; use default, sanctions, all, a served list or source, or its OpenSanctions name"}
 	}
-	var only []string
+	var only, out []string
 	switch dataset {
 	case "default", "sanctions", "all":
 	default:
-		if err := check(dataset); err != nil {
+		l, err := resolve(dataset)
+		if err != nil {
 			return nil, err
 		}
-		only = []string{dataset}
+		only = []string{l}
 	}
-	for _, ds := range slices.Concat(include, exclude) {
-		if err := check(ds); err != nil {
+	for _, ds := range include {
+		l, err := resolve(ds)
+		if err != nil {
 			return nil, err
 		}
+		only = append(only, l)
 	}
-	if len(include) > 0 {
-		only = append(only, include...)
+	for _, ds := range exclude {
+		l, err := resolve(ds)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
 	}
 	in := func(m vigil.Match, set []string) bool {
 		list, _, _ := strings.Cut(m.ListVersion, "@")
 		return slices.Contains(set, m.Source) || slices.Contains(set, list)
 	}
 	return func(m vigil.Match) bool {
-		return (len(only) == 0 || in(m, only)) && !in(m, exclude)
+		return (len(only) == 0 || in(m, only)) && !in(m, out)
 	}, nil
 }
 

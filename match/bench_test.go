@@ -2,6 +2,7 @@ package match_test
 
 import (
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"github.com/vigil-screening/vigil"
@@ -85,4 +86,42 @@ func measureRows(ix *match.Index, qs []vigil.Query) {
 	for _, q := range qs {
 		ix.Screen(q)
 	}
+}
+
+// BenchmarkScreenAllRows compares Screen and ScreenAll on distinct
+// generated rows through a Memo, as keeping watch screens them (one op
+// is one row; the memo and the parts' caches are warmed by 20,000 rows
+// first).
+func BenchmarkScreenAllRows(b *testing.B) {
+	ix, _ := allIndex(b)
+	qs := distinctRows(b, 60000)
+	for _, mode := range []string{"screen", "all"} {
+		b.Run(mode, func(b *testing.B) {
+			m := ix.Memo()
+			screen := m.Screen
+			if mode == "all" {
+				screen = m.ScreenAll
+			}
+			for _, q := range qs[:20000] {
+				screen(q)
+			}
+			rest := qs[20000:]
+			b.ResetTimer()
+			cpu := cpuNow()
+			for i := 0; b.Loop(); i++ {
+				screen(rest[i%len(rest)])
+			}
+			b.ReportMetric(float64(cpuNow()-cpu)/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
+
+// cpuNow is the process's user and system CPU time in ns: on a shared
+// machine it varies less than the wall time.
+func cpuNow() int64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }

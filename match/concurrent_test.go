@@ -226,7 +226,7 @@ func TestMemoSmall(t *testing.T) {
 			th = DefaultThreshold
 		}
 		for i := range m.shards {
-			if m.shards[i].m[memoKey{q.Name, q.Kind, th}] != nil {
+			if m.shards[i].m[memoKey{q.Name, q.Kind, th, false}] != nil {
 				kept++
 				break
 			}

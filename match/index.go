@@ -140,11 +140,36 @@ type Index struct {
 	// bonusNow makes retrieval weigh every dead form's bonus at once
 	// (see settleDead): for tests.
 	bonusNow bool
+	// rar is the rarity table the index weighs name parts by (nil: by
+	// its own counts, df).
+	rar RarityTable
 }
 
-// NewIndex builds the index over entries.
-func NewIndex(entries []Entry) *Index {
+// Options adjust an index built by NewIndexWith.
+type Options struct {
+	// Rarity, when not nil, gives the rarity factors of name parts: a
+	// part's factor is the table's when it holds the part, else the
+	// built-in one, whatever the index holds. Two indexes built with one
+	// table then score every (query, entity) pair alike, whatever other
+	// entities each holds. Nil derives the factors from the indexed
+	// names (see RarityTable).
+	Rarity RarityTable
+}
+
+// RarityTable maps the key of a name part (names.Part.Key) to its rarity
+// factor, the weight a part gets for how common it is among the listed
+// names. Parts it does not hold get their built-in factor (how common they
+// are in the world). It must not change once given to an index.
+type RarityTable map[string]float64
+
+// NewIndex builds the index over entries, weighing name parts by how
+// common they are among the entries' names.
+func NewIndex(entries []Entry) *Index { return NewIndexWith(entries, Options{}) }
+
+// NewIndexWith builds the index over entries with options.
+func NewIndexWith(entries []Entry, opt Options) *Index {
 	ix := &Index{
+		rar:     opt.Rarity,
 		entries: entries,
 		byID:    make(map[string]int32, len(entries)),
 		docs:    map[string][]int32{},
@@ -383,10 +408,22 @@ func (ix *Index) groupForms() {
 	}
 }
 
-// rarity is a part's weight factor from how many indexed names hold it: 1
+// rarity is a part's weight factor: the index's rarity table's when it
+// has one (see Options), else derived from how many indexed names hold it.
+func (ix *Index) rarity(key string) float64 {
+	if ix.rar != nil {
+		if f, ok := ix.rar[key]; ok {
+			return f
+		}
+		return builtinRarity(key)
+	}
+	return ix.derived(key)
+}
+
+// derived is a part's weight factor from how many indexed names hold it: 1
 // for rare parts, down to 0.35 for the most common, and never above the
 // built-in factor for well-known common names.
-func (ix *Index) rarity(key string) float64 {
+func (ix *Index) derived(key string) float64 {
 	r := builtinRarity(key)
 	n := float64(len(ix.names))
 	df := float64(ix.df[key])
@@ -396,6 +433,48 @@ func (ix *Index) rarity(key string) float64 {
 	// From 1 at 0.2% of names down to 0.35 at 5% and above.
 	f := 1 - 0.65*math.Log(df/(n/500))/math.Log(25)
 	return max(0.35, min(r, f))
+}
+
+// RarityTable returns the rarity factors derived from the indexed names
+// (whatever table the index was built with): the factor of each part that
+// is below its built-in one. An index built with it as its table weighs
+// every part as one built without a table does.
+func (ix *Index) RarityTable() RarityTable {
+	t := make(RarityTable)
+	for key := range ix.df {
+		if f := ix.derived(key); f < builtinRarity(key) {
+			t[key] = f
+		}
+	}
+	return t
+}
+
+// Drift returns the most any name part's rarity factor differs between
+// tables t and u (a part either lacks has its built-in factor), and that
+// part's key ("" when none differs).
+func (t RarityTable) Drift(u RarityTable) (most float64, key string) {
+	check := func(k string) {
+		a, ok := t[k]
+		if !ok {
+			a = builtinRarity(k)
+		}
+		b, ok := u[k]
+		if !ok {
+			b = builtinRarity(k)
+		}
+		if d := math.Abs(a - b); d > most || (d == most && d > 0 && k < key) {
+			most, key = d, k
+		}
+	}
+	for k := range t {
+		check(k)
+	}
+	for k := range u {
+		if _, ok := t[k]; !ok {
+			check(k)
+		}
+	}
+	return most, key
 }
 
 // Len returns the number of indexed entities.

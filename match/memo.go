@@ -2,6 +2,7 @@ package match
 
 import (
 	"hash/maphash"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -72,6 +73,7 @@ type memoKey struct {
 	name      string
 	kind      vigil.Kind
 	threshold float64
+	all       bool // ScreenAll's work
 }
 
 // nameWork is the work of screening a name that does not depend on the
@@ -109,15 +111,25 @@ func (m *Memo) Entity(id string) (*vigil.Entity, string, bool) { return m.ix.Ent
 
 // Screen returns what the index's Screen returns for q.
 func (m *Memo) Screen(q vigil.Query) []vigil.Match {
-	ix := m.ix
 	threshold, limit := settings(q)
+	return m.screen(q, threshold, limit, false)
+}
+
+// ScreenAll returns what the index's ScreenAll returns for q.
+func (m *Memo) ScreenAll(q vigil.Query) []vigil.Match {
+	threshold, _ := settings(q)
+	return m.screen(q, threshold, math.MaxInt, true)
+}
+
+func (m *Memo) screen(q vigil.Query, threshold float64, limit int, all bool) []vigil.Match {
+	ix := m.ix
 	ev := parseEvidence(q)
 	if ev.doc != "" && len(ix.docs[ev.doc]) > 0 {
-		return ix.screen(q, ev, threshold, limit)
+		return ix.screen(q, ev, threshold, limit, all)
 	}
-	w := m.work(q.Name, q.Kind, threshold)
+	w := m.work(q.Name, q.Kind, threshold, all)
 	if w == nil {
-		return ix.screen(q, ev, threshold, limit)
+		return ix.screen(q, ev, threshold, limit, all)
 	}
 	return ix.screenWork(w, q, ev, threshold, limit)
 }
@@ -125,8 +137,8 @@ func (m *Memo) Screen(q vigil.Query) []vigil.Match {
 // work returns the name-level work of a query, or nil while it is not
 // kept: at the name's first query (as far as m.seen knows), and until
 // m.cold while some of its parts lack their near data.
-func (m *Memo) work(name string, k vigil.Kind, threshold float64) *nameWork {
-	key := memoKey{name, k, threshold}
+func (m *Memo) work(name string, k vigil.Kind, threshold float64, all bool) *nameWork {
+	key := memoKey{name, k, threshold, all}
 	var mh maphash.Hash
 	mh.SetSeed(m.seed)
 	mh.WriteString(name)
@@ -134,6 +146,7 @@ func (m *Memo) work(name string, k vigil.Kind, threshold float64) *nameWork {
 	mh.WriteString(string(k))
 	mh.WriteByte(0)
 	maphash.WriteComparable(&mh, threshold)
+	maphash.WriteComparable(&mh, all)
 	h := mh.Sum64()
 	sh := &m.shards[h%memoShards]
 	sh.mu.RLock()
@@ -154,7 +167,7 @@ func (m *Memo) work(name string, k vigil.Kind, threshold float64) *nameWork {
 		return nil
 	}
 	// Two goroutines may both do it; either serves.
-	if w = m.ix.nameWork(name, k, threshold, met >= m.cold); w == nil {
+	if w = m.ix.nameWork(name, k, threshold, met >= m.cold, all); w == nil {
 		e.Store(h&^7 | min(met+1, 7))
 		return nil
 	}
@@ -197,12 +210,13 @@ func (m *Memo) need() uint64 {
 }
 
 // nameWork does the name-level work of screening name, of kind k, at
-// threshold (see nameWork): as Screen does, with the evidence bars at
-// their lowest. Unless cold is set it returns nil when some part of the
-// name lacks its near data.
-func (ix *Index) nameWork(name string, k vigil.Kind, threshold float64, cold bool) *nameWork {
+// threshold (see nameWork): as Screen does (ScreenAll when all is set),
+// with the evidence bars at their lowest. Unless cold is set it returns
+// nil when some part of the name lacks its near data.
+func (ix *Index) nameWork(name string, k vigil.Kind, threshold float64, cold, all bool) *nameWork {
 	s := ix.getScratch()
 	defer ix.putScratch(s)
+	s.all = all
 	qp := ix.prepareQuery(name, k, s)
 	if !cold {
 		for _, e := range s.hood {
@@ -219,7 +233,7 @@ func (ix *Index) nameWork(name string, k vigil.Kind, threshold float64, cold boo
 	s.setEvidence(evidence{}, threshold)
 	s.pre.cut, s.pre.threshold = barMin, threshold
 	keep := ix.candidates(&qp, s, minEst)
-	w := &nameWork{all: len(keep)+len(s.pre.dead) > candidatesScored}
+	w := &nameWork{all: !all && len(keep)+len(s.pre.dead) > candidatesScored}
 	var last candWeight // the last form, in candBefore order, that may be offered
 	below := make([]bool, len(keep))
 	for i, c := range keep {

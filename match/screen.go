@@ -53,6 +53,8 @@ type scratch struct {
 	// heavy holds the parts candidates defers, in the order credited
 	// (see heavyPost).
 	heavy []heavyState
+	// all is set while screening for every match (see ScreenAll).
+	all bool
 }
 
 // pendForm is a form candidates bounds later (see bound).
@@ -145,6 +147,7 @@ func (ix *Index) getScratch() *scratch {
 }
 
 func (ix *Index) putScratch(s *scratch) {
+	s.all = false
 	ix.freeMu.Lock()
 	ix.free = append(ix.free, s)
 	ix.freeMu.Unlock()
@@ -155,13 +158,31 @@ func (ix *Index) putScratch(s *scratch) {
 // (or DefaultLimit).
 func (ix *Index) Screen(q vigil.Query) []vigil.Match {
 	threshold, limit := settings(q)
-	return ix.screen(q, parseEvidence(q), threshold, limit)
+	return ix.screen(q, parseEvidence(q), threshold, limit, false)
 }
 
-// screen is Screen of q with its evidence ev, threshold and limit.
-func (ix *Index) screen(q vigil.Query, ev evidence, threshold float64, limit int) []vigil.Match {
+// ScreenAll returns every entity the query may be at or above the
+// threshold (q.Threshold, or DefaultThreshold), best first, however many:
+// q.Limit is ignored, and so are the shortcuts by which Screen compares
+// only the most promising candidates (the best candidatesScored by
+// estimate, those with a third of the best one's evidence). Whether it
+// returns an entity, and with what, depends on the query, that entity and
+// the index's rarity factors alone, not on the other entities indexed:
+// with one rarity table (see Options), an index over a subset of the
+// entities returns exactly the matches of that subset. Keeping watch
+// screens with it, so that re-screening only the listings that changed
+// gives what re-screening everything gives.
+func (ix *Index) ScreenAll(q vigil.Query) []vigil.Match {
+	threshold, _ := settings(q)
+	return ix.screen(q, parseEvidence(q), threshold, math.MaxInt, true)
+}
+
+// screen is Screen of q with its evidence ev, threshold and limit, or
+// ScreenAll's when all is set.
+func (ix *Index) screen(q vigil.Query, ev evidence, threshold float64, limit int, all bool) []vigil.Match {
 	s := ix.getScratch()
 	defer ix.putScratch(s)
+	s.all = all
 	qp := ix.prepareQuery(q.Name, q.Kind, s)
 	s.sims.reset(&qp)
 	s.resetBest()
@@ -496,10 +517,13 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 			ps = e.pseudo
 		} else {
 			met = ix.meet(s, x, i, met)
-			ps = ix.pseudoOf(x.Text)
+			ps = ix.pseudoOf(x.Text, false)
 			if s.sims.q != nil {
 				ix.hoods.put(x, slices.Clone(met[lo:]), qp.ids[i], ix.rarity(x.Key), ps)
 			}
+		}
+		if s.all && len(x.Text) >= 6 {
+			ps = ix.pseudoOf(x.Text, true)
 		}
 		run := met[lo:]
 		setW(part, w)
@@ -566,7 +590,7 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 	}
 	for _, r := range runs {
 		list := met[r.lo:r.hi]
-		if rest >= bestEv()/3*(1-1e-5) || part >= 32 {
+		if s.all || rest >= bestEv()/3*(1-1e-5) || part >= 32 {
 			rest -= r.pot
 			// A part with a heavy posting is deferred (see heavyPost);
 			// not past 31 parts.
@@ -601,6 +625,9 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 	s.wTab = wTab
 	keep := s.keep[:0]
 	third := bestEv() / 3
+	if s.all {
+		third = 0 // every form, whatever the others' evidence
+	}
 	// estimate is the estimate of a form of evidence c from the parts
 	// of mask, whose name weighs nameW; false when it is below minEst.
 	estimate := func(c float32, mask uint32, nameW float32) (float32, bool) {
@@ -771,7 +798,7 @@ func (ix *Index) candidates(qp *prepared, s *scratch, minEst float32) []candWeig
 		s.pending = s.pending[:0]
 	}
 	s.keep = keep
-	if len(keep)+len(s.pre.dead) > candidatesScored {
+	if !s.all && len(keep)+len(s.pre.dead) > candidatesScored {
 		ix.settleDead(s)
 	}
 	return keep
@@ -804,6 +831,9 @@ func (ix *Index) settleDead(s *scratch) {
 // would have taken, so that what is scored differs only by forms that
 // could not have matched.
 func (ix *Index) capped(s *scratch, keep []candWeight) []candWeight {
+	if s.all {
+		return keep // ScreenAll: no cap
+	}
 	if dead := s.pre.dead; len(dead) > 0 && len(keep)+len(dead) > candidatesScored {
 		// The forms the pre-bound dropped cannot be matches, but they
 		// may have taken places among the best candidatesScored: choose
@@ -873,8 +903,11 @@ type pseudo struct {
 // forms whose parts joined spell it and, wherever t splits into two
 // spellings the index holds (a listed part's, or a name's parts joined),
 // each at least 2 bytes, what the two find: the pseudo-parts candidates
-// credits for a query part that joins two listed parts.
-func (ix *Index) pseudoOf(t string) pseudo {
+// credits for a query part that joins two listed parts. With either, a cut
+// is kept when the index holds either spelling (ScreenAll's: what a form
+// holding one piece is credited then does not depend on whether another
+// form holds the other).
+func (ix *Index) pseudoOf(t string, either bool) pseudo {
 	var p pseudo
 	if len(t) < 6 {
 		return p
@@ -885,10 +918,11 @@ func (ix *Index) pseudoOf(t string) pseudo {
 	has := func(k uint64) bool { return len(ix.tokKeys.get(k)) > 0 || len(ix.joins.get(k)) > 0 }
 	for cut := 2; cut <= len(t)-2; cut++ {
 		ka := ix.hash(keyToken, t[:cut])
-		if !has(ka) {
+		a := has(ka)
+		if !a && !either {
 			continue
 		}
-		if kb := ix.hash(keyToken, t[cut:]); has(kb) {
+		if kb := ix.hash(keyToken, t[cut:]); has(kb) || (a && either) {
 			p.splits = append(p.splits, [2]keyHit{ix.keyHit(ka), ix.keyHit(kb)})
 		}
 	}

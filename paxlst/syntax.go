@@ -70,10 +70,11 @@ func (e *SegmentError) Error() string {
 }
 
 // errorAt builds the error returned for malformed input: a *lists.ParseError
-// naming the line and segment that wraps a *SegmentError.
+// naming the line that wraps a *SegmentError, which names the segment and
+// character (once: "input:30: segment 29 UNT at character 569: …").
 func errorAt(seg int, tag string, pos, line int, format string, args ...any) error {
 	se := &SegmentError{Segment: seg, Tag: tag, Pos: pos, Line: line, Msg: fmt.Sprintf(format, args...)}
-	return &lists.ParseError{Line: line, Element: fmt.Sprintf("segment %d %s, character %d", seg, tag, pos), Err: se}
+	return &lists.ParseError{Line: line, Err: se}
 }
 
 func segErr(s *Segment, format string, args ...any) error {

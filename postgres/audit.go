@@ -88,14 +88,17 @@ func (s *Store) runAuditWriter() {
 	}
 }
 
-// writeAuditBatch appends the batch's records in one transaction.
+// writeAuditBatch appends the batch's records in one transaction, in two
+// round trips to the server rather than five (BEGIN and the head locked;
+// then the records, the head and COMMIT): every audited request waits for
+// it.
 func (s *Store) writeAuditBatch(batch []*auditReq) error {
 	ctx := context.Background() // a record taken is written, whoever stopped waiting
 	recs := make([]vigil.AuditRecord, len(batch))
 	for i, r := range batch {
 		recs[i] = r.rec
 	}
-	err := s.write(ctx, 0, func(tx pgx.Tx) error { return appendAuditTx(ctx, tx, recs) })
+	err := s.pipelineAudit(ctx, recs)
 	if err != nil {
 		return fmt.Errorf("postgres: audit: %w", err)
 	}
@@ -129,9 +132,50 @@ func (s *Store) AppendAudit(ctx context.Context, rec vigil.AuditRecord) (vigil.A
 func appendAuditTx(ctx context.Context, tx pgx.Tx, recs []vigil.AuditRecord) error {
 	var seq int64
 	var prev string
-	if err := tx.QueryRow(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE").Scan(&seq, &prev); err != nil {
+	if err := tx.QueryRow(ctx, lockHead).Scan(&seq, &prev); err != nil {
 		return fmt.Errorf("reading the audit head: %w", err)
 	}
+	b := &pgx.Batch{}
+	queueAudit(b, recs, seq, prev)
+	return tx.SendBatch(ctx, b).Close()
+}
+
+// lockHead reads the chain's head and locks it until the transaction ends.
+const lockHead = "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE"
+
+// pipelineAudit appends recs in a transaction of its own on a connection
+// of the pool, sending it in two batches.
+func (s *Store) pipelineAudit(ctx context.Context, recs []vigil.AuditRecord) (err error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	defer func() {
+		if err != nil {
+			// Whatever failed, the connection leaves no transaction open.
+			if _, rerr := conn.Exec(ctx, "ROLLBACK"); rerr != nil {
+				conn.Conn().Close(ctx)
+			}
+		}
+	}()
+	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	var seq int64
+	var prev string
+	b.Queue(lockHead).QueryRow(func(r pgx.Row) error { return r.Scan(&seq, &prev) })
+	if err := conn.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("reading the audit head: %w", err)
+	}
+	b = &pgx.Batch{}
+	queueAudit(b, recs, seq, prev)
+	b.Queue("COMMIT")
+	return conn.SendBatch(ctx, b).Close()
+}
+
+// queueAudit chains recs after the head (seq, prev) and queues their
+// insertion and the new head.
+func queueAudit(b *pgx.Batch, recs []vigil.AuditRecord, seq int64, prev string) {
 	n := len(recs)
 	seqs := make([]int64, n)
 	times, whos, actions, queries, results, prevs, hashes := make([]string, n), make([]string, n), make([]string, n),
@@ -145,15 +189,10 @@ func appendAuditTx(ctx context.Context, tx pgx.Tx, recs []vigil.AuditRecord) err
 		seqs[i], times[i], whos[i], actions[i] = r.Seq, r.Time.Format(vigil.AuditTimeFormat), r.Who, r.Action
 		queries[i], results[i], prevs[i], hashes[i] = string(r.Query), string(r.Result), r.Prev, r.Hash
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO audit (seq, time, who, action, query, result, prev, hash)
+	b.Queue(`INSERT INTO audit (seq, time, who, action, query, result, prev, hash)
 SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])`,
-		seqs, times, whos, actions, queries, results, prevs, hashes); err != nil {
-		return fmt.Errorf("writing audit records %d to %d: %w", recs[0].Seq, recs[n-1].Seq, err)
-	}
-	if _, err := tx.Exec(ctx, "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1", seq, prev); err != nil {
-		return fmt.Errorf("writing the audit head: %w", err)
-	}
-	return nil
+		seqs, times, whos, actions, queries, results, prevs, hashes)
+	b.Queue("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1", seq, prev)
 }
 
 // auditTx appends one record, for the actor ctx names, through tx: the

@@ -83,11 +83,24 @@ func fillInstallation(t *testing.T, st vigil.Backend) {
 			decided++
 		}
 	}
+	// Two weight epochs, factors that must come over to the last bit.
+	for _, e := range []vigil.WeightEpoch{
+		{Created: day(2), Matcher: "m", Reason: "first epoch", Lists: map[string]int{"t": 1}, Rarity: map[string]float64{"number": 0.4123456789012345}},
+		{Created: day(5), Matcher: "m", Reason: "drift", Lists: map[string]int{"t": 6}, Rarity: map[string]float64{"number": 0.5, "person": 0.35}},
+	} {
+		cur, err := st.CurrentEpoch(ctx)
+		if err != nil && !errors.Is(err, vigil.ErrNotFound) {
+			t.Fatal(err)
+		}
+		if err := st.AddEpoch(ctx, &e, cur.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := st.Update(ctx, func(tx vigil.WatchTx) error {
 		if err := tx.PutSetConfig(vigil.SetConfig{Set: "customers", FourEyes: vigil.FourEyesAll, Recertify: time.Hour}); err != nil {
 			return err
 		}
-		r := &vigil.WatchRun{Mode: "full", Reason: "test", To: map[string]int{"t": 6}, Stats: "s", Matcher: "m", Threshold: 0.8, Started: time.Now()}
+		r := &vigil.WatchRun{Mode: "full", Reason: "test", To: map[string]int{"t": 6}, Epoch: 1, Matcher: "m", Threshold: 0.8, Started: time.Now()}
 		if err := tx.StartRun(r); err != nil {
 			return err
 		}

@@ -65,9 +65,11 @@ func (s *Store) SaveLinking(ctx context.Context, l vigil.Linking, at time.Time) 
 		ids, next := vigil.AssignSubjectIDs(clusters, old, next)
 		now := ms(at)
 
-		// New subjects; kept ones whose listings changed. The writes go in
-		// one batch: a linking of every list touches thousands of rows.
+		// New subjects; kept ones whose listings changed. New rows go by
+		// COPY and changes in one batch: the first linking of every list
+		// writes some 70,000 rows.
 		b := &pgx.Batch{}
+		var newSubjects, newMembers [][]any
 		kept := map[string]bool{}
 		placed := map[string]string{}
 		for i, c := range l.Clusters {
@@ -79,19 +81,29 @@ func (s *Store) SaveLinking(ctx context.Context, l vigil.Linking, at time.Time) 
 			}
 			if oldSize[id] == 0 {
 				res.New++
-				b.Queue("INSERT INTO listed_subjects (id, created) VALUES ($1, $2)", id, now)
+				newSubjects = append(newSubjects, []any{id, now})
 			} else if changed(c.Entities, old, id, oldSize[id]) {
 				res.Changed++
 			}
 			for _, e := range c.Entities {
 				placed[e] = id
 				part := l.Parts[e]
-				if m, ok := members[e]; ok && m.current && m.subject == id && m.part == part {
-					continue
+				m, ok := members[e]
+				switch {
+				case !ok:
+					newMembers = append(newMembers, []any{e, id, true, part})
+				case m.current && m.subject == id && m.part == part:
+				default:
+					b.Queue("UPDATE subject_members SET subject = $2, current = true, part = $3 WHERE entity = $1", e, id, part)
 				}
-				b.Queue(`INSERT INTO subject_members (entity, subject, current, part) VALUES ($1, $2, true, $3)
-ON CONFLICT (entity) DO UPDATE SET subject = excluded.subject, current = true, part = excluded.part`, e, id, part)
 			}
+		}
+		// Subjects first: members refer to them.
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"listed_subjects"}, []string{"id", "created"}, pgx.CopyFromRows(newSubjects)); err != nil {
+			return fmt.Errorf("new subjects: %w", err)
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"subject_members"}, []string{"entity", "subject", "current", "part"}, pgx.CopyFromRows(newMembers)); err != nil {
+			return fmt.Errorf("new members: %w", err)
 		}
 		// Listings that left the current versions keep their last subject.
 		for e, m := range members {
@@ -137,8 +149,12 @@ ON CONFLICT (entity) DO UPDATE SET subject = excluded.subject, current = true, p
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, "UPDATE subject_state SET next = $1, basis = $2, versions = $3, linked = $4 WHERE id = 1", next, l.Basis, string(versions), now)
-		return err
+		if _, err := tx.Exec(ctx, "UPDATE subject_state SET next = $1, basis = $2, versions = $3, linked = $4 WHERE id = 1", next, l.Basis, string(versions), now); err != nil {
+			return err
+		}
+		// Other replicas serve the new subjects (a judgement made on one
+		// groups matches alike on all).
+		return notify(ctx, tx, vigil.TopicSubjects)
 	})
 	if err != nil {
 		return vigil.LinkingResult{}, fmt.Errorf("postgres: save subjects: %w", err)

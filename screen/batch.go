@@ -47,6 +47,11 @@ type BatchOptions struct {
 	// work that depends on the name alone once per name: the output is
 	// the same.
 	NoMemo bool
+	// All screens each row for every match at or above the threshold
+	// (match.Index.ScreenAll, or the memo's): no limit, and what a row
+	// finds of one entity does not depend on the other entities indexed.
+	// The matcher must then have a ScreenAll method.
+	All bool
 }
 
 // BatchLine is one output line of Batch: a screened row, or a bad row
@@ -225,6 +230,13 @@ func runPipeline(ctx context.Context, ix Matcher, rd batch.Reader, w io.Writer, 
 	start := time.Now()
 	if mi, ok := ix.(*match.Index); ok && !opt.NoMemo {
 		ix = mi.Memo()
+	}
+	if opt.All {
+		a, ok := ix.(allMatcher)
+		if !ok {
+			return BatchSummary{}, fmt.Errorf("screen: the matcher %T cannot screen for every match", ix)
+		}
+		ix = allScreen{a}
 	}
 	workers := opt.Workers
 	if workers <= 0 {
@@ -637,6 +649,17 @@ func (r *batchRun) flush() {
 		r.takeMu.Unlock()
 	}
 }
+
+// allMatcher is a Matcher that can also screen for every match.
+type allMatcher interface {
+	Matcher
+	ScreenAll(q vigil.Query) []vigil.Match
+}
+
+// allScreen is a Matcher whose Screen is its ScreenAll.
+type allScreen struct{ allMatcher }
+
+func (a allScreen) Screen(q vigil.Query) []vigil.Match { return a.ScreenAll(q) }
 
 // screenQuery screens q with the run's threshold when q sets none.
 func screenQuery(ix Matcher, q *vigil.Query, threshold float64) []vigil.Match {

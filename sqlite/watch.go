@@ -1031,12 +1031,12 @@ func (s *Store) LastFinishedRun(ctx context.Context) (vigil.WatchRun, error) {
 	return scanRun(s.db.QueryRowContext(ctx, "SELECT "+runCols+" FROM watch_runs WHERE finished != '' ORDER BY id DESC LIMIT 1"))
 }
 
-const runCols = "id, mode, reason, from_v, to_v, stats, matcher, threshold, started, finished, cursor, total, done, opened, reopened, closed"
+const runCols = "id, mode, reason, from_v, to_v, epoch, matcher, threshold, started, finished, cursor, total, done, opened, reopened, closed"
 
 func scanRun(sc interface{ Scan(...any) error }) (vigil.WatchRun, error) {
 	var r vigil.WatchRun
 	var from, to, started, finished string
-	err := sc.Scan(&r.ID, &r.Mode, &r.Reason, &from, &to, &r.Stats, &r.Matcher, &r.Threshold, &started, &finished,
+	err := sc.Scan(&r.ID, &r.Mode, &r.Reason, &from, &to, &r.Epoch, &r.Matcher, &r.Threshold, &started, &finished,
 		&r.Cursor, &r.Total, &r.Done, &r.Opened, &r.Reopened, &r.Closed)
 	if isNoRows(err) {
 		return r, notFound("watch run")
@@ -1060,7 +1060,7 @@ func scanRun(sc interface{ Scan(...any) error }) (vigil.WatchRun, error) {
 // StartRun stores a new run.
 func (w *watchTx) StartRun(r *vigil.WatchRun) error {
 	return w.QueryRowContext(w.ctx, "INSERT INTO watch_runs ("+strings.TrimPrefix(runCols, "id, ")+") VALUES ("+placeholders(15)+") RETURNING id",
-		r.Mode, r.Reason, mustJSON(nonNilMap(r.From)), mustJSON(nonNilMap(r.To)), r.Stats, r.Matcher, r.Threshold,
+		r.Mode, r.Reason, mustJSON(nonNilMap(r.From)), mustJSON(nonNilMap(r.To)), r.Epoch, r.Matcher, r.Threshold,
 		timeText(r.Started), timeText(r.Finished), r.Cursor, r.Total, r.Done, r.Opened, r.Reopened, r.Closed).Scan(&r.ID)
 }
 

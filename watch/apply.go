@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/match"
 	"github.com/vigil-screening/vigil/screen"
 )
 
@@ -77,7 +78,7 @@ func (ap *applier) apply(sub *vigil.StoredSubject, ms []vigil.Match, existing []
 			lf = ListingFacts(e)
 		}
 		next := vigil.Alert{Set: sub.Set, SubjectID: sub.ID, EntityID: m.EntityID, List: listOf(m.ListVersion), State: vigil.AlertOpen,
-			Score: m.Score, ListVersion: m.ListVersion, LastVersion: m.ListVersion, Matcher: MatcherVersion, Measures: m.Measures,
+			Score: m.Score, ListVersion: m.ListVersion, LastVersion: m.ListVersion, Matcher: match.Version, Measures: m.Measures,
 			Match: m, SubjectFingerprint: sfp, ListingFingerprint: Fingerprint(lf), SubjectFacts: sf, ListingFacts: lf,
 			Opened: ap.now, Updated: ap.now}
 		a := byEntity[m.EntityID]

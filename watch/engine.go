@@ -11,12 +11,15 @@
 // run's progress, so that a re-screen killed half-way resumes where it
 // stopped and ends with the alerts an uninterrupted run gives.
 //
-// A re-screen after a list change is a delta when it can be exact: only the
-// subjects whose screening could meet a listing that was added, changed or
-// removed are screened again (see reach), which gives what screening
-// every subject gives as long as the matcher weighs name parts as before
-// (see stats). When the names of the lists changed, the weights moved and
-// the re-screen is full.
+// Subjects are screened for every match at or above the threshold
+// (match.Index.ScreenAll), with the name-part weights of a weight epoch
+// (package weights), so that whether a (subject, listing) pair matches, and
+// how, depends on the subject, the listing and the epoch alone. A
+// re-screen after a list change is therefore a delta, and exact: every
+// subject is screened against an index of the listings added or changed
+// alone, and only the alerts on those listings and on the removed ones
+// change (see runDelta). A new epoch, another matcher version or another
+// threshold re-screen every subject against every listing.
 package watch
 
 import (
@@ -42,12 +45,13 @@ type Engine struct {
 	// Audit, when set, records imports, re-screens, decisions and
 	// approvals.
 	Audit func(ctx context.Context, r AuditRecord) error
+	// Epochs, when set, is where the weight epochs are kept: a run
+	// refuses a corpus built with an epoch that is no longer the current
+	// one (another process began one), which would re-screen in full
+	// twice.
+	Epochs vigil.EpochStore
 	// Workers screen in parallel; <= 0 means GOMAXPROCS.
 	Workers int
-	// DeltaLimit is the share of the subjects above which a delta
-	// re-screen screens every subject instead (in row order, which costs
-	// less than reading most of them by row); <= 0 means 0.5.
-	DeltaLimit float64
 	// Window is the batch pipeline's window (screen.BatchOptions): each
 	// block of Window/2 subjects is stored in one transaction; <= 0
 	// means the pipeline's default.
@@ -77,6 +81,10 @@ type Engine struct {
 	// status is what a run or import is doing, for metrics.
 	statusMu sync.Mutex
 	status   Status
+	// delta is the last delta's changes and index, kept for the jobs of
+	// one run (see deltaOf).
+	deltaMu sync.Mutex
+	delta   *deltaIndex
 }
 
 // AuditRecord is what the engine asks to be audited.
@@ -186,7 +194,21 @@ func (e *Engine) threshold(ctx context.Context) (float64, error) {
 	return fin.Threshold, nil
 }
 
+// ErrStaleWeights is returned by a re-screen, import or subject write given
+// a corpus whose weight epoch is no longer the current one: build the
+// corpus again (weights.For).
+var ErrStaleWeights = errors.New("the name-part weights changed since the index was built")
+
 func (e *Engine) sync(ctx context.Context, c *Corpus, opt SyncOptions) (*vigil.WatchRun, error) {
+	if e.Epochs != nil {
+		cur, err := e.Epochs.CurrentEpoch(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("reading the weight epoch: %w", err)
+		}
+		if cur.ID != c.Epoch.ID {
+			return nil, fmt.Errorf("%w (epoch %d, now %d): the index is built again at the next refresh", ErrStaleWeights, c.Epoch.ID, cur.ID)
+		}
+	}
 	if js, ok := e.shared(); ok {
 		return e.syncShared(ctx, js, c, opt)
 	}
@@ -204,7 +226,7 @@ func (e *Engine) sync(ctx context.Context, c *Corpus, opt SyncOptions) (*vigil.W
 		}
 	}
 	same := func(r *vigil.WatchRun) bool {
-		return maps.Equal(r.To, to) && r.Stats == c.Stats && r.Matcher == MatcherVersion && r.Threshold == thr
+		return maps.Equal(r.To, to) && r.Epoch == c.Epoch.ID && r.Matcher == match.Version && r.Threshold == thr
 	}
 	last, err := e.Store.LastRun(ctx)
 	if err != nil && !errors.Is(err, vigil.ErrNotFound) {
@@ -222,7 +244,7 @@ func (e *Engine) sync(ctx context.Context, c *Corpus, opt SyncOptions) (*vigil.W
 	if haveFin && same(&fin) && !opt.Full {
 		return nil, nil
 	}
-	run := &vigil.WatchRun{Mode: "delta", To: to, Stats: c.Stats, Matcher: MatcherVersion, Threshold: thr, Started: e.now(), Reason: opt.Reason}
+	run := &vigil.WatchRun{Mode: "delta", To: to, Epoch: c.Epoch.ID, Matcher: match.Version, Threshold: thr, Started: e.now(), Reason: opt.Reason}
 	if haveFin {
 		run.From = fin.To
 	}
@@ -234,12 +256,12 @@ func (e *Engine) sync(ctx context.Context, c *Corpus, opt SyncOptions) (*vigil.W
 		why = "first screening"
 	case abandoned:
 		why = "an unfinished run was overtaken by newer lists"
-	case fin.Matcher != MatcherVersion:
-		why = fmt.Sprintf("matcher %s → %s", fin.Matcher, MatcherVersion)
+	case fin.Matcher != match.Version:
+		why = fmt.Sprintf("matcher %s → %s", fin.Matcher, match.Version)
 	case fin.Threshold != thr:
 		why = fmt.Sprintf("threshold %.3f → %.3f", fin.Threshold, thr)
-	case fin.Stats != c.Stats:
-		why = "the lists' names changed, so the matcher's part weights moved"
+	case fin.Epoch != c.Epoch.ID:
+		why = fmt.Sprintf("new weights: epoch %d → %d, %s", fin.Epoch, c.Epoch.ID, c.Epoch.Reason)
 	}
 	if why != "" {
 		run.Mode = "full"
@@ -281,7 +303,7 @@ func (e *Engine) RescreenSet(ctx context.Context, c *Corpus, set string, by stri
 	if err != nil {
 		return nil, err
 	}
-	run := &vigil.WatchRun{Mode: "set", Reason: "re-screen of set " + set, To: c.versions(), Stats: c.Stats, Matcher: MatcherVersion,
+	run := &vigil.WatchRun{Mode: "set", Reason: "re-screen of set " + set, To: c.versions(), Epoch: c.Epoch.ID, Matcher: match.Version,
 		Threshold: thr, Started: e.now(), Total: len(rows)}
 	if rows == nil {
 		rows = []int64{}
@@ -297,53 +319,26 @@ func (e *Engine) RescreenSet(ctx context.Context, c *Corpus, set string, by stri
 // run screens the run's subjects from its cursor on and finishes it.
 func (e *Engine) run(ctx context.Context, c *Corpus, run *vigil.WatchRun, by string) error {
 	start := time.Now()
-	var rows []int64 // a delta's subjects; nil for a full run
+	n, err := e.Store.CountSubjects(ctx, "")
+	if err != nil {
+		return err
+	}
+	run.Total = run.Done + n
+	if run.Cursor > 0 {
+		// Subjects screened already are counted in Done.
+		run.Total = run.Done + countAfter(ctx, e.Store, run.Cursor)
+	}
+	save := func(tx vigil.WatchTx, r *vigil.WatchRun) error { return tx.SaveRun(r) }
 	if run.Mode == "delta" {
-		all, err := e.Store.CountSubjects(ctx, "")
-		if err != nil {
-			return err
-		}
-		limit := e.DeltaLimit
-		if limit <= 0 {
-			limit = 0.5
-		}
-		most := int(limit * float64(all))
-		if run.Cursor > 0 {
-			most = all // a delta under way stays one
-		}
-		rows, err = e.deltaRows(ctx, run, most)
-		if errors.Is(err, errTooMany) {
-			// Screening most subjects by row costs more than screening
-			// them all in order; the outcome is the same.
-			run.Reason += fmt.Sprintf(" (the changes touch more than %d of %d subjects: all are screened)", most, all)
-			run.Mode, rows = "full", nil
-			if err := e.Store.Update(ctx, func(tx vigil.WatchTx) error { return tx.SaveRun(run) }); err != nil {
-				return err
-			}
-		} else if err != nil {
-			return fmt.Errorf("re-screen %d: %w", run.ID, err)
-		} else {
-			run.Total = len(rows)
-			i, _ := slices.BinarySearch(rows, run.Cursor+1)
-			rows = rows[i:]
-		}
+		err = e.runDelta(ctx, c, run, 0, save)
+	} else {
+		err = e.screenRows(ctx, c, run, nil, save)
 	}
-	if run.Mode == "full" {
-		n, err := e.Store.CountSubjects(ctx, "")
-		if err != nil {
-			return err
-		}
-		run.Total = run.Done + n
-		if run.Cursor > 0 {
-			// Subjects screened already are counted in Done.
-			run.Total = run.Done + countAfter(ctx, e.Store, run.Cursor)
-		}
-	}
-	if err := e.screenRows(ctx, c, run, rows, func(tx vigil.WatchTx, r *vigil.WatchRun) error { return tx.SaveRun(r) }); err != nil {
+	if err != nil {
 		return err
 	}
 	var recert int
-	err := e.Store.Update(ctx, func(tx vigil.WatchTx) error {
+	err = e.Store.Update(ctx, func(tx vigil.WatchTx) error {
 		n, err := e.recertifyAll(tx)
 		if err != nil {
 			return err
@@ -379,7 +374,7 @@ func (e *Engine) screenRange(ctx context.Context, c *Corpus, run *vigil.WatchRun
 	defer e.setStatus(func(s *Status) { s.Running = false })
 	src := &subjectSource{ctx: ctx, st: e.Store, rows: rows, after: run.Cursor, upto: upto, full: rows == nil, subs: map[int]*vigil.StoredSubject{}}
 	var mu sync.Mutex // guards run against Progress readers
-	_, err := screen.BatchEach(ctx, c.Index, src, screen.BatchOptions{Threshold: run.Threshold, Workers: e.Workers, Window: e.Window}, func(block []screen.BatchRow) error {
+	_, err := screen.BatchEach(ctx, c.Index, src, screen.BatchOptions{Threshold: run.Threshold, Workers: e.Workers, Window: e.Window, All: true}, func(block []screen.BatchRow) error {
 		err := e.Store.Update(ctx, func(tx vigil.WatchTx) error {
 			ap := e.newApplier(tx, c)
 			subs := make([]*vigil.StoredSubject, len(block))
@@ -430,81 +425,6 @@ func countAfter(ctx context.Context, st vigil.WatchStore, after int64) int {
 		return nil
 	})
 	return n
-}
-
-// deltaRows returns the rows a delta run screens: the subjects whose
-// screening could meet a listing added, changed or removed between the
-// run's versions (its old and new content both), and the subjects with
-// alerts on such a listing.
-func (e *Engine) deltaRows(ctx context.Context, run *vigil.WatchRun, most int) ([]int64, error) {
-	var ents []*vigil.Entity
-	var ids []string
-	lists := slices.Sorted(maps.Keys(run.To))
-	for l := range run.From {
-		if _, ok := run.To[l]; !ok {
-			lists = append(lists, l)
-		}
-	}
-	for _, l := range lists {
-		from, to := run.From[l], run.To[l]
-		if from == to {
-			continue
-		}
-		d, err := e.Lists.Diff(ctx, l, from, to)
-		if err != nil {
-			return nil, err
-		}
-		var oldIDs, newIDs []string
-		oldIDs = append(oldIDs, d.Removed...)
-		newIDs = append(newIDs, d.Added...)
-		for _, ch := range d.Changed {
-			oldIDs = append(oldIDs, ch.ID)
-			newIDs = append(newIDs, ch.ID)
-		}
-		ids = append(append(ids, oldIDs...), newIDs...)
-		for _, side := range []struct {
-			v   int
-			ids []string
-		}{{from, oldIDs}, {to, newIDs}} {
-			if side.v == 0 || len(side.ids) == 0 {
-				continue
-			}
-			es, err := e.Lists.Entities(ctx, l, side.v)
-			if err != nil {
-				return nil, err
-			}
-			want := make(map[string]bool, len(side.ids))
-			for _, id := range side.ids {
-				want[id] = true
-			}
-			for i := range es {
-				if want[es[i].ID] {
-					ents = append(ents, &es[i])
-				}
-			}
-		}
-	}
-	if len(ids) == 0 {
-		return []int64{}, nil
-	}
-	rows, err := newReach(ents).touched(ctx, e.Store, most)
-	if err != nil {
-		return nil, err
-	}
-	err = e.Store.Update(ctx, func(tx vigil.WatchTx) error {
-		as, err := tx.AlertsOfEntities(ids)
-		for _, a := range as {
-			if a.Row != 0 {
-				rows = append(rows, a.Row)
-			}
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	slices.Sort(rows)
-	return slices.Compact(rows), nil
 }
 
 // subjectSource reads stored subjects for the batch pipeline: every

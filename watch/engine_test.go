@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/match"
 )
 
 const customers = `id,name,dob,nationality,branch
@@ -30,7 +31,7 @@ func TestImportScreensAndIsIdempotent(t *testing.T) {
 	var pairs []string
 	for _, a := range as {
 		pairs = append(pairs, a.SubjectID+" "+a.EntityID+" "+string(a.State))
-		if a.Matcher != MatcherVersion || a.ListVersion != "fx@1" || a.SubjectFingerprint == "" || a.ListingFingerprint == "" {
+		if a.Matcher != match.Version || a.ListVersion != "fx@1" || a.SubjectFingerprint == "" || a.ListingFingerprint == "" {
 			t.Errorf("alert %+v lacks its matcher, version or fingerprints", a)
 		}
 	}
@@ -303,25 +304,47 @@ func TestRecertify(t *testing.T) {
 	}
 }
 
-// TestDeltaTurnsFull: a delta that would re-screen most subjects screens
-// them all, in order, instead.
-func TestDeltaTurnsFull(t *testing.T) {
+// TestDeltaScreensTheChanges: a list change is re-screened by delta, names
+// changed included: every subject is screened against the listings that
+// changed, and only their alerts move. A listing renamed away from its
+// subject closes as below_threshold, one removed as delisted, one gaining
+// a namesake's name opens, and the alerts of unchanged listings stay as
+// they were.
+func TestDeltaScreensTheChanges(t *testing.T) {
 	v := newEnv(t)
 	v.importList("fx", fixture())
 	v.importCSV("customers", customers, false)
+	before := v.alerts()
+	if len(before) != 3 {
+		t.Fatalf("%d alerts, want c1's, c3's and c4's", len(before))
+	}
 	es := fixture()
-	es[0].BirthDates = []vigil.Date{{Year: 1958}}
-	es[1].Nationalities = []string{"UA"}
-	es[2].Documents = []vigil.Document{{Type: vigil.DocPassport, Number: "HR1234567"}}
+	es[0].BirthDates = []vigil.Date{{Year: 1958}}                                                  // c1 still matches
+	es[1].Names = []vigil.Name{{Full: "Pyotr Ivanovich Kuznetsov", Quality: vigil.QualityPrimary}} // c3 no longer
+	es = append(es[:2], es[3:]...)                                                                 // fx:3 (c4's) removed
+	es = append(es, vigil.Entity{ID: "fx:5", Source: "fx", Ref: "5", Kind: vigil.KindPerson,
+		Names: []vigil.Name{{Full: "Anna Maria OBrien", Quality: vigil.QualityPrimary}}}) // c2's namesake
 	v.importList("fx", es)
 	run := v.sync(SyncOptions{})
-	if run.Mode != "full" || !strings.Contains(run.Reason, "touch more than 2 of 4 subjects") || run.Done != 4 {
-		t.Errorf("run %+v: want a full run over the 4 subjects", run)
+	if run.Mode != "delta" || run.Done != 4 || run.Opened != 1 || run.Closed != 2 {
+		t.Errorf("run %+v: want a delta over the 4 subjects, 1 opened, 2 closed", run)
 	}
-	es[0].BirthDates = []vigil.Date{{Year: 1957, Month: 3, Day: 11}}
-	v.importList("fx", es)
-	if run = v.sync(SyncOptions{}); run.Mode != "delta" || run.Done != 1 {
-		t.Errorf("run %+v: want a delta over the 1 subject touched", run)
+	want := map[string]string{"c1 fx:1": "open", "c3 fx:2": "closed below_threshold", "c4 fx:3": "closed delisted", "c2 fx:5": "open"}
+	for _, a := range v.alerts() {
+		got := string(a.State)
+		if a.Cause != "" {
+			got += " " + a.Cause
+		}
+		if k := a.SubjectID + " " + a.EntityID; want[k] != got {
+			t.Errorf("%s: %s, want %q", k, got, want[k])
+		}
+	}
+	if a := v.alert("customers", "c1", "fx:1"); a.ListingFingerprint == before[0].ListingFingerprint {
+		t.Errorf("c1's alert kept the old listing's fingerprint")
+	}
+	// Nothing changed: nothing to do.
+	if run := v.sync(SyncOptions{}); run != nil {
+		t.Errorf("a second sync ran %+v", run)
 	}
 }
 

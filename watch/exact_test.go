@@ -15,6 +15,7 @@ import (
 	"github.com/vigil-screening/vigil/batch"
 	"github.com/vigil-screening/vigil/internal/shared"
 	"github.com/vigil-screening/vigil/lists/load"
+	"github.com/vigil-screening/vigil/weights"
 )
 
 // realList reads one shared list snapshot (a file or an OFAC CSV folder),
@@ -111,11 +112,12 @@ func population(t testing.TB, n int, seed int64, dss ...*load.Dataset) string {
 
 // TestDeltaIsFull follows real consecutive list versions (OFAC SDN 2021 →
 // 2024, UK ConList 2014 → 2018 → 2025) and versions derived from them
-// with a watched population drawn from those lists: after every step the
-// alerts must be what screening every subject from scratch against the
-// current lists gives, and where the engine re-screened by delta, exactly
-// what a full re-screen of the same history gives, closed and reopened
-// alerts included.
+// with a watched population drawn from those lists, under one weight
+// epoch: every step is re-screened by delta, names changed included, and
+// after every step the alerts must be exactly what a full re-screen of the
+// same history gives, closed and reopened alerts included, and what
+// screening every subject from scratch against the current lists (with
+// the epoch's weights) gives.
 func TestDeltaIsFull(t *testing.T) {
 	if testing.Short() {
 		t.Skip("screens thousands of subjects against real lists several times")
@@ -128,8 +130,12 @@ func TestDeltaIsFull(t *testing.T) {
 
 	// Two stores follow the same history: d re-screens as the engine
 	// chooses, f always in full.
+	// The real versions drift from the first epoch's weights by more than
+	// weights.MaxDrift (logged below), which would begin a new epoch and a
+	// full re-screen (TestDriftRescreensInFull): here the epoch stays, so
+	// that every change is a delta.
 	d, f := newEnv(t), newEnv(t)
-	d.e.DeltaLimit = 1 // a delta stays a delta, however many subjects it touches
+	d.wopt.MaxDrift, f.wopt.MaxDrift = -1, -1
 	for _, v := range []*env{d, f} {
 		v.importReal("un/consolidated.xml")
 		v.importReal("ofac/sdn_2021-07-07")
@@ -168,13 +174,25 @@ func TestDeltaIsFull(t *testing.T) {
 		if rd.Mode != wantMode {
 			t.Errorf("%s: the engine re-screened by %s (%s), want %s", step, rd.Mode, rd.Reason, wantMode)
 		}
+		c := d.corpus()
+		drift, part := weights.Table(c.Epoch).Drift(c.Index.RarityTable())
+		t.Logf("%s: the weights drifted by %.3f (%q) from the epoch", step, drift, part)
 		got, want := outcome(d.alerts()), outcome(f.alerts())
 		if !slices.Equal(got, want) {
 			t.Errorf("%s: %s re-screen differs from a full one:\n%s", step, rd.Mode, diffLines(got, want))
 		}
 		// From scratch: the subjects screened against the current lists
-		// alone; the pairs not closed must be the same, with their scores.
+		// alone, with d's weights; the pairs not closed must be the same,
+		// with their scores.
 		s := newEnv(t)
+		ep, err := d.st.CurrentEpoch(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.st.AddEpoch(ctx, &ep, 0); err != nil {
+			t.Fatal(err)
+		}
+		s.wopt.MaxDrift = -1
 		for _, lv := range mustCurrent(t, d) {
 			es, err := d.st.Entities(ctx, lv.List, lv.Version)
 			if err != nil {
@@ -192,22 +210,21 @@ func TestDeltaIsFull(t *testing.T) {
 	for _, v := range []*env{d, f} {
 		v.importReal("ofac/sdn_2024-05-03")
 	}
-	check("OFAC SDN 2021 → 2024", "full")
+	check("OFAC SDN 2021 → 2024", "delta")
 	decideSome()
 	for _, v := range []*env{d, f} {
 		v.importReal("uk/conlist_csv_2018-04-13")
 	}
-	check("UK 2014 → 2018", "full")
+	check("UK 2014 → 2018", "delta")
 	for _, v := range []*env{d, f} {
 		v.importReal("uk/ConList.xlsx")
 	}
-	check("UK 2018 → 2025", "full")
+	check("UK 2018 → 2025", "delta")
 	decideSome()
 
 	// Derived from OFAC 2024: dates of birth, nationalities, documents
 	// and measures altered, and listings renumbered (removed under one id,
-	// added under another with the same names): the names stay, so the
-	// engine re-screens by delta.
+	// added under another with the same names).
 	cur := mustEntities(t, d, "ofac_sdn")
 	rng := rand.New(rand.NewSource(11))
 	derived := make([]vigil.Entity, 0, len(cur))
@@ -231,8 +248,7 @@ func TestDeltaIsFull(t *testing.T) {
 	}
 	check("OFAC 2024 with dates, nationalities, documents and ids altered", "delta")
 
-	// Derived again: a tenth of the listings dropped and aliases added;
-	// the names change, so the engine must re-screen in full.
+	// Derived again: a tenth of the listings dropped and aliases added.
 	var fewer []vigil.Entity
 	for i, e := range derived {
 		if i%10 == 3 {
@@ -246,7 +262,7 @@ func TestDeltaIsFull(t *testing.T) {
 	for _, v := range []*env{d, f} {
 		v.importList("ofac_sdn", fewer)
 	}
-	check("OFAC 2024 derived: listings dropped, aliases added", "full")
+	check("OFAC 2024 derived: listings dropped, aliases added", "delta")
 }
 
 // pairs lists the alerts not closed by pair and score.

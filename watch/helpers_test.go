@@ -15,6 +15,7 @@ import (
 	"github.com/vigil-screening/vigil/batch"
 	"github.com/vigil-screening/vigil/match"
 	"github.com/vigil-screening/vigil/sqlite"
+	"github.com/vigil-screening/vigil/weights"
 )
 
 // fixture is a small invented list: a listed person with a travel ban,
@@ -59,9 +60,11 @@ type env struct {
 	e      *Engine
 	path   string
 	audits []AuditRecord
-	// c is the corpus of the versions in key.
+	// c is the corpus of the versions and epoch in key.
 	c   *Corpus
 	key string
+	// wopt are the weight options corpora are built with.
+	wopt weights.Options
 }
 
 func newEnv(t testing.TB) *env {
@@ -78,7 +81,7 @@ func openEnv(t testing.TB, path string) *env {
 	}
 	t.Cleanup(func() { st.Close() })
 	v := &env{t: t, st: st, path: path}
-	v.e = &Engine{Store: st, Lists: st, Workers: 2}
+	v.e = &Engine{Store: st, Lists: st, Epochs: st, Workers: 2}
 	v.e.Audit = func(_ context.Context, r AuditRecord) error {
 		v.audits = append(v.audits, r)
 		return nil
@@ -99,25 +102,29 @@ func (v *env) importList(list string, es []vigil.Entity) vigil.ListVersion {
 }
 
 // corpus returns the store's current corpus (built again only when the
-// current versions changed).
+// current versions or the weight epoch changed).
 func (v *env) corpus() *Corpus {
 	v.t.Helper()
-	cur, err := v.st.Current(context.Background())
+	ctx := context.Background()
+	cur, err := v.st.Current(ctx)
 	if err != nil {
 		v.t.Fatal(err)
 	}
-	key := ""
+	lists := ""
 	for _, lv := range cur {
-		key += lv.Label() + ","
+		lists += lv.Label() + ","
 	}
-	if v.c == nil || key != v.key {
-		v.c, v.key = loadCorpus(v.t, v.st), key
+	ep, _ := v.st.CurrentEpoch(ctx) // ID 0 when none
+	if v.c == nil || v.key != fmt.Sprint(lists, ep.ID) {
+		v.c = loadCorpus(v.t, v.st, v.wopt)
+		v.key = fmt.Sprint(lists, v.c.Epoch.ID)
 	}
 	return v.c
 }
 
-// loadCorpus builds the corpus of a store's current versions.
-func loadCorpus(t testing.TB, st vigil.Backend) *Corpus {
+// loadCorpus builds the corpus of a store's current versions, beginning a
+// weight epoch when weights.For does.
+func loadCorpus(t testing.TB, st vigil.Backend, wopt weights.Options) *Corpus {
 	t.Helper()
 	ctx := context.Background()
 	cur, err := st.Current(ctx)
@@ -132,7 +139,11 @@ func loadCorpus(t testing.TB, st vigil.Backend) *Corpus {
 	for i := range rows {
 		es[i] = match.Entry{Entity: &rows[i].Entity, Version: rows[i].Version.Label()}
 	}
-	c, err := NewCorpus(cur, es, nil)
+	ix, ep, err := weights.For(ctx, st, es, cur, wopt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewCorpus(cur, es, ix, ep)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -120,7 +120,7 @@ func (e *Engine) plan(ctx context.Context, c *Corpus, opt SyncOptions, hasJobs f
 		}
 	}
 	same := func(r *vigil.WatchRun) bool {
-		return maps.Equal(r.To, to) && r.Stats == c.Stats && r.Matcher == MatcherVersion && r.Threshold == thr
+		return maps.Equal(r.To, to) && r.Epoch == c.Epoch.ID && r.Matcher == match.Version && r.Threshold == thr
 	}
 	last, err := e.Store.LastRun(ctx)
 	if err != nil && !errors.Is(err, vigil.ErrNotFound) {
@@ -140,7 +140,7 @@ func (e *Engine) plan(ctx context.Context, c *Corpus, opt SyncOptions, hasJobs f
 	if haveFin && same(&fin) && !opt.Full {
 		return nil, false, nil
 	}
-	run = &vigil.WatchRun{Mode: "delta", To: to, Stats: c.Stats, Matcher: MatcherVersion, Threshold: thr, Started: e.now(), Reason: opt.Reason}
+	run = &vigil.WatchRun{Mode: "delta", To: to, Epoch: c.Epoch.ID, Matcher: match.Version, Threshold: thr, Started: e.now(), Reason: opt.Reason}
 	if haveFin {
 		run.From = fin.To
 	}
@@ -152,12 +152,12 @@ func (e *Engine) plan(ctx context.Context, c *Corpus, opt SyncOptions, hasJobs f
 		why = "first screening"
 	case abandoned:
 		why = "an unfinished run was overtaken by newer lists"
-	case fin.Matcher != MatcherVersion:
-		why = fmt.Sprintf("matcher %s → %s", fin.Matcher, MatcherVersion)
+	case fin.Matcher != match.Version:
+		why = fmt.Sprintf("matcher %s → %s", fin.Matcher, match.Version)
 	case fin.Threshold != thr:
 		why = fmt.Sprintf("threshold %.3f → %.3f", fin.Threshold, thr)
-	case fin.Stats != c.Stats:
-		why = "the lists' names changed, so the matcher's part weights moved"
+	case fin.Epoch != c.Epoch.ID:
+		why = fmt.Sprintf("new weights: epoch %d → %d, %s", fin.Epoch, c.Epoch.ID, c.Epoch.Reason)
 	}
 	if why != "" {
 		run.Mode = "full"
@@ -173,66 +173,39 @@ func (e *Engine) plan(ctx context.Context, c *Corpus, opt SyncOptions, hasJobs f
 	return run, true, nil
 }
 
-// startShared stores a new run and its jobs through tx: a delta's rows in
-// pieces of JobSize, or every subject's rows in ranges of JobSize (the
-// last open-ended, for subjects added meanwhile).
+// startShared stores a new run and its jobs through tx: every subject's
+// rows in ranges of JobSize (the last open-ended, for subjects added
+// meanwhile), for a delta as for a full run.
 func (e *Engine) startShared(ctx context.Context, tx vigil.WatchTx, run *vigil.WatchRun) error {
 	jt, ok := tx.(vigil.WatchJobTx)
 	if !ok {
 		return errors.New("watch: the store's transactions take no jobs")
 	}
-	all, err := e.Store.CountSubjects(ctx, "")
-	if err != nil {
-		return err
-	}
-	var rows []int64
-	if run.Mode == "delta" {
-		limit := e.DeltaLimit
-		if limit <= 0 {
-			limit = 0.5
-		}
-		most := int(limit * float64(all))
-		rows, err = e.deltaRows(ctx, run, most)
-		if errors.Is(err, errTooMany) {
-			run.Reason += fmt.Sprintf(" (the changes touch more than %d of %d subjects: all are screened)", most, all)
-			run.Mode, rows = "full", nil
-		} else if err != nil {
-			return fmt.Errorf("planning a re-screen: %w", err)
-		}
-	}
+	// A delta screens every subject too (against the changed listings
+	// alone, see runDelta): both split the subjects into ranges.
 	if err := tx.StartRun(run); err != nil {
 		return err
 	}
+	var rows []int64
+	err := e.Store.EachSubjectName(ctx, func(row int64, _ string, _ vigil.Kind, _ string) error {
+		rows = append(rows, row)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	var jobs []vigil.WatchJob
-	size := e.jobSize()
-	if run.Mode == "delta" {
-		for part := range chunksOf(rows, size) {
-			jobs = append(jobs, vigil.WatchJob{Run: run.ID, Part: len(jobs), After: part[0] - 1, Upto: part[len(part)-1], Cursor: part[0] - 1, Rows: part})
-		}
-		run.Total = len(rows)
-	} else {
-		err := e.Store.EachSubjectName(ctx, func(row int64, _ string, _ vigil.Kind, _ string) error {
-			rows = append(rows, row)
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		after := int64(0)
-		for part := range chunksOf(rows, size) {
-			upto := part[len(part)-1]
-			jobs = append(jobs, vigil.WatchJob{Run: run.ID, Part: len(jobs), After: after, Upto: upto, Cursor: after})
-			after = upto
-		}
-		if len(jobs) == 0 {
-			jobs = append(jobs, vigil.WatchJob{Run: run.ID})
-		}
-		jobs[len(jobs)-1].Upto = math.MaxInt64
-		run.Total = len(rows)
+	after := int64(0)
+	for part := range chunksOf(rows, e.jobSize()) {
+		upto := part[len(part)-1]
+		jobs = append(jobs, vigil.WatchJob{Run: run.ID, Part: len(jobs), After: after, Upto: upto, Cursor: after})
+		after = upto
 	}
-	if len(jobs) == 0 { // a delta touching nobody: one empty job finishes it
-		jobs = append(jobs, vigil.WatchJob{Run: run.ID, Rows: []int64{}})
+	if len(jobs) == 0 {
+		jobs = append(jobs, vigil.WatchJob{Run: run.ID})
 	}
+	jobs[len(jobs)-1].Upto = math.MaxInt64
+	run.Total = len(rows)
 	if err := tx.SaveRun(run); err != nil {
 		return err
 	}
@@ -315,7 +288,7 @@ func (e *Engine) runJob(ctx context.Context, js vigil.WatchJobStore, c *Corpus, 
 			}
 		}
 	}()
-	jr := &vigil.WatchRun{ID: run.ID, Mode: run.Mode, Reason: run.Reason, To: run.To, Stats: run.Stats, Matcher: run.Matcher,
+	jr := &vigil.WatchRun{ID: run.ID, Mode: run.Mode, Reason: run.Reason, To: run.To, Epoch: run.Epoch, Matcher: run.Matcher,
 		Threshold: run.Threshold, Started: run.Started, Cursor: j.Cursor, Total: run.Total, Done: j.Done,
 		Opened: j.Opened, Reopened: j.Reopened, Closed: j.Closed}
 	var rows []int64
@@ -332,9 +305,13 @@ func (e *Engine) runJob(ctx context.Context, js vigil.WatchJobStore, c *Corpus, 
 		next.Cursor, next.Done, next.Opened, next.Reopened, next.Closed = r.Cursor, r.Done, r.Opened, r.Reopened, r.Closed
 		return next
 	}
-	err := e.screenRange(jctx, c, jr, rows, upto, func(tx vigil.WatchTx, r *vigil.WatchRun) error {
-		return tx.(vigil.WatchJobTx).SaveJob(progress(r))
-	})
+	saveJob := func(tx vigil.WatchTx, r *vigil.WatchRun) error { return tx.(vigil.WatchJobTx).SaveJob(progress(r)) }
+	var err error
+	if run.Mode == "delta" && j.Rows == nil {
+		err = e.runDelta(jctx, c, jr, j.Upto, saveJob)
+	} else {
+		err = e.screenRange(jctx, c, jr, rows, upto, saveJob)
+	}
 	if cause := context.Cause(jctx); err != nil && cause != nil && !errors.Is(cause, context.Canceled) {
 		return cause
 	}

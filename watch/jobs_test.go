@@ -28,7 +28,7 @@ func openShared(t *testing.T, n, size int, lease time.Duration) []*env {
 		}
 		t.Cleanup(func() { st.Close() })
 		v := &env{t: t, st: st}
-		v.e = &Engine{Store: st, Lists: st, Workers: 2, Owner: fmt.Sprintf("replica-%d", i), JobSize: size, JobLease: lease}
+		v.e = &Engine{Store: st, Lists: st, Epochs: st, Workers: 2, Owner: fmt.Sprintf("replica-%d", i), JobSize: size, JobLease: lease}
 		out = append(out, v)
 	}
 	return out
@@ -79,11 +79,6 @@ func TestJobsAcrossReplicas(t *testing.T) {
 	}
 	ref := newEnv(t)
 	shared := openShared(t, 3, 500, 10*time.Second)
-	// A delta stays a delta however many subjects it reaches: the test
-	// splits one into jobs.
-	for _, v := range append([]*env{ref}, shared...) {
-		v.e.DeltaLimit = 1
-	}
 	pop := killPopulation()
 	steps := []struct {
 		name string
@@ -92,7 +87,7 @@ func TestJobsAcrossReplicas(t *testing.T) {
 		{"first list", func(v *env, _ []*env) *vigil.WatchRun { v.importList("kl", killList(1)); return nil }},
 		{"subjects", func(v *env, _ []*env) *vigil.WatchRun { v.importCSV("customers", pop, false); return nil }},
 		{"first screening", func(v *env, all []*env) *vigil.WatchRun { return syncWith(t, v, all) }},
-		{"names changed: full", func(v *env, all []*env) *vigil.WatchRun {
+		{"names changed", func(v *env, all []*env) *vigil.WatchRun {
 			v.importList("kl", killList(2))
 			return syncWith(t, v, all)
 		}},

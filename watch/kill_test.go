@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -50,10 +51,24 @@ func killPopulation() string {
 }
 
 // TestKillDuringRescreen kills (SIGKILL) a process in the middle of a
-// re-screen and runs the re-screen again: it resumes the same run, and the
-// alerts and events end as those of a run that was never interrupted, with
-// none twice.
+// re-screen, a delta (the list change) and a full one (asked for), and
+// runs the re-screen again: it resumes the same run, and the alerts and
+// events end as those of a run that was never interrupted, with none
+// twice.
 func TestKillDuringRescreen(t *testing.T) {
+	for _, mode := range []string{"delta", "full"} {
+		t.Run(mode, func(t *testing.T) { killDuringRescreen(t, mode) })
+	}
+}
+
+func killDuringRescreen(t *testing.T, mode string) {
+	full := mode == "full"
+	// A delta stores only the subjects whose alerts change (a few
+	// hundred here): in blocks of 8, so that it is killed half-way.
+	window := 512
+	if !full {
+		window = 16
+	}
 	dir := t.TempDir()
 	killed, whole := filepath.Join(dir, "killed.db"), filepath.Join(dir, "whole.db")
 	for _, p := range []string{killed, whole} {
@@ -68,7 +83,7 @@ func TestKillDuringRescreen(t *testing.T) {
 	}
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestKillHelper$", "-test.v")
-	cmd.Env = append(os.Environ(), "VIGIL_WATCH_KILL_DB="+killed)
+	cmd.Env = append(os.Environ(), "VIGIL_WATCH_KILL_DB="+killed, fmt.Sprintf("VIGIL_WATCH_KILL_FULL=%v", full), fmt.Sprintf("VIGIL_WATCH_KILL_WINDOW=%d", window))
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -96,18 +111,18 @@ func TestKillDuringRescreen(t *testing.T) {
 	}
 
 	k := openEnv(t, killed)
-	k.e.Window = 512
+	k.e.Window = window
 	run, err := k.st.LastRun(context.Background())
-	if err != nil || !run.Finished.IsZero() || run.Cursor == 0 || run.Done >= run.Total {
-		t.Fatalf("after the kill the run is %+v, %v; want one stopped half-way", run, err)
+	if err != nil || !run.Finished.IsZero() || run.Cursor == 0 || run.Mode != mode {
+		t.Fatalf("after the kill the run is %+v, %v; want a %s run stopped half-way", run, err, mode)
 	}
-	resumed := k.sync(SyncOptions{})
+	resumed := k.sync(SyncOptions{Full: full})
 	if resumed == nil || resumed.ID != run.ID || resumed.Finished.IsZero() || resumed.Done != resumed.Total {
 		t.Fatalf("resumed run %+v, want run %d finished", resumed, run.ID)
 	}
 	w := openEnv(t, whole)
 	w.e.Window = 512
-	w.sync(SyncOptions{})
+	w.sync(SyncOptions{Full: full})
 	got, want := outcome(k.alerts()), outcome(w.alerts())
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("alerts after a kill and a resume differ from an uninterrupted run:\n%s", diffLines(got, want))
@@ -151,11 +166,11 @@ func TestKillHelper(t *testing.T) {
 		t.Skip("run by TestKillDuringRescreen")
 	}
 	v := openEnv(t, path)
-	v.e.Window = 512
+	v.e.Window, _ = strconv.Atoi(os.Getenv("VIGIL_WATCH_KILL_WINDOW"))
 	v.e.blockHook = func(r *vigil.WatchRun) {
 		fmt.Printf("stored block: run %d, %d of %d\n", r.ID, r.Done, r.Total)
 		time.Sleep(100 * time.Millisecond)
 	}
-	v.sync(SyncOptions{})
+	v.sync(SyncOptions{Full: os.Getenv("VIGIL_WATCH_KILL_FULL") == "true"})
 	fmt.Println("finished")
 }

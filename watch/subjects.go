@@ -15,6 +15,7 @@ import (
 
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/batch"
+	"github.com/vigil-screening/vigil/match"
 	"github.com/vigil-screening/vigil/screen"
 )
 
@@ -153,7 +154,7 @@ func (e *Engine) Import(ctx context.Context, c *Corpus, rd batch.Reader, opt Imp
 		subs: map[int]*vigil.StoredSubject{}, fields: map[string]bool{}, opts: opt.Columns}
 	e.setStatus(func(s *Status) { *s = Status{Running: true, Mode: "import", Runs: s.Runs} })
 	defer e.setStatus(func(s *Status) { s.Running = false })
-	bopt := screen.BatchOptions{Threshold: thr, Workers: e.Workers, Window: e.Window, OnRowError: opt.OnRowError, Progress: opt.Progress,
+	bopt := screen.BatchOptions{Threshold: thr, Workers: e.Workers, Window: e.Window, All: true, OnRowError: opt.OnRowError, Progress: opt.Progress,
 		OnRowProblems: func(row int, ps []string) {
 			sum.Problems++
 			if opt.OnRowProblems != nil {
@@ -323,9 +324,9 @@ func (e *Engine) Put(ctx context.Context, c *Corpus, s vigil.Subject, by string)
 	var ms []vigil.Match
 	rescreen := !exists || old.Fingerprint != st.Fingerprint
 	if rescreen {
-		q := watchQuery(&s)
+		q, _ := match.CheckQuery(watchQuery(&s))
 		q.Threshold = thr
-		ms = c.Index.Screen(q)
+		ms = c.Index.ScreenAll(q)
 	}
 	var alerts []vigil.Alert
 	err = e.Store.Update(ctx, func(tx vigil.WatchTx) error {
@@ -359,16 +360,10 @@ func (e *Engine) Put(ctx context.Context, c *Corpus, s vigil.Subject, by string)
 		Query: map[string]any{"set": s.Set, "id": s.ID, "subject": SubjectFacts(&s)}, Result: map[string]any{"screened": rescreen, "alerts": len(alerts)}})
 }
 
-// screenLimit is the Limit of a watch query: every match at or above the
-// threshold is an alert, not the best few.
-const screenLimit = 1 << 20
-
-// watchQuery is a subject's query as the watch screens it: with every
-// match at or above the threshold.
+// watchQuery is a subject's query as the watch screens it (ScreenAll:
+// every match at or above the threshold is an alert, not the best few).
 func watchQuery(s *vigil.Subject) vigil.Query {
-	q := s.Query()
-	q.Limit = screenLimit
-	return q
+	return s.Query()
 }
 
 // Configure stores a set's configuration.

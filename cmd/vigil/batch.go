@@ -41,6 +41,9 @@ id_number/passport, kind); --map overrides, e.g. --map name=Customer,dob=Born.
 
 Each row gives one JSON line, in input order:
   {"row":N,"id":"…","input":{…},"matches":[…]}
+Its "input" holds the row's values under the fields they were screened as
+(id, name, dob, …, whatever the columns are called or --map names), and
+the other columns under their headers.
 A value screening cannot use (a date of birth that is no date, a country
 that is none, a gender other than male or female, an unknown kind) is left
 out and the row screened on the rest, its line naming what was left out:
@@ -62,7 +65,7 @@ output is the same as with --no-memo, which screens every row in full.`,
 			if in == "" {
 				return fmt.Errorf("--in FILE is required")
 			}
-			opts := batch.Options{Format: format}
+			opts := batch.Options{Format: format, InputByField: true}
 			if mapping != "" {
 				opts.Map = map[string]string{}
 				for _, kv := range strings.Split(mapping, ",") {

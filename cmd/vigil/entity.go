@@ -17,8 +17,11 @@ func entityCmd() *cobra.Command {
 	var history, asJSON bool
 	cmd := &cobra.Command{
 		Use:   "entity ID",
-		Short: "Print a listed entity as JSON (e.g. un:IRi.039, ofac:10481), or its history on every list",
-		Long: `Prints a listed entity as its current list version holds it, as JSON.
+		Short: "Print a listed entity (e.g. un:IRi.039, ofac:10481), or its history on every list",
+		Long: `Prints a listed entity as its current list version holds it: its names by
+script, dates and places of birth, documents, measures and programs, the
+list version, and the subject it belongs to (its listings on other lists).
+--json prints the entity as JSON instead.
 
 With --history, prints each version of every list that listed, changed or
 delisted it (in the order the versions came into force), with the fields
@@ -48,15 +51,22 @@ that changed and their old and new values, and the periods it was listed.`,
 			if err != nil {
 				return err
 			}
-			return writeJSON(cmd.OutOrStdout(), struct {
-				vigil.Entity
-				ListVersion string `json:"list_version"`
-			}{e, v.Label()})
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), struct {
+					vigil.Entity
+					ListVersion string `json:"list_version"`
+				}{e, v.Label()})
+			}
+			sub, err := st.SubjectOf(cmd.Context(), id)
+			if err != nil && !errors.Is(err, vigil.ErrNotFound) {
+				return err
+			}
+			return printEntity(cmd.OutOrStdout(), e, v, sub)
 		}),
 	}
 	dbFlag(cmd, &db)
 	cmd.Flags().BoolVar(&history, "history", false, "show the entity's history on every list")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "with --history: print JSON")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 

@@ -416,8 +416,18 @@ func diffCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if len(vs) < 2 {
-					return fmt.Errorf("%s has only %d version: nothing to compare", list, len(vs))
+				if len(vs) == 0 {
+					return fmt.Errorf("%s has no version: nothing to compare", list)
+				}
+				if len(vs) == 1 {
+					// Not an error: a list imported once has no change yet.
+					v := vs[0]
+					if asJSON {
+						return writeJSON(cmd.OutOrStdout(), vigil.Diff{List: list, From: v.Version, To: v.Version,
+							Added: []string{}, Removed: []string{}, Changed: []vigil.Change{}})
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "%s has one version (%s): nothing to compare yet\n", list, v.Label())
+					return nil
 				}
 				// The newest version against the one it was imported on top of.
 				to, from = vs[len(vs)-1].Version, vs[len(vs)-1].Base

@@ -122,7 +122,7 @@ func TestEntityCommand(t *testing.T) {
 	if !strings.Contains(out, "ofac_") {
 		t.Fatalf("lists: %s", out)
 	}
-	out, _, err = run(t, "entity", "--db", db, "ofac:2001")
+	out, _, err = run(t, "entity", "--db", db, "--json", "ofac:2001")
 	var e struct {
 		ID          string `json:"id"`
 		Names       []any  `json:"names"`

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/lists"
 	"github.com/vigil-screening/vigil/match"
 	"github.com/vigil-screening/vigil/paxlst"
 	"github.com/vigil-screening/vigil/screen"
@@ -73,7 +75,7 @@ deny), 3 at least one deny, 1 an error (the manifest was not screened).`,
 			in := newDigest()
 			msg, err := paxlst.Options{Lenient: lenient}.Parse(io.TeeReader(r, in))
 			if err != nil {
-				return fmt.Errorf("%s: %w", args[0], err)
+				return manifestError(args[0], err)
 			}
 			sc, err := openScreening(cmd.Context(), db, by)
 			if err != nil {
@@ -263,4 +265,18 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// manifestError names the file in a parse error once: "file.edi:30: segment
+// 29 UNT at character 569: …" rather than "file.edi: input:30 …".
+func manifestError(name string, err error) error {
+	if name == "-" {
+		name = "stdin"
+	}
+	var pe *lists.ParseError
+	if errors.As(err, &pe) && pe.File == "" {
+		pe.File = name
+		return err
+	}
+	return fmt.Errorf("%s: %w", name, err)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/link"
 	"github.com/vigil-screening/vigil/match"
+	"github.com/vigil-screening/vigil/weights"
 )
 
 func init() { subcommands = append(subcommands, screenCmd) }
@@ -76,14 +77,15 @@ func labels(vs []vigil.ListVersion) []string {
 }
 
 // screening is what a screening command needs: who runs it, the store (kept
-// open for the audit log), the entries screened against and their list
-// versions.
+// open for the audit log), the entries screened against, their list
+// versions, and the index over them.
 type screening struct {
 	who      string
 	st       vigil.Backend
 	entries  []match.Entry
 	versions []vigil.ListVersion
 	lists    []string // the versions' labels
+	ix       *match.Index
 	// subjects groups matches by listed subject.
 	subjects *link.Subjects
 }
@@ -124,15 +126,29 @@ func openScreeningAsOf(ctx context.Context, db, by, asOf string) (*screening, er
 		st.Close()
 		return nil, err
 	}
+	// The index weighs name parts as every process screening against
+	// this store does: with the current weight epoch's factors (begun
+	// when there is none; a date's lists never begin one).
+	var ix *match.Index
+	if asOf != "" {
+		ix, _, err = weights.With(ctx, st, entries)
+	} else {
+		ix, _, err = weights.For(ctx, st, entries, vs, weights.Options{})
+	}
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	subs, err := loadSubjects(ctx, st)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	return &screening{who: who, st: st, entries: entries, versions: vs, lists: labels(vs), subjects: subs}, nil
+	return &screening{who: who, st: st, entries: entries, versions: vs, lists: labels(vs), ix: ix, subjects: subs}, nil
 }
 
-func (s *screening) index() *match.Index { return match.NewIndex(s.entries) }
+// index returns the index screened against.
+func (s *screening) index() *match.Index { return s.ix }
 
 func (s *screening) Close() error { return s.st.Close() }
 

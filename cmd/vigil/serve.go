@@ -29,6 +29,7 @@ import (
 	"github.com/vigil-screening/vigil/screen"
 	"github.com/vigil-screening/vigil/text"
 	"github.com/vigil-screening/vigil/watch"
+	"github.com/vigil-screening/vigil/weights"
 )
 
 func init() {
@@ -112,9 +113,10 @@ serves without keys, on loopback only.`,
 const defaultStaleAfter = "30d"
 
 func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
-	var h slog.Handler = slog.NewTextHandler(stderr, nil)
+	progress := newImportProgress(stderr)
+	var h slog.Handler = slog.NewTextHandler(progress, nil)
 	if c.logFormat == "json" {
-		h = slog.NewJSONHandler(stderr, nil)
+		h = slog.NewJSONHandler(progress, nil)
 	}
 	log := slog.New(h)
 	if err := checkLoopback(c.addr, c.allowRemote); err != nil {
@@ -160,7 +162,7 @@ func runServe(ctx context.Context, c serveConfig, stderr io.Writer) error {
 	if c.archive == "" {
 		c.archive = archiveDir(c.db)
 	}
-	ld := &listLoader{st: st, dir: c.listsDir, archive: c.archive, log: log, watch: newServeWatch(st, log, c.replica)}
+	ld := &listLoader{st: st, dir: c.listsDir, archive: c.archive, log: log, watch: newServeWatch(st, log, c.replica), progress: progress}
 	var srv *vhttp.Server
 	ld.current = func() *vhttp.Snapshot { return srv.Snapshot() }
 	var audit vhttp.Auditor = st
@@ -332,6 +334,8 @@ type listLoader struct {
 	last loadState
 	// watch re-screens the watched subjects when the index changes.
 	watch *serveWatch
+	// progress shows the first import's progress on a terminal.
+	progress *importProgress
 }
 
 // loadState is what an import run learnt.
@@ -381,6 +385,7 @@ func (l *listLoader) initial(ctx context.Context) error {
 		}
 		if len(cur) > 0 {
 			l.log.Info("another replica leads the list refreshes; serving the lists the store holds")
+			l.last = followerState(l.dir, cur)
 			return nil
 		}
 		if !waiting {
@@ -413,7 +418,14 @@ func (l *listLoader) initial(ctx context.Context) error {
 	default:
 		l.log.Info("importing the lists folder", "from", l.dir)
 	}
-	if l.last, err = l.update(ctx, only); err != nil {
+	if l.progress != nil {
+		l.progress.start()
+	}
+	l.last, err = l.update(ctx, only)
+	if l.progress != nil {
+		l.progress.finish()
+	}
+	if err != nil {
 		return err
 	}
 	if cur, err = l.st.Current(ctx); err != nil {
@@ -430,6 +442,24 @@ func (l *listLoader) initial(ctx context.Context) error {
 		return fmt.Errorf("no list could be imported from %s:\n  %s", l.dir, strings.Join(msgs, "\n  "))
 	}
 	return nil
+}
+
+// followerState is what a replica that does not lead knows of the
+// configured lists, so that it is not ready while the lead is (/readyz
+// names them): the download sources' lists, or, with a folder the lead
+// imports, every list the store holds (one with only a partial version is
+// missing).
+func followerState(dir string, cur []vigil.ListVersion) loadState {
+	if dir == "" {
+		return loadState{configured: sourceLists(download.DefaultSources())}
+	}
+	var st loadState
+	for _, v := range cur {
+		if !slices.Contains(st.configured, v.List) {
+			st.configured = append(st.configured, v.List)
+		}
+	}
+	return st
 }
 
 // sourceLists returns the lists of download sources.
@@ -458,7 +488,7 @@ func (l *listLoader) update(ctx context.Context, only []string) (loadState, erro
 				st.problems = append(st.problems, vhttp.Problem{List: o.List, Path: strings.Join(o.Files, ", "), Kind: vhttp.ProblemError, Message: o.Error})
 				l.log.Warn("list not updated; the last good version stays in force", "list", o.List, "err", o.Error)
 			case o.Version != nil && !o.Unchanged:
-				l.logImported(*o.Version, o.Message, o.Warnings)
+				l.logImported(*o.Version, o.Message, o.Warnings, 0)
 			case o.Outcome == vigil.OutcomeWithdrawnDuplicate:
 				l.log.Warn("download skipped", "list", o.List, "reason", o.Message)
 			}
@@ -482,20 +512,38 @@ func (l *listLoader) update(ctx context.Context, only []string) (loadState, erro
 			st.problems = append(st.problems, vhttp.Problem{List: r.List, Path: path, Kind: vhttp.ProblemError, Message: r.Error})
 			l.log.Warn("list not imported; the last good version stays in force", "list", r.List, "path", path, "err", r.Error)
 		case r.Added():
-			l.logImported(r.Version, r.Message(), r.Warnings)
+			l.logImported(r.Version, r.Message(), r.Warnings, r.Took)
+			if l.progress != nil {
+				l.progress.stored(r.Version.Label())
+			}
 		case r.Outcome == vigil.OutcomeWithdrawnDuplicate:
 			l.log.Warn("file skipped", "list", r.List, "path", path, "reason", r.Message())
 		}
 	}
-	load.ImportPaths(ctx, l.st, []string{l.dir}, load.Options{Report: report})
+	// One line per list read, with its entities and the time it took: a
+	// first import reads for seconds before it stores anything.
+	onRead := func(p load.ReadProgress) {
+		if p.Err == nil && p.List != "" {
+			l.log.Info("read", "list", p.List, "path", p.Path, "entities", p.Entities, "took", p.Took.Round(time.Millisecond),
+				"files_read", fmt.Sprintf("%d/%d", p.Done, p.Total))
+		}
+		if l.progress != nil {
+			l.progress.read(p)
+		}
+	}
+	load.ImportPaths(ctx, l.st, []string{l.dir}, load.Options{Report: report, OnRead: onRead})
 	slices.Sort(st.configured)
 	return st, nil
 }
 
 // logImported logs a new version and its reader warnings.
-func (l *listLoader) logImported(v vigil.ListVersion, msg string, warnings []string) {
-	l.log.Info("imported", "list", v.Label(), "in_force_from", v.InForceFrom, "entities", v.Entities,
-		"added", v.Added, "removed", v.Removed, "changed", v.Changed, "note", msg)
+func (l *listLoader) logImported(v vigil.ListVersion, msg string, warnings []string, took time.Duration) {
+	args := []any{"list", v.Label(), "in_force_from", v.InForceFrom, "entities", v.Entities,
+		"added", v.Added, "removed", v.Removed, "changed", v.Changed, "note", msg}
+	if took > 0 {
+		args = append(args, "took", took.Round(time.Millisecond))
+	}
+	l.log.Info("imported", args...)
 	for _, w := range warnings {
 		l.log.Warn("list warning", "list", v.Label(), "warning", w)
 	}
@@ -554,9 +602,11 @@ func (l *listLoader) builtKey() string {
 // another process changes them: it rebuilds when the store announces a
 // change to the lists (or may have missed one), and checks every poll
 // interval in case no notice came; an announced change to the API keys
-// drops the key cache. It returns when ctx ends.
+// drops the key cache, and an announced linking (a judgement made on
+// another replica) serves the subjects anew. It returns when ctx ends.
 func (l *listLoader) follow(ctx context.Context, srv *vhttp.Server, poll time.Duration) {
 	kick := make(chan struct{}, 1)
+	var relinked atomic.Bool // another process linked the subjects again
 	wake := func() {
 		select {
 		case kick <- struct{}{}:
@@ -569,6 +619,9 @@ func (l *listLoader) follow(ctx context.Context, srv *vhttp.Server, poll time.Du
 			case vigil.TopicKeys:
 				srv.ForgetKeys()
 			case vigil.TopicLists, vigil.TopicResync:
+				wake()
+			case vigil.TopicSubjects:
+				relinked.Store(true)
 				wake()
 			case vigil.TopicJobs:
 				l.watch.wake()
@@ -602,12 +655,32 @@ func (l *listLoader) follow(ctx context.Context, srv *vhttp.Server, poll time.Du
 			l.log.Warn("checking the store for new list versions", "err", err)
 			continue
 		}
-		if versionsKey(cur) == l.builtKey() {
+		key, err := l.indexKey(ctx, cur)
+		if err != nil {
+			l.log.Warn("checking the store's weight epoch", "err", err)
 			continue
 		}
-		l.log.Info("the store's list versions changed; rebuilding the index", "versions", versionsKey(cur))
+		if key == l.builtKey() {
+			if relinked.Swap(false) {
+				// The same index; the subjects it groups by are read again.
+				_ = srv.Rebuild(ctx)
+			}
+			continue
+		}
+		relinked.Store(false)
+		l.log.Info("the store's list versions or weight epoch changed; rebuilding the index", "index", key)
 		_ = srv.Rebuild(ctx) // logged and recorded by Rebuild
 	}
+}
+
+// indexKey names what the served index is built from: the versions and
+// the weight epoch.
+func (l *listLoader) indexKey(ctx context.Context, cur []vigil.ListVersion) (string, error) {
+	ep, err := l.st.CurrentEpoch(ctx)
+	if err != nil && !errors.Is(err, vigil.ErrNotFound) {
+		return "", err
+	}
+	return fmt.Sprintf("%s weights %d", versionsKey(cur), ep.ID), nil
 }
 
 // rebuild builds a snapshot of the store's current versions without
@@ -619,7 +692,12 @@ func (l *listLoader) rebuild(ctx context.Context) (*vhttp.Snapshot, error) {
 		return nil, err
 	}
 	problems, missing := l.last.problems, l.last.missing(cur)
-	key := versionsKey(cur)
+	// The index is built again when the versions or the weight epoch
+	// (which another process may have begun) changed.
+	key, err := l.indexKey(ctx, cur)
+	if err != nil {
+		return nil, err
+	}
 	if old := l.current(); old != nil && key == l.builtKey() {
 		// The lists are the same; judgements made meanwhile (vigil
 		// subjects link) cluster the stored links again.
@@ -637,19 +715,23 @@ func (l *listLoader) rebuild(ctx context.Context) (*vhttp.Snapshot, error) {
 		entries[i] = match.Entry{Entity: &rows[i].Entity, Version: rows[i].Version.Label()}
 		ents[i] = &rows[i].Entity
 	}
-	ix := match.NewIndex(entries)
+	ix, ep, err := weights.For(ctx, l.st, entries, cur, weights.Options{})
+	if err != nil {
+		return nil, err
+	}
 	sc, err := text.New(ents, ix, text.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("building the text scanner: %w", err)
 	}
 	l.scanner.Store(&scannerFor{ix: ix, sc: sc})
-	if c, err := watch.NewCorpus(cur, entries, ix); err == nil {
+	if c, err := watch.NewCorpus(cur, entries, ix, ep); err == nil {
 		l.watch.served(c)
 	} else {
 		l.log.Warn("the watched subjects are re-screened at the next refresh", "err", err)
 	}
+	key = fmt.Sprintf("%s weights %d", versionsKey(cur), ep.ID)
 	l.built.Store(&key)
-	l.log.Info("index built", "entities", len(entries), "took", time.Since(start).Round(time.Millisecond).String())
+	l.log.Info("index built", "entities", len(entries), "weight_epoch", ep.ID, "took", time.Since(start).Round(time.Millisecond).String())
 	subs := l.subjects(ctx, cur, entries, ix)
 	return &vhttp.Snapshot{Index: ix, Versions: cur, Problems: problems, Missing: missing, Subjects: subs}, nil
 }
@@ -721,7 +803,12 @@ func (l *listLoader) buildIndex(ctx context.Context, vs []vigil.ListVersion) (vh
 	if err != nil {
 		return nil, err
 	}
-	ix := match.NewIndex(entries)
+	// The current epoch's weights, as the served index has (a date's
+	// lists never begin an epoch).
+	ix, _, err := weights.With(ctx, l.st, entries)
+	if err != nil {
+		return nil, err
+	}
 	l.log.Info("as-of index built", "versions", versionsKey(vs), "entities", len(entries), "took", time.Since(start).Round(time.Millisecond).String())
 	return ix, nil
 }

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-screening/vigil"
 	vhttp "github.com/vigil-screening/vigil/http"
 	"github.com/vigil-screening/vigil/internal/shared"
 	"github.com/vigil-screening/vigil/sqlite"
@@ -295,4 +296,19 @@ func TestServeCrashDuringFirstImport(t *testing.T) {
 	}
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	p.cmd.Wait()
+}
+
+// TestFollowerKnowsTheConfiguredLists: a replica that does not lead is not
+// ready while a configured list lacks a complete version, as the lead is
+// not: with downloads, every source's list; with a folder, every list the
+// store holds (one with only a partial version is missing).
+func TestFollowerKnowsTheConfiguredLists(t *testing.T) {
+	cur := []vigil.ListVersion{{List: "un"}, {List: "ofac_sdn", Partial: true}}
+	if got := followerState("lists", cur).missing(cur); !slices.Equal(got, []string{"ofac_sdn"}) {
+		t.Errorf("folder: missing %v, want [ofac_sdn]", got)
+	}
+	got := followerState("", cur).missing(cur)
+	if slices.Contains(got, "un") || !slices.Contains(got, "ofac_sdn") || !slices.Contains(got, "eu") {
+		t.Errorf("downloads: missing %v, want every source's list but un", got)
+	}
 }

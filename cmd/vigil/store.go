@@ -92,9 +92,9 @@ func storeCopyCmd() *cobra.Command {
 		Use:   "copy --from STORE --to STORE",
 		Short: "Copy every table of a store into an empty one (SQLite ↔ PostgreSQL)",
 		Long: `Copies every list version, entity, API key, console session, audit record,
-watched subject, alert, decision, webhook and delivery of one store into
-another, row for row, in one transaction on the destination: all of it or
-none. The destination must be empty (a new SQLite file or a new PostgreSQL
+watched subject, alert, decision, webhook and delivery, listed subject and
+judgement of one store into another, row for row, in one transaction on the
+destination: all of it or none. The destination must be empty (a new SQLite file or a new PostgreSQL
 database); the source is read in one snapshot and not changed. The audit
 chain is verified on the destination afterwards: it holds the same records
 with the same hashes.

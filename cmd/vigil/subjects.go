@@ -13,7 +13,7 @@ import (
 
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/link"
-	"github.com/vigil-screening/vigil/match"
+	"github.com/vigil-screening/vigil/weights"
 )
 
 func init() { subcommands = append(subcommands, subjectsCmd) }
@@ -281,11 +281,17 @@ func relink(ctx context.Context, st vigil.Backend, db string, force bool) (*link
 		}
 	}
 	start := time.Now()
-	entries, _, err := readCurrent(ctx, st, db)
+	entries, vs, err := readCurrent(ctx, st, db)
 	if err != nil {
 		return nil, err
 	}
-	res, err := link.Run(ctx, st, entries, match.NewIndex(entries), link.DefaultOptions, time.Now())
+	// Linked with the weights every index over the store has (as vigil
+	// serve links).
+	ix, _, err := weights.For(ctx, st, entries, vs, weights.Options{})
+	if err != nil {
+		return nil, err
+	}
+	res, err := link.Run(ctx, st, entries, ix, link.DefaultOptions, time.Now())
 	if err != nil {
 		return nil, fmt.Errorf("linking subjects: %w", err)
 	}

@@ -21,13 +21,22 @@ import (
 	vhttp "github.com/vigil-screening/vigil/http"
 	"github.com/vigil-screening/vigil/match"
 	"github.com/vigil-screening/vigil/watch"
+	"github.com/vigil-screening/vigil/weights"
 )
 
 func init() { subcommands = append(subcommands, watchCmd) }
 
 // loadCorpus builds the corpus of the store's current list versions: the
-// versions and an index over their entities, read so that they agree.
+// versions and an index over their entities, read so that they agree,
+// built with the current weight epoch (weights.For: beginning one when
+// there is none or the lists drifted from it).
 func loadCorpus(ctx context.Context, st vigil.Backend) (*watch.Corpus, error) {
+	return buildCorpus(ctx, st, "")
+}
+
+// buildCorpus is loadCorpus, or, when reweigh is not empty, begins a new
+// weight epoch for that reason first (weights.Reweigh).
+func buildCorpus(ctx context.Context, st vigil.Backend, reweigh string) (*watch.Corpus, error) {
 	var mismatch error
 	for range 3 {
 		rows, err := st.CurrentEntities(ctx)
@@ -42,13 +51,38 @@ func loadCorpus(ctx context.Context, st vigil.Backend) (*watch.Corpus, error) {
 		for i := range rows {
 			entries[i] = match.Entry{Entity: &rows[i].Entity, Version: rows[i].Version.Label()}
 		}
-		c, err := watch.NewCorpus(cur, entries, nil)
-		if err == nil {
-			return c, nil
+		if err := checkAgree(cur, entries); err != nil {
+			mismatch = err // a list was imported between the two reads: read again
+			continue
 		}
-		mismatch = err // a list was imported between the two reads: read again
+		var ix *match.Index
+		var ep vigil.WeightEpoch
+		if reweigh != "" {
+			ix, ep, err = weights.Reweigh(ctx, st, entries, cur, reweigh, weights.Options{})
+		} else {
+			ix, ep, err = weights.For(ctx, st, entries, cur, weights.Options{})
+		}
+		if err != nil {
+			return nil, err
+		}
+		return watch.NewCorpus(cur, entries, ix, ep)
 	}
 	return nil, fmt.Errorf("the lists keep changing while being read: %w", mismatch)
+}
+
+// checkAgree reports an error when an entry is not of one of the versions
+// (watch.NewCorpus's check, made before the index is built).
+func checkAgree(vs []vigil.ListVersion, entries []match.Entry) error {
+	labels := make(map[string]bool, len(vs))
+	for _, v := range vs {
+		labels[v.Label()] = true
+	}
+	for _, en := range entries {
+		if !labels[en.Version] {
+			return fmt.Errorf("the entities (%s) are not of the current versions", en.Version)
+		}
+	}
+	return nil
 }
 
 // auditWho is how the audit log names who acted in the watch engine: an
@@ -67,7 +101,7 @@ func auditWho(by string) string {
 // newEngine returns a watch engine over the store, auditing into it and
 // showing its progress on w when w is a terminal.
 func newEngine(st vigil.Backend, w io.Writer) *watch.Engine {
-	e := &watch.Engine{Store: st, Lists: st, Audit: func(ctx context.Context, r watch.AuditRecord) error {
+	e := &watch.Engine{Store: st, Lists: st, Epochs: st, Audit: func(ctx context.Context, r watch.AuditRecord) error {
 		return vigil.Audit(ctx, st, auditWho(r.By), r.Action, r.Query, r.Result)
 	}, Owner: "cli:" + defaultReplica()}
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
@@ -355,14 +389,17 @@ func watchRmCmd(db *string) *cobra.Command {
 func watchRescreenCmd(db *string) *cobra.Command {
 	var set, recertify string
 	var threshold float64
-	var asJSON bool
+	var asJSON, reweigh bool
 	cmd := &cobra.Command{
 		Use:   "rescreen",
 		Short: "Re-screen every subject under watch (e.g. after a threshold or matcher change)",
 		Long: `Re-screens every subject in full against the current lists and brings the
 alerts in line. --threshold sets the score alerts start at from now on (for
-every set). A run that was interrupted is resumed. --recertify 365d also
-reopens, for review, false-positive suppressions decided more than that ago.`,
+every set). --reweigh begins a new weight epoch first: the name parts are
+weighed by how common they are on the current lists (every process screens
+with the new weights from its next index build). A run that was interrupted
+is resumed. --recertify 365d also reopens, for review, false-positive
+suppressions decided more than that ago.`,
 		Args: cobra.NoArgs,
 		RunE: withStore(db, func(cmd *cobra.Command, _ []string, st vigil.Backend) error {
 			ctx := cmd.Context()
@@ -373,14 +410,18 @@ reopens, for review, false-positive suppressions decided more than that ago.`,
 					return fmt.Errorf("--recertify: %w", err)
 				}
 			}
-			if set != "" && threshold > 0 {
-				return errors.New("--threshold applies to every set: leave out --set")
+			if set != "" && (threshold > 0 || reweigh) {
+				return errors.New("--threshold and --reweigh apply to every set: leave out --set")
 			}
-			c, err := loadCorpus(ctx, st)
+			who, err := watchWho()
 			if err != nil {
 				return err
 			}
-			who, err := watchWho()
+			why := ""
+			if reweigh {
+				why = "vigil watch rescreen --reweigh by " + who
+			}
+			c, err := buildCorpus(ctx, st, why)
 			if err != nil {
 				return err
 			}
@@ -427,6 +468,7 @@ reopens, for review, false-positive suppressions decided more than that ago.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&set, "set", "", "only this set")
+	f.BoolVar(&reweigh, "reweigh", false, "begin a new weight epoch from the current lists first")
 	f.Float64Var(&threshold, "threshold", 0, fmt.Sprintf("alert at or above this score from now on (default: as before, first %.2f)", match.DefaultThreshold))
 	f.StringVar(&recertify, "recertify", "", "also reopen false-positive suppressions older than this (e.g. 365d)")
 	f.BoolVar(&asJSON, "json", false, "print JSON")

@@ -40,6 +40,21 @@ type Options struct {
 	// Report, when set, receives each result as soon as it is known: a
 	// run over a large folder takes a while.
 	Report func(Result)
+	// OnRead, when set, is called by ImportPaths as each file (or OFAC CSV
+	// set) has been read, before anything is stored: reading is most of a
+	// first import's time.
+	OnRead func(ReadProgress)
+}
+
+// ReadProgress reports one file or OFAC CSV set read by ImportPaths.
+type ReadProgress struct {
+	Path     string
+	List     string // "" when the file could not be read as a list
+	Entities int
+	Took     time.Duration
+	Err      error
+	// Done of the Total files found have been read (or skipped).
+	Done, Total int
 }
 
 // Guard is the shrink guard, run (by the store, inside the import) for a
@@ -84,6 +99,8 @@ type Result struct {
 	// Refused marks a file Vigil refuses by design (an OFAC CSV set without
 	// its primary file): reported, but not a failure.
 	Refused bool `json:"refused,omitempty"`
+	// Took is the time the store took to import the dataset.
+	Took time.Duration `json:"-"`
 	// last marks the last complete dataset of its list in the run.
 	last bool
 }
@@ -151,7 +168,7 @@ func Import(ctx context.Context, st vigil.Store, ds *Dataset, opt Options) (vigi
 // imports what it read (see ImportAll). Files that could not be read come
 // first, each with its error.
 func ImportPaths(ctx context.Context, st vigil.Store, paths []string, opt Options) []Result {
-	dss, err := Paths(paths...)
+	dss, err := readPaths(opt.OnRead, paths...)
 	var out []Result
 	if err != nil {
 		for _, e := range unjoin(err) {
@@ -268,8 +285,9 @@ func ImportAll(ctx context.Context, st vigil.Store, dss []*Dataset, opt Options)
 			prev := before[ds.Meta.List]
 			iopt.Guard = func(_, next vigil.ListVersion) error { return Guard(prev, next) }
 		}
+		start := time.Now()
 		res, err := st.ImportWith(ctx, v, ds.Entities, iopt)
-		r := Result{List: v.List, Files: ds.Files, ImportResult: res, Warnings: v.Warnings, last: iopt.Restore}
+		r := Result{List: v.List, Files: ds.Files, ImportResult: res, Warnings: v.Warnings, last: iopt.Restore, Took: time.Since(start)}
 		if err != nil && !errors.Is(err, vigil.ErrDuplicate) {
 			r.Err = fmt.Errorf("%s: %w", ds.Files[0], err)
 			r.Error = r.Err.Error()

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/lists"
@@ -126,7 +127,11 @@ func fileErr(path, list string, err error) error {
 // successfully and, joined, an error for each file that failed (each names its
 // file); files no reader recognises in a folder are skipped (named in the
 // error only when given explicitly).
-func Paths(paths ...string) ([]*Dataset, error) {
+func Paths(paths ...string) ([]*Dataset, error) { return readPaths(nil, paths...) }
+
+// readPaths is Paths, calling onRead (when not nil) as each file or OFAC
+// CSV set has been read.
+func readPaths(onRead func(ReadProgress), paths ...string) ([]*Dataset, error) {
 	var files []string
 	explicit := map[string]bool{}
 	var errs []error
@@ -166,10 +171,24 @@ func Paths(paths ...string) ([]*Dataset, error) {
 	var out []*Dataset
 	sets := map[string]*csvSet{} // by folder and sdn/cons
 	var setKeys []string
+	done := 0
+	read := func(path string, start time.Time, ds *Dataset, n int, err error) {
+		done += n
+		if onRead == nil {
+			return
+		}
+		p := ReadProgress{Path: path, Took: time.Since(start), Err: err, Done: done, Total: len(files)}
+		if ds != nil {
+			p.List, p.Entities = ds.Meta.List, len(ds.Entities)
+		}
+		onRead(p)
+	}
 	for _, f := range files {
+		start := time.Now()
 		head, err := readHead(f)
 		if err != nil {
 			errs = append(errs, fileErr(f, "", err))
+			read(f, start, nil, 1, err)
 			continue
 		}
 		if kind, ok := ofac.SniffCSV(head); ok {
@@ -183,6 +202,7 @@ func Paths(paths ...string) ([]*Dataset, error) {
 			}
 			if prev := s.files[kind]; prev != "" {
 				errs = append(errs, fileErr(f, s.list(), fmt.Errorf("%s: two OFAC %s files in one folder (%s and %s): import them separately", s.dir, kind, prev, f)))
+				done++
 				continue
 			}
 			if s.files == nil {
@@ -196,6 +216,7 @@ func Paths(paths ...string) ([]*Dataset, error) {
 			if explicit[f] || looksLikeList(f, head) {
 				errs = append(errs, fileErr(f, "", fmt.Errorf("%s: %w", f, ErrUnknownFormat)))
 			}
+			done++ // not a list file
 			continue
 		}
 		ds, err := readOne(f, fm)
@@ -205,17 +226,22 @@ func Paths(paths ...string) ([]*Dataset, error) {
 				list = ofacList(f)
 			}
 			errs = append(errs, fileErr(f, list, err))
+			read(f, start, nil, 1, err)
 			continue
 		}
 		out = append(out, ds)
+		read(f, start, ds, 1, nil)
 	}
 	for _, k := range setKeys {
+		start := time.Now()
 		ds, err := sets[k].read()
 		if err != nil {
 			errs = append(errs, fileErr(sets[k].dir, sets[k].list(), err))
+			read(sets[k].dir, start, nil, len(sets[k].files), err)
 			continue
 		}
 		out = append(out, ds)
+		read(sets[k].dir, start, ds, len(sets[k].files), nil)
 	}
 	return out, errors.Join(errs...)
 }
