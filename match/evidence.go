@@ -11,7 +11,10 @@ import (
 
 // Secondary evidence adjustments, added to the name score.
 const (
-	dobExact      = 0.06
+	// dobExact: a listed full date of birth is shared by about one person
+	// in 20,000 of an age band, enough to refer a listed name queried
+	// shortened (a common surname and one given name, see commonness).
+	dobExact      = 0.15
 	dobYear       = 0.03
 	dobContradict = -0.15
 	natMatch      = 0.02

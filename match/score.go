@@ -42,6 +42,9 @@ const (
 	// binSwapFactor is the factor of the score of names aligned across
 	// their bin (see binCrossed).
 	binSwapFactor = 0.7
+	// skelSpelling is the least spellingNear of two Latin words whose
+	// shared consonant skeleton makes them near (see partSimCore).
+	skelSpelling = 0.75
 	// genderedSim caps the similarity of two given names of opposite
 	// genders (Maria/Mario): below minPairSim, so never aligned.
 	genderedSim = 0.55
@@ -223,6 +226,12 @@ func partSimCore(a, b *names.Part, floor float64, ha, hb *partHist, upper bool) 
 		}
 		return 0
 	}
+	// A particle (al, de, le) is another word than a longer name that
+	// begins with it: آل (the family of) is not Ali, Le not Lee. (A
+	// particle read from another script may not be known as one: アル.)
+	if particleInName(a, b) || particleInName(b, a) {
+		return 0
+	}
 	// Two words of a logographic or syllabic script compare on what was
 	// written: 近平 and 近朋 romanise alike but are different names.
 	if a.Script == b.Script && (a.Script == "Hani" || a.Script == "Hang") && a.Orig != b.Orig {
@@ -254,7 +263,11 @@ func partSimCore(a, b *names.Part, floor float64, ha, hb *partHist, upper bool) 
 	if a.Skel != "" && a.Skel == b.Skel {
 		if a.Abjad() != b.Abjad() && len(a.Skel) >= 3 {
 			sk = 0.92
-		} else if len(a.Skel) >= 3 && len(a.Key) >= 4 && len(b.Key) >= 4 {
+		} else if len(a.Skel) >= 3 && len(a.Key) >= 4 && len(b.Key) >= 4 && (upper || a.Script != b.Script || spellingNear(a, b) >= skelSpelling) {
+			// Two spellings in one script sharing a skeleton are one name's
+			// romanisations when their letters are near as well
+			// (Hossein, Husayn); Garcia and Coric, Moreno and Mariano
+			// share one by chance. Upper bounds need not know it.
 			sk = 0.82
 		}
 	} else if a.Abjad() != b.Abjad() && len(a.Skel) >= 3 && len(b.Skel) >= 3 {
@@ -1389,4 +1402,17 @@ func (r result) describe() string {
 		fmt.Fprintf(&b, "%scommon %s %s", sep, role, x.Text)
 	}
 	return b.String()
+}
+
+// spellingNear is the better of the edit and vowel similarities of a and
+// b, as folded and as written.
+func spellingNear(a, b *names.Part) float64 {
+	return max(names.Similarity(a.Fold, b.Fold), names.VowelSimilarity(a.Fold, b.Fold),
+		names.Similarity(a.Text, b.Text), names.VowelSimilarity(a.Text, b.Text))
+}
+
+// particleInName reports whether p is a particle and n a longer name that
+// begins with it.
+func particleInName(p, n *names.Part) bool {
+	return p.Tag == names.TagParticle && n.Tag == names.TagName && len(n.Key) > len(p.Key) && strings.HasPrefix(n.Key, p.Key)
 }

@@ -6,4 +6,4 @@ package match
 // are derived. Keeping watch records it with every alert and re-screening
 // run, and a new version re-screens every watched subject with weights
 // derived afresh.
-const Version = "match-2026.1"
+const Version = "match-2026.2"
