@@ -403,6 +403,13 @@ func TestDocExamples(t *testing.T) {
 			for k, e := range exs {
 				total++
 				if e.reason == "" {
+					// A block's setup runs even when its first
+					// command is not run (a synopsis, say).
+					for _, c := range e.setup {
+						if out, code := ws.run(t, c, e.empty); code != 0 {
+							t.Fatalf("%s: setup %s: exit status %d:\n%s", e, c, code, out)
+						}
+					}
 					c := spaceRE.ReplaceAllString(strings.TrimSpace(e.cmd), " ")
 					for _, n := range notRun {
 						if n.re.MatchString(c) {
@@ -436,11 +443,6 @@ func TestDocExamples(t *testing.T) {
 					// A request whose answer the manual does not show
 					// must succeed: an HTTP error fails curl (status 22).
 					cmd = curlRE.ReplaceAllString(cmd, "${1}curl --fail-with-body ")
-				}
-				for _, c := range e.setup {
-					if out, code := ws.run(t, c, e.empty); code != 0 {
-						t.Fatalf("%s: setup %s: exit status %d:\n%s", e, c, code, out)
-					}
 				}
 				out, code := ws.run(t, cmd, e.empty)
 				// "$ echo $?" after a command shows its exit status;
