@@ -112,13 +112,17 @@ func (v ListVersion) Status(cur ListVersion) string {
 
 // Ref names the version as screening answers cite it.
 func (v ListVersion) Ref() VersionRef {
-	return VersionRef{Version: v.Label(), InForceFrom: v.InForceFrom}
+	return VersionRef{Version: v.Label(), InForceFrom: v.InForceFrom, Partial: v.Partial}
 }
 
 // VersionRef names a list version ("un@3") and when it came into force.
 type VersionRef struct {
 	Version     string    `json:"version"`
 	InForceFrom time.Time `json:"in_force_from"`
+	// Partial: a filtered export (OFAC's IRGC-only file), not the whole
+	// list; only screening as of a date may use one, when no complete
+	// version was in force then, and says so.
+	Partial bool `json:"partial,omitempty"`
 }
 
 // Refs returns the references of versions.

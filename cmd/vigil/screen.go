@@ -229,7 +229,11 @@ or measures (--measure travel_ban for border use).`,
 			if asOf != "" {
 				var names []string
 				for _, v := range sc.versions {
-					names = append(names, v.Label()+" (in force from "+instant(v.InForceFrom)+")")
+					part := ""
+					if v.Partial {
+						part = "partial: a filtered export, not the whole list; "
+					}
+					names = append(names, v.Label()+" ("+part+"in force from "+instant(v.InForceFrom)+")")
 				}
 				fmt.Fprintf(out, "as of %s: %s\n", asOf, strings.Join(names, ", "))
 			}

@@ -357,3 +357,25 @@ func TestAsOfPutin(t *testing.T) {
 		})
 	}
 }
+
+// TestAsOfNamesAPartialVersion: when the only version of a list in force on
+// the day asked is a filtered export, the answer says it is partial (in
+// the human line and the JSON), so that "no match" is not read as "not on
+// the list".
+func TestAsOfNamesAPartialVersion(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "v.db")
+	if out, errOut, err := run(t, "lists", "import", "--db", db, "--published", "2024-08-28", "../../lists/ofac/testdata/enhanced_filtered.xml"); err != nil {
+		t.Fatalf("import: %v\n%s%s", err, out, errOut)
+	}
+	out, _, err := run(t, "screen", "--db", db, "--as-of", "2025-01-01", "Nobody Listed")
+	if err != nil || !strings.Contains(out, "(partial: a filtered export, not the whole list; in force from") {
+		t.Errorf("as of 2025-01-01 (human): %v\n%s", err, out)
+	}
+	out, _, err = run(t, "screen", "--db", db, "--json", "--as-of", "2025-01-01", "Nobody Listed")
+	var a struct {
+		ListVersions []vigil.VersionRef `json:"list_versions"`
+	}
+	if err != nil || json.Unmarshal([]byte(out), &a) != nil || len(a.ListVersions) != 1 || !a.ListVersions[0].Partial {
+		t.Errorf("as of 2025-01-01 (JSON): %v\n%s", err, out)
+	}
+}
