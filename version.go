@@ -249,6 +249,40 @@ type ImportOptions struct {
 	Guard func(current, next ListVersion) error
 }
 
+// PlaceVersion decides what a new version v (not a duplicate) of a list
+// whose stored versions are vs becomes, the rule every store applies: a
+// partial version is kept beside the current one; a complete version in
+// force before the current complete one is historical; any other becomes
+// current once opt.Guard allows it. It returns the outcome and the number
+// of the version v is diffed against (0: none): the current one, or for a
+// historical version the one in force before it.
+func PlaceVersion(vs []ListVersion, v ListVersion, opt ImportOptions) (ImportOutcome, int, error) {
+	cur, hasCur := CurrentVersion(vs)
+	complete := hasCur && !cur.Partial
+	switch {
+	case v.Partial:
+		return OutcomePartial, cur.Version, nil
+	case complete && v.InForceFrom.Before(cur.InForceFrom):
+		tl := Timeline(vs)
+		for i := len(tl) - 1; i >= 0; i-- {
+			if !tl[i].InForceFrom.After(v.InForceFrom) {
+				return OutcomeHistorical, tl[i].Version, nil
+			}
+		}
+		return OutcomeHistorical, 0, nil
+	}
+	if opt.Guard != nil {
+		var c ListVersion
+		if complete {
+			c = cur
+		}
+		if err := opt.Guard(c, v); err != nil {
+			return OutcomeCurrent, 0, err
+		}
+	}
+	return OutcomeCurrent, cur.Version, nil
+}
+
 // ImportResult is what an import or a rollback did.
 type ImportResult struct {
 	Outcome ImportOutcome `json:"outcome"`

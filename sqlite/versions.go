@@ -530,7 +530,6 @@ func (s *Store) importTx(ctx context.Context, tx *sql.Tx, v vigil.ListVersion, e
 	}
 	cur, hasCur := currentRow(rows)
 	res.Current = cur.ListVersion
-	curComplete := hasCur && !cur.Partial
 	v.Version = 1
 	if len(rows) > 0 {
 		v.Version = rows[len(rows)-1].Version + 1
@@ -546,35 +545,14 @@ func (s *Store) importTx(ctx context.Context, tx *sql.Tx, v vigil.ListVersion, e
 		return s.duplicate(ctx, tx, v, dups, rows, cur, hasCur, opt)
 	}
 
-	var base row
-	switch {
-	case v.Partial:
-		res.Outcome = vigil.OutcomePartial
-		base = cur
-	case curComplete && v.InForceFrom.Before(cur.InForceFrom):
-		res.Outcome = vigil.OutcomeHistorical
-		v.Historical = true
-		// Diffed against the version in force before it.
-		tl := vigil.Timeline(versionsOf(rows))
-		for i := len(tl) - 1; i >= 0; i-- {
-			if !tl[i].InForceFrom.After(v.InForceFrom) {
-				base, _ = find(rows, tl[i].Version)
-				break
-			}
-		}
-	default:
-		res.Outcome = vigil.OutcomeCurrent
-		if opt.Guard != nil {
-			var c vigil.ListVersion
-			if curComplete {
-				c = cur.ListVersion
-			}
-			if err := opt.Guard(c, v); err != nil {
-				return res, err
-			}
-		}
-		base = cur
+	outcome, baseVersion, err := vigil.PlaceVersion(versionsOf(rows), v, opt)
+	if err != nil {
+		return res, err
 	}
+	res.Outcome, v.Historical = outcome, outcome == vigil.OutcomeHistorical
+	// Diffed against the current version, or for a historical one the
+	// version in force before it.
+	base, _ := find(rows, baseVersion)
 	if base.List == "" {
 		base = row{ListVersion: vigil.ListVersion{List: v.List}}
 	}
