@@ -27,7 +27,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -212,70 +211,16 @@ func (e *Engine) sync(ctx context.Context, c *Corpus, opt SyncOptions) (*vigil.W
 	if js, ok := e.shared(); ok {
 		return e.syncShared(ctx, js, c, opt)
 	}
-	to := c.versions()
-	fin, err := e.Store.LastFinishedRun(ctx)
-	haveFin := err == nil
-	if err != nil && !errors.Is(err, vigil.ErrNotFound) {
+	// One process screens a run whole: an unfinished run is always
+	// resumable.
+	run, fresh, err := e.plan(ctx, c, opt, func(int64) (bool, error) { return true, nil })
+	if err != nil || run == nil {
 		return nil, err
 	}
-	thr := opt.Threshold
-	if thr <= 0 {
-		thr = match.DefaultThreshold
-		if haveFin {
-			thr = fin.Threshold
+	if fresh {
+		if err := e.Store.Update(ctx, func(tx vigil.WatchTx) error { return tx.StartRun(run) }); err != nil {
+			return nil, err
 		}
-	}
-	same := func(r *vigil.WatchRun) bool {
-		return maps.Equal(r.To, to) && r.Epoch == c.Epoch.ID && r.Matcher == match.Version && r.Threshold == thr
-	}
-	last, err := e.Store.LastRun(ctx)
-	if err != nil && !errors.Is(err, vigil.ErrNotFound) {
-		return nil, err
-	}
-	abandoned := false
-	if err == nil && last.Finished.IsZero() {
-		if same(&last) && (!opt.Full || last.Mode == "full") {
-			return &last, e.run(ctx, c, &last, opt.By)
-		}
-		// The lists moved on while a run was unfinished: its subjects
-		// are screened against two corpora. Only a full run is sure.
-		abandoned = true
-	}
-	if haveFin && same(&fin) && !opt.Full {
-		return nil, nil
-	}
-	run := &vigil.WatchRun{Mode: "delta", To: to, Epoch: c.Epoch.ID, Matcher: match.Version, Threshold: thr, Started: e.now(), Reason: opt.Reason}
-	if haveFin {
-		run.From = fin.To
-	}
-	why := ""
-	switch {
-	case opt.Full:
-		why = "asked for a full re-screen"
-	case !haveFin:
-		why = "first screening"
-	case abandoned:
-		why = "an unfinished run was overtaken by newer lists"
-	case fin.Matcher != match.Version:
-		why = fmt.Sprintf("matcher %s → %s", fin.Matcher, match.Version)
-	case fin.Threshold != thr:
-		why = fmt.Sprintf("threshold %.3f → %.3f", fin.Threshold, thr)
-	case fin.Epoch != c.Epoch.ID:
-		why = fmt.Sprintf("new weights: epoch %d → %d, %s", fin.Epoch, c.Epoch.ID, c.Epoch.Reason)
-	}
-	if why != "" {
-		run.Mode = "full"
-		if run.Reason == "" {
-			run.Reason = why
-		} else {
-			run.Reason += " (" + why + ")"
-		}
-	}
-	if run.Reason == "" {
-		run.Reason = "list versions changed"
-	}
-	if err := e.Store.Update(ctx, func(tx vigil.WatchTx) error { return tx.StartRun(run) }); err != nil {
-		return nil, err
 	}
 	return run, e.run(ctx, c, run, opt.By)
 }

@@ -101,10 +101,11 @@ func (e *Engine) syncShared(ctx context.Context, js vigil.WatchJobStore, c *Corp
 	return e.work(ctx, js, c, run, opt.By, opt.Wait)
 }
 
-// plan decides, as sync does, whether a run is due: the unfinished run
-// to resume (fresh false), a new one to start (fresh true), or none. An
-// unfinished run without jobs (started by a process that screens runs
-// whole, and copied over) is not resumed: a new full run replaces it.
+// plan decides whether a run is due: the unfinished run to resume (fresh
+// false), a new one to start (fresh true, delta or full with the reason),
+// or none. An unfinished run for which hasJobs says false (on a shared
+// store, one started by a process that screens runs whole, and copied
+// over) is not resumed: a new full run replaces it.
 func (e *Engine) plan(ctx context.Context, c *Corpus, opt SyncOptions, hasJobs func(run int64) (bool, error)) (run *vigil.WatchRun, fresh bool, err error) {
 	to := c.versions()
 	fin, err := e.Store.LastFinishedRun(ctx)
