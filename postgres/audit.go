@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	vigil "github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/internal/groupcommit"
 )
 
 // The audit chain is kept as the sqlite store keeps it (records byte-exact
@@ -29,81 +29,25 @@ var _ vigil.AuditLog = (*Store)(nil)
 
 const maxAuditBatch = 1024
 
-var errClosed = errors.New("postgres: the store is closed")
-
-type auditReq struct {
-	rec  vigil.AuditRecord
-	err  error
-	done chan struct{}
-}
-
-type auditWriter struct {
-	reqs chan *auditReq
-	quit chan struct{}
-	done chan struct{}
-}
+// errClosed is returned by a closed store.
+var errClosed = fmt.Errorf("postgres: %w", groupcommit.ErrClosed)
 
 func (s *Store) startAuditWriter() {
-	s.aw = &auditWriter{reqs: make(chan *auditReq), quit: make(chan struct{}), done: make(chan struct{})}
-	go s.runAuditWriter()
+	s.aw = groupcommit.New(maxAuditBatch, s.writeAuditBatch)
 }
 
 func (s *Store) stopAuditWriter() {
-	close(s.aw.quit)
-	<-s.aw.done
-}
-
-func (s *Store) runAuditWriter() {
-	defer close(s.aw.done)
-	batch := make([]*auditReq, 0, maxAuditBatch)
-	for {
-		select {
-		case r := <-s.aw.reqs:
-			batch = append(batch[:0], r)
-		case <-s.aw.quit:
-			return
-		}
-		// Let ready goroutines append first, then take what they appended.
-		for len(batch) < maxAuditBatch {
-			runtime.Gosched()
-			n := len(batch)
-		drain:
-			for len(batch) < maxAuditBatch {
-				select {
-				case r := <-s.aw.reqs:
-					batch = append(batch, r)
-				default:
-					break drain
-				}
-			}
-			if len(batch) == n {
-				break
-			}
-		}
-		err := s.writeAuditBatch(batch)
-		for _, r := range batch {
-			r.err = err
-			close(r.done)
-		}
-	}
+	s.aw.Close()
 }
 
 // writeAuditBatch appends the batch's records in one transaction, in two
 // round trips to the server rather than five (BEGIN and the head locked;
 // then the records, the head and COMMIT): every audited request waits for
 // it.
-func (s *Store) writeAuditBatch(batch []*auditReq) error {
+func (s *Store) writeAuditBatch(recs []vigil.AuditRecord) error {
 	ctx := context.Background() // a record taken is written, whoever stopped waiting
-	recs := make([]vigil.AuditRecord, len(batch))
-	for i, r := range batch {
-		recs[i] = r.rec
-	}
-	err := s.pipelineAudit(ctx, recs)
-	if err != nil {
+	if err := s.pipelineAudit(ctx, recs); err != nil {
 		return fmt.Errorf("postgres: audit: %w", err)
-	}
-	for i, r := range batch {
-		r.rec = recs[i]
 	}
 	return nil
 }
@@ -115,16 +59,11 @@ func (s *Store) AppendAudit(ctx context.Context, rec vigil.AuditRecord) (vigil.A
 	if err != nil {
 		return rec, fmt.Errorf("postgres: %w", err)
 	}
-	r := &auditReq{rec: rec, done: make(chan struct{})}
-	select {
-	case s.aw.reqs <- r:
-	case <-s.aw.quit:
-		return rec, errClosed
-	case <-ctx.Done():
-		return rec, ctx.Err()
+	rec, err = s.aw.Append(ctx, rec)
+	if errors.Is(err, groupcommit.ErrClosed) {
+		err = errClosed
 	}
-	<-r.done
-	return r.rec, r.err
+	return rec, err
 }
 
 // appendAuditTx appends normalised records through tx: it locks and reads

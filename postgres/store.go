@@ -44,6 +44,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	vigil "github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/internal/groupcommit"
 )
 
 // Store is a vigil.Backend in a PostgreSQL database. It is safe for
@@ -52,7 +53,7 @@ type Store struct {
 	pool *pgxpool.Pool
 	cfg  *pgxpool.Config
 	// aw appends audit records in groups (audit.go).
-	aw        *auditWriter
+	aw        *groupcommit.Writer[vigil.AuditRecord]
 	closeOnce sync.Once
 	// from and to are the schema versions before and after Open migrated.
 	from, to int

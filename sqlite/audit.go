@@ -6,11 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
 	"time"
 
 	vigil "github.com/vigil-screening/vigil"
+	"github.com/vigil-screening/vigil/internal/groupcommit"
 )
 
 // The audit log is a hash chain (vigil.AuditRecord, docs/audit.md) in the
@@ -35,83 +35,32 @@ var _ vigil.AuditLog = (*Store)(nil)
 // maxAuditBatch caps the records written in one transaction.
 const maxAuditBatch = 1024
 
-// errClosed is returned to appends on a closed store.
-var errClosed = errors.New("sqlite: the store is closed")
-
-// auditReq is one record waiting for the writer.
-type auditReq struct {
-	rec  vigil.AuditRecord
-	err  error
-	done chan struct{}
-}
-
-// auditWriter is the goroutine that appends records. reqs is unbuffered:
-// a request is either taken by the writer (which then always answers it) or
-// refused when quit is closed.
+// auditWriter appends the records: a group-commit writer, and the
+// connection and statements it writes with (touched by its goroutine only).
 type auditWriter struct {
-	reqs  chan *auditReq
-	quit  chan struct{}
-	done  chan struct{}
+	*groupcommit.Writer[vigil.AuditRecord]
 	conn  *sql.Conn         // the writer's own connection
-	stmts map[int]*sql.Stmt // its INSERT statements by row count
+	stmts map[int]*sql.Stmt // its statements: INSERTs by row count, the head's
 }
 
 func (s *Store) startAuditWriter() {
-	s.aw = &auditWriter{reqs: make(chan *auditReq), quit: make(chan struct{}), done: make(chan struct{})}
-	go s.runAuditWriter()
+	s.aw = &auditWriter{}
+	s.aw.Writer = groupcommit.New(maxAuditBatch, s.writeAuditBatch)
 }
 
 // stopAuditWriter stops the writer after the batch it is writing.
 func (s *Store) stopAuditWriter() {
 	s.closeOnce.Do(func() {
-		close(s.aw.quit)
-		<-s.aw.done
+		s.aw.Close()
 		if s.aw.conn != nil {
 			s.closeAuditConn()
 		}
 	})
 }
 
-func (s *Store) runAuditWriter() {
-	defer close(s.aw.done)
-	batch := make([]*auditReq, 0, maxAuditBatch)
-	for {
-		select {
-		case r := <-s.aw.reqs:
-			batch = append(batch[:0], r)
-		case <-s.aw.quit:
-			return
-		}
-		// While records keep coming, let the goroutines that are ready run
-		// first (some are about to append), then take what they appended.
-		// Without load the yield returns at once and nothing has come.
-		for len(batch) < maxAuditBatch {
-			runtime.Gosched()
-			n := len(batch)
-		drain:
-			for len(batch) < maxAuditBatch {
-				select {
-				case r := <-s.aw.reqs:
-					batch = append(batch, r)
-				default:
-					break drain
-				}
-			}
-			if len(batch) == n {
-				break
-			}
-		}
-		err := s.writeAuditBatch(batch)
-		for _, r := range batch {
-			r.err = err
-			close(r.done)
-		}
-	}
-}
-
 // writeAuditBatch appends the batch's records in one transaction on the
 // writer's connection, setting each one's Seq, Prev and Hash.
-func (s *Store) writeAuditBatch(batch []*auditReq) error {
+func (s *Store) writeAuditBatch(recs []vigil.AuditRecord) error {
 	ctx := context.Background() // a record taken is written, whoever stopped waiting
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -129,22 +78,14 @@ func (s *Store) writeAuditBatch(batch []*auditReq) error {
 		if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 			return err
 		}
-		recs := make([]vigil.AuditRecord, len(batch))
-		for i, r := range batch {
-			recs[i] = r.rec
-		}
 		err := appendAuditTx(ctx, conn, recs, s.aw.stmts)
 		if err == nil {
 			_, err = conn.ExecContext(ctx, "COMMIT")
 		}
 		if err != nil {
 			conn.ExecContext(ctx, "ROLLBACK")
-			return err
 		}
-		for i, r := range batch {
-			r.rec = recs[i]
-		}
-		return nil
+		return err
 	}()
 	if err != nil {
 		// Start the next batch on a fresh connection.
@@ -209,16 +150,11 @@ func (s *Store) AppendAudit(ctx context.Context, rec vigil.AuditRecord) (vigil.A
 	if err != nil {
 		return rec, fmt.Errorf("sqlite: %w", err)
 	}
-	r := &auditReq{rec: rec, done: make(chan struct{})}
-	select {
-	case s.aw.reqs <- r:
-	case <-s.aw.quit:
-		return rec, errClosed
-	case <-ctx.Done():
-		return rec, ctx.Err()
+	rec, err = s.aw.Append(ctx, rec)
+	if errors.Is(err, groupcommit.ErrClosed) {
+		err = fmt.Errorf("sqlite: %w", err)
 	}
-	<-r.done
-	return r.rec, r.err
+	return rec, err
 }
 
 // auditChunks are the row counts of the multi-row INSERT statements a
