@@ -12,6 +12,7 @@ import (
 
 	vigil "github.com/vigil-screening/vigil"
 	"github.com/vigil-screening/vigil/internal/codec"
+	"github.com/vigil-screening/vigil/internal/storetest"
 )
 
 // cpuTime is the process's user+system CPU time: a figure that, unlike wall
@@ -30,7 +31,7 @@ func reportCPU(b *testing.B, start time.Duration) {
 // BenchmarkImport15k imports a first version of 15,000 entities into an
 // empty store.
 func BenchmarkImport15k(b *testing.B) {
-	es := synthList("t", 15000)
+	es := storetest.SynthList("t", 15000)
 	ctx := context.Background()
 	cpu := cpuTime()
 	defer reportCPU(b, cpu)
@@ -52,7 +53,7 @@ func BenchmarkImport15k(b *testing.B) {
 func BenchmarkImport15kUpdate(b *testing.B) {
 	ctx := context.Background()
 	s, _ := openTemp(b)
-	es := synthList("t", 15000)
+	es := storetest.SynthList("t", 15000)
 	if _, err := s.Import(ctx, lv("t", "h0"), es); err != nil {
 		b.Fatal(err)
 	}
@@ -66,7 +67,7 @@ func BenchmarkImport15kUpdate(b *testing.B) {
 			next[(n*50+i)%len(next)].Remarks = fmt.Sprintf("v%d", n)
 		}
 		for i := range 10 {
-			next = append(next, synth("t", 100000+n*10+i))
+			next = append(next, storetest.Synth("t", 100000+n*10+i))
 		}
 		es = next
 		v, err := s.Import(ctx, lv("t", fmt.Sprintf("h%d", n)), es)
@@ -90,7 +91,7 @@ func BenchmarkCurrentEntities(b *testing.B) {
 			s, path := openTemp(b)
 			for l := range 4 {
 				list := fmt.Sprintf("l%d", l)
-				if _, err := s.Import(ctx, lv(list, "h"), synthList(list, 15000)); err != nil {
+				if _, err := s.Import(ctx, lv(list, "h"), storetest.SynthList(list, 15000)); err != nil {
 					b.Fatal(err)
 				}
 			}

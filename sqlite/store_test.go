@@ -11,39 +11,6 @@ import (
 	"github.com/vigil-screening/vigil/internal/storetest"
 )
 
-// synth returns a made-up entity of roughly the size of a real list entry.
-func synth(list string, i int) vigil.Entity {
-	id := fmt.Sprintf("%s:%06d", list, i)
-	return vigil.Entity{
-		ID: id, Source: list, Ref: fmt.Sprintf("%06d", i), Kind: vigil.KindPerson,
-		Names: []vigil.Name{
-			{Full: fmt.Sprintf("INVENTED PERSON %d", i), Given: "INVENTED", Family: fmt.Sprintf("PERSON %d", i), Quality: vigil.QualityPrimary},
-			{Full: fmt.Sprintf("Invented Alias %d", i), Quality: vigil.QualityStrong},
-			{Full: fmt.Sprintf("Fictional %d", i), Quality: vigil.QualityWeak},
-			{Full: "Вымышленный Человек", Script: "Cyrl", Quality: vigil.QualityStrong},
-		},
-		BirthDates:    []vigil.Date{{Year: 1950 + i%50, Month: 1 + i%12, Day: 1 + i%28}, {Year: 1951 + i%50, Approx: true}},
-		BirthPlaces:   []vigil.Place{{Text: "Nowhere City, Imaginaria", Country: "ZZ"}},
-		Nationalities: []string{"ZZ"},
-		Gender:        "male",
-		Positions:     []string{"Invented position for testing"},
-		Addresses:     []vigil.Address{{Street: fmt.Sprintf("%d Example Street", i), City: "Testville", Country: "ZZ"}},
-		Documents:     []vigil.Document{{Type: vigil.DocPassport, Number: fmt.Sprintf("X%08d", i), Country: "ZZ"}},
-		Programs:      []string{"TEST-PROGRAM"},
-		Measures:      []vigil.Measure{vigil.MeasureAssetFreeze, vigil.MeasureTravelBan},
-		ListedOn:      "2020-01-02",
-		Remarks:       "Synthetic record written for the store tests; it describes nobody. Additional filler text brings the record to a realistic size.",
-	}
-}
-
-func synthList(list string, n int) []vigil.Entity {
-	es := make([]vigil.Entity, n)
-	for i := range es {
-		es[i] = synth(list, i)
-	}
-	return es
-}
-
 func openTemp(tb testing.TB) (*Store, string) {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "vigil.db")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vigil-screening/vigil/internal/codec"
+	"github.com/vigil-screening/vigil/internal/storetest"
 )
 
 // day returns midnight UTC of 2024-01-d.
@@ -28,7 +29,7 @@ func TestMigrateFromSchema1(t *testing.T) {
 	if _, err := db.Exec(migrations[0] + "; PRAGMA user_version = 1"); err != nil {
 		t.Fatal(err)
 	}
-	e := synth("t", 1)
+	e := storetest.Synth("t", 1)
 	js, h, err := codec.Canonical(&e)
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +65,7 @@ func TestMigrateFromSchema1(t *testing.T) {
 		}
 	}
 	// A new version on top restores nothing by accident and diffs against 1.
-	v := mustImport(t, s, lv("t", "h3"), synthList("t", 2))
+	v := mustImport(t, s, lv("t", "h3"), storetest.SynthList("t", 2))
 	if v.Version != 3 || v.Added != 1 || v.Changed != 0 {
 		t.Errorf("import after migration = %+v", v)
 	}

@@ -270,17 +270,17 @@ func testAuditChainedWithChanges(t *testing.T, open Opener) {
 	ctx := vigil.WithActor(context.Background(), "cli:importer")
 	s := open(t)
 	appendN(t, s, 1, 2)
-	mustImport(t, s, lv("t", "h1"), synthList("t", 20))
-	if _, err := s.Import(ctx, lv("t", "h2"), synthList("t", 25)); err != nil {
+	mustImport(t, s, lv("t", "h1"), SynthList("t", 20))
+	if _, err := s.Import(ctx, lv("t", "h2"), SynthList("t", 25)); err != nil {
 		t.Fatal(err)
 	}
 	// The same file again adds no version and no record; a failed import
 	// neither.
-	if _, err := s.Import(ctx, lv("t", "h2"), synthList("t", 25)); !errors.Is(err, vigil.ErrDuplicate) {
+	if _, err := s.Import(ctx, lv("t", "h2"), SynthList("t", 25)); !errors.Is(err, vigil.ErrDuplicate) {
 		t.Fatal(err)
 	}
 	restore := s.FailImports(errors.New("disk full"))
-	_, err := s.Import(ctx, lv("t", "h3"), synthList("t", 30))
+	_, err := s.Import(ctx, lv("t", "h3"), SynthList("t", 30))
 	restore()
 	if err == nil {
 		t.Fatal("the failing import succeeded")

@@ -137,7 +137,7 @@ func testKeysInByteOrder(t *testing.T, open Opener) {
 	// Entities of a version come sorted by id the same way.
 	var es []vigil.Entity
 	for _, id := range ids {
-		e := synth("x", 1)
+		e := Synth("x", 1)
 		e.ID = "x:" + id
 		es = append(es, e)
 	}

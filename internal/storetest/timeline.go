@@ -88,9 +88,9 @@ func checkServed(t *testing.T, s *DB, list string, want []vigil.Entity) {
 func testOlderSnapshotIsHistorical(t *testing.T, open Opener) {
 	ctx := context.Background()
 	s := open(t)
-	newer := synthList("t", 10)
+	newer := SynthList("t", 10)
 	mustImport(t, s, dated("t", "new", 20), newer)
-	older := synthList("t", 4) // far smaller: no guard runs for history
+	older := SynthList("t", 4) // far smaller: no guard runs for history
 	older[1].Remarks = "old remarks"
 	guarded := false
 	res, err := importWith(t, s, dated("t", "old", 10), older, vigil.ImportOptions{
@@ -114,13 +114,13 @@ func testOlderSnapshotIsHistorical(t *testing.T, open Opener) {
 	}
 	// A version in force in between is historical too, diffed against the
 	// one in force before it.
-	mid := synthList("t", 6)
+	mid := SynthList("t", 6)
 	res, err = importWith(t, s, dated("t", "mid", 15), mid, vigil.ImportOptions{})
 	if err != nil || res.Outcome != vigil.OutcomeHistorical || res.Version.Added != 2 || res.Version.Changed != 1 {
 		t.Errorf("middle snapshot = %+v, %v", res, err)
 	}
 	// A newer one becomes current over the open spans of version 1.
-	newest := synthList("t", 11)
+	newest := SynthList("t", 11)
 	newest[0].Remarks = "newest"
 	res, err = importWith(t, s, dated("t", "newest", 25), newest, vigil.ImportOptions{})
 	if err != nil || res.Outcome != vigil.OutcomeCurrent || res.Version.Added != 1 || res.Version.Changed != 1 || res.Version.Removed != 0 {
@@ -143,8 +143,8 @@ func testOlderSnapshotIsHistorical(t *testing.T, open Opener) {
 func testRestoreByReimport(t *testing.T, open Opener) {
 	ctx := context.Background()
 	s := open(t)
-	good := synthList("t", 10)
-	bad := synthList("t", 9)
+	good := SynthList("t", 10)
+	bad := SynthList("t", 9)
 	bad[0].Remarks = "bad"
 	mustImport(t, s, lv("t", "good"), good)
 	mustImport(t, s, lv("t", "bad"), bad)
@@ -185,9 +185,9 @@ func testRestoreByReimport(t *testing.T, open Opener) {
 // current version adds nothing; the caller hints at a rollback.
 func testRestoreOlderThanCurrent(t *testing.T, open Opener) {
 	s := open(t)
-	mustImport(t, s, dated("t", "a", 1), synthList("t", 5))
-	mustImport(t, s, dated("t", "b", 2), synthList("t", 6))
-	res, err := importWith(t, s, dated("t", "a", 1), synthList("t", 5), vigil.ImportOptions{Restore: true})
+	mustImport(t, s, dated("t", "a", 1), SynthList("t", 5))
+	mustImport(t, s, dated("t", "b", 2), SynthList("t", 6))
+	res, err := importWith(t, s, dated("t", "a", 1), SynthList("t", 5), vigil.ImportOptions{Restore: true})
 	if !errors.Is(err, vigil.ErrDuplicate) || res.Outcome != vigil.OutcomeDuplicate || res.Version.Version != 1 || res.Current.Version != 2 {
 		t.Errorf("older duplicate = %+v, %v", res, err)
 	}
@@ -198,9 +198,9 @@ func testRestoreOlderThanCurrent(t *testing.T, open Opener) {
 func testRollback(t *testing.T, open Opener) {
 	ctx := context.Background()
 	s := open(t)
-	v1 := synthList("t", 10)
-	v2 := synthList("t", 12)
-	v3 := synthList("t", 3) // the bad one
+	v1 := SynthList("t", 10)
+	v2 := SynthList("t", 12)
+	v3 := SynthList("t", 3) // the bad one
 	mustImport(t, s, dated("t", "h1", 1), v1)
 	mustImport(t, s, dated("t", "h2", 2), v2)
 	mustImport(t, s, dated("t", "h3", 3), v3)
@@ -229,7 +229,7 @@ func testRollback(t *testing.T, open Opener) {
 	}
 	checkServed(t, s, "t", v2)
 	// A new file published after the withdrawn one becomes current.
-	v5 := synthList("t", 13)
+	v5 := SynthList("t", 13)
 	if res, err := importWith(t, s, dated("t", "h5", 3), v5, vigil.ImportOptions{}); err != nil || res.Outcome != vigil.OutcomeCurrent {
 		t.Errorf("import after rollback = %+v, %v", res, err)
 	}
@@ -263,16 +263,16 @@ func testRollback(t *testing.T, open Opener) {
 func testForcedWithdrawnReimport(t *testing.T, open Opener) {
 	ctx := context.Background()
 	s := open(t)
-	mustImport(t, s, lv("t", "a"), synthList("t", 5))
-	mustImport(t, s, lv("t", "b"), synthList("t", 6))
+	mustImport(t, s, lv("t", "a"), SynthList("t", 5))
+	mustImport(t, s, lv("t", "b"), SynthList("t", 6))
 	if _, err := s.Rollback(ctx, vigil.Rollback{List: "t", Withdrawal: vigil.Withdrawal{By: "x", Reason: "y"}}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := importWith(t, s, lv("t", "b"), synthList("t", 6), vigil.ImportOptions{Restore: true, Force: true})
+	res, err := importWith(t, s, lv("t", "b"), SynthList("t", 6), vigil.ImportOptions{Restore: true, Force: true})
 	if err != nil || res.Outcome != vigil.OutcomeRestored || res.Version.Restores != 2 {
 		t.Errorf("forced re-import = %+v, %v", res, err)
 	}
-	checkServed(t, s, "t", synthList("t", 6))
+	checkServed(t, s, "t", SynthList("t", 6))
 }
 
 // TestGuardAfterDuplicateCheck: the guard sees only versions that would
@@ -288,21 +288,21 @@ func testGuardAfterDuplicateCheck(t *testing.T, open Opener) {
 		return nil
 	}
 	opt := vigil.ImportOptions{Guard: guard, Restore: true}
-	if _, err := importWith(t, s, dated("t", "a", 5), synthList("t", 10), opt); err != nil {
+	if _, err := importWith(t, s, dated("t", "a", 5), SynthList("t", 10), opt); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := importWith(t, s, dated("t", "a", 5), synthList("t", 10), opt); !errors.Is(err, vigil.ErrDuplicate) {
+	if _, err := importWith(t, s, dated("t", "a", 5), SynthList("t", 10), opt); !errors.Is(err, vigil.ErrDuplicate) {
 		t.Fatal(err)
 	}
-	if _, err := importWith(t, s, dated("t", "old", 1), synthList("t", 2), opt); err != nil {
+	if _, err := importWith(t, s, dated("t", "old", 1), SynthList("t", 2), opt); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := importWith(t, s, dated("t", "small", 6), synthList("t", 2), opt); err == nil || err.Error() != "shrank" {
+	if _, err := importWith(t, s, dated("t", "small", 6), SynthList("t", 2), opt); err == nil || err.Error() != "shrank" {
 		t.Fatalf("shrunken current: %v", err)
 	}
 	pv := dated("t", "part", 7)
 	pv.Partial = true
-	if _, err := importWith(t, s, pv, synthList("t", 1), opt); err != nil {
+	if _, err := importWith(t, s, pv, SynthList("t", 1), opt); err != nil {
 		t.Fatal(err)
 	}
 	if want := []string{"->a", "a->small"}; !slices.Equal(calls, want) {
@@ -317,12 +317,12 @@ func testGuardAfterDuplicateCheck(t *testing.T, open Opener) {
 func testAsOf(t *testing.T, open Opener) {
 	ctx := context.Background()
 	s := open(t)
-	mustImport(t, s, dated("t", "b", 20), synthList("t", 5))
-	mustImport(t, s, dated("t", "a", 10), synthList("t", 3)) // historical
-	mustImport(t, s, dated("u", "u", 15), synthList("u", 2))
+	mustImport(t, s, dated("t", "b", 20), SynthList("t", 5))
+	mustImport(t, s, dated("t", "a", 10), SynthList("t", 3)) // historical
+	mustImport(t, s, dated("u", "u", 15), SynthList("u", 2))
 	pv := dated("t", "p", 12)
 	pv.Partial = true
-	mustImport(t, s, pv, synthList("t", 1))
+	mustImport(t, s, pv, SynthList("t", 1))
 	cases := []struct {
 		at   time.Time
 		want []string
@@ -359,7 +359,7 @@ func testAsOf(t *testing.T, open Opener) {
 func testEntityStates(t *testing.T, open Opener) {
 	ctx := context.Background()
 	s := open(t)
-	base := synthList("t", 3)
+	base := SynthList("t", 3)
 	changed := slices.Clone(base)
 	changed[1].Remarks = "changed"
 	without := []vigil.Entity{base[0], base[2]}

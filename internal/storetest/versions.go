@@ -26,8 +26,8 @@ var _ = add("FailedImportLeavesNothing", testFailedImportLeavesNothing)
 var _ = add("ConcurrentReaders", testConcurrentReaders)
 var _ = add("TwoHandlesSameFile", testTwoHandlesSameFile)
 
-// synth returns a made-up entity of roughly the size of a real list entry.
-func synth(list string, i int) vigil.Entity {
+// Synth returns a made-up entity of roughly the size of a real list entry.
+func Synth(list string, i int) vigil.Entity {
 	id := fmt.Sprintf("%s:%06d", list, i)
 	return vigil.Entity{
 		ID: id, Source: list, Ref: fmt.Sprintf("%06d", i), Kind: vigil.KindPerson,
@@ -51,10 +51,11 @@ func synth(list string, i int) vigil.Entity {
 	}
 }
 
-func synthList(list string, n int) []vigil.Entity {
+// SynthList returns n made-up entities of list.
+func SynthList(list string, n int) []vigil.Entity {
 	es := make([]vigil.Entity, n)
 	for i := range es {
-		es[i] = synth(list, i)
+		es[i] = Synth(list, i)
 	}
 	return es
 }
@@ -83,7 +84,7 @@ func ids(es []vigil.Entity) []string {
 func testImportAndRead(t *testing.T, open Opener) {
 	ctx := context.Background()
 	s := open(t)
-	es := synthList("t", 3)
+	es := SynthList("t", 3)
 	es[2].Kind = vigil.KindOrganization
 	pub := time.Date(2026, 2, 27, 0, 0, 9, 554e6, time.UTC)
 	in := lv("t", "h1")
@@ -127,8 +128,8 @@ func testImportAndRead(t *testing.T, open Opener) {
 func testDuplicateImport(t *testing.T, open Opener) {
 	ctx := context.Background()
 	s := open(t)
-	first := mustImport(t, s, lv("t", "same"), synthList("t", 5))
-	again, err := s.Import(ctx, lv("t", "same"), synthList("t", 7))
+	first := mustImport(t, s, lv("t", "same"), SynthList("t", 5))
+	again, err := s.Import(ctx, lv("t", "same"), SynthList("t", 7))
 	if !errors.Is(err, vigil.ErrDuplicate) {
 		t.Fatalf("err = %v, want ErrDuplicate", err)
 	}
@@ -140,7 +141,7 @@ func testDuplicateImport(t *testing.T, open Opener) {
 		t.Errorf("versions after duplicate = %d", len(vs))
 	}
 	// The same hash under another list is a separate import.
-	if _, err := s.Import(ctx, lv("u", "same"), synthList("u", 1)); err != nil {
+	if _, err := s.Import(ctx, lv("u", "same"), SynthList("u", 1)); err != nil {
 		t.Errorf("same hash, other list: %v", err)
 	}
 }
@@ -148,7 +149,7 @@ func testDuplicateImport(t *testing.T, open Opener) {
 func testImportValidation(t *testing.T, open Opener) {
 	ctx := context.Background()
 	s := open(t)
-	es := synthList("t", 2)
+	es := SynthList("t", 2)
 	es[1].ID = es[0].ID
 	if _, err := s.Import(ctx, lv("t", "h"), es); err == nil {
 		t.Error("duplicate ids accepted")
@@ -156,10 +157,10 @@ func testImportValidation(t *testing.T, open Opener) {
 	if _, err := s.Import(ctx, lv("t", "h"), []vigil.Entity{{Source: "t"}}); err == nil {
 		t.Error("empty id accepted")
 	}
-	if _, err := s.Import(ctx, lv("t", ""), synthList("t", 1)); err == nil {
+	if _, err := s.Import(ctx, lv("t", ""), SynthList("t", 1)); err == nil {
 		t.Error("empty hash accepted")
 	}
-	if _, err := s.Import(ctx, lv("", "h"), synthList("t", 1)); err == nil {
+	if _, err := s.Import(ctx, lv("", "h"), SynthList("t", 1)); err == nil {
 		t.Error("empty list accepted")
 	}
 	if n := s.Count(t, "versions"); n != 0 {
@@ -170,7 +171,7 @@ func testImportValidation(t *testing.T, open Opener) {
 func testDiffAcrossVersions(t *testing.T, open Opener) {
 	ctx := context.Background()
 	s := open(t)
-	v1es := synthList("t", 4) // 0 1 2 3
+	v1es := SynthList("t", 4) // 0 1 2 3
 	mustImport(t, s, lv("t", "h1"), v1es)
 
 	v2es := slices.Clone(v1es[:3]) // drop 3
@@ -178,7 +179,7 @@ func testDiffAcrossVersions(t *testing.T, open Opener) {
 	v2es[2].Programs = []string{"OTHER"}
 	v2es[2].Names = slices.Clone(v2es[2].Names)
 	v2es[2].Names[1].Full = "NEW ALIAS"
-	v2es = append(v2es, synth("t", 9))                                                                   // add 9
+	v2es = append(v2es, Synth("t", 9))                                                                   // add 9
 	v2es[0].Names = []vigil.Name{v1es[0].Names[0], v1es[0].Names[2], v1es[0].Names[1], v1es[0].Names[3]} // reorder only
 	v2 := mustImport(t, s, lv("t", "h2"), v2es)
 	if v2.Version != 2 || v2.Added != 1 || v2.Removed != 1 || v2.Changed != 2 {
@@ -261,7 +262,7 @@ func cmpStr(a, b string) int {
 func testStorageSharedAcrossVersions(t *testing.T, open Opener) {
 	s := open(t)
 	const n, versions, perVersion = 500, 30, 5
-	es := synthList("t", n)
+	es := SynthList("t", n)
 	changes := 0
 	for v := 1; v <= versions; v++ {
 		if v > 1 {
@@ -284,7 +285,7 @@ func testStorageSharedAcrossVersions(t *testing.T, open Opener) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(got, synthList("t", n)) {
+	if !reflect.DeepEqual(got, SynthList("t", n)) {
 		t.Error("version 1 entities changed after later imports")
 	}
 }
@@ -292,7 +293,7 @@ func testStorageSharedAcrossVersions(t *testing.T, open Opener) {
 func testPartialDoesNotReplaceComplete(t *testing.T, open Opener) {
 	ctx := context.Background()
 	s := open(t)
-	full := synthList("t", 10)
+	full := SynthList("t", 10)
 	mustImport(t, s, lv("t", "full1"), full)
 
 	part := slices.Clone(full[:2])
@@ -334,9 +335,9 @@ func testPartialDoesNotReplaceComplete(t *testing.T, open Opener) {
 	// A list with only partial versions is current through its newest.
 	ov := lv("o", "o1")
 	ov.Partial = true
-	mustImport(t, s, ov, synthList("o", 3))
+	mustImport(t, s, ov, SynthList("o", 3))
 	ov.Hash = "o2"
-	mustImport(t, s, ov, synthList("o", 2))
+	mustImport(t, s, ov, SynthList("o", 2))
 	cur, _ = s.Current(ctx)
 	if len(cur) != 2 || cur[0].List != "o" || cur[0].Version != 2 {
 		t.Errorf("Current = %+v", cur)
@@ -359,7 +360,7 @@ func testPartialDoesNotReplaceComplete(t *testing.T, open Opener) {
 func testEntityInSeveralLists(t *testing.T, open Opener) {
 	ctx := context.Background()
 	s := open(t)
-	a := synth("x", 1)
+	a := Synth("x", 1)
 	b := a
 	b.Remarks = "newer"
 	older := lv("l1", "a")
@@ -375,7 +376,7 @@ func testEntityInSeveralLists(t *testing.T, open Opener) {
 func testPersistenceAcrossReopen(t *testing.T, open Opener) {
 	ctx := context.Background()
 	s := open(t)
-	mustImport(t, s, lv("t", "h1"), synthList("t", 20))
+	mustImport(t, s, lv("t", "h1"), SynthList("t", 20))
 	if _, err := s.AppendAudit(ctx, vigil.AuditRecord{Who: "k", Action: "screen"}); err != nil {
 		t.Fatal(err)
 	}
@@ -389,7 +390,7 @@ func testPersistenceAcrossReopen(t *testing.T, open Opener) {
 		t.Errorf("schema version = %d, %v; want %d", v, err, schema)
 	}
 	es, err := s2.Entities(ctx, "t", 1)
-	if err != nil || !reflect.DeepEqual(es, synthList("t", 20)) {
+	if err != nil || !reflect.DeepEqual(es, SynthList("t", 20)) {
 		t.Errorf("after reopen: %d entities, %v", len(es), err)
 	}
 	// The import's record and the screening's.
@@ -397,7 +398,7 @@ func testPersistenceAcrossReopen(t *testing.T, open Opener) {
 		t.Errorf("audit after reopen: %v", log)
 	}
 	// A new version continues the numbering.
-	v := mustImport(t, s2, lv("t", "h2"), synthList("t", 21))
+	v := mustImport(t, s2, lv("t", "h2"), SynthList("t", 21))
 	if v.Version != 2 || v.Added != 1 {
 		t.Errorf("after reopen import = %+v", v)
 	}
@@ -406,7 +407,7 @@ func testPersistenceAcrossReopen(t *testing.T, open Opener) {
 func testFailedImportLeavesNothing(t *testing.T, open Opener) {
 	ctx := context.Background()
 	s := open(t)
-	mustImport(t, s, lv("t", "h1"), synthList("t", 5))
+	mustImport(t, s, lv("t", "h1"), SynthList("t", 5))
 	before := map[string]int{}
 	tables := []string{"versions", "blobs", "spans", "members"}
 	for _, tb := range tables {
@@ -414,7 +415,7 @@ func testFailedImportLeavesNothing(t *testing.T, open Opener) {
 	}
 	boom := errors.New("boom")
 	restore := s.FailImports(boom)
-	changed := synthList("t", 8)
+	changed := SynthList("t", 8)
 	changed[0].Remarks = "changed"
 	_, err := s.Import(ctx, lv("t", "h2"), changed)
 	pv := lv("t", "h3")
@@ -448,7 +449,7 @@ func testFailedImportLeavesNothing(t *testing.T, open Opener) {
 func testConcurrentReaders(t *testing.T, open Opener) {
 	ctx := context.Background()
 	s := open(t)
-	mustImport(t, s, lv("t", "h0"), synthList("t", 300))
+	mustImport(t, s, lv("t", "h0"), SynthList("t", 300))
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	errs := make(chan error, 100)
@@ -482,7 +483,7 @@ func testConcurrentReaders(t *testing.T, open Opener) {
 		})
 	}
 	for v := 1; v <= 10; v++ {
-		es := synthList("t", 300+v*10)
+		es := SynthList("t", 300+v*10)
 		if _, err := s.Import(ctx, lv("t", fmt.Sprintf("h%d", v)), es); err != nil {
 			t.Error(err)
 		}
@@ -507,7 +508,7 @@ func testTwoHandlesSameFile(t *testing.T, open Opener) {
 	for i, s := range []vigil.Store{s1, s2} {
 		wg.Go(func() {
 			for k := range 5 {
-				if _, err := s.Import(ctx, lv(fmt.Sprintf("l%d", i), fmt.Sprintf("h%d", k)), synthList("x", 50+k)); err != nil {
+				if _, err := s.Import(ctx, lv(fmt.Sprintf("l%d", i), fmt.Sprintf("h%d", k)), SynthList("x", 50+k)); err != nil {
 					t.Error(err)
 				}
 			}
