@@ -363,3 +363,125 @@ func (s *SubjectMatch) ListsImposing(m Measure) []string {
 	}
 	return nil
 }
+
+// SubjectMember is a stored membership: the subject a listing belongs to,
+// whether the listing is in a current version, and its part.
+type SubjectMember struct {
+	Subject string
+	Current bool
+	Part    string
+}
+
+// MemberWrite is a membership a store writes: listing Entity now current in
+// Subject with Part; New when the store holds no row for it.
+type MemberWrite struct {
+	Entity, Subject, Part string
+	New                   bool
+}
+
+// EndedSubject is a subject that lost every listing, and the subject that
+// received most of them ("" when they all left).
+type EndedSubject struct {
+	ID, MergedInto string
+}
+
+// LinkingPlan is what saving a linking writes, the same in every store.
+type LinkingPlan struct {
+	Result      LinkingResult
+	Next        int64          // the next free subject number
+	NewSubjects []string       // subjects to create
+	Members     []MemberWrite  // memberships that change or are new
+	LeftCurrent []string       // listings no longer in a current version (they keep their last subject)
+	Ended       []EndedSubject // subjects that end
+}
+
+// PlanLinking compares linking l with the stored memberships (by listing)
+// and the next free subject number: a subject keeps its id while its
+// listings continue (AssignSubjectIDs), and only changed memberships are
+// written.
+func PlanLinking(l Linking, members map[string]SubjectMember, next int64) LinkingPlan {
+	old := map[string]string{} // current listings only: their subjects in force
+	oldSize := map[string]int{}
+	for e, m := range members {
+		if m.Current {
+			old[e] = m.Subject
+			oldSize[m.Subject]++
+		}
+	}
+	clusters := make([][]string, len(l.Clusters))
+	for i, c := range l.Clusters {
+		clusters[i] = c.Entities
+	}
+	var p LinkingPlan
+	var ids []string
+	ids, p.Next = AssignSubjectIDs(clusters, old, next)
+	kept := map[string]bool{}
+	placed := map[string]string{}
+	for i, c := range l.Clusters {
+		id := ids[i]
+		kept[id] = true
+		p.Result.Subjects++
+		if len(c.Entities) > 1 {
+			p.Result.Linked++
+		}
+		if oldSize[id] == 0 {
+			p.Result.New++
+			p.NewSubjects = append(p.NewSubjects, id)
+		} else if membersChanged(c.Entities, old, id, oldSize[id]) {
+			p.Result.Changed++
+		}
+		for _, e := range c.Entities {
+			placed[e] = id
+			part := l.Parts[e]
+			m, ok := members[e]
+			if ok && m.Current && m.Subject == id && m.Part == part {
+				continue
+			}
+			p.Members = append(p.Members, MemberWrite{Entity: e, Subject: id, Part: part, New: !ok})
+		}
+	}
+	for e, m := range members {
+		if m.Current && placed[e] == "" {
+			p.LeftCurrent = append(p.LeftCurrent, e)
+		}
+	}
+	for sub := range oldSize {
+		if !kept[sub] {
+			p.Result.Ended++
+			p.Ended = append(p.Ended, EndedSubject{ID: sub, MergedInto: mergedInto(sub, old, placed)})
+		}
+	}
+	return p
+}
+
+// membersChanged reports whether a kept subject's listings differ from
+// before.
+func membersChanged(entities []string, old map[string]string, id string, oldN int) bool {
+	if len(entities) != oldN {
+		return true
+	}
+	for _, e := range entities {
+		if old[e] != id {
+			return true
+		}
+	}
+	return false
+}
+
+// mergedInto returns the subject that received most of an ended subject's
+// listings ("" when they all left).
+func mergedInto(sub string, old, placed map[string]string) string {
+	count := map[string]int{}
+	for e, s := range old {
+		if s == sub && placed[e] != "" {
+			count[placed[e]]++
+		}
+	}
+	best, n := "", 0
+	for s, c := range count {
+		if c > n || c == n && s < best {
+			best, n = s, c
+		}
+	}
+	return best
+}

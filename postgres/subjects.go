@@ -15,13 +15,6 @@ import (
 
 var _ vigil.LinkStore = (*Store)(nil)
 
-// memberRow is one row of subject_members.
-type memberRow struct {
-	subject string
-	current bool
-	part    string
-}
-
 // SaveLinking replaces the subjects in force with l's clusters (see
 // vigil.LinkStore). Linkings are saved one at a time across processes (an
 // advisory lock), as on a SQLite file; membership rows are written only
@@ -38,67 +31,40 @@ func (s *Store) SaveLinking(ctx context.Context, l vigil.Linking, at time.Time) 
 		if err != nil {
 			return err
 		}
-		members := map[string]memberRow{}
-		old := map[string]string{} // current listings only: their subjects in force
-		oldSize := map[string]int{}
+		members := map[string]vigil.SubjectMember{}
 		for rows.Next() {
 			var e string
-			var m memberRow
-			if err := rows.Scan(&e, &m.subject, &m.current, &m.part); err != nil {
+			var m vigil.SubjectMember
+			if err := rows.Scan(&e, &m.Subject, &m.Current, &m.Part); err != nil {
 				rows.Close()
 				return err
 			}
 			members[e] = m
-			if m.current {
-				old[e] = m.subject
-				oldSize[m.subject]++
-			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		clusters := make([][]string, len(l.Clusters))
-		for i, c := range l.Clusters {
-			clusters[i] = c.Entities
-		}
-		ids, next := vigil.AssignSubjectIDs(clusters, old, next)
+		p := vigil.PlanLinking(l, members, next)
+		res, next = p.Result, p.Next
 		now := ms(at)
 
-		// New subjects; kept ones whose listings changed. New rows go by
-		// COPY and changes in one batch: the first linking of every list
-		// writes some 70,000 rows.
+		// New rows go by COPY and changes in one batch: the first linking
+		// of every list writes some 70,000 rows. Subjects first: members
+		// refer to them.
 		b := &pgx.Batch{}
-		var newSubjects, newMembers [][]any
-		kept := map[string]bool{}
-		placed := map[string]string{}
-		for i, c := range l.Clusters {
-			id := ids[i]
-			kept[id] = true
-			res.Subjects++
-			if len(c.Entities) > 1 {
-				res.Linked++
-			}
-			if oldSize[id] == 0 {
-				res.New++
-				newSubjects = append(newSubjects, []any{id, now})
-			} else if changed(c.Entities, old, id, oldSize[id]) {
-				res.Changed++
-			}
-			for _, e := range c.Entities {
-				placed[e] = id
-				part := l.Parts[e]
-				m, ok := members[e]
-				switch {
-				case !ok:
-					newMembers = append(newMembers, []any{e, id, true, part})
-				case m.current && m.subject == id && m.part == part:
-				default:
-					b.Queue("UPDATE subject_members SET subject = $2, current = true, part = $3 WHERE entity = $1", e, id, part)
-				}
+		newSubjects := make([][]any, len(p.NewSubjects))
+		for i, id := range p.NewSubjects {
+			newSubjects[i] = []any{id, now}
+		}
+		var newMembers [][]any
+		for _, m := range p.Members {
+			if m.New {
+				newMembers = append(newMembers, []any{m.Entity, m.Subject, true, m.Part})
+			} else {
+				b.Queue("UPDATE subject_members SET subject = $2, current = true, part = $3 WHERE entity = $1", m.Entity, m.Subject, m.Part)
 			}
 		}
-		// Subjects first: members refer to them.
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"listed_subjects"}, []string{"id", "created"}, pgx.CopyFromRows(newSubjects)); err != nil {
 			return fmt.Errorf("new subjects: %w", err)
 		}
@@ -106,19 +72,13 @@ func (s *Store) SaveLinking(ctx context.Context, l vigil.Linking, at time.Time) 
 			return fmt.Errorf("new members: %w", err)
 		}
 		// Listings that left the current versions keep their last subject.
-		for e, m := range members {
-			if m.current && placed[e] == "" {
-				b.Queue("UPDATE subject_members SET current = false WHERE entity = $1", e)
-			}
+		for _, e := range p.LeftCurrent {
+			b.Queue("UPDATE subject_members SET current = false WHERE entity = $1", e)
 		}
 		// Subjects that lost every listing end; one whose listings went to
 		// another subject was merged into it.
-		for sub := range oldSize {
-			if kept[sub] {
-				continue
-			}
-			res.Ended++
-			b.Queue("UPDATE listed_subjects SET ended = $1, merged_into = $2 WHERE id = $3", now, mergedInto(sub, old, placed), sub)
+		for _, sub := range p.Ended {
+			b.Queue("UPDATE listed_subjects SET ended = $1, merged_into = $2 WHERE id = $3", now, sub.MergedInto, sub.ID)
 		}
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return err
@@ -160,37 +120,6 @@ func (s *Store) SaveLinking(ctx context.Context, l vigil.Linking, at time.Time) 
 		return vigil.LinkingResult{}, fmt.Errorf("postgres: save subjects: %w", err)
 	}
 	return res, nil
-}
-
-// changed reports whether a kept subject's listings differ from before.
-func changed(entities []string, old map[string]string, id string, oldN int) bool {
-	if len(entities) != oldN {
-		return true
-	}
-	for _, e := range entities {
-		if old[e] != id {
-			return true
-		}
-	}
-	return false
-}
-
-// mergedInto returns the subject that received most of an ended subject's
-// listings ("" when they all left).
-func mergedInto(sub string, old, placed map[string]string) string {
-	count := map[string]int{}
-	for e, s := range old {
-		if s == sub && placed[e] != "" {
-			count[placed[e]]++
-		}
-	}
-	best, n := "", 0
-	for s, c := range count {
-		if c > n || c == n && s < best {
-			best, n = s, c
-		}
-	}
-	return best
 }
 
 // SubjectIDs maps every listing ever linked to its subject (see

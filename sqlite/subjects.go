@@ -14,13 +14,6 @@ import (
 
 var _ vigil.LinkStore = (*Store)(nil)
 
-// memberRow is one row of subject_members.
-type memberRow struct {
-	subject string
-	current bool
-	part    string
-}
-
 // SaveLinking replaces the subjects in force with l's clusters (see
 // vigil.LinkStore). Membership rows are written only where they change.
 func (s *Store) SaveLinking(ctx context.Context, l vigil.Linking, at time.Time) (vigil.LinkingResult, error) {
@@ -34,85 +27,49 @@ func (s *Store) SaveLinking(ctx context.Context, l vigil.Linking, at time.Time) 
 		if err != nil {
 			return err
 		}
-		members := map[string]memberRow{}
-		old := map[string]string{} // current listings only: their subjects in force
-		oldSize := map[string]int{}
+		members := map[string]vigil.SubjectMember{}
 		for rows.Next() {
 			var e string
-			var m memberRow
-			if err := rows.Scan(&e, &m.subject, &m.current, &m.part); err != nil {
+			var m vigil.SubjectMember
+			if err := rows.Scan(&e, &m.Subject, &m.Current, &m.Part); err != nil {
 				rows.Close()
 				return err
 			}
 			members[e] = m
-			if m.current {
-				old[e] = m.subject
-				oldSize[m.subject]++
-			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		clusters := make([][]string, len(l.Clusters))
-		for i, c := range l.Clusters {
-			clusters[i] = c.Entities
-		}
-		ids, next := vigil.AssignSubjectIDs(clusters, old, next)
+		p := vigil.PlanLinking(l, members, next)
+		res, next = p.Result, p.Next
 		now := ms(at)
-
-		// New subjects; kept ones whose listings changed.
-		kept := map[string]bool{}
+		for _, id := range p.NewSubjects {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO listed_subjects (id, created) VALUES (?, ?)", id, now); err != nil {
+				return fmt.Errorf("subject %s: %w", id, err)
+			}
+		}
 		upsert, err := tx.PrepareContext(ctx, `INSERT INTO subject_members (entity, subject, current, part) VALUES (?, ?, 1, ?)
 ON CONFLICT (entity) DO UPDATE SET subject = excluded.subject, current = 1, part = excluded.part`)
 		if err != nil {
 			return err
 		}
 		defer upsert.Close()
-		placed := map[string]string{}
-		for i, c := range l.Clusters {
-			id := ids[i]
-			kept[id] = true
-			res.Subjects++
-			if len(c.Entities) > 1 {
-				res.Linked++
-			}
-			if oldSize[id] == 0 {
-				res.New++
-				if _, err := tx.ExecContext(ctx, "INSERT INTO listed_subjects (id, created) VALUES (?, ?)", id, now); err != nil {
-					return fmt.Errorf("subject %s: %w", id, err)
-				}
-			} else if changed(c.Entities, old, id, oldSize[id]) {
-				res.Changed++
-			}
-			for _, e := range c.Entities {
-				placed[e] = id
-				part := l.Parts[e]
-				if m, ok := members[e]; ok && m.current && m.subject == id && m.part == part {
-					continue
-				}
-				if _, err := upsert.ExecContext(ctx, e, id, part); err != nil {
-					return err
-				}
+		for _, m := range p.Members {
+			if _, err := upsert.ExecContext(ctx, m.Entity, m.Subject, m.Part); err != nil {
+				return err
 			}
 		}
 		// Listings that left the current versions keep their last subject.
-		for e, m := range members {
-			if m.current && placed[e] == "" {
-				if _, err := tx.ExecContext(ctx, "UPDATE subject_members SET current = 0 WHERE entity = ?", e); err != nil {
-					return err
-				}
+		for _, e := range p.LeftCurrent {
+			if _, err := tx.ExecContext(ctx, "UPDATE subject_members SET current = 0 WHERE entity = ?", e); err != nil {
+				return err
 			}
 		}
 		// Subjects that lost every listing end; one whose listings went to
 		// another subject was merged into it.
-		for sub := range oldSize {
-			if kept[sub] {
-				continue
-			}
-			res.Ended++
-			into := mergedInto(sub, old, placed)
-			if _, err := tx.ExecContext(ctx, "UPDATE listed_subjects SET ended = ?, merged_into = ? WHERE id = ?", now, into, sub); err != nil {
+		for _, sub := range p.Ended {
+			if _, err := tx.ExecContext(ctx, "UPDATE listed_subjects SET ended = ?, merged_into = ? WHERE id = ?", now, sub.MergedInto, sub.ID); err != nil {
 				return err
 			}
 		}
@@ -157,37 +114,6 @@ ON CONFLICT (entity) DO UPDATE SET subject = excluded.subject, current = 1, part
 		return vigil.LinkingResult{}, fmt.Errorf("sqlite: save subjects: %w", err)
 	}
 	return res, nil
-}
-
-// changed reports whether a kept subject's listings differ from before.
-func changed(entities []string, old map[string]string, id string, oldN int) bool {
-	if len(entities) != oldN {
-		return true
-	}
-	for _, e := range entities {
-		if old[e] != id {
-			return true
-		}
-	}
-	return false
-}
-
-// mergedInto returns the subject that received most of an ended subject's
-// listings ("" when they all left).
-func mergedInto(sub string, old, placed map[string]string) string {
-	count := map[string]int{}
-	for e, s := range old {
-		if s == sub && placed[e] != "" {
-			count[placed[e]]++
-		}
-	}
-	best, n := "", 0
-	for s, c := range count {
-		if c > n || c == n && s < best {
-			best, n = s, c
-		}
-	}
-	return best
 }
 
 // SubjectIDs maps every listing ever linked to its subject (see
